@@ -1,0 +1,400 @@
+"""Tensor creation, shape manipulation, indexing and gathering, as jtape ops."""
+
+from __future__ import annotations
+
+import builtins
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _dtypes
+from ._math_ops import _axis
+from ._op import op
+from ._tensor import Tensor, to_value
+
+
+def _static_shape(shape) -> tuple[int, ...]:
+    if isinstance(shape, Tensor) or hasattr(shape, "_jt_read"):
+        shape = np.asarray(shape).tolist()
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(-1 if d is None else int(d) for d in shape)
+
+
+# -- creation --------------------------------------------------------------------
+def constant(value, dtype=None, shape=None, name=None) -> Tensor:
+    """A Tensor holding ``value`` (Python floats become float32, ints int32, as in TF).
+
+    Example:
+        >>> import jtape as jt
+        >>> jt.constant([1, 2]).dtype
+        dtype('int32')
+        >>> jt.constant(0.0, shape=(2, 2)).shape
+        (2, 2)
+    """
+    v = to_value(value, dtype)
+    if shape is not None:
+        shape = _static_shape(shape)
+        if v.size == 1 or v.ndim == 0:
+            v = jnp.broadcast_to(v.reshape(()), shape)
+        else:
+            v = v.reshape(shape)
+    return Tensor(v)
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
+    """``value`` as a Tensor; Tensors pass through, Variables are read."""
+    if isinstance(value, Tensor):
+        if dtype is not None and value.dtype != _dtypes.as_dtype(dtype):
+            raise ValueError(
+                f"convert_to_tensor: tensor has dtype {value.dtype.name}, requested "
+                f"{_dtypes.as_dtype(dtype).name}"
+            )
+        return value
+    if hasattr(value, "_jt_read"):
+        return value._jt_read()
+    if dtype is None and dtype_hint is not None and _dtypes.default_dtype_for(value) is not None:
+        try:
+            return Tensor(to_value(value, dtype_hint))
+        except (TypeError, ValueError):
+            pass
+    return Tensor(to_value(value, dtype))
+
+
+def zeros(shape, dtype=_dtypes.float32) -> Tensor:
+    return Tensor(jnp.zeros(_static_shape(shape), _dtypes.as_dtype(dtype)))
+
+
+def ones(shape, dtype=_dtypes.float32) -> Tensor:
+    return Tensor(jnp.ones(_static_shape(shape), _dtypes.as_dtype(dtype)))
+
+
+def fill(dims, value) -> Tensor:
+    return Tensor(jnp.full(_static_shape(dims), to_value(value)))
+
+
+def eye(num_rows, num_columns=None, dtype=_dtypes.float32) -> Tensor:
+    return Tensor(jnp.eye(num_rows, num_columns, dtype=_dtypes.as_dtype(dtype)))
+
+
+_zeros_like = op(lambda x, dtype: jnp.zeros_like(x, dtype=dtype), name="zeros_like")
+_ones_like = op(lambda x, dtype: jnp.ones_like(x, dtype=dtype), name="ones_like")
+
+
+def zeros_like(x, dtype=None) -> Tensor:
+    return _zeros_like(x, _dtypes.as_dtype(dtype))
+
+
+def ones_like(x, dtype=None) -> Tensor:
+    return _ones_like(x, _dtypes.as_dtype(dtype))
+
+
+def range(start, limit=None, delta=1, dtype=None) -> Tensor:  # noqa: A001
+    """Like Python's ``range`` but a Tensor (int32 for ints, float32 for floats)."""
+    if limit is None:
+        start, limit = 0, start
+    start, limit, delta = (np.asarray(v).item() for v in (start, limit, delta))
+    if dtype is None:
+        is_float = builtins.any(isinstance(v, float) for v in (start, limit, delta))
+        dtype = _dtypes.float32 if is_float else _dtypes.int32
+    return Tensor(jnp.arange(start, limit, delta, dtype=_dtypes.as_dtype(dtype)))
+
+
+def linspace(start, stop, num, axis=0) -> Tensor:
+    return Tensor(jnp.linspace(to_value(start), to_value(stop), int(num), axis=axis))
+
+
+@op
+def _one_hot(indices, depth, on_value, off_value, axis, dtype):
+    hot = jax.nn.one_hot(indices, depth, axis=-1 if axis is None else axis, dtype=dtype)
+    return jnp.where(hot > 0, jnp.asarray(on_value, dtype), jnp.asarray(off_value, dtype))
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None) -> Tensor:
+    """One-hot encoding along a new ``axis`` (last by default); -1 gives all-off rows."""
+    if dtype is None:
+        dtype = _dtypes.float32
+        for v in (on_value, off_value):
+            if v is not None and hasattr(v, "dtype"):
+                dtype = v.dtype
+    dtype = _dtypes.as_dtype(dtype)
+    on = 1 if on_value is None else np.asarray(on_value).item()
+    off = 0 if off_value is None else np.asarray(off_value).item()
+    return _one_hot(indices, int(depth), on, off, axis, dtype)
+
+
+# -- shape ---------------------------------------------------------------------------
+def shape(x, out_type=_dtypes.int32) -> Tensor:
+    """The shape of ``x`` as an int32 Tensor."""
+    return Tensor(jnp.asarray(jnp.shape(to_value(x)), dtype=_dtypes.as_dtype(out_type)))
+
+
+def rank(x) -> Tensor:
+    return Tensor(jnp.asarray(jnp.ndim(to_value(x)), dtype=_dtypes.int32))
+
+
+def size(x, out_type=_dtypes.int32) -> Tensor:
+    return Tensor(jnp.asarray(jnp.size(to_value(x)), dtype=_dtypes.as_dtype(out_type)))
+
+
+_reshape = op(jnp.reshape, name="reshape")
+_transpose = op(jnp.transpose, name="transpose")
+_expand_dims = op(jnp.expand_dims, name="expand_dims")
+_squeeze = op(jnp.squeeze, name="squeeze")
+_broadcast_to = op(jnp.broadcast_to, name="broadcast_to")
+_tile = op(jnp.tile, name="tile")
+_reverse = op(jnp.flip, name="reverse")
+identity = op(lambda x: x + jnp.zeros((), x.dtype) if x.dtype != jnp.bool_ else x,
+              name="identity")
+
+
+def reshape(tensor, shape) -> Tensor:
+    return _reshape(tensor, _static_shape(shape))
+
+
+def transpose(a, perm=None, conjugate: bool = False) -> Tensor:
+    """Permute axes (reverse them when ``perm`` is None)."""
+    out = _transpose(a, None if perm is None else _axis(perm))
+    return op(jnp.conj)(out) if conjugate else out
+
+
+def expand_dims(input, axis) -> Tensor:  # noqa: A002 - TF's name
+    return _expand_dims(input, _axis(axis))
+
+
+def squeeze(input, axis=None) -> Tensor:  # noqa: A002
+    return _squeeze(input, _axis(axis))
+
+
+def broadcast_to(input, shape) -> Tensor:  # noqa: A002
+    return _broadcast_to(input, _static_shape(shape))
+
+
+def tile(input, multiples) -> Tensor:  # noqa: A002
+    return _tile(input, _static_shape(multiples))
+
+
+def reverse(tensor, axis) -> Tensor:
+    return _reverse(tensor, _axis(axis))
+
+
+_concat = op(lambda values, axis: jnp.concatenate(values, axis=axis), name="concat")
+_stack = op(lambda values, axis: jnp.stack(values, axis=axis), name="stack")
+
+
+def concat(values, axis) -> Tensor:
+    """Join tensors along an existing ``axis``."""
+    return _concat(list(values), _axis(axis))
+
+
+def stack(values, axis: int = 0) -> Tensor:
+    """Join tensors along a new ``axis``."""
+    return _stack(list(values), _axis(axis))
+
+
+@op
+def _unstack(value, num, axis):
+    return [jnp.take(value, i, axis=axis) for i in builtins.range(num)]
+
+
+def unstack(value, num=None, axis: int = 0) -> list[Tensor]:
+    """Split ``value`` into a list of tensors along ``axis`` (removing it)."""
+    n = jnp.shape(to_value(value))[axis]
+    if num is not None and num != n:
+        raise ValueError(f"unstack: num={num} but axis {axis} has size {n}")
+    return _unstack(value, n, _axis(axis))
+
+
+@op
+def _split(value, sizes, axis):
+    idx = np.cumsum(sizes)[:-1].tolist()
+    return jnp.split(value, idx, axis=axis)
+
+
+def split(value, num_or_size_splits, axis: int = 0, num=None) -> list[Tensor]:
+    """Split along ``axis`` into equal parts (an int) or parts of given sizes (a list)."""
+    axis = _axis(axis)
+    n = jnp.shape(to_value(value))[axis]
+    if isinstance(num_or_size_splits, (int, np.integer)):
+        k = int(num_or_size_splits)
+        if n % k:
+            raise ValueError(f"split: axis {axis} of size {n} is not divisible by {k}")
+        sizes = (n // k,) * k
+    else:
+        sizes = list(_static_shape(num_or_size_splits))
+        if -1 in sizes:
+            sizes[sizes.index(-1)] = n - (builtins.sum(sizes) + 1)
+        if builtins.sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to axis size {n}")
+        sizes = tuple(sizes)
+    return _split(value, sizes, axis)
+
+
+@op
+def _pad(tensor, paddings, mode, constant_values):
+    mode = mode.lower()
+    if mode == "constant":
+        return jnp.pad(tensor, paddings, mode="constant", constant_values=constant_values)
+    return jnp.pad(tensor, paddings, mode={"reflect": "reflect", "symmetric": "symmetric"}[mode])
+
+
+def pad(tensor, paddings, mode: str = "CONSTANT", constant_values=0) -> Tensor:
+    """Pad ``tensor``; ``paddings[i] = (before, after)`` for axis i."""
+    paddings = tuple(tuple(int(p) for p in row) for row in np.asarray(paddings).tolist())
+    return _pad(tensor, paddings, mode, np.asarray(constant_values).item())
+
+
+# -- indexing and gathering ------------------------------------------------------
+def _gather_fn(params, indices, axis, batch_dims):
+    if batch_dims == 0:
+        return jnp.take(params, indices, axis=axis)
+    return jax.vmap(lambda p, i: _gather_fn(p, i, axis - 1, batch_dims - 1))(params, indices)
+
+
+_gather = op(_gather_fn, name="gather")
+
+
+def gather(params, indices, validate_indices=None, axis=None, batch_dims: int = 0) -> Tensor:
+    """Slices of ``params`` at ``indices`` along ``axis`` (``batch_dims`` leading axes shared).
+
+    Unlike TF on CPU, out-of-range indices are clamped (JAX's rule), not an error.
+    """
+    axis = batch_dims if axis is None else _axis(axis)
+    if axis < 0:
+        axis += len(jnp.shape(to_value(params)))
+    return _gather(params, indices, axis, int(batch_dims))
+
+
+@op
+def _gather_nd(params, indices, batch_dims):
+    def one(p, i):
+        return p[tuple(jnp.moveaxis(i, -1, 0))]
+
+    fn = one
+    for _ in builtins.range(batch_dims):
+        fn = jax.vmap(fn)
+    return fn(params, indices)
+
+
+def gather_nd(params, indices, batch_dims: int = 0) -> Tensor:
+    """Gather slices of ``params`` addressed by the last axis of ``indices``."""
+    return _gather_nd(params, indices, int(batch_dims))
+
+
+_where3 = op(jnp.where, name="where")
+
+
+def where(condition, x=None, y=None) -> Tensor:
+    """Elementwise choice (with ``x``, ``y``), or the indices where ``condition`` holds."""
+    if x is None and y is None:
+        cond = np.asarray(to_value(condition))
+        return Tensor(jnp.asarray(np.argwhere(cond), dtype=_dtypes.int64))
+    if x is None or y is None:
+        raise ValueError("where: give both x and y, or neither")
+    return _where3(condition, x, y)
+
+
+def boolean_mask(tensor, mask, axis=None) -> Tensor:
+    """The entries of ``tensor`` where ``mask`` is True (eager only: dynamic shape)."""
+    m = to_value(mask)
+    if isinstance(m, jax.core.Tracer):
+        raise TypeError(
+            "boolean_mask: the result's shape depends on the mask's values, which are not "
+            "known while jt.function traces; use jt.where(mask, x, 0) instead"
+        )
+    m = np.asarray(m)
+    axis = 0 if axis is None else _axis(axis)
+    shape = jnp.shape(to_value(tensor))
+    flat_idx = np.flatnonzero(m.reshape(-1))
+    lead = int(np.prod(shape[axis : axis + m.ndim]))
+    merged = reshape(tensor, shape[:axis] + (lead,) + shape[axis + m.ndim :])
+    return gather(merged, Tensor(jnp.asarray(flat_idx, dtype=jnp.int32)), axis=axis)
+
+
+@op
+def _getitem(x, spec, *tensor_indices):
+    it = iter(tensor_indices)
+    idx = tuple(next(it) if s == "T" else _decode(s) for s in spec)
+    return x[idx]
+
+
+def _decode(s):
+    if isinstance(s, tuple) and s and s[0] == "slice":
+        return slice(*s[1:])
+    return s
+
+
+def getitem(x, index) -> Tensor:
+    """``x[index]`` with slices, ``...``, ``None``, ints and int/bool tensor indices."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    spec, tensors = [], []
+    for item in index:
+        if isinstance(item, slice):
+            spec.append(("slice", _int_or_none(item.start), _int_or_none(item.stop),
+                         _int_or_none(item.step)))
+        elif item is None or item is Ellipsis or isinstance(item, (int, np.integer)):
+            spec.append(item if not isinstance(item, np.integer) else int(item))
+        else:
+            arr = to_value(item)
+            if arr.dtype == jnp.bool_:
+                if isinstance(arr, jax.core.Tracer):
+                    raise TypeError(
+                        "boolean indexing needs concrete values; inside jt.function use "
+                        "jt.where instead"
+                    )
+                for axis_idx in np.nonzero(np.asarray(arr)):
+                    spec.append("T")
+                    tensors.append(Tensor(jnp.asarray(axis_idx, dtype=jnp.int32)))
+                continue
+            if arr.ndim == 0 and not isinstance(arr, jax.core.Tracer):
+                spec.append(int(arr))
+                continue
+            spec.append("T")
+            tensors.append(item if isinstance(item, Tensor) else Tensor(arr))
+    return _getitem(x, tuple(spec), *tensors)
+
+
+def _int_or_none(v):
+    if v is None:
+        return None
+    return int(v)
+
+
+@op
+def _sort(values, axis, descending):
+    out = jnp.sort(values, axis=axis)
+    return jnp.flip(out, axis) if descending else out
+
+
+@op
+def _argsort(values, axis, descending):
+    return jnp.argsort(-values if descending else values, axis=axis, stable=True).astype(
+        jnp.int32
+    )
+
+
+def sort(values, axis: int = -1, direction: str = "ASCENDING") -> Tensor:
+    return _sort(values, _axis(axis), direction.upper() == "DESCENDING")
+
+
+def argsort(values, axis: int = -1, direction: str = "ASCENDING", stable: bool = False) -> Tensor:
+    return _argsort(values, _axis(axis), direction.upper() == "DESCENDING")
+
+
+@op
+def _top_k(x, k):
+    values, indices = jax.lax.top_k(x, k)
+    return values, indices.astype(jnp.int32)
+
+
+def top_k(input, k: int = 1, sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """The ``k`` largest entries of the last axis and their indices."""
+    return _top_k(input, int(k))
+
+
+diag = op(lambda x: jnp.diag(x) if x.ndim == 1 else jnp.vectorize(jnp.diag, signature="(n)->(n,n)")(x),
+          name="diag")
+diag_part = op(lambda x: jnp.diagonal(x, axis1=-2, axis2=-1), name="diag_part")
+trace = op(lambda x: jnp.trace(x, axis1=-2, axis2=-1), name="trace")

@@ -1,0 +1,271 @@
+"""Lowering: a recorded subgraph becomes one pure JAX function, cached by structure.
+
+``build_plan`` walks the nodes a tape recorded and keeps those on a path from the
+sources to the targets. It numbers every tensor involved with a *slot* and builds a
+hashable key from the structure (specs, wiring, shapes and dtypes). A
+:class:`Program` for that key holds the pure functions JAX works on:
+
+* ``backward(*input_values, *target_cts)``: reverse mode, chaining each node's VJP at
+  its *recorded* input values, so an eager step never recomputes its forward pass.
+* ``replay(source_values, captured_values)``: the forward function ``F`` that
+  ``jacobian``, ``batch_jacobian`` and forward mode hand to ``jax.jacrev``/``jvp``.
+
+A program runs node by node (each node's VJP is a small jitted function, compiled
+once per op and shape) until its key is seen a second time; from then on it runs as
+one ``jax.jit`` program. A one-off graph never waits for a compiler, and a training
+loop runs its backward pass as one XLA program from its second step on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+
+import jax
+
+from ._op import NodeSpec
+
+#: Counters observable through ``jt.lowering_stats()``.
+stats: Counter = Counter()
+
+COMPILE_AFTER = 2  # compile a structure the second time it is seen
+_MAX_PROGRAMS = 512
+
+
+class Plan:
+    """The slice of a tape between sources and targets, in slot form."""
+
+    __slots__ = (
+        "key",
+        "nodes",
+        "input_slots",
+        "input_tensors",
+        "target_slots",
+        "source_groups",
+        "connected",
+        "captured_slots",
+        "captured_tensors",
+        "source_tensors",
+    )
+
+
+def build_plan(nodes: list, targets: list, source_groups: list[list]) -> Plan:
+    """Select the recorded nodes linking ``source_groups`` to ``targets``.
+
+    ``source_groups`` holds, per source, the tensors that stand for it (a Variable has
+    one tensor per read inside the tape; a Tensor source is its own group).
+    """
+    src_ids = {id(t) for group in source_groups for t in group}
+    reach = set(src_ids)
+    forward = []
+    for node in nodes:
+        for t in node.inputs:
+            if id(t) in reach:
+                forward.append(node)
+                reach.update(id(o) for o in node.outputs)
+                break
+    needed = {id(t) for t in targets}
+    relevant = []
+    for node in reversed(forward):
+        for o in node.outputs:
+            if id(o) in needed:
+                relevant.append(node)
+                needed.update(id(t) for t in node.inputs)
+                break
+    relevant.reverse()
+
+    slot_of: dict[int, int] = {}
+    input_slots: list[int] = []
+    input_tensors: list = []
+    produced: set[int] = set()
+    key_parts: list = []
+    plan_nodes = []
+    cacheable = True
+
+    def slot(t) -> int:
+        s = slot_of.get(id(t))
+        if s is None:
+            s = slot_of[id(t)] = len(slot_of)
+        return s
+
+    seen_inputs: set[int] = set()
+    for node in relevant:
+        in_slots = [slot(t) for t in node.inputs]
+        for t, s in zip(node.inputs, in_slots):
+            if s not in seen_inputs:
+                seen_inputs.add(s)
+                input_slots.append(s)
+                input_tensors.append(t)
+        out_slots = tuple(slot(o) for o in node.outputs)
+        produced.update(out_slots)
+        spec = node.spec
+        if spec.key is None:
+            cacheable = False
+        key_parts.append(
+            (spec, tuple(in_slots), out_slots)
+            + tuple((t._value.shape, t._value.dtype) for t in node.inputs)
+        )
+        plan_nodes.append((spec, tuple(in_slots), out_slots))
+
+    target_slots = tuple(slot(t) for t in targets)
+    groups = []
+    connected = []
+    for group in source_groups:
+        g = tuple(slot_of[id(t)] for t in group if id(t) in slot_of)
+        groups.append(g)
+        connected.append(bool(g))
+    plan = Plan()
+    plan.nodes = tuple(plan_nodes)
+    plan.input_slots = tuple(input_slots)
+    plan.input_tensors = input_tensors
+    plan.target_slots = target_slots
+    plan.source_groups = tuple(groups)
+    plan.connected = tuple(connected)
+    source_slots = {s for g in groups for s in g}
+    captured_slots, captured_tensors = [], []
+    for s, t in zip(input_slots, input_tensors):
+        if s not in produced and s not in source_slots:
+            captured_slots.append(s)
+            captured_tensors.append(t)
+    plan.captured_slots = tuple(captured_slots)
+    plan.captured_tensors = captured_tensors
+    plan.source_tensors = [group[0] if group else None for group in source_groups]
+    key_parts.append(target_slots)
+    key_parts.append(tuple((t._value.shape, t._value.dtype) for t in targets))
+    key_parts.append(plan.source_groups)
+    plan.key = tuple(key_parts) if cacheable else None
+    return plan
+
+
+# -- programs ------------------------------------------------------------------
+
+
+class Program:
+    """Pure functions for one graph structure, compiled once the structure repeats."""
+
+    __slots__ = ("nodes", "input_slots", "target_slots", "source_groups", "captured_slots",
+                 "uses", "_jitted", "__weakref__")
+
+    def __init__(self, plan: Plan) -> None:
+        self.nodes = plan.nodes
+        self.input_slots = plan.input_slots
+        self.target_slots = plan.target_slots
+        self.source_groups = tuple(g for g in plan.source_groups if g)
+        self.captured_slots = plan.captured_slots
+        self.uses = 0
+        self._jitted: dict = {}
+
+    # reverse mode ------------------------------------------------------------
+    def backward(self, *flat):
+        """``(*input_values, *target_cts) -> grads`` for each connected source."""
+        n = len(self.input_slots)
+        vals = dict(zip(self.input_slots, flat[:n]))
+        cts: dict = {}
+        for s, c in zip(self.target_slots, flat[n:]):
+            cts[s] = cts[s] + c if s in cts else c
+        for spec, in_slots, out_slots in reversed(self.nodes):
+            out_cts = tuple(cts.get(s) for s in out_slots)
+            if all(c is None for c in out_cts):
+                continue
+            in_cts = spec.vjp(tuple(vals[s] for s in in_slots), out_cts)
+            for s, c in zip(in_slots, in_cts):
+                if c is not None:
+                    cts[s] = cts[s] + c if s in cts else c
+        out = []
+        for group in self.source_groups:
+            total = None
+            for s in group:
+                c = cts.get(s)
+                if c is not None:
+                    total = c if total is None else total + c
+            out.append(total)
+        return tuple(out)
+
+    # forward replay ------------------------------------------------------------
+    def replay(self, source_values, captured_values):
+        """``F(sources, captured) -> targets``: the recorded forward computation."""
+        vals = dict(zip(self.captured_slots, captured_values))
+        for group, v in zip(self.source_groups, source_values):
+            for s in group:
+                vals[s] = v
+        for spec, in_slots, out_slots in self.nodes:
+            outs = spec(*[vals[s] for s in in_slots])
+            for s, o in zip(out_slots, outs):
+                vals[s] = o
+        return tuple(vals[s] for s in self.target_slots)
+
+    def jitted(self, name: str, fn):
+        """``fn`` (a method of this program) under ``jax.jit``, built once."""
+        j = self._jitted.get(name)
+        if j is None:
+
+            def traced(*args):
+                stats["compiled_traces"] += 1
+                return fn(*args)
+
+            j = self._jitted[name] = jax.jit(traced)
+        return j
+
+
+class _ProgramCache:
+    def __init__(self) -> None:
+        self._programs: OrderedDict = OrderedDict()
+
+    def get(self, plan: Plan) -> tuple[Program, bool]:
+        """The program for ``plan`` and whether it should run compiled."""
+        if plan.key is None:
+            stats["uncacheable"] += 1
+            return Program(plan), False
+        prog = self._programs.get(plan.key)
+        if prog is None:
+            prog = Program(plan)
+            self._programs[plan.key] = prog
+            if len(self._programs) > _MAX_PROGRAMS:
+                self._programs.popitem(last=False)
+        else:
+            self._programs.move_to_end(plan.key)
+        prog.uses += 1
+        return prog, prog.uses >= COMPILE_AFTER
+
+    def clear(self) -> None:
+        self._programs.clear()
+
+
+programs = _ProgramCache()
+
+
+class BoundCall:
+    """A program's function, bound to one mode; a stable object for use as an op.
+
+    Calling it through :func:`jtape._op.call_op` makes the whole backward pass (or
+    jacobian, or jvp) *one recorded node* on any outer tape, whose own lowering then
+    differentiates it with ``jax.vjp``: higher-order derivatives need nothing else.
+    """
+
+    __slots__ = ("program", "name", "compiled", "__weakref__")
+
+    def __init__(self, program: Program, name: str, compiled: bool) -> None:
+        self.program = program
+        self.name = name
+        self.compiled = compiled
+
+    def __call__(self, *args):
+        fn = getattr(self.program, self.name)
+        if self.compiled:
+            fn = self.program.jitted(self.name, fn)
+        else:
+            stats["eager_runs"] += 1
+        return fn(*args)
+
+    def __hash__(self) -> int:
+        return hash((id(self.program), self.name, self.compiled))
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, BoundCall)
+            and other.program is self.program
+            and other.name == self.name
+            and other.compiled == self.compiled
+        )
+
+
+__all__ = ["BoundCall", "NodeSpec", "Plan", "Program", "build_plan", "programs", "stats"]

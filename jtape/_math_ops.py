@@ -1,0 +1,281 @@
+"""Elementwise math, comparisons, reductions and linear algebra, as jtape ops.
+
+Each public function is a pure ``jax.numpy`` function passed once through
+:func:`jtape.op`; the thin Python wrappers only normalise arguments (TF accepts
+lists and tensors where JAX wants tuples and ints).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _dtypes
+from ._op import op
+from ._tensor import Tensor
+
+
+def _axis(axis):
+    """Static form of an ``axis`` argument: None, an int or a tuple of ints."""
+    if axis is None:
+        return None
+    if isinstance(axis, Tensor) or hasattr(axis, "_jt_read"):
+        axis = np.asarray(axis)
+    if isinstance(axis, np.ndarray):
+        axis = axis.tolist()
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) for a in axis)
+    return int(axis)
+
+
+# -- elementwise ---------------------------------------------------------------
+add = op(jnp.add, name="add")
+subtract = op(jnp.subtract, name="subtract")
+multiply = op(jnp.multiply, name="multiply")
+divide = op(jnp.true_divide, name="divide")
+floordiv = op(jnp.floor_divide, name="floordiv")
+mod = op(jnp.mod, name="mod")
+pow = op(jnp.power, name="pow")  # noqa: A001 - TF's name
+negative = op(jnp.negative, name="negative")
+abs = op(jnp.abs, name="abs")  # noqa: A001
+sign = op(jnp.sign, name="sign")
+square = op(jnp.square, name="square")
+sqrt = op(jnp.sqrt, name="sqrt")
+rsqrt = op(jax.lax.rsqrt, name="rsqrt")
+exp = op(jnp.exp, name="exp")
+expm1 = op(jnp.expm1, name="expm1")
+log = op(jnp.log, name="log")
+log1p = op(jnp.log1p, name="log1p")
+sin = op(jnp.sin, name="sin")
+cos = op(jnp.cos, name="cos")
+tan = op(jnp.tan, name="tan")
+asin = op(jnp.arcsin, name="asin")
+acos = op(jnp.arccos, name="acos")
+atan = op(jnp.arctan, name="atan")
+atan2 = op(jnp.arctan2, name="atan2")
+sinh = op(jnp.sinh, name="sinh")
+cosh = op(jnp.cosh, name="cosh")
+tanh = op(jnp.tanh, name="tanh")
+asinh = op(jnp.arcsinh, name="asinh")
+acosh = op(jnp.arccosh, name="acosh")
+atanh = op(jnp.arctanh, name="atanh")
+sigmoid = op(jax.nn.sigmoid, name="sigmoid")
+maximum = op(jnp.maximum, name="maximum")
+minimum = op(jnp.minimum, name="minimum")
+floor = op(jnp.floor, name="floor")
+ceil = op(jnp.ceil, name="ceil")
+round = op(jnp.round, name="round")  # noqa: A001
+reciprocal = op(jnp.reciprocal, name="reciprocal")
+erf = op(jax.scipy.special.erf, name="erf")
+lgamma = op(jax.scipy.special.gammaln, name="lgamma")
+digamma = op(jax.scipy.special.digamma, name="digamma")
+squared_difference = op(lambda x, y: jnp.square(x - y), name="squared_difference")
+real = op(jnp.real, name="real")
+imag = op(jnp.imag, name="imag")
+conj = op(jnp.conj, name="conj")
+invert = op(jnp.invert, name="invert")
+
+equal = op(jnp.equal, name="equal")
+not_equal = op(jnp.not_equal, name="not_equal")
+less = op(jnp.less, name="less")
+less_equal = op(jnp.less_equal, name="less_equal")
+greater = op(jnp.greater, name="greater")
+greater_equal = op(jnp.greater_equal, name="greater_equal")
+logical_and = op(jnp.logical_and, name="logical_and")
+logical_or = op(jnp.logical_or, name="logical_or")
+logical_not = op(jnp.logical_not, name="logical_not")
+logical_xor = op(jnp.logical_xor, name="logical_xor")
+is_nan = op(jnp.isnan, name="is_nan")
+is_inf = op(jnp.isinf, name="is_inf")
+is_finite = op(jnp.isfinite, name="is_finite")
+
+_cast = op(lambda x, dtype: x.astype(dtype), name="cast")
+_clip = op(jnp.clip, name="clip_by_value")
+
+
+def cast(x, dtype) -> Tensor:
+    """``x`` converted to ``dtype``; gradients flow between floating dtypes only."""
+    return _cast(x, _dtypes.as_dtype(dtype))
+
+
+def clip_by_value(t, clip_value_min, clip_value_max) -> Tensor:
+    """Elementwise clip of ``t`` to ``[clip_value_min, clip_value_max]``."""
+    return _clip(t, clip_value_min, clip_value_max)
+
+
+def divide_no_nan(x, y) -> Tensor:
+    """``x / y``, with 0 where ``y == 0`` (gradient included)."""
+    return _divide_no_nan(x, y)
+
+
+@op
+def _divide_no_nan(x, y):
+    safe = jnp.where(y == 0, jnp.ones_like(y), y)
+    return jnp.where(y == 0, jnp.zeros_like(x / safe), x / safe)
+
+
+# -- reductions ----------------------------------------------------------------
+_sum = op(jnp.sum, name="sum")
+_mean = op(jnp.mean, name="mean")
+_max = op(jnp.max, name="max")
+_min = op(jnp.min, name="min")
+_prod = op(jnp.prod, name="prod")
+_any = op(jnp.any, name="any")
+_all = op(jnp.all, name="all")
+_logsumexp = op(jax.scipy.special.logsumexp, name="logsumexp")
+_std = op(jnp.std, name="std")
+_var = op(jnp.var, name="variance")
+_argmax = op(jnp.argmax, name="argmax")
+_argmin = op(jnp.argmin, name="argmin")
+_cumsum = op(jnp.cumsum, name="cumsum")
+_cumprod = op(jnp.cumprod, name="cumprod")
+
+
+def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (all axes when None), as ``tf.reduce_sum``."""
+    return _sum(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis``; for integer ``x`` the result stays integer, as in TF."""
+    if hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jnp.integer):
+        return cast(_mean(x, axis=_axis(axis), keepdims=keepdims), x.dtype)
+    return _mean(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return _max(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return _min(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def prod(x, axis=None, keepdims: bool = False) -> Tensor:
+    return _prod(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def any(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return _any(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def all(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return _all(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
+    """``log(sum(exp(x)))`` over ``axis``, computed stably."""
+    return _logsumexp(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims: bool = False) -> Tensor:
+    return _std(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def variance(x, axis=None, keepdims: bool = False) -> Tensor:
+    return _var(x, axis=_axis(axis), keepdims=keepdims)
+
+
+def argmax(x, axis=None, output_type=_dtypes.int64) -> Tensor:
+    """Index of the largest value along ``axis`` (axis 0 when None, as TF)."""
+    out = _argmax(x, axis=0 if axis is None else _axis(axis))
+    return cast(out, output_type)
+
+
+def argmin(x, axis=None, output_type=_dtypes.int64) -> Tensor:
+    out = _argmin(x, axis=0 if axis is None else _axis(axis))
+    return cast(out, output_type)
+
+
+def cumsum(x, axis=0, exclusive: bool = False, reverse: bool = False) -> Tensor:
+    return _scan_like(_cumsum, x, _axis(axis), exclusive, reverse, 0)
+
+
+def cumprod(x, axis=0, exclusive: bool = False, reverse: bool = False) -> Tensor:
+    return _scan_like(_cumprod, x, _axis(axis), exclusive, reverse, 1)
+
+
+def _scan_like(fn, x, axis, exclusive, reverse, identity):
+    if not exclusive and not reverse:
+        return fn(x, axis=axis)
+    return _exclusive_scan(x, fn=fn.__jtape_op__, axis=axis, exclusive=exclusive,
+                           reverse=reverse, identity=identity)
+
+
+@op
+def _exclusive_scan(x, fn, axis, exclusive, reverse, identity):
+    if reverse:
+        x = jnp.flip(x, axis)
+    out = fn(x, axis=axis)
+    if exclusive:
+        pad = [(0, 0)] * x.ndim
+        pad[axis] = (1, 0)
+        out = jnp.pad(out, pad, constant_values=identity)
+        out = jax.lax.slice_in_dim(out, 0, x.shape[axis], axis=axis)
+    if reverse:
+        out = jnp.flip(out, axis)
+    return out
+
+
+def add_n(inputs) -> Tensor:
+    """Elementwise sum of a list of tensors of the same shape."""
+    if not inputs:
+        raise ValueError("add_n: inputs must be a non-empty list of tensors")
+    return _add_n(list(inputs))
+
+
+@op
+def _add_n(xs):
+    out = xs[0]
+    for x in xs[1:]:
+        out = out + x
+    return out
+
+
+# -- linear algebra --------------------------------------------------------------
+@op
+def _matmul(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
+    if transpose_a or adjoint_a:
+        a = jnp.swapaxes(a, -1, -2)
+        a = jnp.conj(a) if adjoint_a else a
+    if transpose_b or adjoint_b:
+        b = jnp.swapaxes(b, -1, -2)
+        b = jnp.conj(b) if adjoint_b else b
+    return jnp.matmul(a, b)
+
+
+def matmul(
+    a,
+    b,
+    transpose_a: bool = False,
+    transpose_b: bool = False,
+    adjoint_a: bool = False,
+    adjoint_b: bool = False,
+    **_sparse_hints,
+) -> Tensor:
+    """Matrix product of the last two axes (batched over leading axes), as ``tf.matmul``."""
+    return _matmul(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b)
+
+
+_einsum = op(jnp.einsum, name="einsum")
+
+
+def einsum(equation: str, *inputs, **kwargs) -> Tensor:
+    """Einstein summation, as ``tf.einsum``/``jnp.einsum``."""
+    return _einsum(equation, *inputs)
+
+
+tensordot = op(jnp.tensordot, name="tensordot")
+
+
+@op
+def _norm(x, ord, axis, keepdims):
+    if ord in ("euclidean", "fro", 2, 2.0) and (axis is None or isinstance(axis, int)):
+        return jnp.sqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=keepdims))
+    return jnp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def norm(tensor, ord="euclidean", axis=None, keepdims: bool = False) -> Tensor:
+    """Vector or matrix norm; the default is the Euclidean norm over all elements."""
+    return _norm(tensor, ord, _axis(axis), keepdims)

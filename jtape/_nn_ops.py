@@ -1,0 +1,93 @@
+"""Activations, softmax and the classic losses on logits, as jtape ops (``tf.nn``)."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from ._math_ops import _axis
+from ._op import op
+from ._tensor import Tensor
+
+relu = op(jax.nn.relu, name="relu")
+relu6 = op(jax.nn.relu6, name="relu6")
+elu = op(jax.nn.elu, name="elu")
+selu = op(jax.nn.selu, name="selu")
+softplus = op(jax.nn.softplus, name="softplus")
+softsign = op(jax.nn.soft_sign, name="softsign")
+silu = op(jax.nn.silu, name="silu")
+swish = silu
+log_sigmoid = op(jax.nn.log_sigmoid, name="log_sigmoid")
+_leaky_relu = op(jax.nn.leaky_relu, name="leaky_relu")
+_gelu = op(jax.nn.gelu, name="gelu")
+_softmax = op(jax.nn.softmax, name="softmax")
+_log_softmax = op(jax.nn.log_softmax, name="log_softmax")
+
+
+def leaky_relu(features, alpha: float = 0.2) -> Tensor:
+    """``max(alpha * x, x)``; TF's default slope 0.2."""
+    return _leaky_relu(features, negative_slope=float(alpha))
+
+
+def gelu(features, approximate: bool = False) -> Tensor:
+    """Gaussian error linear unit; exact (erf) by default, as TF."""
+    return _gelu(features, approximate=bool(approximate))
+
+
+def softmax(logits, axis: int = -1) -> Tensor:
+    return _softmax(logits, axis=_axis(axis))
+
+
+def log_softmax(logits, axis: int = -1) -> Tensor:
+    return _log_softmax(logits, axis=_axis(axis))
+
+
+@op
+def _softmax_xent(labels, logits, axis):
+    return -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis: int = -1) -> Tensor:
+    """Per-example cross entropy between a label distribution and ``softmax(logits)``."""
+    return _softmax_xent(labels, logits, _axis(axis))
+
+
+@op
+def _sparse_xent(labels, logits):
+    logp = jax.nn.log_softmax(logits, axis=-1)
+    return -jnp.take_along_axis(logp, labels[..., None].astype(jnp.int32), axis=-1)[..., 0]
+
+
+def sparse_softmax_cross_entropy_with_logits(labels, logits) -> Tensor:
+    """Per-example cross entropy with integer class ``labels``."""
+    return _sparse_xent(labels, logits)
+
+
+@op
+def _sigmoid_xent(labels, logits):
+    return jnp.maximum(logits, 0) - logits * labels + jnp.log1p(jnp.exp(-jnp.abs(logits)))
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None) -> Tensor:
+    """Elementwise logistic loss, TF's stable form ``max(x,0) - x*z + log(1+exp(-|x|))``."""
+    if labels is None or logits is None:
+        raise ValueError("sigmoid_cross_entropy_with_logits: labels and logits are required")
+    return _sigmoid_xent(labels, logits)
+
+
+l2_loss = op(lambda t: jnp.sum(jnp.square(t)) / 2, name="l2_loss")
+
+
+@op
+def _moments(x, axes, keepdims):
+    mean = jnp.mean(x, axis=axes, keepdims=True)
+    var = jnp.mean(jnp.square(x - jax.lax.stop_gradient(mean)), axis=axes, keepdims=True)
+    if not keepdims:
+        mean, var = jnp.squeeze(mean, axes), jnp.squeeze(var, axes)
+    return mean, var
+
+
+def moments(x, axes, shift=None, keepdims: bool = False) -> tuple[Tensor, Tensor]:
+    """Mean and variance over ``axes`` (TF's gradient: variance treats the mean as constant)."""
+    ax = _axis(axes)
+    return _moments(x, ax if isinstance(ax, tuple) else (ax,), keepdims)

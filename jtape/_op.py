@@ -1,0 +1,198 @@
+"""The one op-wrapping path: a pure JAX function becomes a recorded jtape op.
+
+Calling an op unwraps its Tensor/Variable arguments, runs the JAX function, wraps
+the outputs in Tensors and, if an active recorder (GradientTape or
+ForwardAccumulator) watches any input, appends one :class:`Node` to it. With no
+recorder active the cost beyond the JAX call is one flatten and one list check.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._state import state
+from ._tensor import Tensor
+
+_tree_flatten = jax.tree_util.tree_flatten
+_tree_unflatten = jax.tree_util.tree_unflatten
+
+
+def _is_leaf(x) -> bool:
+    return isinstance(x, Tensor) or hasattr(x, "_jt_read")
+
+
+class NodeSpec:
+    """The static part of a call: function, argument structure and static arguments.
+
+    A spec is a pure function of the call's tensor values: ``spec(*values)`` returns the
+    flat tuple of output arrays. Specs are interned, so two calls with the same static
+    structure share one object (and one jitted VJP).
+    """
+
+    __slots__ = ("fn", "treedef", "template", "tensor_pos", "key", "_vjp", "__weakref__")
+
+    def __init__(self, fn, treedef, template, tensor_pos, key) -> None:
+        self.fn = fn
+        self.treedef = treedef
+        self.template = template
+        self.tensor_pos = tensor_pos
+        self.key = key
+        self._vjp = None
+
+    def __call__(self, *values):
+        leaves = list(self.template)
+        for p, v in zip(self.tensor_pos, values):
+            leaves[p] = v
+        args, kwargs = _tree_unflatten(self.treedef, leaves)
+        out = self.fn(*args, **kwargs)
+        return tuple(_tree_flatten(out)[0])
+
+    @property
+    def vjp(self):
+        """Jitted ``(values, output_cotangents) -> input cotangents`` for one node."""
+        if self._vjp is None:
+            self._vjp = jax.jit(functools.partial(_node_vjp, self))
+        return self._vjp
+
+    def __repr__(self) -> str:
+        return f"NodeSpec({getattr(self.fn, '__name__', self.fn)!r})"
+
+
+def _node_vjp(spec: NodeSpec, values, out_cts):
+    diff = [i for i, v in enumerate(values) if jnp.issubdtype(v.dtype, jnp.inexact)]
+
+    def f(*dvals):
+        full = list(values)
+        for i, d in zip(diff, dvals):
+            full[i] = d
+        return spec(*full)
+
+    outs, pullback = jax.vjp(f, *[values[i] for i in diff])
+    cts = tuple(_ct_or_zero(c, o) for c, o in zip(out_cts, outs))
+    dcts = pullback(cts)
+    res: list = [None] * len(values)
+    for i, c in zip(diff, dcts):
+        res[i] = c
+    return tuple(res)
+
+
+def _ct_or_zero(ct, out):
+    if not jnp.issubdtype(out.dtype, jnp.inexact):
+        return np.zeros(out.shape, dtype=jax.dtypes.float0)
+    if ct is None:
+        return jnp.zeros(out.shape, out.dtype)
+    return ct
+
+
+_SPECS: dict = {}
+_MAX_SPECS = 8192
+
+
+def _intern_spec(fn, treedef, leaves, tensor_pos) -> NodeSpec:
+    statics = tuple(None if i in tensor_pos else leaves[i] for i in range(len(leaves)))
+    # The type is part of the key: 1, 1.0 and True hash alike but give different dtypes.
+    key = (fn, treedef, tuple(map(type, statics)), statics, tensor_pos)
+    try:
+        spec = _SPECS.get(key)
+    except TypeError:  # an unhashable static argument: the spec is used once, uncached
+        return NodeSpec(fn, treedef, statics, tensor_pos, None)
+    if spec is None:
+        if len(_SPECS) >= _MAX_SPECS:
+            _SPECS.clear()
+        spec = _SPECS[key] = NodeSpec(fn, treedef, statics, tensor_pos, key)
+    return spec
+
+
+class Node:
+    """One recorded call: its spec, input tensors and output tensors."""
+
+    __slots__ = ("spec", "inputs", "outputs")
+
+    def __init__(self, spec: NodeSpec, inputs: tuple, outputs: tuple) -> None:
+        self.spec = spec
+        self.inputs = inputs
+        self.outputs = outputs
+
+
+def _as_input(leaf):
+    if type(leaf) is Tensor:
+        return leaf
+    if isinstance(leaf, Tensor):
+        return leaf
+    if hasattr(leaf, "_jt_read"):
+        return leaf._jt_read()
+    return Tensor(jnp.asarray(leaf))
+
+
+def call_op(fn: Callable, args: tuple, kwargs: dict):
+    """Run ``fn`` on the values of ``args``/``kwargs`` and record it where watched."""
+    leaves, treedef = _tree_flatten((args, kwargs), is_leaf=_is_leaf)
+    inputs = []
+    tensor_pos = []
+    values = list(leaves)
+    for i, leaf in enumerate(leaves):
+        if isinstance(leaf, (Tensor, np.ndarray, jax.Array)) or hasattr(leaf, "_jt_read"):
+            t = _as_input(leaf)
+            inputs.append(t)
+            tensor_pos.append(i)
+            values[i] = t._value
+    a, k = _tree_unflatten(treedef, values)
+    out = fn(*a, **k)
+    out_leaves, out_tree = _tree_flatten(out)
+    outputs = tuple(Tensor(v) for v in out_leaves)
+    recorders = state.recorders
+    if recorders and inputs:
+        _record(recorders, fn, treedef, leaves, tuple(tensor_pos), tuple(inputs), outputs)
+    return _tree_unflatten(out_tree, outputs)
+
+
+def _record(recorders, fn, treedef, leaves, tensor_pos, inputs, outputs) -> None:
+    spec = None
+    for rec in recorders:
+        if rec._wants(inputs):
+            if spec is None:
+                spec = _intern_spec(fn, treedef, leaves, tensor_pos)
+            rec._record(Node(spec, inputs, outputs))
+
+
+def record_node(spec: NodeSpec, inputs: tuple, outputs: tuple) -> None:
+    """Record an already computed call (used by custom_gradient and gradients)."""
+    for rec in state.recorders:
+        if rec._wants(inputs):
+            rec._record(Node(spec, inputs, outputs))
+
+
+def op(fn: Callable | None = None, *, name: str | None = None) -> Callable:
+    """Turn a pure JAX function into a jtape op that tapes can differentiate.
+
+    The function receives JAX arrays wherever the caller passed Tensors, Variables or
+    arrays; every other argument (Python numbers, tuples, strings) is static. Its
+    gradient is JAX's own (``jax.vjp``), so any function JAX can differentiate works.
+
+    Example:
+        >>> import jax.numpy as jnp, jtape as jt
+        >>> softplus = jt.op(lambda x: jnp.logaddexp(x, 0.0))
+        >>> x = jt.constant(0.0)
+        >>> with jt.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = softplus(x)
+        >>> float(tape.gradient(y, x))
+        0.5
+    """
+    if fn is None:
+        return functools.partial(op, name=name)
+
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any):
+        return call_op(fn, args, kwargs)
+
+    wrapped.__jtape_op__ = fn
+    if name is not None:
+        wrapped.__name__ = name
+    return wrapped

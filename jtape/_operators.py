@@ -1,0 +1,67 @@
+"""Python operators for Tensor and Variable, all through the op library."""
+
+from __future__ import annotations
+
+from . import _array_ops as A
+from . import _math_ops as M
+from ._tensor import Tensor
+from ._variable import Variable
+
+
+def _binary(fn):
+    return lambda self, other: fn(self, other), lambda self, other: fn(other, self)
+
+
+_BINARY = {
+    "add": M.add,
+    "sub": M.subtract,
+    "mul": M.multiply,
+    "truediv": M.divide,
+    "floordiv": M.floordiv,
+    "mod": M.mod,
+    "pow": M.pow,
+    "matmul": M.matmul,
+    "and": M.logical_and,
+    "or": M.logical_or,
+    "xor": M.logical_xor,
+}
+
+_COMPARE = {
+    "lt": M.less,
+    "le": M.less_equal,
+    "gt": M.greater,
+    "ge": M.greater_equal,
+    "eq": M.equal,
+    "ne": M.not_equal,
+}
+
+
+def _eq(fn):
+    def method(self, other):
+        try:
+            return fn(self, other)
+        except TypeError:  # an object jtape cannot compare elementwise
+            return NotImplemented
+
+    return method
+
+
+def install(cls) -> None:
+    for name, fn in _BINARY.items():
+        fwd, rev = _binary(fn)
+        setattr(cls, f"__{name}__", fwd)
+        setattr(cls, f"__r{name}__", rev)
+    for name, fn in _COMPARE.items():
+        setattr(cls, f"__{name}__", _eq(fn))
+    cls.__neg__ = lambda self: M.negative(self)
+    cls.__pos__ = lambda self: self if isinstance(self, Tensor) else self.value()
+    cls.__abs__ = lambda self: M.abs(self)
+    cls.__invert__ = lambda self: M.logical_not(self) if self.dtype == bool else M.invert(self)
+    cls.__getitem__ = lambda self, index: A.getitem(self, index)
+
+
+install(Tensor)
+install(Variable)
+# Equality is elementwise (as in TF 2), so identity hashing must be restated.
+Tensor.__hash__ = object.__hash__
+Variable.__hash__ = object.__hash__

@@ -1,0 +1,488 @@
+"""``GradientTape``: records ops on watched values; ``gradient`` lowers them to JAX."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import warnings
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from . import _lowering
+from ._errors import UnconnectedGradientError, where
+from ._op import call_op
+from ._state import state
+from ._tensor import Tensor
+from ._variable import Variable
+
+
+class UnconnectedGradients(enum.Enum):
+    """What ``gradient`` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+def _unconnected(value) -> UnconnectedGradients:
+    if isinstance(value, UnconnectedGradients):
+        return value
+    try:
+        return UnconnectedGradients(str(value).lower())
+    except ValueError:
+        raise ValueError(
+            f"unconnected_gradients: expected 'none' or 'zero', got {value!r}"
+        ) from None
+
+
+class Recorder:
+    """What tapes and forward accumulators share: watching and recording."""
+
+    def __init__(self, watch_accessed_variables: bool) -> None:
+        self._watch_accessed = watch_accessed_variables
+        self._reset_records()
+
+    def _reset_records(self) -> None:
+        self._watched: set[int] = set()  # ids of tensors derived from watched values
+        self._keep: list = []  # watched tensors, kept alive so their ids stay unique
+        self._nodes: list = []
+        self._var_reads: dict[int, list[Tensor]] = {}
+        self._watched_vars: dict[int, Variable] = {}
+        self._escapes: list[tuple[Tensor, str]] = []
+        self._assigns: list[tuple[Variable, Any]] = []
+
+    # -- hooks called by ops, tensors and variables ---------------------------
+    def _wants(self, inputs) -> bool:
+        w = self._watched
+        for t in inputs:
+            if id(t) in w:
+                return True
+        return False
+
+    def _record(self, node) -> None:
+        self._nodes.append(node)
+        self._watched.update(map(id, node.outputs))
+
+    def _on_read(self, var: Variable, t: Tensor) -> None:
+        vid = id(var)
+        if vid in self._watched_vars or (self._watch_accessed and var.trainable):
+            self._watched_vars.setdefault(vid, var)
+            self._var_reads.setdefault(vid, []).append(t)
+            self._watched.add(id(t))
+
+    def _on_assign(self, var: Variable, source) -> None:
+        if isinstance(source, Tensor) and id(source) in self._watched:
+            self._assigns.append((var, source))
+
+    def _note_escape(self, t: Tensor) -> None:
+        if id(t) in self._watched:
+            self._escapes.append((t, where()))
+
+    # -- watching ------------------------------------------------------------
+    def _watch_one(self, x) -> None:
+        if isinstance(x, Variable):
+            self._watched_vars.setdefault(id(x), x)
+        elif isinstance(x, Tensor):
+            if not jnp.issubdtype(x.dtype, jnp.inexact):
+                warnings.warn(
+                    f"The dtype of the watched tensor must be floating (e.g. float32), got "
+                    f"{x.dtype.name}; its gradient will be None.",
+                    stacklevel=3,
+                )
+            self._watched.add(id(x))
+            self._keep.append(x)
+        else:
+            raise TypeError(
+                f"watch: expected a jt.Tensor or jt.Variable (or a nested structure of "
+                f"them), got {type(x).__name__}. Convert it with jt.constant first."
+            )
+
+    def _source_group(self, src) -> list[Tensor]:
+        if isinstance(src, Variable):
+            return list(self._var_reads.get(id(src), ()))
+        if isinstance(src, Tensor):
+            return [src] if id(src) in self._watched else []
+        raise TypeError(
+            f"sources: expected jt.Tensor or jt.Variable leaves, got {type(src).__name__}"
+        )
+
+
+def _flatten(structure, what: str) -> tuple[list, Any]:
+    leaves, treedef = jax.tree_util.tree_flatten(
+        structure, is_leaf=lambda x: isinstance(x, (Tensor, Variable))
+    )
+    for leaf in leaves:
+        if not isinstance(leaf, (Tensor, Variable)):
+            raise TypeError(
+                f"{what}: expected jt.Tensor or jt.Variable leaves, got {type(leaf).__name__}"
+            )
+    return leaves, treedef
+
+
+class GradientTape(Recorder):
+    """Record operations to differentiate them, as TensorFlow's ``tf.GradientTape``.
+
+    Args:
+        persistent: allow several ``gradient``/``jacobian`` calls on this tape.
+        watch_accessed_variables: watch every trainable Variable read while recording.
+        strict: (jtape only) raise :class:`UnconnectedGradientError`, saying why,
+            instead of returning a None gradient.
+
+    Example:
+        >>> import jtape as jt
+        >>> x = jt.constant(3.0)
+        >>> with jt.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = x ** 2
+        >>> float(tape.gradient(y, x))
+        6.0
+    """
+
+    def __init__(
+        self,
+        persistent: bool = False,
+        watch_accessed_variables: bool = True,
+        *,
+        strict: bool = False,
+    ) -> None:
+        super().__init__(watch_accessed_variables)
+        self._persistent = persistent
+        self._strict = strict
+        self._used = False
+        self._released = False
+
+    # -- context -------------------------------------------------------------
+    def __enter__(self) -> GradientTape:
+        if self._released:
+            raise RuntimeError(
+                "This non-persistent GradientTape was already used for a gradient; "
+                "create a new tape or pass persistent=True."
+            )
+        state.recorders.append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pop()
+
+    def _pop(self) -> None:
+        recs = state.recorders
+        for i in range(len(recs) - 1, -1, -1):
+            if recs[i] is self:
+                del recs[i]
+                return
+
+    @property
+    def _recording(self) -> bool:
+        return any(r is self for r in state.recorders)
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Temporarily pause recording on this tape (other tapes keep recording)."""
+        if not self._recording:
+            raise ValueError("stop_recording: the tape is not recording")
+        recs = state.recorders
+        index = next(i for i in range(len(recs) - 1, -1, -1) if recs[i] is self)
+        del recs[index]
+        try:
+            yield
+        finally:
+            recs.insert(min(index, len(recs)), self)
+
+    def reset(self) -> None:
+        """Clear everything recorded so far; the tape keeps recording if active."""
+        self._reset_records()
+
+    def watch(self, tensor) -> None:
+        """Watch a Tensor or Variable (or a nested structure of them)."""
+        for leaf in jax.tree_util.tree_leaves(
+            tensor, is_leaf=lambda x: isinstance(x, (Tensor, Variable))
+        ):
+            self._watch_one(leaf)
+
+    def watched_variables(self) -> tuple[Variable, ...]:
+        """The Variables this tape watched, in the order they were first watched."""
+        return tuple(self._watched_vars.values())
+
+    # -- differentiation -------------------------------------------------------
+    def _check_usable(self) -> None:
+        if self._released:
+            raise RuntimeError(
+                "A non-persistent GradientTape can only be used to compute one set of "
+                "gradients (or jacobians). Use GradientTape(persistent=True) to call "
+                "gradient/jacobian several times."
+            )
+
+    def _done(self) -> None:
+        if not self._persistent:
+            self._released = True
+            self._reset_records()
+
+    def gradient(
+        self,
+        target,
+        sources,
+        output_gradients=None,
+        unconnected_gradients=UnconnectedGradients.NONE,
+    ):
+        """d(sum of ``target``)/d``sources``, with ``sources``' structure.
+
+        Targets may be nested (their gradients add up, as in TF); non-scalar targets
+        are summed unless ``output_gradients`` gives the cotangent to start from.
+        A source the target does not depend on gets None (or zeros, with
+        ``unconnected_gradients='zero'``); :meth:`explain` says why.
+        """
+        self._check_usable()
+        mode = _unconnected(unconnected_gradients)
+        targets, _ = _flatten(target, "target")
+        targets = [t.value() if isinstance(t, Variable) else t for t in targets]
+        src_leaves, src_tree = _flatten(sources, "sources")
+        cts = self._output_gradients(targets, output_gradients)
+        groups = []
+        for src in src_leaves:
+            group = self._source_group(src)
+            if group and not jnp.issubdtype(group[0].dtype, jnp.inexact):
+                warnings.warn(
+                    f"The dtype of the source tensor must be floating (e.g. tf.float32) "
+                    f"when calling GradientTape.gradient, got {group[0].dtype.name}; "
+                    "returning None for it.",
+                    stacklevel=2,
+                )
+                group = []
+            groups.append(group)
+        plan = _lowering.build_plan(self._nodes, targets, groups)
+        grads = self._run_backward(plan, targets, cts)
+        results = []
+        it = iter(grads)
+        for src, connected in zip(src_leaves, plan.connected):
+            g = next(it) if connected else None
+            if g is None:
+                if mode is UnconnectedGradients.ZERO:
+                    g = Tensor(jnp.zeros(src.shape, src.dtype))
+                elif self._strict:
+                    reason = self._explain_one(targets, src)
+                    raise UnconnectedGradientError(f"gradient is None: {reason}")
+            results.append(g)
+        self._done()
+        return jax.tree_util.tree_unflatten(src_tree, results)
+
+    def _output_gradients(self, targets, output_gradients) -> list[Tensor]:
+        if output_gradients is None:
+            return [Tensor(jnp.ones(t.shape, t.dtype)) for t in targets]
+        given, _ = jax.tree_util.tree_flatten(
+            output_gradients, is_leaf=lambda x: x is None or isinstance(x, (Tensor, Variable))
+        )
+        if len(given) != len(targets):
+            raise ValueError(
+                f"output_gradients: expected {len(targets)} entries (one per target), "
+                f"got {len(given)}"
+            )
+        cts = []
+        for t, g in zip(targets, given):
+            if g is None:
+                cts.append(Tensor(jnp.ones(t.shape, t.dtype)))
+                continue
+            g = g.value() if isinstance(g, Variable) else g
+            g = g if isinstance(g, Tensor) else Tensor(jnp.asarray(g, t.dtype))
+            if tuple(g.shape) != tuple(t.shape):
+                raise ValueError(
+                    f"output_gradients: shape {g.shape} does not match its target's shape "
+                    f"{t.shape}"
+                )
+            cts.append(g)
+        return cts
+
+    def _run_backward(self, plan, targets, cts) -> tuple:
+        if not any(plan.connected):
+            return ()
+        program, compiled = _lowering.programs.get(plan)
+        fn = _lowering.BoundCall(program, "backward", compiled)
+        return call_op(fn, (*plan.input_tensors, *cts), {})
+
+    # -- jacobians ---------------------------------------------------------------
+    def jacobian(
+        self,
+        target,
+        sources,
+        unconnected_gradients=UnconnectedGradients.NONE,
+        parallel_iterations=None,
+        experimental_use_pfor: bool = True,
+    ):
+        """The full Jacobian ``d target / d source`` (shape ``target.shape + source.shape``).
+
+        Computed by ``jax.jacrev`` or ``jax.jacfwd`` (whichever is cheaper for the
+        shapes) of the lowered function, vectorised, not row by row.
+        ``parallel_iterations`` and ``experimental_use_pfor`` are accepted for TF
+        compatibility and have no effect.
+        """
+        self._check_usable()
+        mode = _unconnected(unconnected_gradients)
+        target = target.value() if isinstance(target, Variable) else target
+        if not isinstance(target, Tensor):
+            raise TypeError(f"target: expected a jt.Tensor, got {type(target).__name__}")
+        src_leaves, src_tree = _flatten(sources, "sources")
+        jacs = self._jacobian(target, src_leaves, batch=False)
+        results = []
+        for src, j in zip(src_leaves, jacs):
+            if j is None and mode is UnconnectedGradients.ZERO:
+                j = Tensor(jnp.zeros(target.shape + src.shape, target.dtype))
+            results.append(j)
+        self._done()
+        return jax.tree_util.tree_unflatten(src_tree, results)
+
+    def batch_jacobian(
+        self,
+        target,
+        source,
+        unconnected_gradients=UnconnectedGradients.NONE,
+        parallel_iterations=None,
+        experimental_use_pfor: bool = True,
+    ):
+        """Per-example Jacobians: ``result[b] = d target[b] / d source[b]``.
+
+        Assumes, as TF does, that ``target[b]`` depends on ``source[b]`` only.
+        """
+        self._check_usable()
+        mode = _unconnected(unconnected_gradients)
+        if not isinstance(target, Tensor) or target.ndim < 1:
+            raise ValueError("batch_jacobian: target must be a jt.Tensor with a batch axis")
+        if not isinstance(source, (Tensor, Variable)) or len(source.shape) < 1:
+            raise ValueError("batch_jacobian: source must be a jt.Tensor with a batch axis")
+        if target.shape[0] != source.shape[0]:
+            raise ValueError(
+                f"batch_jacobian: target batch size {target.shape[0]} differs from source "
+                f"batch size {source.shape[0]}"
+            )
+        (j,) = self._jacobian(target, [source], batch=True)
+        if j is None and mode is UnconnectedGradients.ZERO:
+            j = Tensor(jnp.zeros(target.shape + tuple(source.shape[1:]), target.dtype))
+        self._done()
+        return j
+
+    def _jacobian(self, target: Tensor, src_leaves: list, batch: bool) -> list:
+        groups = [self._source_group(s) for s in src_leaves]
+        plan = _lowering.build_plan(self._nodes, [target], groups)
+        if not any(plan.connected):
+            return [None] * len(src_leaves)
+        connected_src = [t for t, c in zip(plan.source_tensors, plan.connected) if c]
+        src_size = sum(t.size for t in connected_src)
+        out_size = target.size // target.shape[0] if batch else target.size
+        mode = "jacfwd" if src_size < out_size else "jacrev"
+        program, compiled = _lowering.programs.get(plan)
+        name = f"{'batch_' if batch else ''}{mode}"
+        fn = _JacobianCall(program, name, compiled)
+        outs = call_op(fn, (tuple(connected_src), tuple(plan.captured_tensors)), {})
+        it = iter(outs)
+        return [next(it) if c else None for c in plan.connected]
+
+    # -- explaining None -------------------------------------------------------------
+    def explain(self, target, sources):
+        """Why each source's gradient would be None (None where a gradient exists).
+
+        TensorFlow answers a broken chain with a silent None; jtape can say what it
+        saw: an unwatched tensor, a non-trainable or unread variable, an integer
+        dtype, a value that left through ``.numpy()``, or an ``assign`` in between.
+        """
+        targets, _ = _flatten(target, "target")
+        targets = [t.value() if isinstance(t, Variable) else t for t in targets]
+        src_leaves, src_tree = _flatten(sources, "sources")
+        groups = [self._source_group(s) for s in src_leaves]
+        plan = _lowering.build_plan(self._nodes, targets, groups)
+        reasons = [
+            None if c else self._explain_one(targets, s)
+            for s, c in zip(src_leaves, plan.connected)
+        ]
+        return jax.tree_util.tree_unflatten(src_tree, reasons)
+
+    def _explain_one(self, targets, src) -> str:
+        return explain_none(self, targets, src)
+
+
+class _JacobianCall(_lowering.BoundCall):
+    """``(sources, captured) -> jacobians`` for one program, jacrev or jacfwd."""
+
+    __slots__ = ()
+
+    def __call__(self, sources, captured):
+        prog = self.program
+        name = self.name
+        batch = name.startswith("batch_")
+        transform = jax.jacfwd if name.endswith("jacfwd") else jax.jacrev
+
+        def jac(sources, captured):
+            def f(*s):
+                (out,) = prog.replay(s, captured)
+                return out.sum(axis=0) if batch else out
+
+            js = transform(f, argnums=tuple(range(len(sources))))(*sources)
+            if batch:
+                # d(sum_b y[b])/dx has shape y[1:] + x.shape; put x's batch axis first.
+                js = tuple(jnp.moveaxis(j, j.ndim - s.ndim, 0) for j, s in zip(js, sources))
+            return js
+
+        if self.compiled:
+            return prog.jitted(name, jac)(sources, captured)
+        _lowering.stats["eager_runs"] += 1
+        return jac(sources, captured)
+
+
+def explain_none(rec: Recorder, targets, src) -> str:
+    """A sentence saying why ``src`` does not reach ``targets`` on ``rec``."""
+    if isinstance(src, Variable):
+        name = f"Variable '{src.name}'"
+        if not jnp.issubdtype(src.dtype, jnp.inexact):
+            return f"{name} has integer dtype {src.dtype.name}; only floating values have gradients."
+        if id(src) not in rec._watched_vars:
+            if not src.trainable:
+                return (
+                    f"{name} is not trainable (trainable=False), so the tape did not watch "
+                    "it; call tape.watch(v) to differentiate with respect to it."
+                )
+            return (
+                f"{name} was not watched: the tape has watch_accessed_variables=False; "
+                "call tape.watch(v)."
+            )
+        if not rec._var_reads.get(id(src)):
+            return (
+                f"{name} was never read while the tape was recording; a value read before "
+                "the `with` block started is a constant to the tape."
+            )
+        label = name
+    else:
+        label = f"the source tensor (shape {src.shape}, {src.dtype.name})"
+        if not jnp.issubdtype(src.dtype, jnp.inexact):
+            return (
+                f"{label} has integer dtype {src.dtype.name}; only floating values have "
+                "gradients (cast with jt.cast before watching)."
+            )
+        if id(src) not in rec._watched:
+            return (
+                f"{label} was not watched. Call tape.watch(x) before using it, or make it "
+                "a jt.Variable. If it came from a Variable, an expression like `v = v + 1` "
+                "replaced the Variable by a Tensor; use v.assign_add(1) instead."
+            )
+    if not any(id(t) in rec._watched for t in targets):
+        msg = (
+            f"{label} is watched, but the target was not computed from any watched value "
+            "on this tape"
+        )
+        if rec._escapes:
+            spots = "; ".join(w or "?" for _, w in rec._escapes[:3])
+            msg += (
+                f". Watched values left jtape through numpy()/float() ({spots}); "
+                "computations outside jtape ops are invisible to the tape"
+            )
+        return msg + "."
+    for var, _value in rec._assigns:
+        return (
+            f"{label} does not reach the target; a watched value flowed into "
+            f"Variable '{var.name}'.assign(...), and assignments are not differentiable, "
+            "so later reads of that variable do not depend on it."
+        )
+    if rec._escapes:
+        spots = "; ".join(w or "?" for _, w in rec._escapes[:3])
+        return (
+            f"{label} does not reach the target through recorded ops; watched values "
+            f"left jtape through numpy()/float() ({spots})."
+        )
+    return f"the target does not depend on {label} in the recorded computation."

@@ -1,0 +1,3 @@
+"""Testing helpers (TensorFlow's ``tf.test``)."""
+
+from ._gradient_checker import compute_gradient as compute_gradient
