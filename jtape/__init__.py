@@ -4,6 +4,7 @@ The public API, in one place. Implementation lives in the ``_``-prefixed modules
 """
 
 from . import _operators as _operators  # installs Python operators on Tensor/Variable
+from . import random as random
 from . import test as test
 from ._array_ops import argsort as argsort
 from ._array_ops import boolean_mask as boolean_mask
@@ -59,6 +60,11 @@ from ._dtypes import uint8 as uint8
 from ._errors import NotDifferentiableError as NotDifferentiableError
 from ._errors import UnconnectedGradientError as UnconnectedGradientError
 from ._forward import ForwardAccumulator as ForwardAccumulator
+from ._function import Function as Function
+from ._function import TensorSpec as TensorSpec
+from ._function import function as function
+from ._function import functions_run_eagerly as functions_run_eagerly
+from ._function import run_functions_eagerly as run_functions_eagerly
 from ._lowering import stats as _lowering_stats
 from ._math_ops import abs as abs
 from ._math_ops import acos as acos

@@ -55,7 +55,12 @@ class Variable:
         if callable(initial_value) and not isinstance(initial_value, (Tensor, Variable)):
             with init_scope():
                 initial_value = initial_value()
-        value = to_value(initial_value, dtype)
+        if isinstance(initial_value, (Tensor, Variable, jax.Array)):
+            value = to_value(initial_value, dtype)
+        else:
+            # Python/numpy values are constants: keep them concrete even inside a trace.
+            with jax.ensure_compile_time_eval():
+                value = to_value(initial_value, dtype)
         if dtype is not None and value.dtype != dtype:
             value = value.astype(dtype)
         self._shape = _shape_spec(shape, value.shape)

@@ -1,0 +1,505 @@
+"""``jt.function``: stateful tape-style code compiled into one ``jax.jit`` program.
+
+Calling a :class:`Function` runs its Python function under ``jax.jit`` with a
+*trace frame* pushed (see ``_state``). The frame serves every Variable read from the
+program's inputs and collects every assignment as an output; after the call the new
+values are written back. So the Variables a function touches are functionalized
+without the user passing them anywhere.
+
+Which Variables? They are found by tracing. The first trace runs with no known
+variables: a read of an unknown Variable returns its current value and marks the
+trace as incomplete; at the end of such a trace the found variables join the known
+set and the function is traced again, now with them as inputs (TensorFlow traces
+twice on a first call that creates variables, too). Variables may be created only
+during the first call, as in TensorFlow.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+
+from . import _dtypes
+from ._op import call_op
+from ._state import state
+from ._tensor import Tensor, _Ref
+from ._variable import Variable
+
+_RUN_EAGERLY = False
+
+
+def run_functions_eagerly(run_eagerly: bool) -> None:
+    """Run every ``jt.function`` as plain Python (for debugging), like TF's switch."""
+    global _RUN_EAGERLY
+    _RUN_EAGERLY = bool(run_eagerly)
+
+
+def functions_run_eagerly() -> bool:
+    return _RUN_EAGERLY
+
+
+class TensorSpec:
+    """Shape and dtype of a function argument (``tf.TensorSpec``); None dims are free.
+
+    Example:
+        >>> import jtape as jt
+        >>> spec = jt.TensorSpec(shape=(None, 3), dtype=jt.float32)
+        >>> spec.is_compatible_with(jt.zeros((5, 3)))
+        True
+    """
+
+    def __init__(self, shape=None, dtype=_dtypes.float32, name: str | None = None) -> None:
+        self.shape = None if shape is None else tuple(None if d is None else int(d) for d in shape)
+        self.dtype = _dtypes.as_dtype(dtype)
+        self.name = name
+
+    def is_compatible_with(self, value) -> bool:
+        shape = tuple(np.shape(value)) if not hasattr(value, "shape") else tuple(value.shape)
+        dtype = getattr(value, "dtype", None)
+        if dtype is not None and _dtypes.as_dtype(dtype) != self.dtype:
+            return False
+        if self.shape is None:
+            return True
+        return len(shape) == len(self.shape) and all(
+            s is None or s == d for s, d in zip(self.shape, shape)
+        )
+
+    def __repr__(self) -> str:
+        return f"TensorSpec(shape={self.shape}, dtype={self.dtype.name}, name={self.name!r})"
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, TensorSpec)
+            and other.shape == self.shape
+            and other.dtype == self.dtype
+        )
+
+    __hash__ = None  # mutable-looking value object, as TF's
+
+
+class _Retrace(Exception):
+    """Internal: the trace met Variables it did not know; trace again with them."""
+
+
+class _TraceFrame:
+    """Serves Variable reads from program inputs and collects writes as outputs."""
+
+    def __init__(self, function: Function, known: Sequence[Variable], values, allow_create):
+        self.function = function
+        self.values: dict[int, Any] = {id(v): x for v, x in zip(known, values)}
+        self.written: dict[int, Variable] = {}
+        self.discovered: dict[int, Variable] = {}
+        self.created: list[Variable] = []
+        self.pending: list[Variable] = []
+        self.allow_create = allow_create
+
+    def read(self, var: Variable):
+        vid = id(var)
+        value = self.values.get(vid)
+        if value is None:
+            # Unknown so far: use its current value for now and trace again with it
+            # as an input (or, in a one-shot program, as a constant).
+            self.discovered[vid] = var
+            value = self.values[vid] = var._value
+        return value
+
+    def write(self, var: Variable, value) -> None:
+        vid = id(var)
+        if vid not in self.values:
+            self.discovered[vid] = var
+        self.values[vid] = value
+        self.written[vid] = var
+
+    def on_create(self, var: Variable, value) -> None:
+        if not self.allow_create:
+            raise ValueError(
+                f"jt.function only supports creating Variables on the first call (here "
+                f"'{var.name}' in {self.function.__name__}). Make sure the Variable is only "
+                "created once (for example `if self.v is None: self.v = jt.Variable(...)`) "
+                "or create it outside jt.function."
+            )
+        self.created.append(var)
+        self.values[id(var)] = value
+        self.written[id(var)] = var
+        if isinstance(value, jax.core.Tracer):
+            self.pending.append(var)
+
+
+class Function:
+    """A Python function compiled by XLA, with Variables turned into program state.
+
+    Create with :func:`function`.
+    """
+
+    def __init__(
+        self,
+        fn: Callable,
+        input_signature: Sequence[TensorSpec] | None = None,
+        jit_compile: bool | None = None,
+        reduce_retracing: bool = False,
+        autograph: bool = True,
+        donate_variables: bool = False,
+        name: str | None = None,
+    ) -> None:
+        functools.update_wrapper(self, fn)
+        self.python_function = fn
+        self.input_signature = None if input_signature is None else list(input_signature)
+        self._jit_compile = jit_compile
+        self._reduce_retracing = reduce_retracing
+        self._autograph = autograph
+        self._donate = donate_variables
+        self.__name__ = name or getattr(fn, "__name__", "function")
+        self._known: list[Variable] = []
+        self._known_ids: set[int] = set()
+        self._creation_closed = False
+        self._tracing_count = 0
+        self._jitted = None
+        self._written_ids: frozenset = frozenset()
+        self._out_meta: dict = {}
+        self._vars_by_id: dict = {}
+        self._partition: tuple = ([], [])
+        self._bound: dict[int, Function] = {}
+
+    # -- descriptor: methods ------------------------------------------------------------
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        try:
+            cache = instance.__dict__.setdefault("_jt_functions", {})
+        except AttributeError:  # no __dict__: bind afresh (no cache across calls)
+            return self._bind(instance)
+        bound = cache.get(id(self))
+        if bound is None:
+            bound = cache[id(self)] = self._bind(instance)
+        return bound
+
+    def _bind(self, instance) -> Function:
+        f = Function(
+            functools.partial(self.python_function, instance),
+            self.input_signature,
+            self._jit_compile,
+            self._reduce_retracing,
+            self._autograph,
+            self._donate,
+            name=self.__name__,
+        )
+        f.python_function = self.python_function.__get__(instance)
+        return f
+
+    # -- introspection -----------------------------------------------------------------
+    def experimental_get_tracing_count(self) -> int:
+        """How many times the Python function was traced (TF's tracing counter)."""
+        return self._tracing_count
+
+    @property
+    def tracing_count(self) -> int:
+        return self._tracing_count
+
+    @property
+    def variables(self) -> tuple[Variable, ...]:
+        """The Variables this function reads or writes, as found by tracing."""
+        return tuple(self._known)
+
+    # -- calling -----------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if state.frames or _RUN_EAGERLY:
+            # Inside another trace: inline (one program for the outer function).
+            return self.python_function(*args, **kwargs)
+        if self.input_signature is not None:
+            args, kwargs = self._apply_signature(args, kwargs)
+        static_key, dyn = _signature(args, kwargs)
+        if state.recorders:
+            return self._call_recorded(static_key, dyn, args, kwargs)
+        while True:
+            jitted = self._get_jitted()
+            donated, kept = self._partition
+            try:
+                outs, written = jitted(
+                    static_key, [v._value for v in donated], [v._value for v in kept], dyn
+                )
+            except _Retrace:
+                continue
+            break
+        return self._finish(static_key, outs, written)
+
+    def _call_recorded(self, static_key, dyn, args, kwargs):
+        """Under an eager tape: the whole call is one differentiable recorded op."""
+        while True:
+            jitted = self._get_jitted()
+            donated, kept = self._partition
+            try:
+                jax.eval_shape(
+                    functools.partial(jitted, static_key),
+                    [v._value for v in donated],
+                    [v._value for v in kept],
+                    dyn,
+                )
+            except _Retrace:
+                continue
+            break
+        call = _RecordedCall(self, self._jitted_recorded, static_key)
+        reads_d = [v.value() for v in donated]
+        reads_k = [v.value() for v in kept]
+        dyn_tensors = [d if isinstance(d, Tensor) else Tensor(d) for d in _dyn_inputs(args, kwargs)]
+        outs, written = call_op(call, (reads_d, reads_k, dyn_tensors), {})
+        written = {k: v._value for k, v in written.items()}
+        return self._finish(static_key, [o._value for o in outs], written, wrap=outs)
+
+    def _finish(self, static_key, outs, written, wrap=None):
+        by_id = self._vars_by_id
+        for vid, value in written.items():
+            by_id[vid]._value = value
+        out_tree, statics = self._out_meta[static_key]
+        tensors = iter(wrap if wrap is not None else [Tensor(o) for o in outs])
+        leaves = [next(tensors) if s is _DYNAMIC else s for s in statics]
+        return jax.tree_util.tree_unflatten(out_tree, leaves)
+
+    # -- tracing -----------------------------------------------------------------------
+    def _get_jitted(self):
+        if self._jitted is None:
+            known = list(self._known)
+            self._vars_by_id = {id(v): v for v in known}
+            if self._donate:
+                donated = [v for v in known if id(v) in self._written_ids]
+            else:
+                donated = []
+            kept = [v for v in known if id(v) not in {id(d) for d in donated}]
+            self._partition = (donated, kept)
+            pure = functools.partial(_traced_program, self, donated, kept)
+            # Buffer donation lets XLA write the new values of the Variables the
+            # function assigns into their old buffers (one copy of the state, not two).
+            self._jitted = jax.jit(pure, static_argnums=(0,), donate_argnums=(1,))
+            # Under a tape the inputs are also recorded for the backward pass: no donation.
+            self._jitted_recorded = jax.jit(pure, static_argnums=(0,)) if donated else self._jitted
+        return self._jitted
+
+    def _apply_signature(self, args, kwargs):
+        if kwargs:
+            raise TypeError(
+                f"{self.__name__}: keyword arguments are not allowed with input_signature"
+            )
+        spec = self.input_signature
+        if len(args) != len(spec):
+            raise TypeError(
+                f"{self.__name__}: input_signature has {len(spec)} entries but the call "
+                f"passed {len(args)} arguments"
+            )
+        converted = []
+        for i, (a, s) in enumerate(zip(args, spec)):
+            t = a.value() if isinstance(a, Variable) else a
+            if not isinstance(t, Tensor):
+                t = Tensor(jax.numpy.asarray(t, dtype=s.dtype))
+            if not s.is_compatible_with(t):
+                raise TypeError(
+                    f"{self.__name__}: argument {i} has shape {t.shape} and dtype "
+                    f"{t.dtype.name}, which does not match input_signature {s}"
+                )
+            converted.append(t)
+        return tuple(converted), {}
+
+
+def _traced_program(
+    function: Function, donated: list, kept: list, static_key, donated_vals, kept_vals, dyn
+):
+    """The pure function handed to ``jax.jit``: runs at trace time only."""
+    function._tracing_count += 1
+    known = donated + kept
+    var_values = list(donated_vals) + list(kept_vals)
+    treedef, statics = static_key[0], static_key[1]
+    dyn_iter = iter(dyn)
+    leaves = [
+        Tensor(next(dyn_iter)) if s is _DYNAMIC else (s.deref() if type(s) is _Ref else s)
+        for s in statics
+    ]
+    args, kwargs = jax.tree_util.tree_unflatten(treedef, leaves)
+    frame = _TraceFrame(function, known, var_values, allow_create=not function._creation_closed)
+    saved_recorders = state.recorders
+    state.recorders = []
+    state.frames.append(frame)
+    try:
+        result = function.python_function(*args, **kwargs)
+    finally:
+        state.frames.pop()
+        state.recorders = saved_recorders
+    if frame.created or frame.discovered:
+        function._creation_closed = True
+        new = [v for v in list(frame.discovered.values()) + frame.created
+               if id(v) not in function._known_ids]
+        function._known.extend(new)
+        function._known_ids.update(id(v) for v in new)
+        function._jitted = None
+        if not frame.pending:
+            raise _Retrace()
+        # Variables created from traced values: this program computes their initial
+        # values, so it runs once (its constants are the current values) and the next
+        # call traces again with them as inputs.
+        function._vars_by_id.update({id(v): v for v in function._known})
+    function._creation_closed = True
+    out_leaves, out_tree = jax.tree_util.tree_flatten(
+        result, is_leaf=lambda x: isinstance(x, (Tensor, Variable))
+    )
+    outs, out_statics = [], []
+    for leaf in out_leaves:
+        if isinstance(leaf, Variable):
+            leaf = leaf.value()
+        if isinstance(leaf, Tensor):
+            outs.append(leaf._value)
+            out_statics.append(_DYNAMIC)
+        elif isinstance(leaf, (jax.Array, np.ndarray)):
+            outs.append(leaf)
+            out_statics.append(_DYNAMIC)
+        else:
+            out_statics.append(leaf)
+    function._out_meta[static_key] = (out_tree, out_statics)
+    written_ids = frozenset(frame.written)
+    if function._donate and written_ids != function._written_ids:
+        # Donate exactly the written Variables from the next call on (one more trace).
+        function._written_ids = written_ids
+        function._jitted = None
+    written = {vid: frame.values[vid] for vid in frame.written}
+    return outs, written
+
+
+class _RecordedCall:
+    """A Function call as an op: ``(variable values, tensor args) -> (outputs, writes)``."""
+
+    __slots__ = ("function", "jitted", "static_key")
+
+    def __init__(self, function: Function, jitted, static_key) -> None:
+        self.function = function
+        self.jitted = jitted
+        self.static_key = static_key
+
+    def __call__(self, donated_values, kept_values, dyn):
+        return self.jitted(self.static_key, donated_values, kept_values, dyn)
+
+    def __hash__(self) -> int:
+        return hash((id(self.function), id(self.jitted), self.static_key))
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, _RecordedCall)
+            and other.function is self.function
+            and other.jitted is self.jitted
+            and other.static_key == self.static_key
+        )
+
+
+class _Dynamic:
+    def __repr__(self) -> str:
+        return "<dynamic>"
+
+
+_DYNAMIC = _Dynamic()
+
+
+def _is_arg_leaf(x) -> bool:
+    return isinstance(x, (Tensor, Variable))
+
+
+def _signature(args, kwargs):
+    """Split call arguments into a hashable static key and the list of array inputs."""
+    leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_arg_leaf)
+    statics = []
+    dyn = []
+    for leaf in leaves:
+        if type(leaf) is Tensor:
+            dyn.append(leaf._value)
+            statics.append(_DYNAMIC)
+        elif isinstance(leaf, (jax.Array, np.ndarray)):
+            dyn.append(leaf)
+            statics.append(_DYNAMIC)
+        elif isinstance(leaf, Tensor):
+            dyn.append(leaf._value)
+            statics.append(_DYNAMIC)
+        elif isinstance(leaf, Variable):
+            statics.append(_Ref(leaf))  # by identity: Variable == is elementwise
+        else:
+            # Python values specialise the trace, as in TF.
+            try:
+                hash(leaf)
+            except TypeError:
+                raise TypeError(
+                    f"jt.function: argument of type {type(leaf).__name__} is not hashable; "
+                    "pass tensors/arrays or hashable Python values"
+                ) from None
+            statics.append(leaf)
+    key = (treedef, tuple(statics), tuple(type(s) for s in statics))
+    return key, dyn
+
+
+def _dyn_inputs(args, kwargs) -> list:
+    leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=_is_arg_leaf)
+    return [
+        x for x in leaves if isinstance(x, (Tensor, jax.Array, np.ndarray))
+    ]
+
+
+def function(
+    func: Callable | None = None,
+    input_signature: Sequence[TensorSpec] | None = None,
+    autograph: bool = True,
+    jit_compile: bool | None = None,
+    reduce_retracing: bool = False,
+    experimental_implements=None,
+    experimental_autograph_options=None,
+    experimental_attributes=None,
+    experimental_relax_shapes=None,
+    experimental_compile=None,
+    experimental_follow_type_hints=None,
+    *,
+    donate_variables: bool = False,
+):
+    """Compile ``func`` into one XLA program per input signature (``tf.function``).
+
+    Variables the function reads, assigns or creates become inputs and outputs of the
+    program; tapes, optimizers and layers inside it work unchanged. A new trace is made
+    for each new signature: shapes and dtypes of tensor arguments, values of Python
+    arguments. Python side effects (``print``) run when tracing, not on every call.
+
+    ``jit_compile``, ``reduce_retracing`` and the ``experimental_*`` arguments are
+    accepted for TF compatibility: on JAX every function is XLA-compiled.
+    ``donate_variables=True`` lets XLA reuse the buffers of the Variables the function
+    writes (halving their memory on GPU/TPU); Tensors read from them earlier become
+    invalid.
+
+    Example:
+        >>> import jtape as jt
+        >>> v = jt.Variable(1.0)
+        >>> @jt.function
+        ... def step(x):
+        ...     v.assign_add(x)
+        ...     return v * 2
+        >>> float(step(jt.constant(2.0)))
+        6.0
+        >>> float(v)
+        3.0
+    """
+    if experimental_compile is not None and jit_compile is None:
+        jit_compile = experimental_compile
+
+    def decorate(fn: Callable) -> Function:
+        return Function(
+            fn,
+            input_signature=input_signature,
+            jit_compile=jit_compile,
+            reduce_retracing=reduce_retracing or bool(experimental_relax_shapes),
+            autograph=autograph,
+            donate_variables=donate_variables,
+        )
+
+    if func is None:
+        return decorate
+    return decorate(func)
+
+
+def _silence_donation_warning() -> None:
+    warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
+
+
+_silence_donation_warning()
