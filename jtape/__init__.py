@@ -6,6 +6,7 @@ The public API, in one place. Implementation lives in the ``_``-prefixed modules
 from . import _operators as _operators  # installs Python operators on Tensor/Variable
 from . import random as random
 from . import test as test
+from . import train as train
 from ._array_ops import argsort as argsort
 from ._array_ops import boolean_mask as boolean_mask
 from ._array_ops import broadcast_to as broadcast_to
