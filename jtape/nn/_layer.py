@@ -1,0 +1,628 @@
+"""``Layer``: Keras' layer on a jtape Module (lazy build, weights, training flag, losses).
+
+A layer's state is its Variables, so a layer works unchanged under a GradientTape and
+inside ``jt.function``. Weights are found by walking attributes (see :mod:`jtape._module`)
+in assignment order, the order Keras 3 reports them in. Calling a layer on a symbolic
+``KerasTensor`` (from ``Input``) records a node of a functional graph instead of
+computing (see :mod:`jtape.nn._model`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtypes
+from .._module import Module, _children
+from .._random import Generator
+from .._tensor import Tensor, to_value
+from .._variable import Variable, init_scope
+from . import initializers as _initializers
+from . import regularizers as _regularizers
+
+# -- names ------------------------------------------------------------------------------
+_uids: dict[str, itertools.count] = {}
+
+
+def to_snake_case(name: str) -> str:
+    """Keras' layer-name rule: ``"BatchNormalization"`` -> ``"batch_normalization"``.
+
+    Example:
+        >>> to_snake_case("Conv2DTranspose")
+        'conv2d_transpose'
+    """
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(prefix: str) -> str:
+    """``prefix``, then ``prefix_1``, ``prefix_2``... (Keras' automatic layer names)."""
+    n = next(_uids.setdefault(prefix, itertools.count()))
+    return prefix if n == 0 else f"{prefix}_{n}"
+
+
+def clear_session() -> None:
+    """Reset automatic layer names (``keras.backend.clear_session``)."""
+    _uids.clear()
+
+
+# -- the call context ---------------------------------------------------------------------
+class _CallContext(threading.local):
+    def __init__(self) -> None:
+        self.depth = 0
+        self.training: bool | None = None
+
+
+_ctx = _CallContext()
+# Set by the first add_loss: until then no call needs to clear losses (saves a walk).
+_losses_used = [False]
+
+
+def _is_symbolic(x) -> bool:
+    return getattr(x, "_jt_symbolic", False)
+
+
+def _flatten(structure) -> list:
+    return jax.tree_util.tree_leaves(
+        structure,
+        is_leaf=lambda x: isinstance(x, Tensor) or hasattr(x, "_jt_read") or _is_symbolic(x),
+    )
+
+
+def _shape_of(x):
+    """Shape of a tensor-like, or a list/dict of shapes for nested inputs."""
+    if isinstance(x, (list, tuple)):
+        return [_shape_of(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _shape_of(v) for k, v in x.items()}
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        shape = np.shape(x)
+    return tuple(shape)
+
+
+class _CallSpec:
+    """What a ``call`` signature accepts, computed once per class."""
+
+    __slots__ = ("has_training", "training_default", "has_mask")
+
+    def __init__(self, fn) -> None:
+        params = inspect.signature(fn).parameters
+        p = params.get("training")
+        self.has_training = p is not None
+        default = None if p is None or p.default is inspect.Parameter.empty else p.default
+        self.training_default = default
+        self.has_mask = "mask" in params
+
+
+_CALL_SPECS: dict[type, _CallSpec] = {}
+
+
+def _call_spec(layer) -> _CallSpec:
+    cls = type(layer)
+    spec = _CALL_SPECS.get(cls)
+    if spec is None:
+        spec = _CALL_SPECS[cls] = _CallSpec(layer.call)
+    return spec
+
+
+def default_build(fn):
+    """Mark a ``build`` that does nothing useful on a lazy first call (no weights of its own)."""
+    fn._jt_default_build = True
+    return fn
+
+
+_ADD_WEIGHT_KERAS3 = (
+    "shape",
+    "initializer",
+    "dtype",
+    "trainable",
+    "autocast",
+    "regularizer",
+    "constraint",
+    "aggregation",
+    "overwrite_with_gradient",
+    "name",
+)
+_ADD_WEIGHT_KERAS2 = (
+    "name",
+    "shape",
+    "dtype",
+    "initializer",
+    "regularizer",
+    "trainable",
+    "constraint",
+)
+_LAYER_KWARGS = {
+    "input_shape",
+    "batch_input_shape",
+    "batch_size",
+    "input_dim",
+    "autocast",
+    "weights",
+    "activity_regularizer",
+    "dynamic",
+    "input_length",
+}
+
+
+class Layer(Module):
+    """The base of all layers (``keras.layers.Layer``).
+
+    Subclasses create weights in ``build(input_shape)`` with :meth:`add_weight` and
+    compute in ``call(inputs, ...)``. The first ``__call__`` builds the layer from the
+    shape of its first argument. ``call`` receives ``training`` if it accepts it: the
+    value passed explicitly, else the one of the enclosing layer call, else its default.
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> class Scale(nn.Layer):
+        ...     def build(self, input_shape):
+        ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+        ...     def call(self, x):
+        ...         return x * self.w
+        >>> layer = Scale()
+        >>> layer(jt.constant([[1.0, 2.0]])).numpy().tolist()
+        [[1.0, 2.0]]
+        >>> [w.shape for w in layer.trainable_weights]
+        [(2,)]
+    """
+
+    _SORTED_WALK = False  # Keras reports weights and sub-layers in assignment order
+    _WALK_IGNORED = frozenset({"_inbound_nodes", "_outbound_nodes", "_jt_output_shape"})
+
+    def __init__(
+        self,
+        trainable: bool = True,
+        name: str | None = None,
+        dtype=None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = set(kwargs) - _LAYER_KWARGS
+        if unknown:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                f"{ {k: kwargs[k] for k in sorted(unknown)} }"
+            )
+        if name is None:
+            name = unique_name(to_snake_case(type(self).__name__))
+        elif not isinstance(name, str) or "/" in name:
+            raise ValueError(
+                f"{type(self).__name__}: `name` must be a str without '/', got {name!r}"
+            )
+        # Keras allows names that are not identifiers ("dense-1"), so tf.Module's check
+        # is skipped; weights are named "<layer>/<weight>" wherever the layer is built.
+        self._name = name
+        self._scope_name = f"{name}/"
+        self._dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype)) or _dtypes.float32
+        self._trainable = bool(trainable)
+        self.built = False
+        self._losses: list = []
+        self._weight_regularizers: list = []
+        self._own_weights: list[Variable] = []
+        self.autocast = kwargs.get("autocast", True)
+        self.activity_regularizer = _regularizers.get(kwargs.get("activity_regularizer"))
+        self._jt_output_shape = None
+        self._initial_weights = kwargs.get("weights")
+        shape = kwargs.get("batch_input_shape")
+        if shape is None and kwargs.get("input_shape") is not None:
+            shape = (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
+        if shape is None and kwargs.get("input_dim") is not None:
+            shape = (kwargs.get("batch_size"), int(kwargs["input_dim"]))
+        self._batch_input_shape = None if shape is None else tuple(shape)
+
+    # -- properties ---------------------------------------------------------------------
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of the layer's weights (and of its float computations)."""
+        return self._dtype
+
+    @property
+    def compute_dtype(self) -> np.dtype:
+        return self._dtype
+
+    @property
+    def variable_dtype(self) -> np.dtype:
+        return self._dtype
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        # Keras 3: freezing a layer freezes its weights (so tapes stop watching them)
+        # and all of its sub-layers.
+        value = bool(value)
+        self._trainable = value
+        own, subs = self._own_items(False)
+        for v in own:
+            if not hasattr(v, "_jt_layer_trainable"):
+                v._jt_layer_trainable = v.trainable  # its own flag, restored on unfreezing
+            v.trainable = value and v._jt_layer_trainable
+        for layer in subs:
+            if isinstance(layer, Layer):
+                layer.trainable = value
+
+    @property
+    def input_shape(self):
+        if self._batch_input_shape is None:
+            raise AttributeError(f"The layer {self.name!r} has no defined input shape.")
+        return self._batch_input_shape
+
+    @property
+    def output_shape(self):
+        if self._jt_output_shape is None:
+            raise AttributeError(
+                f"The layer {self.name!r} has never been called and thus "
+                "has no defined output shape."
+            )
+        return self._jt_output_shape
+
+    # -- weights ------------------------------------------------------------------------
+    def add_weight(self, *args: Any, **kwargs: Any) -> Variable:
+        """Create a weight Variable owned by this layer.
+
+        Arguments, in Keras 3's order: ``shape=None, initializer=None, dtype=None,
+        trainable=True, autocast=True, regularizer=None, constraint=None,
+        aggregation="none", overwrite_with_gradient=False, name=None``. A first positional
+        ``str`` selects Keras 2's order (``name, shape, dtype, initializer, regularizer,
+        trainable, constraint``). ``initializer`` is a name (``"glorot_uniform"``), an
+        initializer or a callable ``(shape, dtype) -> value``; it runs under
+        ``jt.init_scope()``, so a layer built inside ``jt.function`` gets concrete initial
+        values. The default is ``glorot_uniform`` for floats, ``zeros`` otherwise.
+        """
+        order = _ADD_WEIGHT_KERAS2 if args and isinstance(args[0], str) else _ADD_WEIGHT_KERAS3
+        if len(args) > len(order):
+            raise TypeError(f"add_weight() takes at most {len(order)} positional arguments")
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError(f"add_weight() got multiple values for argument {key!r}")
+            kwargs[key] = value
+        for ignored in ("use_resource", "synchronization", "partitioner", "experimental_autocast"):
+            kwargs.pop(ignored, None)
+        unknown = set(kwargs) - set(_ADD_WEIGHT_KERAS3)
+        if unknown:
+            raise TypeError(f"add_weight() got unexpected keyword arguments {sorted(unknown)}")
+        return self._add_weight(**kwargs)
+
+    def _add_weight(
+        self,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer=None,
+        constraint=None,
+        aggregation: str = "none",
+        overwrite_with_gradient: bool = False,
+        name: str | None = None,
+    ) -> Variable:
+        try:
+            shape = () if shape is None else tuple(int(d) for d in shape)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"add_weight: `shape` must be a tuple of ints, got {shape!r}"
+            ) from None
+        dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype)) or self._dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if jnp.issubdtype(dtype, jnp.floating) else "zeros"
+        init = _initializers.get(initializer)
+        name = name or "Variable"
+        with init_scope():
+            value = init(shape, dtype=dtype)
+        var = Variable(
+            value,
+            trainable=bool(trainable) and self._trainable,
+            name=f"{self._scope_name}{name}",
+            dtype=dtype,
+        )
+        # Keras' Variable attributes; optimizers apply `constraint` after an update.
+        var._jt_layer_trainable = bool(trainable)
+        var.constraint = constraint
+        var.regularizer = _regularizers.get(regularizer)
+        self._own_weights.append(var)
+        if var.regularizer is not None:
+            self._weight_regularizers.append(var)
+        return var
+
+    def _own_items(self, include_state: bool) -> tuple[list, list]:
+        """This layer's own variables (in creation/assignment order) and direct sub-layers."""
+        own: list = list(self._own_weights)
+        seen = set(map(id, own))
+        subs: list = []
+        for _key, value in self._walk_items():
+            for leaf in _children(value, False):
+                if id(leaf) in seen:
+                    continue
+                if isinstance(leaf, Variable):
+                    own.append(leaf)
+                elif isinstance(leaf, Generator):
+                    if include_state:
+                        own.append(leaf.state)
+                elif isinstance(leaf, Module):
+                    subs.append(leaf)
+                else:
+                    continue
+                seen.add(id(leaf))
+        return own, subs
+
+    def _collect(self, include_state: bool, out: list, seen: set) -> None:
+        own, subs = self._own_items(include_state)
+        for v in own:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for sub in subs:
+            if isinstance(sub, Layer):
+                sub._collect(include_state, out, seen)
+            else:
+                for v in sub.variables:
+                    if id(v) not in seen:
+                        seen.add(id(v))
+                        out.append(v)
+
+    @property
+    def variables(self) -> list[Variable]:
+        """All state: weights, then random-generator states, of this layer and sub-layers."""
+        out: list = []
+        self._collect(True, out, set())
+        return out
+
+    @property
+    def weights(self) -> list[Variable]:
+        """The weights (variables without random-generator state), own first."""
+        out: list = []
+        self._collect(False, out, set())
+        return out
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        if not self._trainable:
+            return []
+        return [v for v in self.weights if v.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        if not self._trainable:
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        if not self._trainable:
+            return self.variables
+        return [v for v in self.variables if not v.trainable]
+
+    @property
+    def layers(self) -> list[Layer]:
+        """Direct sub-layers, in assignment order."""
+        return [x for x in self._own_items(False)[1] if isinstance(x, Layer)]
+
+    def _flatten_layers(self, include_self: bool = True) -> list[Layer]:
+        out = [self] if include_self else []
+        out.extend(m for m in self.submodules if isinstance(m, Layer))
+        return out
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights' values as numpy arrays, in ``weights`` order."""
+        return [np.asarray(v.numpy()) for v in self.weights]
+
+    def set_weights(self, weights: Sequence) -> None:
+        """Assign ``weights`` (numpy arrays, in ``weights`` order); checked before any write."""
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(
+                f"Layer {self.name!r} expected {len(params)} variables, but received "
+                f"{len(weights)} variables during loading. Expected: "
+                f"{[v.name for v in params]}"
+            )
+        arrays = []
+        for v, w in zip(params, weights):
+            a = np.asarray(w)
+            if tuple(a.shape) != tuple(v.shape):
+                raise ValueError(
+                    f"Layer {self.name!r} weight shape {tuple(v.shape)} is not compatible with "
+                    f"provided weight shape {tuple(a.shape)} (for {v.name})."
+                )
+            arrays.append(a.astype(v.dtype))
+        for v, a in zip(params, arrays):
+            v.assign(a)
+
+    def count_params(self) -> int:
+        """The number of scalars in the layer's weights."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer {self.name!r}, but the layer "
+                "isn't built. You can build it manually via: `layer.build(input_shape)`."
+            )
+        return int(sum(int(np.prod(v.shape)) for v in self.weights))
+
+    # -- losses -------------------------------------------------------------------------
+    def add_loss(self, loss) -> None:
+        """Add a loss tensor (e.g. an activity penalty); collected by ``losses``."""
+        if callable(loss) and not isinstance(loss, Tensor):
+            loss = loss()
+        _losses_used[0] = True
+        self._losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Losses added during the last call plus weight-regularization penalties.
+
+        Regularization penalties are computed when the property is read, so reading it
+        under a GradientTape makes them differentiable.
+        """
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+            for v in layer._weight_regularizers:
+                out.append(v.regularizer(v))
+        return out
+
+    def _clear_losses(self) -> None:
+        for layer in self._flatten_layers():
+            layer._losses = []
+
+    # -- building -----------------------------------------------------------------------
+    @default_build
+    def build(self, input_shape=None) -> None:
+        """Create the layer's weights for ``input_shape``.
+
+        Called automatically on the first call. When called explicitly on a layer that
+        does not override it (e.g. a subclassed Model), it runs ``call`` on a symbolic
+        input of that shape, so all sub-layers get built.
+        """
+        default = getattr(type(self).build, "_jt_default_build", False)
+        if default and input_shape is not None and not self.built:
+            from ._model import KerasTensor
+
+            self.built = True
+            if (
+                isinstance(input_shape, list)
+                and input_shape
+                and isinstance(input_shape[0], (list, tuple))
+            ):
+                x = [KerasTensor(tuple(s), self._dtype) for s in input_shape]
+            else:
+                x = KerasTensor(tuple(input_shape), self._dtype)
+            self(x)
+        self.built = True
+
+    def _maybe_build(self, input_shape) -> None:
+        if self.built:
+            return
+        if not getattr(type(self).build, "_jt_default_build", False):
+            self.build(input_shape)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape``, by running ``call`` on a symbolic input."""
+        from ._model import KerasTensor
+
+        out = self(KerasTensor(tuple(input_shape), self._dtype))
+        return jax.tree_util.tree_map(lambda t: t.shape, out, is_leaf=_is_symbolic)
+
+    # -- calling ------------------------------------------------------------------------
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation. The base layer is the identity."""
+        return inputs
+
+    def _convert_input(self, x):
+        """Keras' input conversion: arrays become Tensors, floats the layer's dtype."""
+        if isinstance(x, Tensor):
+            if self.autocast and x.dtype != self._dtype and jnp.issubdtype(x.dtype, jnp.floating):
+                from .._math_ops import cast
+
+                return cast(x, self._dtype)
+            return x
+        if x is None or hasattr(x, "_jt_read") or _is_symbolic(x):
+            return x
+        if isinstance(x, dict):
+            return {k: self._convert_input(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)) and not _is_numeric_list(x):
+            return type(x)(self._convert_input(v) for v in x)
+        if isinstance(x, (np.ndarray, jax.Array, np.number, float, int, list, tuple)):
+            arr = to_value(x)
+            if (
+                self.autocast
+                and arr.dtype != self._dtype
+                and jnp.issubdtype(arr.dtype, jnp.floating)
+            ):
+                arr = arr.astype(self._dtype)
+            return Tensor(arr)
+        return x
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            args = (self._convert_input(args[0]),) + args[1:]
+        if any(_is_symbolic(x) for x in _flatten((args, kwargs))):
+            from ._model import symbolic_call
+
+            return symbolic_call(self, args, kwargs)
+        return self._call_with_context(args, kwargs)
+
+    def _call_with_context(self, args, kwargs):
+        spec = _call_spec(self)
+        ctx = _ctx
+        outermost = ctx.depth == 0
+        saved_training = ctx.training
+        training = kwargs.pop("training", None) if not spec.has_training else kwargs.get("training")
+        if training is None:
+            training = ctx.training
+        if training is None:
+            training = spec.training_default
+        if spec.has_training:
+            if training is not None:
+                kwargs["training"] = training
+            else:
+                kwargs.pop("training", None)
+        if outermost and _losses_used[0]:
+            self._clear_losses()
+        ctx.depth += 1
+        ctx.training = training
+        try:
+            if not self.built:
+                self._maybe_build(_shape_of(args[0]) if args else None)
+            outputs = self.call(*args, **kwargs)
+        finally:
+            ctx.depth -= 1
+            ctx.training = saved_training
+        if self.activity_regularizer is not None:
+            for out in _flatten(outputs):
+                if isinstance(out, Tensor):
+                    self.add_loss(self.activity_regularizer(out))
+        self._jt_output_shape = _summary_shape(outputs)
+        return outputs
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments common to all layers."""
+        return {"name": self.name, "trainable": self.trainable, "dtype": self._dtype.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        return cls(**config)
+
+
+def _is_numeric_list(x) -> bool:
+    leaves = jax.tree_util.tree_leaves(list(x))
+    return bool(leaves) and all(isinstance(v, (int, float, bool, np.number)) for v in leaves)
+
+
+def _summary_shape(outputs):
+    """Output shape(s) with the batch dimension shown as None, for ``summary``."""
+
+    def one(t):
+        shape = getattr(t, "shape", None)
+        if shape is None:
+            return None
+        shape = tuple(shape)
+        return (None,) + shape[1:] if shape and not _is_symbolic(t) else shape
+
+    if isinstance(outputs, (list, tuple)):
+        return [one(t) for t in outputs]
+    if isinstance(outputs, dict):
+        return {k: one(v) for k, v in outputs.items()}
+    return one(outputs)
