@@ -13,6 +13,8 @@ import numpy as np
 from jax import lax
 
 from .._op import op
+from ._conv import check_input_rank, normalize_data_format, normalize_padding, normalize_tuple
+from ._layer import Layer
 
 # ----------------------------------------------------------------------------- pure math
 
@@ -26,10 +28,11 @@ def max_pool(x, *, pool_size, strides, padding, channels_last=True):
     """Max pooling over the spatial axes; ``padding`` is ``"VALID"`` or ``"SAME"``."""
     window = _window(x.ndim, pool_size, channels_last)
     step = _window(x.ndim, strides, channels_last)
+    # A concrete (numpy) init value lets JAX see the max monoid and use its VJP rule.
     if jnp.issubdtype(x.dtype, jnp.floating):
-        init = jnp.array(-jnp.inf, x.dtype)
+        init = np.array(-np.inf, x.dtype)
     else:
-        init = jnp.array(jnp.iinfo(x.dtype).min, x.dtype)
+        init = np.array(np.iinfo(x.dtype).min, x.dtype)
     return lax.reduce_window(x, init, lax.max, window, step, padding)
 
 
@@ -38,7 +41,7 @@ def avg_pool(x, *, pool_size, strides, padding, channels_last=True):
     """Average pooling; with ``"SAME"`` padded positions are not counted."""
     window = _window(x.ndim, pool_size, channels_last)
     step = _window(x.ndim, strides, channels_last)
-    zero = jnp.array(0, x.dtype)
+    zero = np.array(0, x.dtype)
     total = lax.reduce_window(x, zero, lax.add, window, step, padding)
     if padding == "VALID":
         return total / np.prod(pool_size)
@@ -87,3 +90,260 @@ INTERPOLATIONS = ("nearest", *_RESIZE_METHODS)
 @op(name="zero_pad")
 def zero_pad(x, *, pad_width):
     return jnp.pad(x, pad_width)
+
+
+# ----------------------------------------------------------------------------- layers
+
+
+class _Pooling(Layer):
+    _rank = 2
+    _op = staticmethod(max_pool)
+
+    def __init__(
+        self,
+        pool_size,
+        strides=None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(name=name, **kwargs)
+        self.pool_size = normalize_tuple(pool_size, self._rank, "pool_size")
+        self.strides = (
+            self.pool_size if strides is None else normalize_tuple(strides, self._rank, "strides")
+        )
+        self.padding = normalize_padding(padding)
+        self.data_format = normalize_data_format(data_format)
+
+    def call(self, inputs):
+        check_input_rank(self, inputs, self._rank)
+        return self._op(
+            inputs,
+            pool_size=self.pool_size,
+            strides=self.strides,
+            padding=self.padding.upper(),
+            channels_last=self.data_format == "channels_last",
+        )
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "pool_size": self.pool_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+        }
+
+
+class MaxPooling1D(_Pooling):
+    """Max over windows of ``pool_size`` steps (``keras.layers.MaxPooling1D``).
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> nn.MaxPooling1D()(jt.constant([[[1.0], [3.0], [2.0], [0.0]]])).numpy().ravel().tolist()
+        [3.0, 2.0]
+    """
+
+    _rank = 1
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class MaxPooling2D(_Pooling):
+    """Max over ``pool_size`` windows (``keras.layers.MaxPooling2D``); ``strides`` default
+    to ``pool_size``; ``"same"`` padding never selects a padded position.
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> x = jt.reshape(jt.range(16.0), (1, 4, 4, 1))
+        >>> nn.MaxPooling2D()(x).numpy()[0, :, :, 0].tolist()
+        [[5.0, 7.0], [13.0, 15.0]]
+    """
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling1D(_Pooling):
+    """Mean over windows of ``pool_size`` steps (``keras.layers.AveragePooling1D``).
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> x = jt.constant([[[1.0], [3.0], [2.0]]])
+        >>> nn.AveragePooling1D(padding="same")(x).numpy().ravel().tolist()
+        [2.0, 2.0]
+    """
+
+    _rank = 1
+    _op = staticmethod(avg_pool)
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling2D(_Pooling):
+    """Mean over ``pool_size`` windows (``keras.layers.AveragePooling2D``).
+
+    With ``"same"`` padding a window at the border averages only its real elements, as
+    TensorFlow does.
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> x = jt.reshape(jt.range(16.0), (1, 4, 4, 1))
+        >>> nn.AveragePooling2D()(x).numpy()[0, :, :, 0].tolist()
+        [[2.5, 4.5], [10.5, 12.5]]
+    """
+
+    _op = staticmethod(avg_pool)
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class _GlobalPooling(Layer):
+    _rank = 2
+    _op = staticmethod(global_avg_pool)
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = normalize_data_format(data_format)
+        self.keepdims = bool(keepdims)
+
+    def call(self, inputs):
+        check_input_rank(self, inputs, self._rank)
+        first = 1 if self.data_format == "channels_last" else 2
+        axes = tuple(range(first, first + self._rank))
+        return self._op(inputs, axes=axes, keepdims=self.keepdims)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """Mean over the steps axis (``keras.layers.GlobalAveragePooling1D``; no ``mask``).
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> nn.GlobalAveragePooling1D()(jt.ones((2, 5, 3))).shape
+        (2, 3)
+    """
+
+    _rank = 1
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    """Mean over the spatial axes (``keras.layers.GlobalAveragePooling2D``).
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> nn.GlobalAveragePooling2D()(jt.ones((2, 4, 4, 3))).shape
+        (2, 3)
+        >>> nn.GlobalAveragePooling2D(keepdims=True)(jt.ones((2, 4, 4, 3))).shape
+        (2, 1, 1, 3)
+    """
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    """Max over the steps axis (``keras.layers.GlobalMaxPooling1D``)."""
+
+    _rank = 1
+    _op = staticmethod(global_max_pool)
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    """Max over the spatial axes (``keras.layers.GlobalMaxPooling2D``)."""
+
+    _op = staticmethod(global_max_pool)
+
+
+class UpSampling2D(Layer):
+    """Repeat rows and columns ``size`` times (``keras.layers.UpSampling2D``).
+
+    ``interpolation`` is ``"nearest"`` (default), ``"bilinear"``, ``"bicubic"``,
+    ``"lanczos3"`` or ``"lanczos5"`` (half-pixel centres, as ``tf.image.resize``).
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> x = jt.reshape(jt.range(4.0), (1, 2, 2, 1))
+        >>> nn.UpSampling2D(size=(1, 2))(x).numpy()[0, :, :, 0].tolist()
+        [[0.0, 0.0, 1.0, 1.0], [2.0, 2.0, 3.0, 3.0]]
+    """
+
+    def __init__(
+        self, size=(2, 2), data_format: str | None = None, interpolation="nearest", **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.size = normalize_tuple(size, 2, "size")
+        self.data_format = normalize_data_format(data_format)
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError(
+                f"`interpolation` argument should be one of {list(INTERPOLATIONS)}. "
+                f"Received: interpolation={interpolation!r}"
+            )
+        self.interpolation = interpolation
+
+    def call(self, inputs):
+        check_input_rank(self, inputs, 2)
+        axes = (1, 2) if self.data_format == "channels_last" else (2, 3)
+        return upsample(inputs, size=self.size, axes=axes, interpolation=self.interpolation)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "size": self.size,
+            "data_format": self.data_format,
+            "interpolation": self.interpolation,
+        }
+
+
+class ZeroPadding2D(Layer):
+    """Pad the spatial axes with zeros (``keras.layers.ZeroPadding2D``).
+
+    ``padding`` is an int, ``(symmetric_height, symmetric_width)`` or
+    ``((top, bottom), (left, right))``.
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> nn.ZeroPadding2D(((1, 0), (0, 2)))(jt.ones((1, 2, 2, 1))).numpy()[0, :, :, 0].tolist()
+        [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]
+    """
+
+    def __init__(self, padding=(1, 1), data_format: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = normalize_data_format(data_format)
+        if isinstance(padding, int) and not isinstance(padding, bool):
+            self.padding = ((padding, padding), (padding, padding))
+        elif hasattr(padding, "__len__") and len(padding) == 2:
+            self.padding = (
+                normalize_tuple(padding[0], 2, "1st entry of padding", allow_zero=True),
+                normalize_tuple(padding[1], 2, "2nd entry of padding", allow_zero=True),
+            )
+        else:
+            raise ValueError(
+                "`padding` should be either an int, a tuple of 2 ints (symmetric_height_pad, "
+                "symmetric_width_pad), or a tuple of 2 tuples of 2 ints ((top_pad, bottom_pad), "
+                f"(left_pad, right_pad)). Received: padding={padding!r}."
+            )
+        if min(self.padding[0] + self.padding[1]) < 0:
+            raise ValueError(f"`padding` must be non-negative. Received: padding={padding!r}.")
+
+    def call(self, inputs):
+        check_input_rank(self, inputs, 2)
+        if self.data_format == "channels_last":
+            pad_width = ((0, 0), *self.padding, (0, 0))
+        else:
+            pad_width = ((0, 0), (0, 0), *self.padding)
+        return zero_pad(inputs, pad_width=pad_width)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}

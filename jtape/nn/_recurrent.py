@@ -59,8 +59,7 @@ def _project(x, kernel, bias, input_mask):
     return z if bias is None else z + bias
 
 
-@op(name="simple_rnn")
-def simple_rnn(
+def _simple_rnn(
     x,
     h0,
     kernel,
@@ -99,8 +98,7 @@ def simple_rnn(
     return out, h
 
 
-@op(name="lstm")
-def lstm(
+def _lstm(
     x,
     h0,
     c0,
@@ -143,8 +141,7 @@ def lstm(
     return out, h, c
 
 
-@op(name="gru")
-def gru(
+def _gru(
     x,
     h0,
     kernel,
@@ -204,3 +201,14 @@ def gru(
         unroll=unroll,
     )
     return out, h
+
+
+# Eager calls run each op's function directly, so jit it: one compiled program per
+# static configuration instead of re-tracing the scan on every call. Inside a
+# jt.function trace the inner jit is simply inlined.
+_STATIC = ("activation", "go_backwards", "return_sequences", "unroll")
+simple_rnn = op(jax.jit(_simple_rnn, static_argnames=_STATIC), name="simple_rnn")
+lstm = op(jax.jit(_lstm, static_argnames=(*_STATIC, "recurrent_activation")), name="lstm")
+gru = op(
+    jax.jit(_gru, static_argnames=(*_STATIC, "recurrent_activation", "reset_after")), name="gru"
+)
