@@ -47,6 +47,8 @@ class _ReadLog(Recorder):
 class _OverrideFrame:
     """A variable frame that serves given values for some variables."""
 
+    traces = True  # it only ever runs inside JAX transformations
+
     def __init__(self, values: dict[int, object]) -> None:
         self.values = values
         self.parent = current_frame()

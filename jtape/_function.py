@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _dtypes
 from ._op import call_op
-from ._state import state
+from ._state import state, tracing
 from ._tensor import Tensor, _Ref
 from ._variable import Variable
 
@@ -88,6 +88,8 @@ class _Retrace(Exception):
 
 class _TraceFrame:
     """Serves Variable reads from program inputs and collects writes as outputs."""
+
+    traces = True
 
     def __init__(self, function: Function, known: Sequence[Variable], values, allow_create):
         self.function = function
@@ -207,7 +209,7 @@ class Function:
 
     # -- calling -----------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if state.frames or _RUN_EAGERLY:
+        if _RUN_EAGERLY or (state.frames and tracing()):
             # Inside another trace: inline (one program for the outer function).
             return self.python_function(*args, **kwargs)
         if self.input_signature is not None:

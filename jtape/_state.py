@@ -6,7 +6,10 @@ Two stacks live here, one per thread:
   once; an empty list means nothing is recorded.
 * ``frames``: the stack of variable *frames*. A frame intercepts Variable reads,
   writes and creations; ``jt.function`` pushes one while it traces, so Variables are
-  turned into explicit inputs and outputs of the compiled program.
+  turned into explicit inputs and outputs of the compiled program. A frame's
+  ``traces`` attribute says whether it is part of a JAX trace.
+* ``placers``: hooks that place a new Variable's value (a strategy's ``scope()``
+  replicates it over the devices).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ class _ThreadState(threading.local):
     def __init__(self) -> None:
         self.recorders: list = []
         self.frames: list = []
+        # Variable placement hooks (a distribution strategy's scope); the last one wins.
+        self.placers: list = []
 
 
 state = _ThreadState()
@@ -25,6 +30,11 @@ state = _ThreadState()
 
 def active_recorders() -> list:
     return state.recorders
+
+
+def tracing() -> bool:
+    """True while a frame that traces (jt.function, a replica program) is active."""
+    return any(getattr(f, "traces", True) for f in state.frames)
 
 
 def current_frame():

@@ -63,6 +63,8 @@ class Variable:
                 value = to_value(initial_value, dtype)
         if dtype is not None and value.dtype != dtype:
             value = value.astype(dtype)
+        if state.placers:
+            value = state.placers[-1](value, bool(trainable))
         self._shape = _shape_spec(shape, value.shape)
         self.trainable = bool(trainable) and tf_kwargs.get("synchronization") != "ON_READ"
         self._name = name or "Variable"
