@@ -1,0 +1,19 @@
+"""``jtape.data``: TensorFlow's ``tf.data`` input pipelines, on host numpy arrays.
+
+Example:
+    >>> import jtape as jt
+    >>> ds = jt.data.Dataset.range(6).shuffle(6, seed=0).batch(3)
+    >>> sorted(int(v) for b in ds for v in b)
+    [0, 1, 2, 3, 4, 5]
+"""
+
+from . import experimental as experimental
+from ._dataset import AUTOTUNE as AUTOTUNE
+from ._dataset import INFINITE_CARDINALITY as INFINITE_CARDINALITY
+from ._dataset import UNKNOWN_CARDINALITY as UNKNOWN_CARDINALITY
+from ._dataset import Dataset as Dataset
+from ._dataset import DatasetIterator as DatasetIterator
+from ._dataset import Options as Options
+from ._structure import TensorSpec as TensorSpec
+
+Iterator = DatasetIterator  # TF's name for the class of iter(dataset)

@@ -1,0 +1,242 @@
+"""Nested elements of a dataset: flattening, host conversion and ``TensorSpec``.
+
+A dataset element is a nested structure of tuples (namedtuples too) and dicts whose
+leaves are arrays. Lists are *values*, not structure, as in ``tf.data``:
+``from_tensor_slices([[1, 2], [3, 4]])`` slices one 2-D tensor. Inside a pipeline the
+leaves are numpy arrays on the host; they become jt.Tensors only when the element is
+handed to the user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtypes
+from .._tensor import Tensor
+
+
+def _is_leaf(x) -> bool:
+    return not isinstance(x, (tuple, dict)) or x is None
+
+
+class Row:
+    """Element ``index`` of ``from_tensor_slices``, not sliced yet.
+
+    Shuffling and batching only move rows around; ``batch`` then gathers a whole batch
+    with one fancy index per component instead of slicing and stacking every element.
+    Everything else sees the sliced element (``flatten`` and ``materialize`` slice).
+    """
+
+    __slots__ = ("leaves", "treedef", "index")
+
+    def __init__(self, leaves: list, treedef, index: int) -> None:
+        self.leaves = leaves
+        self.treedef = treedef
+        self.index = index
+
+    def materialize(self):
+        return jax.tree_util.tree_unflatten(self.treedef, [x[self.index] for x in self.leaves])
+
+
+def materialize(element):
+    return element.materialize() if type(element) is Row else element
+
+
+def flatten(structure) -> tuple[list, Any]:
+    """Leaves (in TF's order: dict keys sorted) and the structure to rebuild them."""
+    if type(structure) is Row:
+        return [x[structure.index] for x in structure.leaves], structure.treedef
+    return jax.tree_util.tree_flatten(structure, is_leaf=_is_leaf)
+
+
+def unflatten(treedef, leaves):
+    return jax.tree_util.tree_unflatten(treedef, leaves)
+
+
+def map_structure(fn, structure):
+    return jax.tree_util.tree_map(fn, materialize(structure), is_leaf=_is_leaf)
+
+
+def _gather_rows(rows: list):
+    # One fancy index per component and run of rows sharing a source (a map chunk or
+    # the sliced arrays), then one concatenate: no per-element slicing.
+    runs: list = []
+    for r in rows:
+        if runs and runs[-1][0] is r.leaves:
+            runs[-1][1].append(r.index)
+        else:
+            runs.append((r.leaves, [r.index]))
+    parts = [[x[np.asarray(idx)] for x in leaves] for leaves, idx in runs]
+    cols = parts[0] if len(parts) == 1 else [np.concatenate(c) for c in zip(*parts)]
+    return unflatten(rows[0].treedef, cols)
+
+
+def stack(chunk: list, what: str):
+    """Stack same-shaped elements along a new first axis (ValueError if shapes differ)."""
+    first = chunk[0]
+    if all(type(e) is Row and e.treedef == first.treedef for e in chunk):
+        return _gather_rows(chunk)
+    flat = [flatten(e) for e in chunk]
+    treedef = flat[0][1]
+    for _, t in flat:
+        if t != treedef:
+            raise ValueError(f"{what}: elements have different structures: {treedef} vs {t}")
+    columns = list(zip(*[leaves for leaves, _ in flat]))
+    out = []
+    for c, column in enumerate(columns):
+        shape = np.shape(column[0])
+        for j, x in enumerate(column):
+            if np.shape(x) != shape:
+                raise ValueError(
+                    f"{what}: cannot batch tensors with different shapes in component {c}. "
+                    f"First element had shape {shape} and element {j} had shape "
+                    f"{np.shape(x)}. Use padded_batch, or make the shapes equal first."
+                )
+        out.append(np.stack([np.asarray(x) for x in column]))
+    return unflatten(treedef, out)
+
+
+def lists_to_tuples(structure):
+    """A function's output with list nodes turned into tuples (TF does the same)."""
+    if isinstance(structure, list):
+        return tuple(lists_to_tuples(x) for x in structure)
+    if isinstance(structure, tuple) and not hasattr(structure, "_fields"):
+        return tuple(lists_to_tuples(x) for x in structure)
+    if isinstance(structure, dict):
+        return {k: lists_to_tuples(v) for k, v in structure.items()}
+    return structure
+
+
+def is_numeric(arr) -> bool:
+    """Whether a host leaf can become a jt.Tensor (strings and objects cannot)."""
+    return np.asarray(arr).dtype.kind in "biufc" or arr.dtype == _dtypes.bfloat16
+
+
+def to_host(x) -> np.ndarray:
+    """One leaf as a numpy array with the dtype its jt.Tensor will have.
+
+    Python floats become float32 and ints int32 (TF's defaults); float64 numpy input
+    becomes float32 and int64 becomes int32 unless JAX's x64 mode is on, because that
+    is what the device array will hold.
+    """
+    if isinstance(x, Tensor) or hasattr(x, "_jt_read"):
+        return np.asarray(x)
+    if isinstance(x, jax.Array):
+        return np.asarray(x)
+    if isinstance(x, (np.ndarray, np.generic)):
+        arr = np.asarray(x)
+    else:
+        dt = _dtypes.default_dtype_for(x)
+        arr = np.asarray(x, dtype=dt)
+    if arr.dtype.kind in "biufc":
+        canon = jax.dtypes.canonicalize_dtype(arr.dtype)
+        if arr.dtype == np.float64:
+            canon = np.dtype(np.float32) if canon == np.float32 else canon
+        if canon != arr.dtype:
+            arr = arr.astype(canon)
+    elif arr.dtype.kind == "O":
+        raise TypeError(
+            f"tf.data: cannot convert a value of type {type(x).__name__} to a tensor "
+            f"(numpy made an object array of it)"
+        )
+    return arr
+
+
+def to_tensors(element):
+    """A host element as the user sees it: numeric leaves moved to the device as Tensors.
+
+    All leaves go in one ``jax.device_put`` call. String leaves stay numpy arrays,
+    since JAX has no string dtype.
+    """
+    leaves, treedef = flatten(element)
+    idx = [i for i, x in enumerate(leaves) if isinstance(x, jax.Array) or is_numeric(x)]
+    moved = jax.device_put([leaves[i] for i in idx])
+    out = list(leaves)
+    for i, v in zip(idx, moved):
+        out[i] = Tensor(v)
+    return unflatten(treedef, out)
+
+
+class TensorSpec:
+    """Shape and dtype of one component of a dataset element (``tf.TensorSpec``).
+
+    ``None`` in ``shape`` means a dimension that varies between elements (for
+    example the last, smaller batch when ``drop_remainder=False``).
+
+    Example:
+        >>> import jtape as jt
+        >>> jt.data.Dataset.range(3).batch(2).element_spec
+        TensorSpec(shape=(None,), dtype=int32, name=None)
+    """
+
+    __slots__ = ("shape", "dtype", "name")
+
+    def __init__(self, shape, dtype=_dtypes.float32, name: str | None = None) -> None:
+        self.shape = None if shape is None else tuple(None if d is None else int(d) for d in shape)
+        self.dtype = np.dtype(dtype) if dtype is not None else None
+        self.name = name
+
+    @classmethod
+    def from_tensor(cls, tensor, name: str | None = None) -> TensorSpec:
+        if not (hasattr(tensor, "shape") and hasattr(tensor, "dtype")):
+            tensor = np.asarray(tensor)
+        return cls(tensor.shape, tensor.dtype, name)
+
+    def is_compatible_with(self, other) -> bool:
+        """Whether ``other`` (a spec or an array) fits this spec's dtype and shape."""
+        shape = other.shape
+        dtype = np.dtype(other.dtype)
+        if self.dtype is not None and dtype != self.dtype:
+            return False
+        if self.shape is None or shape is None:
+            return True
+        if len(self.shape) != len(shape):
+            return False
+        return all(a is None or b is None or a == b for a, b in zip(self.shape, shape))
+
+    def most_specific_compatible(self, other: TensorSpec) -> TensorSpec:
+        if self.shape is None or other.shape is None or len(self.shape) != len(other.shape):
+            return TensorSpec(None, self.dtype, self.name)
+        dims = tuple(a if a == b else None for a, b in zip(self.shape, other.shape))
+        return TensorSpec(dims, self.dtype, self.name)
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, TensorSpec)
+            and self.shape == other.shape
+            and self.dtype == other.dtype
+            and self.name == other.name
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.dtype, self.name))
+
+    def __repr__(self) -> str:
+        dtype = self.dtype.name if self.dtype is not None else None
+        return f"TensorSpec(shape={self.shape}, dtype={dtype}, name={self.name!r})"
+
+
+def spec_of(element):
+    """The ``TensorSpec`` structure of one host element."""
+    return map_structure(lambda x: TensorSpec(np.shape(x), np.asarray(x).dtype), element)
+
+
+def zeros_for(spec, unknown: int, fill: int = 0):
+    """A host element matching ``spec`` filled with ``fill``, unknown dimensions ``unknown``."""
+
+    def make(s: TensorSpec):
+        shape = tuple(unknown if d is None else d for d in (s.shape or ()))
+        if s.dtype.kind in "biufc" or s.dtype == _dtypes.bfloat16:
+            return np.full(shape, fill, s.dtype)
+        return np.full(shape, "", s.dtype)
+
+    return map_structure(make, spec)
+
+
+def jnp_dtype(dtype) -> np.dtype:
+    """``dtype`` as JAX will hold it (int64 is int32 unless x64 is on)."""
+    return np.dtype(jax.dtypes.canonicalize_dtype(jnp.dtype(dtype)))

@@ -1,0 +1,19 @@
+"""``tf.data.experimental``: the names TF scripts still use from it."""
+
+from __future__ import annotations
+
+from ._dataset import AUTOTUNE as AUTOTUNE
+from ._dataset import INFINITE_CARDINALITY as INFINITE_CARDINALITY
+from ._dataset import UNKNOWN_CARDINALITY as UNKNOWN_CARDINALITY
+from ._dataset import Dataset
+
+
+def cardinality(dataset: Dataset):
+    """``dataset.cardinality()`` (``tf.data.experimental.cardinality``).
+
+    Example:
+        >>> import jtape as jt
+        >>> int(jt.data.experimental.cardinality(jt.data.Dataset.range(4)))
+        4
+    """
+    return dataset.cardinality()
