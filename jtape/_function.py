@@ -324,7 +324,12 @@ def _traced_program(
     state.recorders = []
     state.frames.append(frame)
     try:
-        result = function.python_function(*args, **kwargs)
+        python_function = function.python_function
+        if function._autograph:  # converted once (cached), or as written with a warning
+            from ._autograph import converted
+
+            python_function = converted(python_function)
+        result = python_function(*args, **kwargs)
     finally:
         state.frames.pop()
         state.recorders = saved_recorders
