@@ -90,7 +90,7 @@ is_nan = op(jnp.isnan, name="is_nan")
 is_inf = op(jnp.isinf, name="is_inf")
 is_finite = op(jnp.isfinite, name="is_finite")
 
-_cast = op(lambda x, dtype: x.astype(dtype), name="cast")
+_cast = op(lambda x, dtype: jnp.asarray(x).astype(dtype), name="cast")
 _clip = op(jnp.clip, name="clip_by_value")
 
 

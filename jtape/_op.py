@@ -86,8 +86,21 @@ def _ct_or_zero(ct, out):
     if not jnp.issubdtype(out.dtype, jnp.inexact):
         return np.zeros(out.shape, dtype=jax.dtypes.float0)
     if ct is None:
-        return jnp.zeros(out.shape, out.dtype)
-    return ct
+        return jnp.zeros_like(out)  # zeros_like keeps shard_map's varying-axes type
+    return match_varying(ct, out)
+
+
+def match_varying(ct, like):
+    """Inside ``shard_map``, mark ``ct`` as varying over the axes ``like`` varies over.
+
+    JAX types per-replica values; a cotangent must have its primal's type.
+    """
+    want = getattr(jax.typeof(like), "manual_axis_type", None)
+    have = getattr(jax.typeof(ct), "manual_axis_type", None)
+    if want is None or have is None:
+        return ct
+    missing = tuple(sorted(want.varying - have.varying))
+    return jax.lax.pcast(ct, missing, to="varying") if missing else ct
 
 
 _SPECS: dict = {}

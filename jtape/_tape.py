@@ -216,7 +216,9 @@ class GradientTape(Recorder):
     def _done(self) -> None:
         if not self._persistent:
             self._released = True
+            watched = self._watched_vars
             self._reset_records()
+            self._watched_vars = watched  # TF still answers watched_variables() after release
 
     def gradient(
         self,
@@ -268,7 +270,7 @@ class GradientTape(Recorder):
 
     def _output_gradients(self, targets, output_gradients) -> list[Tensor]:
         if output_gradients is None:
-            return [Tensor(jnp.ones(t.shape, t.dtype)) for t in targets]
+            return [Tensor(jnp.ones_like(t._value)) for t in targets]
         given, _ = jax.tree_util.tree_flatten(
             output_gradients, is_leaf=lambda x: x is None or isinstance(x, (Tensor, Variable))
         )
@@ -280,7 +282,7 @@ class GradientTape(Recorder):
         cts = []
         for t, g in zip(targets, given):
             if g is None:
-                cts.append(Tensor(jnp.ones(t.shape, t.dtype)))
+                cts.append(Tensor(jnp.ones_like(t._value)))
                 continue
             g = g.value() if isinstance(g, Variable) else g
             g = g if isinstance(g, Tensor) else Tensor(jnp.asarray(g, t.dtype))
@@ -437,6 +439,11 @@ def explain_none(rec: Recorder, targets, src) -> str:
                 return (
                     f"{name} is not trainable (trainable=False), so the tape did not watch "
                     "it; call tape.watch(v) to differentiate with respect to it."
+                )
+            if rec._watch_accessed:
+                return (
+                    f"{name} was never read while the tape was recording; a value read "
+                    "before the `with` block started is a constant to the tape."
                 )
             return (
                 f"{name} was not watched: the tape has watch_accessed_variables=False; "
