@@ -1,0 +1,705 @@
+"""``Optimizer``: an optax transformation whose state lives in Variables, with Keras' API.
+
+The optimizer's state (optax state leaves, ``iterations``, the learning rate, EMA
+averages, gradient accumulators) is held in non-trainable Variables, so
+``jt.function`` functionalizes it like any other state. One ``apply_gradients``
+runs one pure function
+
+    step(grads, params, slots, accumulators, averages, iterations, lr) -> new values
+
+compiled once per variable structure when called eagerly, traced into the
+surrounding program inside ``jt.function``; the results are assigned back.
+
+Keras' order of work within a step is kept: unscale by ``loss_scale_factor``,
+accumulate gradients, clip, decay weights (``p -= p * weight_decay * lr``), apply
+the rule, update the EMA of the weights, count the step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from .._state import state
+from .._tensor import Tensor, to_value
+from .._variable import Variable, init_scope
+from ..distribute._context import sum_over_replicas
+from . import _schedules, _transforms
+
+
+def _int_dtype():
+    # Keras/TF count in int64; without jax_enable_x64 JAX would silently make it int32.
+    return jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
+
+
+@contextlib.contextmanager
+def _no_recording():
+    # The update is not differentiable; keep schedule ops off any active tape.
+    saved = state.recorders
+    state.recorders = []
+    try:
+        yield
+    finally:
+        state.recorders = saved
+
+
+_BASE_ARGS = (
+    "weight_decay",
+    "clipnorm",
+    "global_clipnorm",
+    "clipvalue",
+    "use_ema",
+    "ema_momentum",
+    "ema_overwrite_frequency",
+    "loss_scale_factor",
+    "gradient_accumulation_steps",
+)
+
+
+class Optimizer:
+    """Base class of jtape optimizers: Keras 3's optimizer API over an optax transformation.
+
+    Subclasses implement ``transform(learning_rate)``, returning the optax
+    ``GradientTransformation`` of one variable's update (the learning rate arrives
+    as a scalar array, so changing it never recompiles). Keras rules are
+    per-variable, so each variable gets its own optax state; see
+    :func:`from_optax` for a transformation over the whole variable list.
+
+    Args:
+        learning_rate: float, a ``LearningRateSchedule`` (called with the step count),
+            or a zero-argument callable. Settable later via ``optimizer.learning_rate``.
+        weight_decay: decoupled decay ``p -= p * weight_decay * lr`` before the rule.
+        clipnorm: clip each gradient tensor to this L2 norm.
+        clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: clip all gradients together to this global norm.
+        use_ema, ema_momentum, ema_overwrite_frequency: keep an exponential moving
+            average of the weights (and periodically copy it into them).
+        loss_scale_factor: gradients are divided by it first.
+        gradient_accumulation_steps: apply the mean gradient every this many calls.
+        name: name prefix of the optimizer's variables.
+
+    Example:
+        >>> import jtape as jt
+        >>> v = jt.Variable([1.0, 2.0])
+        >>> opt = jt.optimizers.SGD(learning_rate=0.1)
+        >>> _ = opt.apply_gradients([(jt.constant([1.0, 1.0]), v)])
+        >>> v.numpy().tolist(), int(opt.iterations)
+        ([0.8999999761581421, 1.899999976158142], 1)
+    """
+
+    # Keras rules are per-variable: one optax state per variable, so a variable whose
+    # gradient is None is skipped entirely. ``from_optax`` sets this to False.
+    _per_variable_state = True
+    _config_keys: tuple[str, ...] = ()  # the rule's own hyperparameters, for get_config
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
+        name: str | None = None,
+        **kwargs,
+    ) -> None:
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn(
+                "Argument `decay` is no longer supported and will be ignored.", stacklevel=2
+            )
+        if kwargs:
+            raise ValueError(f"Argument(s) not recognized: {kwargs}")
+        if gradient_accumulation_steps and not gradient_accumulation_steps >= 2:
+            raise ValueError(
+                "`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                f"gradient_accumulation_steps={gradient_accumulation_steps}"
+            )
+        if use_ema:
+            if ema_momentum > 1 or ema_momentum < 0:
+                raise ValueError(
+                    f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum="
+                    f"{ema_momentum}"
+                )
+            if ema_overwrite_frequency and (
+                not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1
+            ):
+                raise ValueError(
+                    "`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                    f"ema_overwrite_frequency={ema_overwrite_frequency}"
+                )
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                f"global_clipnorm={global_clipnorm}"
+            )
+        self.name = name or _default_name(type(self).__name__)
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.use_ema = use_ema
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.built = False
+
+        with init_scope():
+            self._iterations = Variable(
+                lambda: jnp.zeros([], _int_dtype()),
+                trainable=False,
+                name=f"{self.name}/iteration",
+            )
+        self._learning_rate: Any = None
+        self._lr_variable: Variable | None = None
+        if learning_rate is not None:
+            self._set_learning_rate(learning_rate, initial=True)
+
+        self._vars: list[Variable] = []
+        self._index: dict[int, int] = {}
+        self._slot_defs: list = []  # treedef per variable (or one for the whole list)
+        self._slot_vars: list[list[Variable]] = []
+        self._accumulators: list[Variable] = []
+        self._averages: list[Variable] = []
+        self._exclude_ids: set[int] = set()
+        self._exclude_pattern: re.Pattern | None = None
+        self._trace_count = 0  # times the update was traced (compiled); tests use it
+        self._jitted = jax.jit(self._step, static_argnums=0)
+
+    # -- the rule --------------------------------------------------------------------
+    def transform(self, learning_rate) -> optax.GradientTransformation:
+        """The optax transformation of one variable's update at this learning rate."""
+        raise NotImplementedError(f"{type(self).__name__} must implement transform()")
+
+    # -- learning rate ---------------------------------------------------------------
+    @property
+    def learning_rate(self):
+        """The current rate: the Variable, or the schedule/callable evaluated now."""
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            return lr(self._iterations.value())
+        if isinstance(lr, Variable):
+            return lr
+        if callable(lr):
+            return lr()
+        return lr
+
+    @learning_rate.setter
+    def learning_rate(self, learning_rate) -> None:
+        self._set_learning_rate(learning_rate, initial=False)
+
+    def _set_learning_rate(self, lr, initial: bool) -> None:
+        if isinstance(lr, _schedules.LearningRateSchedule) or (
+            callable(lr) and not isinstance(lr, (Tensor, Variable))
+        ):
+            self._learning_rate = lr
+            return
+        value = _float_lr(lr)
+        if not initial and isinstance(self._learning_rate, _schedules.LearningRateSchedule):
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not "
+                "settable. If you need the learning rate to be settable, you should "
+                "instantiate the optimizer with a float `learning_rate` argument."
+            )
+        if self._lr_variable is None:
+            with init_scope():
+                self._lr_variable = Variable(
+                    lambda: jnp.asarray(value, jnp.float32),
+                    trainable=False,
+                    name=f"{self.name}/learning_rate",
+                )
+        else:
+            self._lr_variable.assign(jnp.asarray(value, jnp.float32))
+        self._learning_rate = self._lr_variable
+
+    # Keras 2 / TF names.
+    lr = learning_rate
+
+    # -- counters and variables ------------------------------------------------------
+    @property
+    def iterations(self):
+        """Steps taken (Variable). With gradient accumulation: applied updates (Tensor)."""
+        if self.gradient_accumulation_steps:
+            return Tensor(self._iterations.value()._value // self.gradient_accumulation_steps)
+        return self._iterations
+
+    @property
+    def variables(self) -> list[Variable]:
+        """All optimizer state: iterations, learning rate, slots, accumulators, averages."""
+        out = [self._iterations]
+        if self._lr_variable is not None and self._learning_rate is self._lr_variable:
+            out.append(self._lr_variable)
+        for group in self._slot_vars:
+            out.extend(group)
+        return out + self._accumulators + self._averages
+
+    def build(self, var_list: Sequence[Variable]) -> None:
+        """Create the state of ``var_list`` now (e.g. before restoring a checkpoint)."""
+        var_list = list(var_list)
+        for i, v in enumerate(var_list):
+            if not isinstance(v, Variable):
+                raise TypeError(
+                    f"build: var_list[{i}] must be a jt.Variable, got {type(v).__name__}"
+                )
+        new = [v for v in var_list if id(v) not in self._index]
+        if not new:
+            self.built = True
+            return
+        if not self._per_variable_state and self._vars:
+            raise ValueError(
+                f"{self.name}: this optimizer was built for {len(self._vars)} variables; "
+                "an optax transformation over the whole list cannot add variables later. "
+                "Build it with every variable it will update."
+            )
+        with init_scope():
+            values = [v._current() for v in new]
+            tx = self.transform(jnp.asarray(self._placeholder_lr(), jnp.float32))
+            if self._per_variable_state:
+                states = [(v, tx.init(x)) for v, x in zip(new, values)]
+            else:
+                states = [(None, tx.init(values))]
+            for owner, st in states:
+                leaves, treedef = jax.tree_util.tree_flatten(st)
+                prefix = owner._name if owner is not None else self.name
+                self._slot_defs.append(treedef)
+                self._slot_vars.append(
+                    [
+                        Variable(_const(x), trainable=False, name=f"{prefix}/slot_{k}")
+                        for k, x in enumerate(leaves)
+                    ]
+                )
+            for v, x in zip(new, values):
+                self._index[id(v)] = len(self._vars)
+                self._vars.append(v)
+                if self.gradient_accumulation_steps:
+                    self._accumulators.append(
+                        Variable(
+                            _const(jnp.zeros_like(x)),
+                            trainable=False,
+                            name=f"{v._name}/gradient_accumulator",
+                        )
+                    )
+                if self.use_ema:
+                    self._averages.append(
+                        Variable(_const(x), trainable=False, name=f"{v._name}/average")
+                    )
+        self.built = True
+
+    def _placeholder_lr(self) -> float:
+        return 0.001
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
+        """Exempt variables (or names matching any of ``var_names``) from ``weight_decay``."""
+        if self.built:
+            raise ValueError(
+                "`exclude_from_weight_decay()` can only be configured before the optimizer "
+                "is built."
+            )
+        self._exclude_ids = {id(v) for v in var_list or ()}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _use_weight_decay(self, var: Variable) -> bool:
+        if id(var) in self._exclude_ids:
+            return False
+        pattern = self._exclude_pattern
+        return not (pattern is not None and pattern.search(var.name) is not None)
+
+    # -- applying gradients ----------------------------------------------------------
+    def apply_gradients(self, grads_and_vars: Iterable, name=None, **kwargs):
+        """Apply ``(gradient, variable)`` pairs; None gradients are skipped with a warning.
+
+        Returns the ``iterations`` Variable. Bad input (a non-Variable, a gradient of
+        the wrong shape or dtype, an empty list) raises before anything changes.
+        """
+        pairs = list(grads_and_vars)
+        if not pairs:
+            raise ValueError(
+                "apply_gradients: `grads_and_vars` is empty; expected (gradient, variable) "
+                "pairs. Nothing was changed."
+            )
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(
+                    f"apply_gradients: grads_and_vars[{i}] must be a (gradient, variable) "
+                    f"pair, got {type(pair).__name__}"
+                )
+        grads, variables = zip(*pairs)
+        self.apply(grads, variables)
+        return self._iterations
+
+    def apply(self, grads: Sequence, trainable_variables: Sequence[Variable] | None = None):
+        """Apply ``grads`` to ``trainable_variables`` (default: the variables it was built on)."""
+        grads = list(grads)
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer must already be "
+                    "built on a list of variables. Call `optimizer.build(trainable_variables)` "
+                    "first."
+                )
+            variables = list(self._vars)
+        else:
+            variables = list(trainable_variables)
+        if not variables:
+            raise ValueError("apply: the variable list is empty. Nothing was changed.")
+        if len(grads) != len(variables):
+            raise ValueError(
+                f"apply: got {len(grads)} gradients for {len(variables)} variables; they "
+                "must match one to one. Nothing was changed."
+            )
+        present = self._validate(grads, variables)
+        # Inside strategy.run, per-replica gradients are summed first (TF's default).
+        summed = sum_over_replicas([g for _, g in present])
+        present = [(v, g) for (v, _), g in zip(present, summed)]
+        self.build(variables)
+        self._run(present)
+        return self._iterations
+
+    def minimize(self, loss, var_list, tape=None):
+        """Compute gradients of ``loss`` for ``var_list`` and apply them (tf.keras 2 API).
+
+        ``loss`` is a zero-argument callable, or a Tensor together with the ``tape``
+        that recorded it. ``var_list`` may be a callable returning the list.
+        """
+        from .._tape import GradientTape
+
+        if not callable(loss) and tape is None:
+            raise ValueError("`tape` is required when a `Tensor` loss is passed.")
+        tape = tape if tape is not None else GradientTape()
+        if callable(loss):
+            with tape:
+                if not callable(var_list):
+                    tape.watch(var_list)
+                loss = loss()
+        if callable(var_list):
+            var_list = var_list()
+        grads = tape.gradient(loss, var_list)
+        return self.apply_gradients(zip(grads, var_list))
+
+    def _validate(self, grads, variables) -> list[tuple[Variable, Any]]:
+        seen: set[int] = set()
+        present, missing = [], []
+        for i, (g, v) in enumerate(zip(grads, variables)):
+            if not isinstance(v, Variable):
+                raise TypeError(
+                    f"apply_gradients: variable {i} must be a jt.Variable, got "
+                    f"{type(v).__name__}. Nothing was changed."
+                )
+            if id(v) in seen:
+                raise ValueError(
+                    f"apply_gradients: variable '{v.name}' appears twice. Nothing was changed."
+                )
+            seen.add(id(v))
+            if not self._per_variable_state and self._vars and id(v) not in self._index:
+                raise ValueError(
+                    f"apply_gradients: unknown variable '{v.name}': this optimizer was built "
+                    f"for {len(self._vars)} other variables. Nothing was changed."
+                )
+            if g is None:
+                missing.append(v.name)
+                continue
+            raw = to_value(g)
+            if tuple(raw.shape) != tuple(v.shape):
+                raise ValueError(
+                    f"apply_gradients: gradient {i} has shape {tuple(raw.shape)} but variable "
+                    f"'{v.name}' has shape {tuple(v.shape)}. Nothing was changed."
+                )
+            if raw.dtype != v.dtype:
+                raise ValueError(
+                    f"apply_gradients: gradient {i} has dtype {raw.dtype.name} but variable "
+                    f"'{v.name}' has dtype {v.dtype.name}; cast it first. Nothing was changed."
+                )
+            present.append((v, raw))
+        if not present:
+            raise ValueError("No gradients provided for any variable.")
+        if missing:
+            warnings.warn(
+                f"Gradients do not exist for variables {missing} when minimizing the loss.",
+                stacklevel=3,
+            )
+        return present
+
+    def _lr_input(self):
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            return None  # computed from iterations inside the step
+        if isinstance(lr, Variable):
+            return lr._current()
+        if callable(lr):
+            return jnp.asarray(to_value(lr()), jnp.float32)
+        return None
+
+    def _run(self, present) -> None:
+        index = self._index
+        if self._per_variable_state:
+            idx = tuple(index[id(v)] for v, _ in present)
+            grads = [g for _, g in present]
+            frozen = ()
+        else:
+            given = {index[id(v)]: g for v, g in present}
+            idx = tuple(range(len(self._vars)))
+            frozen = tuple(i for i in idx if i not in given)
+            grads = [
+                given[i] if i in given else jnp.zeros_like(self._vars[i]._current()) for i in idx
+            ]
+        decay = tuple(
+            self.weight_decay is not None
+            and i not in frozen
+            and self._use_weight_decay(self._vars[i])
+            for i in idx
+        )
+        static = (idx, decay, frozen)
+        params = [v._current() for v in self._vars]
+        slots = [[s._current() for s in group] for group in self._slot_vars]
+        accums = [a._current() for a in self._accumulators]
+        averages = [a._current() for a in self._averages]
+        it = self._iterations._current()
+        lr = self._lr_input()
+        traced = isinstance(it, jax.core.Tracer) or any(
+            isinstance(g, jax.core.Tracer) for g in grads
+        )
+        fn = self._step if traced else self._jitted
+        with _no_recording():
+            new_params, new_slots, new_accums, new_avgs, new_it = fn(
+                static, grads, params, slots, accums, averages, it, lr
+            )
+        # Write back only what the step changed.
+        touched = range(len(self._vars)) if self._overwrites_with_ema() else idx
+        for i, x in zip(touched, new_params):
+            self._vars[i]._write(x, x)
+        slot_groups = idx if self._per_variable_state else (0,)
+        for gi, group in zip(slot_groups, new_slots):
+            for var, x in zip(self._slot_vars[gi], group):
+                var._write(x, x)
+        for var, x in zip(self._accumulators, new_accums):
+            var._write(x, x)
+        for var, x in zip(self._averages, new_avgs):
+            var._write(x, x)
+        self._iterations._write(new_it, new_it)
+
+    def _overwrites_with_ema(self) -> bool:
+        return bool(self.use_ema and self.ema_overwrite_frequency)
+
+    # -- the pure step ---------------------------------------------------------------
+    def _step(self, static, grads, params, slots, accums, averages, it, lr):
+        self._trace_count += 1
+        idx, decay, frozen = static
+        if lr is None:
+            if isinstance(self._learning_rate, _schedules.LearningRateSchedule):
+                lr = to_value(self._learning_rate(Tensor(it)))
+            else:
+                lr = jnp.asarray(self._placeholder_lr())
+        lr = jnp.asarray(lr, jnp.float32)
+        if self.loss_scale_factor is not None:
+            grads = [g / jnp.asarray(self.loss_scale_factor, g.dtype) for g in grads]
+        sel_params = [params[i] for i in idx]
+        if self._per_variable_state:
+            sel_slots = [self._unflatten(i, slots[i]) for i in idx]
+        else:
+            sel_slots = self._unflatten(0, slots[0])
+
+        steps = self.gradient_accumulation_steps
+        if steps:
+            is_update = (it + 1) % steps == 0
+
+            def update_branch(_):
+                mean = [(g + accums[i]) / steps for g, i in zip(grads, idx)]
+                p, s = self._update(mean, sel_params, sel_slots, lr, decay, frozen)
+                return p, s, [jnp.zeros_like(a) for a in accums]
+
+            def accumulate_branch(_):
+                new_acc = list(accums)
+                for g, i in zip(grads, idx):
+                    new_acc[i] = accums[i] + g
+                return list(sel_params), sel_slots, new_acc
+
+            new_p, new_s, new_acc = jax.lax.cond(is_update, update_branch, accumulate_branch, None)
+            it_eff = it // steps
+        else:
+            new_p, new_s = self._update(grads, sel_params, sel_slots, lr, decay, frozen)
+            new_acc = []
+            it_eff = it
+
+        new_avgs = []
+        if self.use_ema:
+            full = list(params)
+            for i, x in zip(idx, new_p):
+                full[i] = x
+            new_avgs = []
+            for a, x in zip(averages, full):
+                m = jnp.asarray(it_eff != 0, x.dtype) * jnp.asarray(self.ema_momentum, x.dtype)
+                new_avgs.append(m * a + (1 - m) * x)
+            if self.ema_overwrite_frequency:
+                overwrite = (it_eff + 1) % self.ema_overwrite_frequency == 0
+                new_p = [jnp.where(overwrite, a, x) for a, x in zip(new_avgs, full)]
+
+        if self._per_variable_state:
+            out_slots = [jax.tree_util.tree_leaves(s) for s in new_s]
+        else:
+            out_slots = [jax.tree_util.tree_leaves(new_s)]
+        return new_p, out_slots, new_acc, new_avgs, it + jnp.ones([], it.dtype)
+
+    def _unflatten(self, i, leaves):
+        return jax.tree_util.tree_unflatten(self._slot_defs[i], leaves)
+
+    def _update(self, grads, params, slots, lr, decay, frozen):
+        grads = self._clip(grads)
+        if self.weight_decay is not None:
+            params = [
+                p - p * jnp.asarray(self.weight_decay, p.dtype) * lr.astype(p.dtype) if d else p
+                for p, d in zip(params, decay)
+            ]
+        if self._per_variable_state:
+            new_p, new_s = [], []
+            for g, p, s in zip(grads, params, slots):
+                tx = self.transform(lr.astype(p.dtype))
+                u, s = tx.update(g, s, p)
+                new_p.append(optax.apply_updates(p, u))
+                new_s.append(s)
+            return new_p, new_s
+        u, new_s = self.transform(lr).update(grads, slots, params)
+        new_p = optax.apply_updates(params, u)
+        new_p = [params[i] if i in frozen else x for i, x in enumerate(new_p)]
+        return list(new_p), new_s
+
+    def _clip(self, grads):
+        if self.clipnorm and self.clipnorm > 0:
+            tx = _transforms.clip_by_norm(self.clipnorm)
+        elif self.global_clipnorm and self.global_clipnorm > 0:
+            tx = optax.clip_by_global_norm(self.global_clipnorm)
+        elif self.clipvalue and self.clipvalue > 0:
+            tx = optax.clip(self.clipvalue)
+        else:
+            return grads
+        out, _ = tx.update(list(grads), tx.init(None))
+        return list(out)
+
+    # -- EMA, loss scaling -----------------------------------------------------------
+    def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
+        """With ``use_ema``, overwrite the variables with their moving averages."""
+        if self.use_ema:
+            for v in var_list:
+                i = self._index.get(id(v))
+                if i is None:
+                    raise ValueError(f"finalize_variable_values: unknown variable '{v.name}'")
+                v.assign(self._averages[i].value())
+
+    def scale_loss(self, loss):
+        """``loss * loss_scale_factor`` (identity when it is None)."""
+        return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
+
+    # -- config ----------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        lr = self._learning_rate
+        if isinstance(lr, _schedules.LearningRateSchedule):
+            lr_config: Any = _schedules.serialize(lr)
+        elif isinstance(lr, Variable):
+            lr_config = float(lr.numpy())
+        else:
+            lr_config = lr
+        config = {"name": self.name, "learning_rate": lr_config}
+        config.update({k: getattr(self, k) for k in _BASE_ARGS})
+        config.update({k: getattr(self, k) for k in self._config_keys})
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = _schedules.deserialize(
+                config["learning_rate"], custom_objects
+            )
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<jt.optimizers.{type(self).__name__} name={self.name!r}>"
+
+
+class OptaxOptimizer(Optimizer):
+    """An arbitrary optax transformation with the Keras optimizer API (see :func:`from_optax`)."""
+
+    _per_variable_state = False
+
+    def __init__(self, tx: optax.GradientTransformation, learning_rate=None, **kwargs) -> None:
+        if not (hasattr(tx, "init") and hasattr(tx, "update")):
+            raise TypeError(
+                f"from_optax: expected an optax GradientTransformation, got {type(tx).__name__}"
+            )
+        if kwargs.get("weight_decay") is not None and learning_rate is None:
+            raise ValueError(
+                "from_optax: `weight_decay` scales with the learning rate; pass "
+                "`learning_rate` too, or put optax.add_decayed_weights in the chain."
+            )
+        self.tx = tx
+        super().__init__(learning_rate=learning_rate, **kwargs)
+
+    def transform(self, learning_rate) -> optax.GradientTransformation:
+        return self.tx
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config["tx"] = self.tx
+        return config
+
+
+def from_optax(tx: optax.GradientTransformation, **kwargs) -> Optimizer:
+    """Wrap any optax transformation as a jtape optimizer (``apply_gradients``, Variables).
+
+    The transformation sees the whole variable list as one pytree (a list), so
+    global transforms like ``optax.clip_by_global_norm`` act globally, and carries
+    its own learning rate. Keras arguments (``clipnorm``, ``use_ema``,
+    ``gradient_accumulation_steps``, ...) may be added. A variable whose gradient
+    is None gets a zero gradient and keeps its value (its optax state still
+    advances, unlike the Keras optimizers, which skip it).
+
+    Example:
+        >>> import jtape as jt, optax
+        >>> v = jt.Variable([1.0, -1.0])
+        >>> opt = jt.optimizers.from_optax(optax.sgd(0.5))
+        >>> _ = opt.apply_gradients([(jt.constant([1.0, 1.0]), v)])
+        >>> v.numpy().tolist()
+        [0.5, -1.5]
+    """
+    return OptaxOptimizer(tx, **kwargs)
+
+
+def _const(x):
+    return lambda: x
+
+
+def _float_lr(lr) -> float:
+    if isinstance(lr, bool):
+        raise ValueError(f"Argument `learning_rate` should be float; received {lr!r}")
+    if isinstance(lr, (int, float, np.integer, np.floating)):
+        return float(lr)
+    if isinstance(lr, (Tensor, Variable, np.ndarray, jax.Array)) and np.ndim(lr) == 0:
+        return float(np.asarray(lr))
+    raise ValueError(
+        "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, "
+        "or a callable (that takes in the current iteration value and returns the "
+        f"corresponding learning rate value). Received instead: learning_rate={lr!r}"
+    )
+
+
+_name_counts: dict[str, int] = {}
+
+
+def _default_name(cls_name: str) -> str:
+    snake = re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", cls_name).lower()
+    n = _name_counts.get(snake, 0)
+    _name_counts[snake] = n + 1
+    return snake if n == 0 else f"{snake}_{n}"
