@@ -9,7 +9,16 @@ from ._variable import Variable
 
 
 def _binary(fn):
-    return lambda self, other: fn(self, other), lambda self, other: fn(other, self)
+    return (lambda self, other: fn(self, _operand(other)),
+            lambda self, other: fn(_operand(other), self))
+
+
+def _operand(other):
+    # A Python list/tuple operand (``x * [3., 4.]``) is a tensor in TF; ops would
+    # otherwise take it as a static pytree argument.
+    if isinstance(other, (list, tuple)):
+        return A.constant(other)
+    return other
 
 
 _BINARY = {
@@ -39,7 +48,7 @@ _COMPARE = {
 def _eq(fn):
     def method(self, other):
         try:
-            return fn(self, other)
+            return fn(self, _operand(other))
         except TypeError:  # an object jtape cannot compare elementwise
             return NotImplemented
 
