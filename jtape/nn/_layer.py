@@ -9,6 +9,7 @@ computing (see :mod:`jtape.nn._model`).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import re
@@ -180,6 +181,20 @@ class Layer(Module):
 
     _SORTED_WALK = False  # Keras reports weights and sub-layers in assignment order
     _WALK_IGNORED = frozenset({"_inbound_nodes", "_outbound_nodes", "_jt_output_shape"})
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_jt_marks_built", False):
+            # As Keras: a layer whose build() was called (explicitly or not) is built.
+            @functools.wraps(build)
+            def build_and_mark(self, *args, **kwargs):
+                out = build(self, *args, **kwargs)
+                self.built = True
+                return out
+
+            build_and_mark._jt_marks_built = True
+            cls.build = build_and_mark
 
     def __init__(
         self,
