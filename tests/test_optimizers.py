@@ -431,3 +431,11 @@ def test_docstring_examples(module):
         warnings.simplefilter("ignore")
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_docs_page_examples():
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "docs", "optimizers.md")
+    result = doctest.testfile(path, module_relative=False)
+    assert result.failed == 0 and result.attempted > 0
