@@ -1,0 +1,86 @@
+"""``tf.nn`` functions beyond activations: loss reductions, weighted losses, batch norm."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from ._op import op
+from ._tensor import Tensor, to_value
+
+
+@op
+def _average(loss, weight, global_batch_size):
+    if weight is not None:
+        loss = (loss * weight).astype(loss.dtype)
+    return jnp.sum(loss) / jnp.asarray(global_batch_size, loss.dtype)
+
+
+def compute_average_loss(
+    per_example_loss, sample_weight=None, global_batch_size=None, num_replicas: int = 1
+) -> Tensor:
+    """``sum(per_example_loss * sample_weight) / global_batch_size``.
+
+    ``global_batch_size`` defaults to the first dimension times ``num_replicas``, so
+    each replica's loss is pre-scaled for a summing all-reduce, as in TF.
+
+    Example:
+        >>> import jtape as jt
+        >>> float(compute_average_loss(jt.constant([1.0, 2.0, 3.0]), global_batch_size=6))
+        1.0
+    """
+    shape = jnp.shape(to_value(per_example_loss))
+    if len(shape) == 0:
+        raise ValueError("compute_average_loss: per_example_loss must have rank >= 1, got a scalar")
+    if global_batch_size is None:
+        global_batch_size = int(shape[0]) * int(num_replicas)
+    elif isinstance(global_batch_size, float) or (
+        hasattr(global_batch_size, "dtype")
+        and not jnp.issubdtype(global_batch_size.dtype, jnp.integer)
+    ):
+        raise TypeError(
+            f"compute_average_loss: global_batch_size must be an integer, got {global_batch_size!r}"
+        )
+    if not hasattr(global_batch_size, "dtype"):
+        global_batch_size = int(global_batch_size)
+    return _average(per_example_loss, sample_weight, global_batch_size)
+
+
+@op
+def _scale(loss, num_replicas):
+    return jnp.sum(loss) / num_replicas
+
+
+def scale_regularization_loss(regularization_loss, num_replicas: int = 1) -> Tensor:
+    """``sum(regularization_loss) / num_replicas`` (TF's per-replica scaling)."""
+    return _scale(regularization_loss, int(num_replicas))
+
+
+@op
+def _weighted_xent(labels, logits, pos_weight):
+    # TF's stable form: (1 - z) * x + (1 + (q - 1) * z) * log(1 + exp(-x)), with
+    # log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0).
+    log_weight = 1 + (pos_weight - 1) * labels
+    return (1 - labels) * logits + log_weight * (
+        jnp.log1p(jnp.exp(-jnp.abs(logits))) + jnp.maximum(-logits, 0)
+    )
+
+
+def weighted_cross_entropy_with_logits(labels, logits, pos_weight) -> Tensor:
+    """Sigmoid cross entropy with positives weighted by ``pos_weight``."""
+    return _weighted_xent(labels, logits, pos_weight)
+
+
+@op
+def _batch_norm(x, mean, variance, offset, scale, eps):
+    inv = jax.lax.rsqrt(variance + eps)
+    if scale is not None:
+        inv = inv * scale
+    out = x * inv.astype(x.dtype)
+    shift = mean * inv
+    return out + ((offset - shift) if offset is not None else -shift).astype(x.dtype)
+
+
+def batch_normalization(x, mean, variance, offset, scale, variance_epsilon) -> Tensor:
+    """``(x - mean) / sqrt(variance + eps) * scale + offset`` (TF's evaluation order)."""
+    return _batch_norm(x, mean, variance, offset, scale, float(variance_epsilon))

@@ -1,0 +1,77 @@
+"""Naming and argument translation: one helper that turns a jtape callable into a TF name.
+
+``tf_api(fn, renames)`` returns a function that accepts TensorFlow's keyword names
+(``input_tensor=``, ``name=`` ...) and calls ``fn`` with jtape's. The wrapper keeps a
+pointer to ``fn`` (``__wrapped__``) so ``docs/compat.md`` can say what each TF name
+maps to.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from .._array_ops import constant, stack
+from .._tensor import Tensor
+
+# Keyword arguments TF accepts almost everywhere that change nothing in jtape.
+IGNORED = frozenset({"name"})
+
+
+def tf_api(
+    fn: Callable,
+    renames: dict[str, str] | None = None,
+    *,
+    tf_name: str | None = None,
+    ignore: tuple[str, ...] = (),
+    tensors: tuple[str, ...] = (),
+) -> Callable:
+    """``fn`` under TF's argument names; ``renames`` maps TF keyword -> jtape keyword.
+
+    ``tensors`` names TF's leading tensor parameters: a Python list passed there
+    becomes a tensor (as TF's ``convert_to_tensor`` does) instead of a static argument.
+
+    Example:
+        >>> import jtape as jt
+        >>> reduce_sum = tf_api(jt.sum, {"input_tensor": "x"}, tf_name="reduce_sum")
+        >>> float(reduce_sum(input_tensor=jt.constant([1.0, 2.0]), name="total"))
+        3.0
+    """
+    renames = dict(renames or {})
+    drop = IGNORED | frozenset(ignore)
+    n_tensors = len(tensors)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if tensors:
+            args = tuple(_tensor(a) if i < n_tensors else a for i, a in enumerate(args))
+        if kwargs:
+            kwargs = {
+                renames.get(k, k): _tensor(v) if k in tensors else v
+                for k, v in kwargs.items()
+                if k not in drop
+            }
+        return fn(*args, **kwargs)
+
+    if tf_name is not None:
+        wrapper.__name__ = wrapper.__qualname__ = tf_name
+    wrapper.__jtape_target__ = fn
+    return wrapper
+
+
+def _tensor(value):
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (list, tuple)) or _is_tensor(v) for v in value):
+            # Packing keeps the tensors' gradients, as TF's convert_to_tensor does.
+            return stack([_tensor(v) for v in value])
+        return constant(value)
+    return value
+
+
+def _is_tensor(x) -> bool:
+    return isinstance(x, Tensor) or hasattr(x, "_jt_read")
+
+
+def target_of(obj) -> object:
+    """The jtape object a compat name stands for (for the generated docs)."""
+    return getattr(obj, "__jtape_target__", obj)

@@ -1,0 +1,125 @@
+"""Errors for the parts of TensorFlow's API that jtape does not provide.
+
+Each ``jtape.compat`` namespace module ends with ``__getattr__ = missing(...)``: asking
+for a name it lacks raises :class:`NotProvidedError`, which names the missing API and,
+where one exists, the native (jtape / JAX) alternative. It subclasses
+``AttributeError`` so ``hasattr(tf, "x")`` and ``getattr(tf, "x", default)`` behave.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+
+class NotProvidedError(AttributeError):
+    """A TensorFlow API that ``jtape.compat`` does not provide.
+
+    Example:
+        >>> import jtape.compat as tf
+        >>> hasattr(tf, "saved_model")
+        False
+        >>> try:
+        ...     tf.saved_model
+        ... except NotProvidedError as e:
+        ...     print(str(e).split(".")[0])
+        `tf.saved_model` is not provided by jtape
+    """
+
+
+_GENERIC = (
+    "Any pure JAX function can stand in: wrap it with jtape.op (e.g. "
+    "`jt.op(jax.numpy.fft.fft)`) and tapes and jt.function handle it like a built-in op."
+)
+
+# Known gaps and what to use instead; keys are full TF paths without the "tf." prefix.
+ALTERNATIVES: dict[str, str] = {
+    "saved_model": "Save weights instead: `np.savez(path, *[v.numpy() for v in "
+    "model.variables])` and `v.assign(...)` to restore (or model.save_weights where jtape.nn "
+    "provides it).",
+    "train.Checkpoint": "Save `v.numpy()` for each variable with numpy and restore with "
+    "`v.assign(...)`.",
+    "train.CheckpointManager": "Save `v.numpy()` for each variable with numpy.",
+    "image": "Use jax.image (e.g. `jt.op(jax.image.resize)`) or write the op with jax.numpy.",
+    "signal": "Use jax.numpy.fft / jax.scipy.signal wrapped with jt.op.",
+    "strings": "jtape tensors are numeric; process strings in Python or numpy before "
+    "converting to tensors.",
+    "io": "Read files with Python/numpy and feed arrays to tf.data.Dataset.from_tensor_slices.",
+    "summary": "Log scalars with Python (e.g. tensorboardX or print); values are `float(t)`.",
+    "lite": "TF Lite conversion needs TensorFlow itself.",
+    "compat": "jtape runs TF2-style eager code only; tf.compat.v1 graphs and sessions are "
+    "not supported.",
+    "Session": "There are no sessions: code runs eagerly, or compiled with tf.function.",
+    "placeholder": "There are no placeholders: pass tensors to a tf.function instead.",
+    "py_function": "Eager code is Python already; inside tf.function use jax.pure_callback.",
+    "numpy_function": "Eager code is Python already; inside tf.function use jax.pure_callback.",
+    "sparse": "Sparse tensors are not supported; use dense tensors (or jax.experimental."
+    "sparse wrapped with jt.op).",
+    "SparseTensor": "Sparse tensors are not supported; use dense tensors.",
+    "ragged": "Ragged tensors are not supported; pad to a dense tensor with a mask.",
+    "RaggedTensor": "Ragged tensors are not supported; pad to a dense tensor with a mask.",
+    "RegisterGradient": "Define the gradient with tf.custom_gradient, or make the op with "
+    "jt.op (its gradient is JAX's).",
+    "Graph": "There are no graphs: tf.function compiles to one XLA program via jax.jit.",
+    "estimator": "Estimators are not supported; write a tf.GradientTape loop or use "
+    "keras Model.fit.",
+    "feature_column": "Feature columns are not supported; preprocess with numpy.",
+    "queue": "Use tf.data or Python iterators.",
+    "tpu": "jtape runs on whatever JAX runs on; there is no TPU-specific API.",
+    "xla": "tf.function always compiles with XLA (through jax.jit).",
+    "experimental.numpy": "Use jax.numpy directly (wrap with jt.op for gradients).",
+    "lookup": "Lookup tables are not supported; map keys to ids in Python before training.",
+    "audio": "Decode audio with a Python library, then use the arrays.",
+    "sets": "Set operations are not supported; use numpy on concrete values.",
+    "bitwise": "Use jax.numpy's bitwise functions wrapped with jt.op.",
+    "quantization": "Quantization ops are not supported.",
+    "mlir": "jtape lowers to XLA through JAX; see `jax.jit(...).lower(...).as_text()`.",
+    "Module": "Use keras layers/models (jtape.nn), or keep variables in a Python object.",
+    "cond": "Use Python `if` in eager code; inside tf.function use jax.lax.cond on values "
+    "(or jnp.where).",
+    "while_loop": "Use a Python loop in eager code; inside tf.function use jax.lax.while_loop "
+    "or unroll a fixed-count loop.",
+    "switch_case": "Use Python control flow eagerly, jax.lax.switch inside tf.function.",
+    "map_fn": "Use jax.vmap on a jt.op-wrapped function, or a Python loop with tf.stack.",
+    "vectorized_map": "Use jax.vmap on a jt.op-wrapped function.",
+    "scan": "Use jax.lax.scan on a jt.op-wrapped function.",
+    "TensorArray": "Collect tensors in a Python list and tf.stack them.",
+    "distribute": "tf.distribute arrives with jtape's distribution support (a later "
+    "release); for now run on one device.",
+    "nn.ctc_loss": "Use optax.ctc_loss wrapped with jt.op.",
+    "random.experimental": "Use tf.random.stateless_* or tf.random.Generator.",
+    "image.adjust_contrast": "Write it with jax.numpy: "
+    "`jt.op(lambda x, f: (x - x.mean((-3, -2), keepdims=True)) * f + "
+    "x.mean((-3, -2), keepdims=True))`.",
+}
+
+
+def missing(namespace: str, lazy: dict[str, str] | None = None) -> Callable[[str], object]:
+    """A module ``__getattr__`` for namespace ``namespace`` (e.g. ``"tf.nn"``).
+
+    ``lazy`` maps attribute names to modules imported on first use (``tf.keras`` ->
+    ``jtape.compat.keras``), so importing compat stays cheap and free of cycles.
+    """
+    lazy = lazy or {}
+
+    def __getattr__(name: str):
+        if name in lazy:
+            try:
+                return importlib.import_module(lazy[name])
+            except ImportError as e:
+                raise NotProvidedError(
+                    f"`{namespace}.{name}` is not available yet: importing {lazy[name]} "
+                    f"failed ({e})."
+                ) from e
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(f"module {namespace!r} has no attribute {name!r}")
+        raise NotProvidedError(message(namespace, name))
+
+    return __getattr__
+
+
+def message(namespace: str, name: str) -> str:
+    full = f"{namespace}.{name}"
+    key = full.split(".", 1)[1] if "." in full else full
+    hint = ALTERNATIVES.get(key) or ALTERNATIVES.get(key.split(".", 1)[0]) or _GENERIC
+    return f"`{full}` is not provided by jtape.compat. {hint}"

@@ -1,0 +1,121 @@
+"""``tf.nn``: activations, losses on logits, convolution and pooling (naming only)."""
+
+from __future__ import annotations
+
+from .. import _array_ops as A
+from .. import _conv_ops as C
+from .. import _linalg_ops as L
+from .. import _math_ops as M
+from .. import _nn_extra_ops as X
+from .. import _nn_ops as N
+from .. import _random_ops
+from ._api import tf_api
+from ._missing import missing
+
+
+def dropout(x, rate, noise_shape=None, seed=None, name=None):
+    """Zero entries with probability ``rate`` and scale the rest by ``1/(1-rate)``.
+
+    The mask's randomness follows ``tf.random``'s seed rules (``seed=`` and
+    ``tf.random.set_seed``).
+    """
+    from .random import _next_key
+
+    return _random_ops.dropout(_next_key("dropout", seed, "float32"), x, rate, noise_shape)
+
+
+def silu(features, beta=1.0):
+    """``features * sigmoid(beta * features)`` (also ``tf.nn.swish``)."""
+    if isinstance(beta, (int, float)) and beta == 1.0:
+        return N.silu(features)
+    return M.multiply(features, M.sigmoid(M.multiply(beta, features)))
+
+
+def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
+    """``sum(loss * weight) / global_batch_size`` (global batch = batch x replicas)."""
+    return X.compute_average_loss(
+        per_example_loss, sample_weight, global_batch_size, num_replicas=_num_replicas()
+    )
+
+
+def scale_regularization_loss(regularization_loss):
+    return X.scale_regularization_loss(regularization_loss, _num_replicas())
+
+
+def _num_replicas() -> int:
+    # The distribution strategy in scope (once jtape.distribute exists) sets it.
+    try:
+        from ..distribute import get_strategy  # type: ignore[attr-defined]
+    except ImportError:
+        return 1
+    return int(get_strategy().num_replicas_in_sync)
+
+
+# TF name -> (jtape callable, TF keyword -> jtape keyword, tensor params).
+TABLE = {
+    "avg_pool": (C.avg_pool, {}, ("input",)),
+    "avg_pool1d": (C.avg_pool1d, {}, ("input",)),
+    "avg_pool2d": (C.avg_pool2d, {}, ("input",)),
+    "batch_normalization": (X.batch_normalization, {}, ("x",)),
+    "bias_add": (C.bias_add, {}, ("value", "bias")),
+    "compute_average_loss": (compute_average_loss, {}, ("per_example_loss",)),
+    "conv1d": (C.conv1d, {}, ("input", "filters")),
+    "conv2d": (C.conv2d, {}, ("input", "filters")),
+    "conv2d_transpose": (C.conv2d_transpose, {}, ("input", "filters")),
+    "conv3d": (C.conv3d, {}, ("input", "filters")),
+    "convolution": (C.convolution, {}, ("input", "filters")),
+    "depthwise_conv2d": (C.depthwise_conv2d, {}, ("input", "filter")),
+    "dropout": (dropout, {}, ("x",)),
+    "elu": (N.elu, {}, ("features",)),
+    "embedding_lookup": (A.gather, {"ids": "indices"}, ("params",)),
+    "gelu": (N.gelu, {}, ("features",)),
+    "l2_loss": (N.l2_loss, {}, ("t",)),
+    "l2_normalize": (L.l2_normalize, {}, ("x",)),
+    "leaky_relu": (N.leaky_relu, {}, ("features",)),
+    "log_softmax": (N.log_softmax, {}, ("logits",)),
+    "max_pool": (C.max_pool, {}, ("input",)),
+    "max_pool1d": (C.max_pool1d, {}, ("input",)),
+    "max_pool2d": (C.max_pool2d, {}, ("input",)),
+    "moments": (N.moments, {}, ("x",)),
+    "pool": (C.pool, {}, ("input",)),
+    "relu": (N.relu, {}, ("features",)),
+    "relu6": (N.relu6, {}, ("features",)),
+    "scale_regularization_loss": (scale_regularization_loss, {}, ("regularization_loss",)),
+    "selu": (N.selu, {}, ("features",)),
+    "sigmoid": (M.sigmoid, {}, ("x",)),
+    "sigmoid_cross_entropy_with_logits": (
+        N.sigmoid_cross_entropy_with_logits,
+        {},
+        ("labels", "logits"),
+    ),
+    "silu": (silu, {}, ("features",)),
+    "softmax": (N.softmax, {}, ("logits",)),
+    "softmax_cross_entropy_with_logits": (
+        N.softmax_cross_entropy_with_logits,
+        {},
+        ("labels", "logits"),
+    ),
+    "softplus": (N.softplus, {}, ("features",)),
+    "softsign": (N.softsign, {}, ("features",)),
+    "sparse_softmax_cross_entropy_with_logits": (
+        N.sparse_softmax_cross_entropy_with_logits,
+        {},
+        ("labels", "logits"),
+    ),
+    "swish": (silu, {}, ("features",)),
+    "tanh": (M.tanh, {}, ("x",)),
+    "top_k": (A.top_k, {}, ("input",)),
+    "weighted_cross_entropy_with_logits": (
+        X.weighted_cross_entropy_with_logits,
+        {},
+        ("labels", "logits"),
+    ),
+}
+
+_API = {
+    name: tf_api(fn, renames, tf_name=name, tensors=tensors)
+    for name, (fn, renames, tensors) in TABLE.items()
+}
+globals().update(_API)
+__all__ = sorted(_API)
+__getattr__ = missing("tf.nn")
