@@ -150,8 +150,10 @@ def main():
         bench_train_step("wide MLP 784-512-512-10, batch 128", WIDE_MLP, 128, 30),
     ]
     print(f"device: {jax.devices()[0].platform}, jax {jax.__version__}")
-    print("| case | jtape step (us) | jax+optax step (us) | ratio | first call jtape (s) "
-          "| first call jax (s) | ratio | traces |")
+    print(
+        "| case | jtape step (us) | jax+optax step (us) | ratio | first call jtape (s) "
+        "| first call jax (s) | ratio | traces |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(

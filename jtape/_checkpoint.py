@@ -285,8 +285,10 @@ def _read_checkpoint(path: str, variables: dict[str, Variable]):
         # Restore every saved leaf (orbax needs the full tree), then keep what matched.
         full = {}
         for p, info in meta["variables"].items():
-            full[p] = wanted[p] if p in wanted else jax.ShapeDtypeStruct(
-                tuple(info["shape"]), np.dtype(info["dtype"])
+            full[p] = (
+                wanted[p]
+                if p in wanted
+                else jax.ShapeDtypeStruct(tuple(info["shape"]), np.dtype(info["dtype"]))
             )
         try:
             with ocp.Checkpointer(ocp.CompositeCheckpointHandler()) as ckptr:

@@ -335,8 +335,11 @@ def _traced_program(
         state.recorders = saved_recorders
     if frame.created or frame.discovered:
         function._creation_closed = True
-        new = [v for v in list(frame.discovered.values()) + frame.created
-               if id(v) not in function._known_ids]
+        new = [
+            v
+            for v in list(frame.discovered.values()) + frame.created
+            if id(v) not in function._known_ids
+        ]
         function._known.extend(new)
         function._known_ids.update(id(v) for v in new)
         function._jitted = None
@@ -442,9 +445,7 @@ def _signature(args, kwargs):
 
 def _dyn_inputs(args, kwargs) -> list:
     leaves = jax.tree_util.tree_leaves((args, kwargs), is_leaf=_is_arg_leaf)
-    return [
-        x for x in leaves if isinstance(x, (Tensor, jax.Array, np.ndarray))
-    ]
+    return [x for x in leaves if isinstance(x, (Tensor, jax.Array, np.ndarray))]
 
 
 def function(

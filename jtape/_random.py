@@ -83,8 +83,9 @@ class Generator:
         out = []
         for _ in range(count):
             g = Generator.__new__(Generator)
-            g.state = Variable(jax.random.key_data(self.next_key()), trainable=False,
-                               name="rng_state")
+            g.state = Variable(
+                jax.random.key_data(self.next_key()), trainable=False, name="rng_state"
+            )
             out.append(g)
         return out
 

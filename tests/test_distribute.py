@@ -63,7 +63,9 @@ def test_custom_loop_with_run_matches_single_device():
     ref_w, ref_opt = _single_device_adam(x, y, w0, 3)
     np.testing.assert_allclose(w.numpy(), ref_w.numpy(), rtol=1e-5, atol=1e-6)
     for a, b in zip(opt.variables, ref_opt.variables):
-        np.testing.assert_allclose(np.asarray(a.numpy()), np.asarray(b.numpy()), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(a.numpy()), np.asarray(b.numpy()), rtol=1e-5, atol=1e-6
+        )
     # The summed per-replica losses are the global mean loss before the last step.
     w_before = _single_device_adam(x, y, w0, 2)[0].numpy()
     expected = np.mean(np.sum((x @ w_before - y) ** 2, axis=1))
@@ -166,8 +168,10 @@ def test_compute_average_loss():
 
 
 def test_tf_config_parsing():
-    config = {"cluster": {"worker": ["10.0.0.1:2222", "10.0.0.2:2222"]},
-              "task": {"type": "worker", "index": 1}}
+    config = {
+        "cluster": {"worker": ["10.0.0.1:2222", "10.0.0.2:2222"]},
+        "task": {"type": "worker", "index": 1},
+    }
     assert dist.cluster_from_tf_config(json.dumps(config)) == ("10.0.0.1:2222", 2, 1)
     with pytest.raises(ValueError, match="task index 5"):
         bad = {**config, "task": {"type": "worker", "index": 5}}
@@ -252,5 +256,6 @@ def test_two_processes_multiworker_matches_single_device(tmp_path):
     x, y, w0 = _problem()
     ref_w, _ = _single_device_adam(x, y, w0, 3)
     for i in range(2):
-        np.testing.assert_allclose(np.load(tmp_path / f"w{i}.npy"), ref_w.numpy(), rtol=1e-5,
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            np.load(tmp_path / f"w{i}.npy"), ref_w.numpy(), rtol=1e-5, atol=1e-6
+        )

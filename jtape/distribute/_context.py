@@ -24,7 +24,9 @@ def _reduce_op(value) -> ReduceOp:
     try:
         return ReduceOp(str(name).upper())
     except ValueError:
-        raise ValueError(f"reduce_op: expected ReduceOp.SUM or ReduceOp.MEAN, got {value!r}") from None
+        raise ValueError(
+            f"reduce_op: expected ReduceOp.SUM or ReduceOp.MEAN, got {value!r}"
+        ) from None
 
 
 class _Local(threading.local):

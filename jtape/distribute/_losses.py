@@ -23,7 +23,9 @@ def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size
     if sample_weight is not None:
         loss = loss * sample_weight
     if global_batch_size is None:
-        replicas = _local.replica_contexts[-1].num_replicas_in_sync if _local.replica_contexts else 1
+        replicas = (
+            _local.replica_contexts[-1].num_replicas_in_sync if _local.replica_contexts else 1
+        )
         global_batch_size = (loss.shape[0] if loss.ndim else 1) * replicas
     if isinstance(global_batch_size, (int, float)) and global_batch_size <= 0:
         raise ValueError(f"global_batch_size: expected a positive number, got {global_batch_size}")

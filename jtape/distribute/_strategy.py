@@ -187,7 +187,10 @@ class Strategy:
         # check_vma=False keeps TF's semantics: per-replica values (gradients included)
         # stay local until code reduces them (apply_gradients sums them).
         mapped = jax.shard_map(
-            body, mesh=self.mesh, in_specs=tuple(specs), out_specs=(P(AXIS), P()),
+            body,
+            mesh=self.mesh,
+            in_specs=tuple(specs),
+            out_specs=(P(AXIS), P()),
             check_vma=False,
         )
         outs, writes = mapped(*dyn)
@@ -244,14 +247,14 @@ class Strategy:
 
     def distribute_datasets_from_function(self, dataset_fn, options=None):
         """``dataset_fn(InputContext)`` makes each process's part of the global batch."""
-        ctx = InputContext(
-            jax.process_count(), jax.process_index(), self.num_replicas_in_sync
-        )
+        ctx = InputContext(jax.process_count(), jax.process_index(), self.num_replicas_in_sync)
         return DistributedDataset(self, dataset_fn(ctx), per_process=True)
 
     def experimental_distribute_values_from_function(self, value_fn):
-        parts = [value_fn(ValueContext(i, self.num_replicas_in_sync))
-                 for i in range(self.num_replicas_in_sync)]
+        parts = [
+            value_fn(ValueContext(i, self.num_replicas_in_sync))
+            for i in range(self.num_replicas_in_sync)
+        ]
         stacked = np.stack([np.asarray(p) for p in parts])
         return PerReplica(Tensor(_put(stacked, self._split)), "stacked", len(parts))
 
