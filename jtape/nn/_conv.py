@@ -398,6 +398,7 @@ class _Conv(_BaseConv):
                 f"{self.dilation_rate}, padding {self.padding!r}."
             )
         self._add_weights((*self.kernel_size, channels // self.groups, self.filters))
+        self.built = True  # also when build() is called directly, as Keras 3 does
 
     def call(self, inputs):
         self._check_call_input(inputs)
@@ -537,6 +538,7 @@ class _ConvTranspose(_BaseConv):
     def build(self, input_shape) -> None:
         channels = self._input_channels(input_shape)
         self._add_weights((*self.kernel_size, self.filters, channels))
+        self.built = True
 
     def _padding(self) -> tuple:
         return tuple(

@@ -412,6 +412,7 @@ class _RNN(Layer):
                     )
                     for i in range(self._num_states)
                 ]
+        self.built = True  # also when build() is called directly, as Keras 3 does
 
     def reset_states(self) -> None:
         """Zero the states of a stateful layer."""

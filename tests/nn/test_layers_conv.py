@@ -281,3 +281,226 @@ def test_each_op_records_one_node():
         y = _pooling.avg_pool(y, pool_size=(2, 2), strides=(2, 2), padding="SAME")
     assert len(tape._nodes) == 2
     assert tape.gradient(y, k) is not None
+
+
+# ----------------------------------------------------------------------------- layers
+
+import importlib.util  # noqa: E402
+
+from jtape import nn  # noqa: E402
+
+
+def _load_cases():
+    path = os.path.join(os.path.dirname(__file__), "fixtures", "record_keras_conv_rnn.py")
+    spec = importlib.util.spec_from_file_location("record_keras_conv_rnn", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CASES
+
+
+CASES = _load_cases()
+LAYER_CASES = [c for c in CASES if c[1] not in ("SimpleRNN", "LSTM", "GRU")]
+
+
+def _fixture(name):
+    return {k.split("/")[1]: FIXTURE[k] for k in FIXTURE.files if k.startswith(name + "/")}
+
+
+def _layer_class(name):
+    for module in (_conv, _pooling):
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize("name,cls,kwargs,shape,_", LAYER_CASES, ids=[c[0] for c in LAYER_CASES])
+def test_layers_match_keras_fixture(name, cls, kwargs, shape, _):
+    f = _fixture(name)
+    layer_cls = _layer_class(cls)
+    if issubclass(layer_cls, _conv._BaseConv):
+        # The weights are overwritten: skip compiling a random initializer per shape.
+        kwargs = dict(kwargs, kernel_initializer="zeros")
+    layer = layer_cls(**kwargs)
+    layer.build(shape)
+    weights = [f[f"w{i}"] for i in range(sum(k.startswith("w") for k in f))]
+    assert [tuple(w.shape) for w in layer.get_weights()] == [w.shape for w in weights]
+    layer.set_weights(weights)
+    y = layer(f["x"])
+    np.testing.assert_allclose(y.numpy(), f["y0"], atol=1e-5)
+
+
+def test_conv_layer_default_initializers():
+    layer = _conv.Conv2D(32, (3, 5))
+    layer.build((None, 16, 16, 8))
+    k = layer.kernel.numpy()
+    # glorot_uniform: U(-l, l), l = sqrt(6 / (fan_in + fan_out)), fans include the window.
+    limit = math.sqrt(6.0 / (3 * 5 * 8 + 3 * 5 * 32))
+    assert k.shape == (3, 5, 8, 32)
+    assert np.abs(k).max() <= limit
+    assert abs(k.std() - limit / math.sqrt(3)) < 0.05 * limit
+    np.testing.assert_array_equal(layer.bias.numpy(), np.zeros(32))
+    t = _conv.Conv2DTranspose(6, 3, kernel_initializer="zeros")
+    t.build((None, 4, 4, 2))
+    assert t.kernel.shape == (3, 3, 6, 2)
+    assert [w.name for w in t.trainable_weights] == [t.kernel.name, t.bias.name]
+
+
+def test_conv_layers_channels_first(rng):
+    x = _rand(rng, 2, 6, 5, 3)
+    xf = np.transpose(x, (0, 3, 1, 2))
+    zeros = dict(kernel_initializer="zeros")
+    for cls, kw in [
+        (_conv.Conv2D, dict(filters=4, kernel_size=3, strides=2, padding="same", **zeros)),
+        (_conv.Conv2DTranspose, dict(filters=4, kernel_size=3, strides=2, **zeros)),
+        (_pooling.UpSampling2D, dict(size=(2, 3))),
+        (_pooling.ZeroPadding2D, dict(padding=((1, 2), (3, 0)))),
+        (_pooling.GlobalAveragePooling2D, dict(keepdims=True)),
+    ]:
+        last, first = cls(**kw), cls(data_format="channels_first", **kw)
+        if "filters" in kw:
+            last.build(x.shape)
+            first.build(xf.shape)
+            weights = [_rand(rng, *w.shape) for w in last.weights]
+            last.set_weights(weights)
+            first.set_weights(weights)
+        want = last(x).numpy()
+        got = first(xf).numpy()
+        np.testing.assert_allclose(np.transpose(got, (0, 2, 3, 1)), want, atol=1e-5)
+
+
+def test_conv_layer_activation_is_fused_or_applied(rng):
+    x = _rand(rng, 1, 5, 3)
+    fused = _conv.Conv1D(2, 2, activation="relu", kernel_initializer="zeros")
+    custom = _conv.Conv1D(2, 2, activation=lambda t: jt.square(t), kernel_initializer="zeros")
+    for layer in (fused, custom):
+        layer.build(x.shape)
+        layer.set_weights([_rand(rng, 2, 3, 2), _rand(rng, 2)])
+    k, b = fused.get_weights()
+    pre = np_conv(x, k, (1,), [(0, 0)], (1,)) + b
+    with jt.GradientTape() as tape:
+        y = fused(x)
+    assert len(tape._nodes) == 1  # the activation is part of the conv op
+    np.testing.assert_allclose(y.numpy(), np.maximum(pre, 0), atol=1e-5)
+    k, b = custom.get_weights()
+    pre = np_conv(x, k, (1,), [(0, 0)], (1,)) + b
+    np.testing.assert_allclose(custom(x).numpy(), pre**2, atol=1e-5)
+
+
+def _pure_model(params, x):
+    """Conv2D(relu, same) -> MaxPool(2) -> Conv2DTranspose(s2, same) -> GAP, on arrays."""
+    k1, b1, k2, b2 = params
+    y = jax.nn.relu(
+        _conv.conv.__jtape_op__(x, k1, b1, strides=(1, 1), padding="SAME", dilation_rate=(1, 1))
+    )
+    y = _pooling.max_pool.__jtape_op__(y, pool_size=(2, 2), strides=(2, 2), padding="VALID")
+    pads = tuple(_conv.conv_transpose_padding(3, 2, 1, "same", None) for _ in range(2))
+    y = _conv.conv_transpose.__jtape_op__(
+        y, k2, b2, strides=(2, 2), padding=pads, dilation_rate=(1, 1)
+    )
+    return jnp.mean(y, axis=(1, 2))
+
+
+ZEROS = dict(kernel_initializer="zeros")  # tests set random weights themselves: no
+# random-initializer compilation per kernel shape
+
+
+def _model(rng, x):
+    model = nn.Sequential(
+        [
+            _conv.Conv2D(4, 3, padding="same", activation="relu", **ZEROS),
+            _pooling.MaxPooling2D(),
+            _conv.Conv2DTranspose(2, 3, strides=2, padding="same", **ZEROS),
+            _pooling.GlobalAveragePooling2D(),
+        ]
+    )
+    model(x)
+    model.set_weights([_rand(rng, *w.shape) for w in model.weights])
+    return model
+
+
+def test_conv_model_gradients_under_tape_match_jax_grad(rng):
+    x = _rand(rng, 2, 6, 6, 3)
+    model = _model(rng, x)
+    with jt.GradientTape() as tape:
+        loss = jt.sum(jt.square(model(x)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    params = [v.numpy() for v in model.trainable_variables]
+    want = jax.jit(jax.grad(lambda p: jnp.sum(jnp.square(_pure_model(p, x)))))(params)
+    for g, w in zip(grads, want):
+        np.testing.assert_allclose(g.numpy(), w, atol=1e-5)
+
+
+def test_conv_model_inside_jt_function(rng):
+    x = _rand(rng, 2, 6, 6, 3)
+    model = _model(rng, x)
+    start = [v.numpy() for v in model.trainable_variables]
+
+    @jt.function
+    def step(x):
+        with jt.GradientTape() as tape:
+            loss = jt.sum(jt.square(model(x)))
+        grads = tape.gradient(loss, model.trainable_variables)
+        for v, g in zip(model.trainable_variables, grads):
+            v.assign_sub(0.1 * g)
+        return loss
+
+    loss = step(jt.constant(x))
+    want_loss, want_grads = jax.value_and_grad(lambda p: jnp.sum(jnp.square(_pure_model(p, x))))(
+        start
+    )
+    np.testing.assert_allclose(float(loss), float(want_loss), rtol=1e-5)
+    for v, p, g in zip(model.trainable_variables, start, want_grads):
+        np.testing.assert_allclose(v.numpy(), p - 0.1 * np.asarray(g), atol=1e-5)
+
+
+def test_layers_on_symbolic_inputs():
+    inputs = nn.Input((9, 8, 3))
+    y = _conv.Conv2D(4, 3, strides=2, padding="same", **ZEROS)(inputs)
+    y = _pooling.ZeroPadding2D(1)(y)
+    y = _pooling.AveragePooling2D(3, strides=1)(y)
+    y = _pooling.UpSampling2D(2, interpolation="bilinear")(y)
+    y = _conv.Conv2DTranspose(2, 2, strides=2, **ZEROS)(y)
+    model = nn.Model(inputs, _pooling.GlobalMaxPooling2D()(y))
+    assert tuple(y.shape) == (None, 20, 16, 2)
+    assert model(np.ones((3, 9, 8, 3), np.float32)).shape == (3, 2)
+    seq = nn.Input((10, 2))
+    out = _pooling.GlobalAveragePooling1D()(
+        _pooling.MaxPooling1D(2)(_conv.Conv1D(3, 3, padding="causal", **ZEROS)(seq))
+    )
+    assert tuple(out.shape) == (None, 3)
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: _conv.Conv2D(4, 3, padding="causal"), "padding"),
+        (lambda: _conv.Conv2D(0, 3), "filters"),
+        (lambda: _conv.Conv2D(4, (3, 3, 3)), "kernel_size"),
+        (lambda: _conv.Conv2D(4, 3, strides=2, dilation_rate=2), "dilation_rate"),
+        (lambda: _conv.Conv2D(5, 3, groups=2), "groups"),
+        (lambda: _conv.Conv2DTranspose(4, 3, strides=2, output_padding=2), "output_padding"),
+        (lambda: _pooling.MaxPooling2D(padding="full"), "padding"),
+        (lambda: _pooling.UpSampling2D(interpolation="area"), "interpolation"),
+        (lambda: _pooling.ZeroPadding2D((1, 2, 3)), "padding"),
+        (lambda: _conv.Conv2D(4, 3, data_format="NHWC"), "data_format"),
+    ],
+)
+def test_bad_constructor_arguments(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_bad_call_inputs_leave_layer_unchanged():
+    layer = _conv.Conv2D(4, 3, **ZEROS)
+    with pytest.raises(ValueError, match="ndim=4"):
+        layer(np.ones((2, 8, 3), np.float32))
+    assert not layer.built and layer.weights == []
+    layer(np.ones((1, 5, 5, 3), np.float32))
+    kernel = layer.kernel.numpy()
+    with pytest.raises(ValueError, match="axis -1"):
+        layer(np.ones((1, 5, 5, 2), np.float32))
+    np.testing.assert_array_equal(layer.kernel.numpy(), kernel)
+    with pytest.raises(ValueError, match="output size"):
+        _conv.Conv2D(2, 5, **ZEROS)(np.ones((1, 3, 3, 1), np.float32))
+    with pytest.raises(ValueError, match="ndim=4"):
+        _pooling.MaxPooling2D()(np.ones((1, 4, 4), np.float32))
