@@ -259,7 +259,7 @@ def test_exception_leaves_variables_unchanged():
 
 
 def test_tensor_condition_error_names_the_line():
-    @jt.function
+    @jt.function(autograph=False)
     def f(x):
         if x > 0:  # data-dependent Python control flow
             return x
