@@ -246,6 +246,14 @@ def pad(tensor, paddings, mode: str = "CONSTANT", constant_values=0) -> Tensor:
 
 
 # -- indexing and gathering ------------------------------------------------------
+def _indices(indices):
+    # TF accepts Python lists as indices; as a static argument a list would reach JAX
+    # as a list (rejected by jnp.take), so make it an int32 tensor.
+    if isinstance(indices, (Tensor, np.ndarray, jax.Array)) or hasattr(indices, "_jt_read"):
+        return indices
+    return Tensor(to_value(indices, _dtypes.int32))
+
+
 def _gather_fn(params, indices, axis, batch_dims):
     if batch_dims == 0:
         return jnp.take(params, indices, axis=axis)
@@ -263,7 +271,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims: int = 
     axis = batch_dims if axis is None else _axis(axis)
     if axis < 0:
         axis += len(jnp.shape(to_value(params)))
-    return _gather(params, indices, axis, int(batch_dims))
+    return _gather(params, _indices(indices), axis, int(batch_dims))
 
 
 @op
@@ -279,7 +287,7 @@ def _gather_nd(params, indices, batch_dims):
 
 def gather_nd(params, indices, batch_dims: int = 0) -> Tensor:
     """Gather slices of ``params`` addressed by the last axis of ``indices``."""
-    return _gather_nd(params, indices, int(batch_dims))
+    return _gather_nd(params, _indices(indices), int(batch_dims))
 
 
 _where3 = op(jnp.where, name="where")
@@ -394,7 +402,9 @@ def top_k(input, k: int = 1, sorted: bool = True) -> tuple[Tensor, Tensor]:  # n
     return _top_k(input, int(k))
 
 
-diag = op(lambda x: jnp.diag(x) if x.ndim == 1 else jnp.vectorize(jnp.diag, signature="(n)->(n,n)")(x),
-          name="diag")
+diag = op(
+    lambda x: jnp.diag(x) if x.ndim == 1 else jnp.vectorize(jnp.diag, signature="(n)->(n,n)")(x),
+    name="diag",
+)
 diag_part = op(lambda x: jnp.diagonal(x, axis1=-2, axis2=-1), name="diag_part")
 trace = op(lambda x: jnp.trace(x, axis1=-2, axis2=-1), name="trace")

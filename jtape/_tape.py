@@ -237,7 +237,7 @@ class GradientTape(Recorder):
         self._check_usable()
         mode = _unconnected(unconnected_gradients)
         targets, _ = _flatten(target, "target")
-        targets = [t.value() if isinstance(t, Variable) else t for t in targets]
+        targets = [self._read_target(t) for t in targets]
         src_leaves, src_tree = _flatten(sources, "sources")
         cts = self._output_gradients(targets, output_gradients)
         groups = []
@@ -267,6 +267,15 @@ class GradientTape(Recorder):
             results.append(g)
         self._done()
         return jax.tree_util.tree_unflatten(src_tree, results)
+
+    def _read_target(self, t):
+        # A Variable target (``result = v0``) is read now, as a read this tape saw,
+        # so d(v0)/d(v0) = 1 as in TF.
+        if not isinstance(t, Variable):
+            return t
+        value = t.value()
+        self._on_read(t, value)
+        return value
 
     def _output_gradients(self, targets, output_gradients) -> list[Tensor]:
         if output_gradients is None:
@@ -389,6 +398,8 @@ class GradientTape(Recorder):
         targets = [t.value() if isinstance(t, Variable) else t for t in targets]
         src_leaves, src_tree = _flatten(sources, "sources")
         groups = [self._source_group(s) for s in src_leaves]
+        # As in gradient(): an integer source never gets a gradient.
+        groups = [g if g and jnp.issubdtype(g[0].dtype, jnp.inexact) else [] for g in groups]
         plan = _lowering.build_plan(self._nodes, targets, groups)
         reasons = [
             None if c else self._explain_one(targets, s)
@@ -433,7 +444,10 @@ def explain_none(rec: Recorder, targets, src) -> str:
     if isinstance(src, Variable):
         name = f"Variable '{src.name}'"
         if not jnp.issubdtype(src.dtype, jnp.inexact):
-            return f"{name} has integer dtype {src.dtype.name}; only floating values have gradients."
+            return (
+                f"{name} has integer dtype {src.dtype.name}; only floating values have "
+                "gradients."
+            )
         if id(src) not in rec._watched_vars:
             if not src.trainable:
                 return (

@@ -159,10 +159,12 @@ def test_binary_operators_match_numpy(opfn):
 @pytest.mark.parametrize("opfn", BINARY, ids=lambda f: f.__name__)
 def test_binary_operators_with_python_scalars(opfn):
     a = np.abs(A) + 0.5
-    np.testing.assert_allclose(opfn(jt.constant(a), 2.0).numpy(), opfn(a, np.float32(2.0)),
-                               rtol=1e-5)
-    np.testing.assert_allclose(opfn(3.0, jt.constant(a)).numpy(), opfn(np.float32(3.0), a),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        opfn(jt.constant(a), 2.0).numpy(), opfn(a, np.float32(2.0)), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        opfn(3.0, jt.constant(a)).numpy(), opfn(np.float32(3.0), a), rtol=1e-5
+    )
     # A Python scalar does not promote a float32 tensor (TF keeps the tensor's dtype).
     assert opfn(jt.constant(a), 2).dtype == jt.float32
 
