@@ -4,6 +4,8 @@ The public API, in one place. Implementation lives in the ``_``-prefixed modules
 """
 
 from . import _operators as _operators  # installs Python operators on Tensor/Variable
+from . import distribute as distribute
+from . import optimizers as optimizers
 from . import random as random
 from . import test as test
 from . import train as train
