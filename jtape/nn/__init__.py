@@ -4,6 +4,7 @@ The whole public API of the package, as explicit re-exports.
 """
 
 from . import activations as activations
+from . import callbacks as callbacks
 from . import initializers as initializers
 from . import losses as losses
 from . import metrics as metrics

@@ -21,6 +21,7 @@ from .._state import state
 from .._tensor import Tensor
 from .._variable import Variable
 from ._layer import Layer, _is_symbolic, default_build, unique_name
+from ._training import Trainer
 
 _kt_ids = itertools.count()
 
@@ -236,7 +237,7 @@ def Input(  # noqa: N802 - Keras' name
 
 
 # -- Model ------------------------------------------------------------------------------
-class Model(Layer):
+class Model(Trainer, Layer):
     """A layer with training and inspection methods (``keras.Model``).
 
     Two ways to define one: subclass it and implement ``call`` (layers assigned as

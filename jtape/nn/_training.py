@@ -1,0 +1,605 @@
+"""``compile``/``fit``/``evaluate``/``predict``: Keras' training loop on ``jt.function``.
+
+Each of ``train_step``, ``test_step`` and ``predict_step`` is ordinary tape-style code
+(a GradientTape, ``optimizer.apply_gradients``, metric updates). ``fit`` compiles it
+with ``jt.function``, so one step is one XLA program whose inputs and outputs include
+the weights, optimizer slots, metric state and random keys. Override a step (a GAN, a
+gradient penalty with nested tapes) and the override is what gets compiled.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import jax
+import numpy as np
+
+from .._function import function as jt_function
+from .._math_ops import add_n
+from .._random import get_global_generator
+from .._tape import GradientTape
+from .._tensor import Tensor
+from .._variable import Variable, init_scope
+from . import losses as _losses
+from . import metrics as _metrics
+from ._callbacks import CallbackList, History, pythonify
+
+
+# -- data ---------------------------------------------------------------------------------
+def unpack_x_y_sample_weight(data):
+    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` -> the three (missing: None)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(
+        "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+        f"found a tuple of {len(data)} elements"
+    )
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The inverse of :func:`unpack_x_y_sample_weight`."""
+    if y is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def _is_array(x) -> bool:
+    return isinstance(x, (np.ndarray, jax.Array, Tensor, Variable, list)) or np.isscalar(x)
+
+
+def _tree_leaves(x) -> list:
+    return jax.tree_util.tree_leaves(x, is_leaf=lambda v: isinstance(v, (Tensor, Variable)))
+
+
+def _to_numpy(x):
+    def one(v):
+        arr = np.asarray(v)
+        return arr.astype(np.float32) if arr.dtype == np.float64 else arr
+
+    return jax.tree_util.tree_map(one, x, is_leaf=lambda v: isinstance(v, (Tensor, Variable)))
+
+
+class _Arrays:
+    """In-memory arrays cut into batches; shuffled by one permutation per epoch."""
+
+    def __init__(self, x, y, sample_weight, batch_size: int | None, shuffle: bool) -> None:
+        self.data = _to_numpy(pack_x_y_sample_weight(x, y, sample_weight))
+        sizes = {int(np.shape(v)[0]) for v in _tree_leaves(self.data)}
+        if len(sizes) != 1:
+            raise ValueError(
+                "Data cardinality is ambiguous: the arrays of x, y and sample_weight have "
+                f"different numbers of samples {sorted(sizes)}. Make sure all arrays contain "
+                "the same number of samples."
+            )
+        self.num_samples = sizes.pop()
+        self.batch_size = int(batch_size or 32)
+        self.shuffle = shuffle
+
+    @property
+    def steps(self) -> int:
+        return max(1, math.ceil(self.num_samples / self.batch_size))
+
+    def split(self, fraction: float) -> tuple[_Arrays, _Arrays]:
+        """Keras' ``validation_split``: the last ``fraction`` of the samples, unshuffled."""
+        cut = int(self.num_samples * (1.0 - fraction))
+        if cut <= 0 or cut >= self.num_samples:
+            raise ValueError(
+                f"validation_split={fraction} leaves no training or no validation samples "
+                f"out of {self.num_samples}"
+            )
+        head = jax.tree_util.tree_map(lambda v: v[:cut], self.data)
+        tail = jax.tree_util.tree_map(lambda v: v[cut:], self.data)
+        return (
+            _Arrays(*unpack_x_y_sample_weight(head), self.batch_size, self.shuffle),
+            _Arrays(*unpack_x_y_sample_weight(tail), self.batch_size, False),
+        )
+
+    def batches(self, rng: np.random.Generator | None = None):
+        data = self.data
+        if self.shuffle and rng is not None:
+            perm = rng.permutation(self.num_samples)
+            data = jax.tree_util.tree_map(lambda v: v[perm], data)
+        bs = self.batch_size
+        for start in range(0, self.num_samples, bs):
+            yield jax.tree_util.tree_map(lambda v, s=start: v[s : s + bs], data)
+
+
+class _Iterable:
+    """Batches from a dataset or any iterable of ``(x, y[, sample_weight])`` batches."""
+
+    def __init__(self, data, steps: int | None) -> None:
+        self.data = data
+        self._steps = steps
+        self._iterator = None
+        cardinality = getattr(data, "cardinality", None)
+        known = None
+        if callable(cardinality):
+            try:
+                known = int(np.asarray(cardinality()))
+            except (TypeError, ValueError):
+                known = None
+        elif hasattr(data, "__len__"):
+            known = len(data)
+        self._known = known if known is not None and known >= 0 else None
+
+    @property
+    def steps(self) -> int | None:
+        return self._steps or self._known
+
+    def batches(self, rng=None):
+        if self._steps is None:
+            yield from iter(self.data)
+            return
+        # A fixed number of steps per epoch continues one iterator across epochs.
+        for _ in range(self._steps):
+            if self._iterator is None:
+                self._iterator = iter(self.data)
+            try:
+                yield next(self._iterator)
+            except StopIteration:
+                self._iterator = iter(self.data)
+                try:
+                    yield next(self._iterator)
+                except StopIteration:
+                    return
+
+
+def _adapter(x, y, sample_weight, batch_size, shuffle, steps):
+    if x is None:
+        raise ValueError("fit/evaluate/predict: `x` must be given")
+    if _is_array(x) or isinstance(x, (dict, tuple)) and all(_is_array(v) for v in _tree_leaves(x)):
+        return _Arrays(x, y, sample_weight, batch_size, shuffle)
+    if y is not None:
+        raise ValueError(
+            "`y` argument is not supported when using a dataset or generator as input: it "
+            "must yield (x, y) batches itself."
+        )
+    if isinstance(x, Iterable):
+        return _Iterable(x, steps)
+    raise ValueError(f"Unrecognized data type: x={type(x).__name__}")
+
+
+def _epoch_rng() -> np.random.Generator:
+    # Shuffling is reproducible from jt.random.set_seed, like everything random in jtape.
+    with init_scope():
+        key = get_global_generator().next_key()
+        seed = int(jax.random.randint(key, (), 0, 2**31 - 1))
+    return np.random.default_rng(seed)
+
+
+# -- compiled losses and metrics ----------------------------------------------------------
+def _resolve_loss(loss):
+    if loss is None:
+        return None
+    if isinstance(loss, (list, tuple)):
+        return [_resolve_loss(v) for v in loss]
+    if isinstance(loss, dict):
+        return {k: _resolve_loss(v) for k, v in loss.items()}
+    obj = _losses.get(loss)
+    if isinstance(obj, _losses.Loss):
+        return obj
+    name = loss if isinstance(loss, str) else getattr(obj, "__name__", "loss")
+    return _losses.LossFunctionWrapper(obj, name=name)
+
+
+def _resolve_metric(identifier, y_true, y_pred):
+    if isinstance(identifier, _metrics.Metric):
+        return identifier
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        # Keras' choice from the shapes: binary, sparse or one-hot labels.
+        t_shape, p_shape = tuple(np.shape(y_true)), tuple(np.shape(y_pred))
+        if p_shape and p_shape[-1] == 1:
+            obj = _metrics.binary_accuracy
+        elif len(t_shape) < len(p_shape) or (t_shape and t_shape[-1] == 1 and p_shape[-1] > 1):
+            obj = _metrics.sparse_categorical_accuracy
+        else:
+            obj = _metrics.categorical_accuracy
+    else:
+        obj = _metrics.get(identifier)
+    if not isinstance(obj, _metrics.Metric):
+        obj = _metrics.MeanMetricWrapper(obj, name=getattr(obj, "__name__", "metric"))
+    if isinstance(identifier, str):
+        obj.name = identifier  # Keras logs a metric under the name it was asked by
+    return obj
+
+
+def _batch_size_of(x) -> int:
+    leaves = _tree_leaves(x)
+    return int(leaves[0].shape[0]) if leaves and getattr(leaves[0], "shape", ()) else 1
+
+
+def _structure_losses(compiled, y, y_pred, sample_weight, loss_weights):
+    """Sum of the compiled losses over the outputs (one loss, a list or a dict)."""
+    if not isinstance(compiled, (list, dict)):
+        return compiled(y, y_pred, sample_weight)
+    keys = list(compiled) if isinstance(compiled, dict) else range(len(compiled))
+    if isinstance(loss_weights, dict):
+        weights = loss_weights
+    else:
+        weights = dict(zip(keys, loss_weights or [1.0] * len(keys)))
+    terms = []
+    for k in keys:
+        if compiled[k] is None:
+            continue
+        sw = sample_weight[k] if isinstance(sample_weight, (list, tuple, dict)) else sample_weight
+        term = compiled[k](y[k], y_pred[k], sw)
+        w = weights.get(k, 1.0)
+        terms.append(term if w == 1.0 else term * float(w))
+    return add_n(terms)
+
+
+class Trainer:
+    """Keras' training API for :class:`~jtape.nn.Model` (mixed into it)."""
+
+    compiled = False
+    optimizer = None
+    stop_training = False
+    train_function = None
+    test_function = None
+    predict_function = None
+
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile="auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Set the optimizer, loss and metrics that ``fit`` and ``evaluate`` use.
+
+        Example:
+            >>> from jtape import nn
+            >>> model = nn.Sequential([nn.Dense(1, input_shape=(2,))])
+            >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        """
+        from .. import optimizers
+
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self._compiled_loss = _resolve_loss(loss)
+        self._loss_weights = loss_weights
+        self._metric_specs = list(metrics or [])
+        self._weighted_metric_specs = list(weighted_metrics or [])
+        self._compiled_metrics: list | None = None
+        self._weighted_metrics: list | None = None
+        self._loss_tracker = _metrics.Mean(name="loss")
+        self.run_eagerly = bool(run_eagerly)
+        self.steps_per_execution = steps_per_execution
+        self.compiled = True
+        self.stop_training = False
+        self.train_function = self.test_function = self.predict_function = None
+
+    def _assert_compiled(self) -> None:
+        if not self.compiled:
+            raise ValueError(
+                "You must call `compile()` before using the model (fit/evaluate/train_on_batch)."
+            )
+
+    # -- losses and metrics -------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss of ``(y, y_pred)`` plus the model's ``losses`` (regularizers)."""
+        terms = []
+        compiled = getattr(self, "_compiled_loss", None)
+        if compiled is not None:
+            terms.append(_structure_losses(compiled, y, y_pred, sample_weight, self._loss_weights))
+        terms.extend(self.losses)
+        if not terms:
+            raise ValueError(
+                "No loss to compute. Provide a `loss` argument in `compile()`, or add losses "
+                "with `add_loss()`."
+            )
+        return terms[0] if len(terms) == 1 else add_n(terms)
+
+    def _build_metrics(self, y, y_pred) -> None:
+        if self._compiled_metrics is not None:
+            return
+        first_y = _tree_leaves(y)[0] if y is not None else None
+        first_p = _tree_leaves(y_pred)[0]
+        self._compiled_metrics = [_resolve_metric(m, first_y, first_p) for m in self._metric_specs]
+        self._weighted_metrics = [
+            _resolve_metric(m, first_y, first_p) for m in self._weighted_metric_specs
+        ]
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict[str, Tensor]:
+        """Update the compiled metrics with one batch; return every metric's result."""
+        if getattr(self, "compiled", False) and y is not None:
+            self._build_metrics(y, y_pred)
+            for m in self._compiled_metrics:
+                m.update_state(y, y_pred)
+            for m in self._weighted_metrics:
+                m.update_state(y, y_pred, sample_weight=sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict[str, Tensor]:
+        out: dict[str, Tensor] = {}
+        for m in self.metrics:
+            result = m.result()
+            if isinstance(result, dict):
+                out.update(result)
+            else:
+                out[m.name] = result
+        return out
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker, then the compiled metrics (built on the first batch)."""
+        if not getattr(self, "compiled", False):
+            return []
+        return (
+            [self._loss_tracker]
+            + list(self._compiled_metrics or [])
+            + list(self._weighted_metrics or [])
+        )
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
+
+    # -- steps --------------------------------------------------------------------------
+    def train_step(self, data) -> dict[str, Tensor]:
+        """One optimization step on one batch, in tape style; returns the metric results.
+
+        Override it for custom training (it is compiled by ``fit`` as written).
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(x))
+        variables = self.trainable_variables
+        if variables:
+            grads = tape.gradient(self.optimizer.scale_loss(loss), variables)
+            self.optimizer.apply_gradients(zip(grads, variables))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_step(self, data) -> dict[str, Tensor]:
+        """Loss and metric updates on one batch, in inference mode."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False
+        )
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def predict_step(self, data):
+        """The model's output on one batch, in inference mode."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _compiled(self, method: Callable, base: Callable) -> Callable:
+        if getattr(self, "run_eagerly", False):
+            return method
+        # AutoGraph only for user overrides: the built-in steps have no tensor control flow.
+        overridden = getattr(type(self), base.__name__) is not base
+        return jt_function(method, autograph=overridden)
+
+    def make_train_function(self, force: bool = False) -> Callable:
+        if self.train_function is None or force:
+            self.train_function = self._compiled(self.train_step, Trainer.train_step)
+        return self.train_function
+
+    def make_test_function(self, force: bool = False) -> Callable:
+        if self.test_function is None or force:
+            self.test_function = self._compiled(self.test_step, Trainer.test_step)
+        return self.test_function
+
+    def make_predict_function(self, force: bool = False) -> Callable:
+        if self.predict_function is None or force:
+            self.predict_function = self._compiled(self.predict_step, Trainer.predict_step)
+        return self.predict_function
+
+    # -- loops --------------------------------------------------------------------------
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose="auto",
+        callbacks=None,
+        validation_split: float = 0.0,
+        validation_data=None,
+        shuffle: bool = True,
+        class_weight: dict | None = None,
+        sample_weight=None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ):
+        """Train for ``epochs`` epochs; returns the ``History`` (also ``model.history``).
+
+        Example:
+            >>> import numpy as np
+            >>> from jtape import nn
+            >>> model = nn.Sequential([nn.Dense(1, input_shape=(2,))])
+            >>> model.compile(optimizer="sgd", loss="mse")
+            >>> x = np.ones((8, 2), "float32")
+            >>> history = model.fit(x, x[:, :1], epochs=2, verbose=0)
+            >>> len(history.history["loss"])
+            2
+        """
+        self._assert_compiled()
+        if class_weight is not None:
+            if y is None or sample_weight is not None:
+                raise ValueError("class_weight needs array labels `y` and no sample_weight")
+            labels = np.asarray(y)
+            labels = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else labels
+            sample_weight = np.vectorize(lambda c: class_weight.get(int(c), 1.0))(
+                labels.reshape(len(labels), -1)[:, 0]
+            ).astype(np.float32)
+        train = _adapter(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        val = None
+        if validation_split and validation_data is None:
+            if not isinstance(train, _Arrays):
+                raise ValueError("validation_split is only supported for array inputs")
+            train, val = train.split(float(validation_split))
+        elif validation_data is not None:
+            if isinstance(validation_data, tuple) and all(
+                _is_array(v) for v in _tree_leaves(validation_data)
+            ):
+                vx, vy, vsw = unpack_x_y_sample_weight(validation_data)
+                val = _Arrays(vx, vy, vsw, validation_batch_size or batch_size, False)
+            else:
+                val = _Iterable(validation_data, validation_steps)
+        verbose = _verbosity(verbose)
+        cbs = CallbackList(
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=train.steps,
+        )
+        self.stop_training = False
+        self.history = next(c for c in cbs.callbacks if isinstance(c, History))
+        train_fn = self.make_train_function()
+        cbs.on_train_begin()
+        epoch_logs: dict[str, Any] = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            cbs.on_epoch_begin(epoch)
+            logs: dict = {}
+            for step, batch in enumerate(train.batches(_epoch_rng())):
+                cbs.on_train_batch_begin(step)
+                logs = train_fn(batch)
+                cbs.on_train_batch_end(step, logs=logs)
+                if self.stop_training:
+                    break
+            epoch_logs = self._ordered(pythonify(logs))
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_adapter(val, cbs=None)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, logs=epoch_logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs=epoch_logs)
+        return self.history
+
+    def _evaluate_adapter(self, data, cbs) -> dict[str, float]:
+        test_fn = self.make_test_function()
+        self.reset_metrics()
+        logs: dict = {}
+        if cbs is not None:
+            cbs.on_test_begin()
+        for step, batch in enumerate(data.batches()):
+            if cbs is not None:
+                cbs.on_test_batch_begin(step)
+            logs = test_fn(batch)
+            if cbs is not None:
+                cbs.on_test_batch_end(step, logs=logs)
+        logs = self._ordered(pythonify(logs))
+        if cbs is not None:
+            cbs.on_test_end(logs=logs)
+        return logs
+
+    def _ordered(self, logs: dict) -> dict:
+        # Compiled steps return dicts in sorted key order; Keras lists the loss first.
+        names = [n for n in self.metrics_names if n in logs]
+        return {**{n: logs[n] for n in names}, **logs}
+
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size: int | None = None,
+        verbose="auto",
+        sample_weight=None,
+        steps: int | None = None,
+        callbacks=None,
+        return_dict: bool = False,
+        **kwargs: Any,
+    ):
+        """Loss and metrics on ``x, y``: a float, a list ``[loss, *metrics]`` or a dict."""
+        self._assert_compiled()
+        data = _adapter(x, y, sample_weight, batch_size, False, steps)
+        cbs = CallbackList(callbacks, model=self, verbose=_verbosity(verbose), steps=data.steps)
+        logs = self._evaluate_adapter(data, cbs)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(
+        self,
+        x,
+        batch_size: int | None = None,
+        verbose="auto",
+        steps: int | None = None,
+        callbacks=None,
+    ):
+        """The model's outputs on ``x``, batch by batch, concatenated as numpy arrays."""
+        data = _adapter(x, None, None, batch_size, False, steps)
+        predict_fn = self.make_predict_function()
+        cbs = CallbackList(callbacks, model=self, verbose=_verbosity(verbose), steps=data.steps)
+        cbs.on_predict_begin()
+        outputs = []
+        for step, batch in enumerate(data.batches()):
+            cbs.on_predict_batch_begin(step)
+            out = predict_fn(batch)
+            outputs.append(out)
+            cbs.on_predict_batch_end(step, logs={"outputs": out})
+        cbs.on_predict_end()
+        if not outputs:
+            raise ValueError("predict: the input produced no batches")
+        return jax.tree_util.tree_map(
+            lambda *xs: np.concatenate([np.asarray(v) for v in xs], axis=0),
+            *outputs,
+            is_leaf=lambda v: isinstance(v, Tensor),
+        )
+
+    # -- single batches -----------------------------------------------------------------
+    def train_on_batch(
+        self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False
+    ):
+        """One ``train_step`` on one batch; the metrics accumulate until reset_metrics()."""
+        self._assert_compiled()
+        batch = _to_numpy(pack_x_y_sample_weight(x, y, sample_weight))
+        logs = self._ordered(pythonify(self.make_train_function()(batch)))
+        return logs if return_dict else _single_or_list(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        self._assert_compiled()
+        self.reset_metrics()
+        batch = _to_numpy(pack_x_y_sample_weight(x, y, sample_weight))
+        logs = self._ordered(pythonify(self.make_test_function()(batch)))
+        return logs if return_dict else _single_or_list(logs)
+
+    def predict_on_batch(self, x):
+        out = self.make_predict_function()((_to_numpy(x),))
+        return jax.tree_util.tree_map(np.asarray, out, is_leaf=lambda v: isinstance(v, Tensor))
+
+
+def _single_or_list(logs: dict):
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _verbosity(verbose) -> int:
+    if verbose == "auto":
+        return 1
+    return int(verbose)

@@ -1,0 +1,9 @@
+"""Callbacks for ``Model.fit``, ``evaluate`` and ``predict`` (``keras.callbacks``)."""
+
+from ._callbacks import Callback as Callback
+from ._callbacks import CallbackList as CallbackList
+from ._callbacks import EarlyStopping as EarlyStopping
+from ._callbacks import History as History
+from ._callbacks import LambdaCallback as LambdaCallback
+from ._callbacks import LearningRateScheduler as LearningRateScheduler
+from ._callbacks import ProgbarLogger as ProgbarLogger
