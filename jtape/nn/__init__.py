@@ -9,6 +9,9 @@ from . import initializers as initializers
 from . import losses as losses
 from . import metrics as metrics
 from . import regularizers as regularizers
+from ._conv import Conv1D as Conv1D
+from ._conv import Conv2D as Conv2D
+from ._conv import Conv2DTranspose as Conv2DTranspose
 from ._core_layers import Activation as Activation
 from ._core_layers import Add as Add
 from ._core_layers import BatchNormalization as BatchNormalization
@@ -30,3 +33,16 @@ from ._model import InputLayer as InputLayer
 from ._model import KerasTensor as KerasTensor
 from ._model import Model as Model
 from ._model import Sequential as Sequential
+from ._pooling import AveragePooling1D as AveragePooling1D
+from ._pooling import AveragePooling2D as AveragePooling2D
+from ._pooling import GlobalAveragePooling1D as GlobalAveragePooling1D
+from ._pooling import GlobalAveragePooling2D as GlobalAveragePooling2D
+from ._pooling import GlobalMaxPooling1D as GlobalMaxPooling1D
+from ._pooling import GlobalMaxPooling2D as GlobalMaxPooling2D
+from ._pooling import MaxPooling1D as MaxPooling1D
+from ._pooling import MaxPooling2D as MaxPooling2D
+from ._pooling import UpSampling2D as UpSampling2D
+from ._pooling import ZeroPadding2D as ZeroPadding2D
+from ._recurrent import GRU as GRU
+from ._recurrent import LSTM as LSTM
+from ._recurrent import SimpleRNN as SimpleRNN
