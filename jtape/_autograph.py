@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import functools
 import inspect
 import sys
@@ -69,6 +70,9 @@ def _assigned(stmts) -> set[str]:
     """Names (re)bound by ``stmts`` in the enclosing function's scope."""
     names: set[str] = set()
     for stmt in stmts:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(stmt.name)  # its body is another scope
+            continue
         for n in _walk_scope(stmt):
             if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
                 names.add(n.id)
@@ -110,7 +114,14 @@ def _live_in_stmt(stmt, out: set[str]) -> set[str]:
     if isinstance(stmt, (ast.While, ast.For)):
         return _loop_header(stmt, out) | (_uses(stmt.iter) if isinstance(stmt, ast.For) else set())
     if isinstance(stmt, ast.With):
-        return _uses(stmt.items) | _live_in(stmt.body, out)
+        bound = _assigned(
+            [
+                ast.Assign(targets=[i.optional_vars], value=_const(None))
+                for i in stmt.items
+                if i.optional_vars is not None
+            ]
+        )
+        return _uses(stmt.items) | (_live_in(stmt.body, out) - bound)
     if isinstance(stmt, ast.Try):
         return out | _uses(stmt)  # conservative: an exception may skip any assignment
     if isinstance(stmt, ast.Return):
@@ -125,9 +136,11 @@ def _loop_header(loop, out: set[str]) -> set[str]:
     fixed = set(out) | _uses(getattr(loop, "ag_extra_test", None))
     if isinstance(loop, ast.While):
         fixed |= _uses(loop.test)
-    targets = _assigned([ast.Assign(targets=[loop.target], value=ast.Constant(None))]) if (
-        isinstance(loop, ast.For)
-    ) else set()
+    targets = (
+        _assigned([ast.Assign(targets=[loop.target], value=ast.Constant(None))])
+        if (isinstance(loop, ast.For))
+        else set()
+    )
     header = set(fixed)
     while True:
         new = fixed | (_live_in(loop.body, header) - targets)
@@ -171,15 +184,24 @@ def _lambda(body) -> ast.Lambda:
 
 def _params(names) -> ast.arguments:
     return ast.arguments(
-        posonlyargs=[], args=[ast.arg(arg=n) for n in names], vararg=None,
-        kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[],
+        posonlyargs=[],
+        args=[ast.arg(arg=n) for n in names],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
     )
 
 
 def _def(name: str, params, body) -> ast.FunctionDef:
     return ast.FunctionDef(
-        name=name, args=_params(params), body=body or [ast.Pass()], decorator_list=[],
-        returns=None, type_params=[],
+        name=name,
+        args=_params(params),
+        body=body or [ast.Pass()],
+        decorator_list=[],
+        returns=None,
+        type_params=[],
     )
 
 
@@ -202,6 +224,8 @@ def _located(nodes, origin):
 
 
 def _contains(stmt, kinds, into_loops: bool) -> bool:
+    if isinstance(stmt, _SCOPES):
+        return False  # jumps in a nested function are its own
     todo = [stmt]
     while todo:
         n = todo.pop()
@@ -222,9 +246,27 @@ def _always_jumps(block, kinds) -> bool:
     last = block[-1]
     if isinstance(last, kinds):
         return True
-    return isinstance(last, ast.If) and _always_jumps(last.body, kinds) and (
-        _always_jumps(last.orelse, kinds)
+    return (
+        isinstance(last, ast.If)
+        and _always_jumps(last.body, kinds)
+        and (_always_jumps(last.orelse, kinds))
     )
+
+
+def _fall_through(block, kinds) -> list:
+    """The blocks through which control leaves ``block`` without a jump.
+
+    None when a jump sits inside a loop, ``with`` or ``try`` (not reachable by ifs alone).
+    """
+    if _always_jumps(block, kinds):
+        return []
+    last = block[-1] if block else None
+    if isinstance(last, ast.If) and _contains(last, kinds, True):
+        body, orelse = _fall_through(last.body, kinds), _fall_through(last.orelse, kinds)
+        return None if body is None or orelse is None else body + orelse
+    if any(_contains(s, kinds, True) for s in block):
+        return None
+    return [block]
 
 
 class _Jumps:
@@ -243,13 +285,14 @@ class _Jumps:
                 out.append(stmt)
                 continue
             rest = stmts[i + 1 :]
-            if isinstance(stmt, ast.If) and rest:
-                # `if c: ...; break` followed by more code: the rest belongs in the other
-                # branch, which saves a guard (and keeps the flag out of that condition).
-                if _always_jumps(stmt.body, self.kinds):
-                    stmt.orelse, rest = stmt.orelse + rest, []
-                elif _always_jumps(stmt.orelse, self.kinds):
-                    stmt.body, rest = stmt.body + rest, []
+            paths = _fall_through([stmt], self.kinds) if isinstance(stmt, ast.If) else None
+            if rest and paths is not None and (len(paths) == 1 or self.kinds is ast.Return):
+                # `if c: ...; return` followed by more code: the rest belongs on the paths
+                # that do not jump (copied when there are several). No flag to test, and
+                # with a return each tensor `if` then returns on both of its branches.
+                for path in paths:
+                    path.extend(copy.deepcopy(rest) if len(paths) > 1 else rest)
+                rest = []
             self.compound(stmt)
             out.append(stmt)
             if rest and not _always_jumps([stmt], self.kinds):
@@ -321,12 +364,23 @@ def _lower_returns(fn: ast.FunctionDef) -> None:
         value = stmt.value if stmt.value is not None else _const(None)
         return [_assign("do_return", _const(True)), _assign("retval_", value)]
 
+    may_fall_off = not _always_jumps(fn.body, ast.Return)
     body = _Jumps(ast.Return, "do_return", replace, into_loops=True).block(fn.body)
     head = [
         _assign("do_return", _const(False)),
         _assign("retval_", _call(_ag("UndefinedReturnValue"))),
     ]
-    tail = [ast.Return(value=_call(_ag("return_value"), _name("retval_")))]
+    tail = [
+        ast.Return(
+            value=_call(
+                _ag("return_value"),
+                _name("retval_"),
+                _name("do_return"),
+                _const(may_fall_off),
+                _const(fn.lineno),
+            )
+        )
+    ]
     fn.body = _located(head, fn.body[0]) + body + _located(tail, fn.body[-1])
 
 
@@ -363,8 +417,10 @@ class _Expressions(ast.NodeTransformer):
         func = node.func
         if isinstance(func, ast.Name) and func.id in _FRAME_SENSITIVE:
             return node
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
-            func.value.id == "ag__"
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and (func.value.id == "ag__")
         ):
             return node
         return ast.Call(_ag("converted_call"), [func, *node.args], node.keywords)
@@ -449,8 +505,14 @@ class _Functionalize:
         body = self._body_fn(f"if_body_{n}", (), node.body, names, live_after, defined)
         orelse = self._body_fn(f"else_body_{n}", (), node.orelse, names, live_after, defined)
         call = _call(
-            _ag("if_stmt"), node.test, _name(body.name), _name(orelse.name),
-            self._state(names, defined), _tuple(map(_const, names)), live, _const(node.lineno),
+            _ag("if_stmt"),
+            node.test,
+            _name(body.name),
+            _name(orelse.name),
+            self._state(names, defined),
+            _tuple(map(_const, names)),
+            live,
+            _const(node.lineno),
         )
         return _located([body, orelse, self._call_stmt(names, call)], node)
 
@@ -459,18 +521,25 @@ class _Functionalize:
         names = sorted(_assigned(node.body))
         header = _loop_header(node, live_after)
         carried = _tuple([_const(v in header) for v in names])
+        options = _loop_options(node)
         test = _def(f"loop_test_{n}", names, [ast.Return(value=node.test)])
         body = self._body_fn(f"loop_body_{n}", (), node.body, names, header, defined)
         call = _call(
-            _ag("while_stmt"), _name(test.name), _name(body.name),
-            self._state(names, defined), _tuple(map(_const, names)), carried,
+            _ag("while_stmt"),
+            _name(test.name),
+            _name(body.name),
+            self._state(names, defined),
+            _tuple(map(_const, names)),
+            carried,
             _const(node.lineno),
         )
+        call.keywords = options
         return _located([test, body, self._call_stmt(names, call)], node)
 
     def for_(self, node, live_after, defined):
         n = next(self.counter)
         target_names = _assigned([ast.Assign(targets=[node.target], value=_const(None))])
+        options = _loop_options(node)
         names = sorted(_assigned(node.body) | target_names)
         header = _loop_header(node, live_after)
         carried = _tuple([_const(v in header) for v in names])
@@ -488,19 +557,40 @@ class _Functionalize:
             # `range(n)` / `jt.range(n)` with a tensor bound must not be evaluated eagerly.
             iterable.func = _ag("for_iterable")
         call = _call(
-            _ag("for_stmt"), iterable,
-            _name(stmts[0].name) if extra is not None else _const(None), _name(body.name),
-            self._state(names, defined), _tuple(map(_const, names)), carried,
+            _ag("for_stmt"),
+            iterable,
+            _name(stmts[0].name) if extra is not None else _const(None),
+            _name(body.name),
+            self._state(names, defined),
+            _tuple(map(_const, names)),
+            carried,
             _const(node.lineno),
         )
+        call.keywords = options
         return _located([*stmts, self._call_stmt(names, call)], node)
+
+
+def _loop_options(loop) -> list[ast.keyword]:
+    """``set_loop_options(maximum_iterations=...)`` at the top of a loop body (TF's
+    directive): taken out of the body and passed to the loop."""
+    for stmt in loop.body[:3]:
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(call, ast.Call) and _is_converted_call(call) and call.args:
+            f = call.args[0]
+            if getattr(f, "attr", getattr(f, "id", None)) == "set_loop_options":
+                loop.body = [s for s in loop.body if s is not stmt] or [ast.Pass()]
+                return [k for k in call.keywords if k.arg == "maximum_iterations"]
+    return []
 
 
 def _is_converted_call(call: ast.Call) -> bool:
     f = call.func
-    return isinstance(f, ast.Attribute) and f.attr == "converted_call" and isinstance(
-        f.value, ast.Name
-    ) and f.value.id == "ag__"
+    return (
+        isinstance(f, ast.Attribute)
+        and f.attr == "converted_call"
+        and isinstance(f.value, ast.Name)
+        and f.value.id == "ag__"
+    )
 
 
 # ---------------------------------------------------------------------------------
@@ -513,9 +603,25 @@ class ConversionError(Exception):
 
 
 _SKIP_MODULES = {
-    "jtape", "jax", "jaxlib", "numpy", "optax", "scipy", "sklearn", "pandas", "matplotlib",
-    "flax", "chex", "tensorflow", "keras", "torch", "IPython", "pytest", "_pytest",
-    "hypothesis", "tqdm",
+    "jtape",
+    "jax",
+    "jaxlib",
+    "numpy",
+    "optax",
+    "scipy",
+    "sklearn",
+    "pandas",
+    "matplotlib",
+    "flax",
+    "chex",
+    "tensorflow",
+    "keras",
+    "torch",
+    "IPython",
+    "pytest",
+    "_pytest",
+    "hypothesis",
+    "tqdm",
 }
 _CODE_CACHE: dict = {}  # code object -> converted code object, or the ConversionError
 _FN_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -527,8 +633,10 @@ def _parse(fn) -> tuple[ast.FunctionDef, int]:
     code = fn.__code__
     try:
         source = inspect.getsource(fn)
-    except (OSError, TypeError) as e:
+    except Exception as e:  # OSError, TypeError; SyntaxError when the file is not Python
         raise ConversionError(f"its source code is not available ({e})") from None
+    if fn.__name__ == "<lambda>":
+        return _parse_lambda(code, source)
     shift = 0
     if source[:1] in " \t":  # a method or nested function: parse it inside a block
         source, shift = "if 1:\n" + source, 1
@@ -545,6 +653,41 @@ def _parse(fn) -> tuple[ast.FunctionDef, int]:
         if isinstance(node, (ast.Lambda, ast.AsyncFunctionDef)):
             break
     raise ConversionError("its source does not define it with a plain `def` statement")
+
+
+def _parse_lambda(code, source: str) -> tuple[ast.FunctionDef, int]:
+    """A lambda as ``def <lambda>(args): return body``, found in the line(s) holding it."""
+    text = source.strip()
+    tree = None
+    start = text.find("lambda")
+    for candidate in [text] + [text[start:end] for end in range(len(text), start, -1)]:
+        try:
+            tree = ast.parse(candidate)
+            break
+        except SyntaxError:
+            continue
+    if tree is None:
+        raise ConversionError("the source of this lambda could not be parsed")
+    argnames = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    found = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Lambda)
+        and tuple(a.arg for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs) == argnames
+    ]
+    if len(found) != 1:
+        raise ConversionError("its line holds several lambdas that look alike")
+    lam = found[0]
+    fn = ast.FunctionDef(
+        name="<lambda>",
+        args=lam.args,
+        body=[ast.Return(value=lam.body)],
+        decorator_list=[],
+        returns=None,
+        type_params=[],
+    )
+    ast.copy_location(fn, lam)
+    return fn, code.co_firstlineno - lam.lineno
 
 
 def _hoist_declarations(fn: ast.FunctionDef) -> None:
@@ -623,7 +766,8 @@ def _converted_code(fn):
             compiled = compile(module, code.co_filename, "exec", dont_inherit=True)
             factory = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
             cached = next(
-                c for c in factory.co_consts
+                c
+                for c in factory.co_consts
                 if isinstance(c, types.CodeType) and c.co_name == code.co_name
             )
         except ConversionError as e:
@@ -713,7 +857,9 @@ def do_not_convert(func: Callable | None = None):
 def _should_convert(fn) -> bool:
     if not isinstance(fn, types.FunctionType) or fn in _CONVERTED:
         return False
-    if getattr(fn, "__ag_do_not_convert__", False) or fn.__name__ == "<lambda>":
+    if "ag__" in fn.__code__.co_freevars:  # defined inside converted code: converted too
+        return False
+    if getattr(fn, "__ag_do_not_convert__", False):
         return False
     if fn.__code__.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE):
         return False
@@ -786,8 +932,21 @@ def ld(read: Callable, name: str):
         return Undefined(name)
 
 
-def return_value(value):
-    return None if isinstance(value, UndefinedReturnValue) else value
+def return_value(value, did_return, may_fall_off: bool, lineno: int):
+    """The function's result; ``did_return`` is a tensor when a tensor `if` decided it."""
+    if may_fall_off and _is_tensor(did_return) and _has_tensors(value):
+        raise ValueError(
+            f"the function returns a value on some paths and reaches its end (returning "
+            f"None) on others, chosen by a tensor condition (function at line {lineno}): "
+            "with a tensor `if`, both branches must return or neither may"
+        )
+    return None if isinstance(value, UndefinedReturnValue) or did_return is False else value
+
+
+def _has_tensors(value) -> bool:
+    import jax
+
+    return any(_is_tensor(x) for x in jax.tree_util.tree_leaves(value, is_leaf=_is_tensor))
 
 
 def _is_tensor(x) -> bool:
@@ -841,48 +1000,71 @@ def or_(a, *rest):
 
 def if_exp(cond, true_fn, false_fn):
     """``x if cond else y``."""
-    if not _is_tensor(cond):
+    if not _is_traced(cond):
         return true_fn() if cond else false_fn()
     (value,) = if_stmt(
-        cond, lambda _: (true_fn(),), lambda _: (false_fn(),), (None,), ("<if-expression>",),
-        (True,), None,
+        cond,
+        lambda _: (true_fn(),),
+        lambda _: (false_fn(),),
+        (None,),
+        ("<if-expression>",),
+        (True,),
+        None,
     )
     return value
 
 
 def if_stmt(cond, body, orelse, state, names, live, lineno):
     """``if cond: body else: orelse`` over ``state``; returns the new state tuple."""
-    if not _is_tensor(cond):
+    if not _is_traced(cond):  # Python values and concrete tensors: a Python `if`
         return body(*state) if cond else orelse(*state)
     return _TensorIf(body, names, live, lineno).run(cond, orelse, state)
 
 
-def while_stmt(test, body, state, names, carried, lineno):
+def set_loop_options(
+    parallel_iterations=None, swap_memory=None, maximum_iterations=None, shape_invariants=None
+) -> None:
+    """Loop directive (``tf.autograph.experimental.set_loop_options``).
+
+    Put it first in a loop body: ``maximum_iterations`` bounds a converted loop, which
+    makes reverse-mode gradients through it possible. The other options are accepted
+    and ignored. A call AutoGraph did not convert does nothing.
+    """
+
+
+def while_stmt(test, body, state, names, carried, lineno, maximum_iterations=None):
     """``while test: body``; a tensor test turns the rest of the loop into a while_loop."""
     state = tuple(state)
     while True:
         more = test(*state)
-        if _is_tensor(more):
-            return _TensorLoop(body, names, carried, lineno).run_while(test, state)
+        if _is_traced(more):
+            loop = _TensorLoop(body, names, carried, lineno, maximum_iterations)
+            return loop.run_while(test, state)
         if not more:
             return state
         state = body(*state)
 
 
-def for_stmt(iterable, extra_test, body, state, names, carried, lineno):
+def for_stmt(iterable, extra_test, body, state, names, carried, lineno, maximum_iterations=None):
     """``for target in iterable: body`` (``extra_test``: the break/return flags)."""
     if isinstance(iterable, _TensorRange) or _is_tensor(iterable):
-        return _TensorLoop(body, names, carried, lineno).run_for(iterable, extra_test, state)
+        loop = _TensorLoop(body, names, carried, lineno, maximum_iterations)
+        return loop.run_for(iterable, extra_test, state)
     state = tuple(state)
     for item in iterable:
         if extra_test is not None:
             more = extra_test(*state)
-            if _is_tensor(more):
+            if _is_traced(more):
                 # A tensor `break` in a Python loop: the remaining iterations run under
                 # a cond each (the loop is unrolled, as any Python loop in a trace).
                 state = if_stmt(
-                    more, functools.partial(body, item), lambda *s: s, state, names,
-                    carried, lineno,
+                    more,
+                    functools.partial(body, item),
+                    lambda *s: s,
+                    state,
+                    names,
+                    carried,
+                    lineno,
                 )
                 continue
             if not more:
@@ -902,23 +1084,28 @@ def for_iterable(func, *args, **kwargs):
     """The iterable of a ``for``; ranges with tensor bounds stay symbolic."""
     from ._array_ops import range as jt_range
 
-    is_range = func is builtins.range or func is jt_range or (  # or a compat alias of it
-        getattr(func, "__name__", "") == "range"
-        and (getattr(func, "__module__", "") or "").startswith("jtape")
+    is_range = (
+        func is builtins.range
+        or func is jt_range
+        or (  # or a compat alias of it
+            getattr(func, "__name__", "") == "range"
+            and (getattr(func, "__module__", "") or "").startswith("jtape")
+        )
     )
     if is_range and not kwargs.keys() - {"dtype"}:
-        if any(_is_tensor(a) and _is_traced(a) for a in args):
+        if any(_is_traced(a) for a in args):
             start, limit, delta = (0, args[0], 1) if len(args) == 1 else (*args, 1)[:3]
             return _TensorRange(start, limit, delta)
     return converted_call(func, *args, **kwargs)
 
 
 def _is_traced(x) -> bool:
+    """A tensor whose value is only known when the compiled program runs."""
     import jax
 
     from ._tensor import to_value
 
-    return isinstance(to_value(x), jax.core.Tracer)
+    return _is_tensor(x) and isinstance(to_value(x), jax.core.Tracer)
 
 
 # -- the tensor paths: state <-> flat tensor lists, with errors that name the variable ---
@@ -999,6 +1186,17 @@ class _Slot:
         return jax.tree_util.tree_unflatten(self.tree, leaves)
 
 
+def _no_return(value) -> bool:
+    return isinstance(value, UndefinedReturnValue)
+
+
+def _placeholder(slot: _Slot):
+    """Zeros shaped like ``slot``: the return value on paths that have not returned yet."""
+    from ._array_ops import zeros
+
+    return slot.rebuild([zeros(t.shape, t.dtype) for t in slot.tensors])
+
+
 def _static_eq(a, b) -> bool:
     try:
         return bool(a == b) and type(a) is type(b)
@@ -1007,6 +1205,7 @@ def _static_eq(a, b) -> bool:
 
 
 def _where(fn, lineno) -> str:
+    fn = getattr(fn, "func", fn)  # a functools.partial
     if lineno is None:
         return ""
     return f' (File "{fn.__code__.co_filename}", line {lineno})'
@@ -1017,30 +1216,25 @@ class _TensorIf:
         self.body, self.names, self.live, self.lineno = body, names, live, lineno
 
     def run(self, cond, orelse, state):
-        from ._tensor import Tensor
-
-        slots: dict = {}
-
-        def branch(fn, key):
-            def traced():
-                out = fn(*state)
-                slots[key] = [_Slot(v) if live else None for v, live in zip(out, self.live)]
-                return [t for s in slots[key] if s is not None for t in s.tensors]
-
-            return traced
-
-        try:
-            flat = _control_flow().cond(
-                _as_bool_tensor(cond), branch(self.body, "main"), branch(orelse, "else")
-            )
-        except Exception:
-            if len(slots) == 2:
-                self.check(slots["main"], slots["else"])
-            raise
+        hints: dict = {}  # retval_ placeholders, found by a first attempt
+        while True:
+            slots: dict = {}
+            try:
+                flat = _control_flow().cond(
+                    _as_bool_tensor(cond),
+                    self._branch(self.body, state, slots, "main", hints),
+                    self._branch(orelse, state, slots, "else", hints),
+                )
+            except Exception:
+                if len(slots) == 2:
+                    if self._needs_placeholders(slots, hints):
+                        continue
+                    self.check(slots["main"], slots["else"])
+                raise
+            if not self._needs_placeholders(slots, hints):
+                break
         self.check(slots["main"], slots["else"])
-        flat = list(flat or [])
-        assert all(isinstance(t, Tensor) for t in flat)
-        out, pos = [], 0
+        flat, out, pos = list(flat or []), [], 0
         for value, slot in zip(state, slots["main"]):
             if slot is None or slot.undefined:
                 out.append(value if slot is None else slot.value)
@@ -1050,6 +1244,29 @@ class _TensorIf:
             pos += n
         return tuple(out)
 
+    def _branch(self, fn, state, slots, key, hints):
+        def traced():
+            out = fn(*state)
+            slots[key] = [
+                None if not live else _Slot(hints[i] if _no_return(v) and i in hints else v)
+                for i, (v, live) in enumerate(zip(out, self.live))
+            ]
+            return [t for s in slots[key] if s is not None for t in s.tensors]
+
+        return traced
+
+    @staticmethod
+    def _needs_placeholders(slots, hints) -> bool:
+        """A ``return`` on one branch only: retry with zeros as the other's ``retval_``."""
+        found = False
+        for i, (a, b) in enumerate(zip(slots["main"], slots["else"])):
+            if a is not None and i not in hints and a.undefined != b.undefined:
+                defined = b if a.undefined else a
+                if _no_return((a if a.undefined else b).value):
+                    hints[i] = _placeholder(defined)
+                    found = True
+        return found
+
     def check(self, main, other) -> None:
         where = _where(self.body, self.lineno)
         for name, a, b in zip(self.names, main, other):
@@ -1058,11 +1275,6 @@ class _TensorIf:
             for slot, branch in ((a, "else"), (b, "main")):
                 peer = b if slot is a else a
                 if peer.undefined and not slot.undefined:
-                    if isinstance(peer.value, UndefinedReturnValue):
-                        raise ValueError(
-                            f"the {branch} branch must also have a return statement{where}: "
-                            "with a tensor condition both branches return or neither does"
-                        )
                     raise ValueError(
                         f"'{name}' must also be initialized in the {branch} branch{where}: "
                         "with a tensor condition a variable used after the `if` needs a "
@@ -1088,23 +1300,37 @@ class _TensorIf:
                     )
 
 
+class _Retry(Exception):
+    """Internal: trace the loop again, now with a placeholder for its return value."""
+
+
 class _TensorLoop:
     """A loop whose condition or iterable is a tensor: one while_loop over the state."""
 
-    def __init__(self, body, names, carried, lineno) -> None:
+    def __init__(self, body, names, carried, lineno, maximum_iterations=None) -> None:
         self.body, self.names, self.carried, self.lineno = body, names, carried, lineno
+        self.maximum_iterations = maximum_iterations
         self.where = _where(body, lineno)
+        self.hints: dict = {}  # index -> placeholder for a retval_ set inside the loop
+        self.probe: dict = {}
+
+    def _retrying(self, run):
+        try:
+            return run()
+        except _Retry:  # a `return` inside the loop: now its value's shape is known
+            return run()
 
     def _entry(self, state):
         slots = []
-        for name, value, carried in zip(self.names, state, self.carried):
+        for i, (name, value, carried) in enumerate(zip(self.names, state, self.carried)):
+            if carried and _no_return(value):
+                if i not in self.hints:
+                    self.probe[i] = None  # first attempt: learn the returned structure
+                    slots.append(None)
+                    continue
+                value = self.hints[i]
             slot = _Slot(value) if carried else None
             if slot is not None and slot.undefined:
-                if isinstance(value, UndefinedReturnValue):
-                    raise NotImplementedError(
-                        f"`return` inside a loop over a tensor is not supported{self.where}; "
-                        "store the result in a variable and `break` instead"
-                    )
                 raise ValueError(
                     f"'{name}' must be defined before the loop{self.where}: a loop over a "
                     "tensor carries it from one iteration to the next, so it needs a value "
@@ -1128,7 +1354,10 @@ class _TensorLoop:
         from ._math_ops import cast
 
         flat = []
-        for name, slot, value in zip(self.names, slots, new_state):
+        for i, (name, slot, value) in enumerate(zip(self.names, slots, new_state)):
+            if i in self.probe and not _no_return(value):
+                self.hints[i] = _placeholder(_Slot(value))
+                raise _Retry()
             if slot is None:
                 continue
             new = _Slot(value)
@@ -1161,12 +1390,22 @@ class _TensorLoop:
 
         # Loops with no tensor state (only Variable updates) still need a loop variable.
         init = list(init) or [constant(0)]
+        if self.maximum_iterations is not None:
+            m = self.maximum_iterations
+            maximum_iterations = m if maximum_iterations is None else min(m, maximum_iterations)
         out = _control_flow().while_loop(
             cond_fn, body_fn, init, maximum_iterations=maximum_iterations
         )
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
     def run_while(self, test, state):
+        return self._retrying(lambda: self._run_while(test, state))
+
+    def run_for(self, iterable, extra_test, state):
+        return self._retrying(lambda: self._run_for(iterable, extra_test, state))
+
+    def _run_while(self, test, state):
+        self.probe = {}
         slots = self._entry(state)
         init = [t for s in slots if s is not None for t in s.tensors]
         n_flat = len(init)
@@ -1181,10 +1420,11 @@ class _TensorLoop:
         out = self._loop(cond_fn, body_fn, init)
         return self._state(slots, out[:n_flat], state)
 
-    def run_for(self, iterable, extra_test, state):
+    def _run_for(self, iterable, extra_test, state):
         from ._array_ops import constant, convert_to_tensor, where
         from ._math_ops import add, greater, less, logical_and
 
+        self.probe = {}
         slots = self._entry(state)
         init = [t for s in slots if s is not None for t in s.tensors]
         if isinstance(iterable, _TensorRange):
@@ -1192,7 +1432,8 @@ class _TensorLoop:
             is_float = any(convert_to_tensor(b).dtype.kind == "f" for b in bounds)
             start, limit, delta = (
                 convert_to_tensor(b, dtype="float32" if is_float else "int32")
-                if not _is_tensor(b) else convert_to_tensor(b)
+                if not _is_tensor(b)
+                else convert_to_tensor(b)
                 for b in bounds
             )
             first, length = start, None
