@@ -530,3 +530,21 @@ def test_docstring_examples(monkeypatch):
             monkeypatch.setattr(jt, name, getattr(cf, name), raising=False)
     result = doctest.testmod(cf, extraglobs={"jt": jt}, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_bounded_loop_gradient_is_not_poisoned_by_finished_steps():
+    # After the loop stops (y <= 1.5), body(y) = log(y - 1) would be NaN; the masked scan
+    # must not evaluate it into the gradient. y1 = log(x - 1), y2 = log(y1 - 1).
+    @compiled
+    def f(x):
+        with jt.GradientTape() as tape:
+            tape.watch(x)
+            y = cf.while_loop(
+                lambda y: y > 1.5, lambda y: jt.log(y - 1.0), [x], maximum_iterations=6
+            )[0]
+        return y, tape.gradient(y, x)
+
+    y, g = f(jt.constant(10.0))
+    y1 = np.log(9.0)
+    assert float(y) == pytest.approx(np.log(y1 - 1.0), rel=1e-5)
+    assert float(g) == pytest.approx(1.0 / (y1 - 1.0) / 9.0, rel=1e-4)

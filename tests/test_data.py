@@ -411,11 +411,3 @@ def test_structured_function_eager_flag_is_per_function():
 def test_docstring_examples(module):
     result = doctest.testmod(module, extraglobs={"jt": jt}, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
-
-
-def test_docs_page_examples():
-    path = os.path.join(os.path.dirname(__file__), "..", "docs", "data.md")
-    result = doctest.testfile(
-        path, module_relative=False, globs={"jt": jt}, optionflags=doctest.ELLIPSIS
-    )
-    assert result.attempted > 0 and result.failed == 0
