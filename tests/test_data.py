@@ -411,3 +411,10 @@ def test_structured_function_eager_flag_is_per_function():
 def test_docstring_examples(module):
     result = doctest.testmod(module, extraglobs={"jt": jt}, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_element_spec_is_a_jt_tensor_spec():
+    spec = Dataset.range(3).batch(2).element_spec
+    assert isinstance(spec, jt.TensorSpec)
+    assert spec == jt.TensorSpec((None,), _structure.jnp_dtype(np.int64))
+    assert spec.is_compatible_with(jt.zeros((5,), jt.int32))

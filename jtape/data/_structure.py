@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtypes
+from .._function import TensorSpec as _BaseTensorSpec
 from .._tensor import Tensor
 
 
@@ -161,8 +162,8 @@ def to_tensors(element):
     return unflatten(treedef, out)
 
 
-class TensorSpec:
-    """Shape and dtype of one component of a dataset element (``tf.TensorSpec``).
+class TensorSpec(_BaseTensorSpec):
+    """Shape and dtype of one component of a dataset element: ``jt.TensorSpec``.
 
     ``None`` in ``shape`` means a dimension that varies between elements (for
     example the last, smaller batch when ``drop_remainder=False``).
@@ -173,51 +174,18 @@ class TensorSpec:
         TensorSpec(shape=(None,), dtype=int32, name=None)
     """
 
-    __slots__ = ("shape", "dtype", "name")
-
-    def __init__(self, shape, dtype=_dtypes.float32, name: str | None = None) -> None:
-        self.shape = None if shape is None else tuple(None if d is None else int(d) for d in shape)
-        self.dtype = np.dtype(dtype) if dtype is not None else None
-        self.name = name
-
     @classmethod
     def from_tensor(cls, tensor, name: str | None = None) -> TensorSpec:
         if not (hasattr(tensor, "shape") and hasattr(tensor, "dtype")):
             tensor = np.asarray(tensor)
         return cls(tensor.shape, tensor.dtype, name)
 
-    def is_compatible_with(self, other) -> bool:
-        """Whether ``other`` (a spec or an array) fits this spec's dtype and shape."""
-        shape = other.shape
-        dtype = np.dtype(other.dtype)
-        if self.dtype is not None and dtype != self.dtype:
-            return False
-        if self.shape is None or shape is None:
-            return True
-        if len(self.shape) != len(shape):
-            return False
-        return all(a is None or b is None or a == b for a, b in zip(self.shape, shape))
-
-    def most_specific_compatible(self, other: TensorSpec) -> TensorSpec:
+    def most_specific_compatible(self, other) -> TensorSpec:
+        """The spec both fit: dimensions that differ become None."""
         if self.shape is None or other.shape is None or len(self.shape) != len(other.shape):
             return TensorSpec(None, self.dtype, self.name)
         dims = tuple(a if a == b else None for a, b in zip(self.shape, other.shape))
         return TensorSpec(dims, self.dtype, self.name)
-
-    def __eq__(self, other) -> bool:
-        return (
-            isinstance(other, TensorSpec)
-            and self.shape == other.shape
-            and self.dtype == other.dtype
-            and self.name == other.name
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.shape, self.dtype, self.name))
-
-    def __repr__(self) -> str:
-        dtype = self.dtype.name if self.dtype is not None else None
-        return f"TensorSpec(shape={self.shape}, dtype={dtype}, name={self.name!r})"
 
 
 def spec_of(element):
