@@ -504,3 +504,11 @@ def test_bad_call_inputs_leave_layer_unchanged():
         _conv.Conv2D(2, 5, **ZEROS)(np.ones((1, 3, 3, 1), np.float32))
     with pytest.raises(ValueError, match="ndim=4"):
         _pooling.MaxPooling2D()(np.ones((1, 4, 4), np.float32))
+
+
+@pytest.mark.parametrize("module", [_conv, _pooling], ids=["conv", "pooling"])
+def test_docstring_examples(module):
+    import doctest
+
+    result = doctest.testmod(module)
+    assert result.failed == 0 and result.attempted > 0

@@ -392,3 +392,10 @@ def test_bad_call_inputs():
         layer(np.ones((2, 4, 5), np.float32))
     with pytest.raises(ValueError, match="mask"):
         layer(np.ones((2, 4, 3), np.float32), mask=np.ones((2, 3), bool))
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(_recurrent)
+    assert result.failed == 0 and result.attempted > 0
