@@ -9,6 +9,7 @@ random seed when an unseeded initializer is built).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -33,6 +34,34 @@ def _shape(shape) -> tuple[int, ...]:
         return tuple(int(d) for d in shape)
     except (TypeError, ValueError):
         raise ValueError(f"initializer: `shape` must be a tuple of ints, got {shape!r}") from None
+
+
+# Smallest number of samples drawn per call; see `_sample`.
+_MIN_BUCKET = 1 << 16
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3))
+def _flat_sample(key, kind: str, size: int, dtype, a, b):
+    if kind == "uniform":
+        return jax.random.uniform(key, (size,), dtype, minval=a, maxval=b)
+    if kind == "truncated_normal":
+        return jax.random.truncated_normal(key, -2.0, 2.0, (size,), dtype) * b + a
+    return jax.random.normal(key, (size,), dtype) * b + a
+
+
+def _sample(key, kind: str, shape: tuple[int, ...], dtype, a: float, b: float) -> jax.Array:
+    """``shape`` samples: ``uniform`` in ``[a, b)``, or (truncated) normal ``a + b * z``.
+
+    Compiling JAX's random bit generator takes ~0.5 s of CPU per distinct shape, so the
+    samples are drawn as a flat vector whose length is rounded up to a power of two
+    (at least 2**16) and then cut to ``shape``: a model's layers share a handful of
+    compiled samplers instead of one per weight shape. The values remain a fixed
+    function of the key and the shape.
+    """
+    n = math.prod(shape)
+    size = max(_MIN_BUCKET, 1 << max(n - 1, 0).bit_length())
+    flat = _flat_sample(key, kind, size, jnp.dtype(dtype), a, b)
+    return flat[:n].reshape(shape)
 
 
 def _float_dtype(dtype, who: str):
@@ -168,8 +197,7 @@ class RandomNormal(RandomInitializer):
 
     def __call__(self, shape, dtype=None) -> Tensor:
         dtype = _float_dtype(dtype, type(self).__name__)
-        z = jax.random.normal(self._key(), _shape(shape), dtype)
-        return Tensor(z * jnp.asarray(self.stddev, dtype) + jnp.asarray(self.mean, dtype))
+        return Tensor(_sample(self._key(), "normal", _shape(shape), dtype, self.mean, self.stddev))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
@@ -185,8 +213,9 @@ class TruncatedNormal(RandomInitializer):
 
     def __call__(self, shape, dtype=None) -> Tensor:
         dtype = _float_dtype(dtype, type(self).__name__)
-        z = jax.random.truncated_normal(self._key(), -2.0, 2.0, _shape(shape), dtype)
-        return Tensor(z * jnp.asarray(self.stddev, dtype) + jnp.asarray(self.mean, dtype))
+        return Tensor(
+            _sample(self._key(), "truncated_normal", _shape(shape), dtype, self.mean, self.stddev)
+        )
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
@@ -203,9 +232,7 @@ class RandomUniform(RandomInitializer):
     def __call__(self, shape, dtype=None) -> Tensor:
         dtype = _float_dtype(dtype, type(self).__name__)
         return Tensor(
-            jax.random.uniform(
-                self._key(), _shape(shape), dtype, minval=self.minval, maxval=self.maxval
-            )
+            _sample(self._key(), "uniform", _shape(shape), dtype, self.minval, self.maxval)
         )
 
     def get_config(self) -> dict[str, Any]:
@@ -289,14 +316,11 @@ class VarianceScaling(RandomInitializer):
         key = self._key()
         if self.distribution == "truncated_normal":
             stddev = math.sqrt(scale) / _TRUNCATED_STDDEV
-            z = jax.random.truncated_normal(key, -2.0, 2.0, shape, dtype)
-            return Tensor(z * jnp.asarray(stddev, dtype))
+            return Tensor(_sample(key, "truncated_normal", shape, dtype, 0.0, stddev))
         if self.distribution == "untruncated_normal":
-            return Tensor(
-                jax.random.normal(key, shape, dtype) * jnp.asarray(math.sqrt(scale), dtype)
-            )
+            return Tensor(_sample(key, "normal", shape, dtype, 0.0, math.sqrt(scale)))
         limit = math.sqrt(3.0 * scale)
-        return Tensor(jax.random.uniform(key, shape, dtype, minval=-limit, maxval=limit))
+        return Tensor(_sample(key, "uniform", shape, dtype, -limit, limit))
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -394,7 +418,7 @@ class Orthogonal(RandomInitializer):
                 f"Received: shape={shape} of rank {len(shape)}."
             )
         rows, cols = math.prod(shape[:-1]), shape[-1]
-        a = jax.random.normal(self._key(), (max(rows, cols), min(rows, cols)), dtype)
+        a = _sample(self._key(), "normal", (max(rows, cols), min(rows, cols)), dtype, 0.0, 1.0)
         q, r = jnp.linalg.qr(a)
         # Multiplying by the signs of diag(r) makes the distribution uniform (Haar).
         q = q * jnp.sign(jnp.diag(r))

@@ -18,8 +18,8 @@ import jax.numpy as jnp
 from .. import _dtypes
 from .._array_ops import convert_to_tensor, expand_dims, squeeze
 from .._math_ops import cast
-from .._op import op
 from .._tensor import Tensor
+from ._fused import fused_op
 
 # keras.backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON].
 EPSILON = 1e-7
@@ -216,14 +216,20 @@ def _binary_crossentropy(y_true, y_pred, from_logits, label_smoothing, axis):
     return jnp.mean(bce, axis=axis)
 
 
-_mse_op = op(_mean_squared_error, name="mean_squared_error")
-_mae_op = op(_mean_absolute_error, name="mean_absolute_error")
-_huber_op = op(_huber, name="huber")
-_cosine_op = op(_cosine_similarity, name="cosine_similarity")
-_kld_op = op(_kl_divergence, name="kl_divergence")
-_cce_op = op(_categorical_crossentropy, name="categorical_crossentropy")
-_scce_op = op(_sparse_categorical_crossentropy, name="sparse_categorical_crossentropy")
-_bce_op = op(_binary_crossentropy, name="binary_crossentropy")
+_mse_op = fused_op(_mean_squared_error, name="mean_squared_error")
+_mae_op = fused_op(_mean_absolute_error, name="mean_absolute_error")
+_huber_op = fused_op(_huber, static_argnums=(2,), name="huber")
+_cosine_op = fused_op(_cosine_similarity, static_argnums=(2,), name="cosine_similarity")
+_kld_op = fused_op(_kl_divergence, name="kl_divergence")
+_cce_op = fused_op(
+    _categorical_crossentropy, static_argnums=(2, 3, 4), name="categorical_crossentropy"
+)
+_scce_op = fused_op(
+    _sparse_categorical_crossentropy,
+    static_argnums=(2, 3, 4),
+    name="sparse_categorical_crossentropy",
+)
+_bce_op = fused_op(_binary_crossentropy, static_argnums=(2, 3, 4), name="binary_crossentropy")
 
 
 # -- function forms ----------------------------------------------------------------------
@@ -361,7 +367,7 @@ def _reduce_weighted(values, sample_weight, mask, reduction, dtype):
     return _reduce_values(values, sample_weight, reduction)
 
 
-_reduce_op = op(_reduce_weighted, name="reduce_weighted_loss")
+_reduce_op = fused_op(_reduce_weighted, static_argnums=(3, 4), name="reduce_weighted_loss")
 
 
 def reduce_weighted_values(
@@ -617,7 +623,7 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         return _valid_labels(y_true, y_pred, int(self.ignore_class), self.axis)
 
 
-@op
+@fused_op(static_argnums=(2, 3))
 def _valid_labels(y_true, y_pred, ignore_class, axis):
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     axis = axis % y_pred.ndim

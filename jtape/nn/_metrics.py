@@ -16,11 +16,11 @@ import numpy as np
 
 from .. import _dtypes
 from .._math_ops import divide_no_nan
-from .._op import op
 from .._tensor import Tensor
 from .._variable import Variable
 from . import _initializers as initializers
 from . import _losses as losses
+from ._fused import fused_op
 from ._losses import _t, squeeze_or_expand_to_same_rank
 
 _EPSILON = losses.EPSILON
@@ -150,13 +150,13 @@ def _samplewise(values, sample_weight, reduce_fn, dtype):
     return values, sample_weight
 
 
-@op
+@fused_op(static_argnums=(2,))
 def _sum_increment(values, sample_weight, dtype):
     values, _ = _samplewise(values, sample_weight, jnp.sum, dtype)
     return jnp.sum(values)
 
 
-@op
+@fused_op(static_argnums=(2,))
 def _mean_increments(values, sample_weight, dtype):
     values, sample_weight = _samplewise(values, sample_weight, jnp.mean, dtype)
     if sample_weight is not None:
@@ -238,21 +238,21 @@ def _as_float(x):
     return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)
 
 
-@op
+@fused_op
 def _accuracy(y_true, y_pred):
     y_true = y_true.astype(y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     return (y_true == y_pred).astype(jnp.float32)
 
 
-@op
+@fused_op(static_argnums=(2,))
 def _binary_accuracy(y_true, y_pred, threshold):
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     y_pred = (y_pred > threshold).astype(y_true.dtype)
     return (y_true == y_pred).astype(jnp.float32)
 
 
-@op
+@fused_op
 def _categorical_accuracy(y_true, y_pred):
     y_true = jnp.argmax(y_true, axis=-1)
     y_pred = _as_float(y_pred)
@@ -265,7 +265,7 @@ def _categorical_accuracy(y_true, y_pred):
     return matches.reshape(org_shape) if reshape else matches
 
 
-@op
+@fused_op
 def _sparse_categorical_accuracy(y_true, y_pred):
     y_pred = _as_float(y_pred)
     y_true = y_true.astype(y_pred.dtype)
@@ -542,7 +542,9 @@ def _confusion(
     return tuple(counts[k]() for k in kinds)
 
 
-_confusion_op = op(_confusion, name="confusion_matrix_update")
+_confusion_op = fused_op(
+    _confusion, static_argnums=(5, 6, 7, 8, 9, 10), name="confusion_matrix_update"
+)
 
 
 def _is_evenly_distributed(thresholds) -> bool:
@@ -701,7 +703,7 @@ def _auc_result(tp, fp, tn, fn, curve, summation, multi_label, label_weights):
     return average(jnp.sum((x[:-1] - x[1:]) * heights, axis=0))
 
 
-_auc_result_op = op(_auc_result, name="auc_result")
+_auc_result_op = fused_op(_auc_result, static_argnums=(4, 5, 6), name="auc_result")
 
 
 class AUC(Metric):
@@ -860,7 +862,7 @@ class AUC(Metric):
         return config
 
 
-_sigmoid = op(jax.nn.sigmoid, name="sigmoid")
+_sigmoid = fused_op(jax.nn.sigmoid, name="sigmoid")
 
 
 # -- lookup ------------------------------------------------------------------------------

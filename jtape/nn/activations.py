@@ -13,8 +13,8 @@ import jax.numpy as jnp
 
 from .._array_ops import convert_to_tensor
 from .._math_ops import _axis
-from .._op import op
 from .._tensor import Tensor
+from ._fused import fused_op
 
 
 def _t(x):
@@ -29,7 +29,7 @@ def _float(x):
     return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)
 
 
-@op
+@fused_op(static_argnums=(1, 2, 3))
 def _relu(x, negative_slope, max_value, threshold):
     x = _float(x)
     # Keras' ReLU.static_call, in one pure function.
@@ -64,24 +64,36 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None, thresho
     )
 
 
-_leaky_relu = op(lambda x, s: jax.nn.leaky_relu(_float(x), s), name="leaky_relu")
-_relu6 = op(lambda x: jax.nn.relu6(_float(x)), name="relu6")
-_elu = op(lambda x, a: jax.nn.elu(_float(x), a), name="elu")
-_celu = op(lambda x, a: jax.nn.celu(_float(x), a), name="celu")
-_selu = op(lambda x: jax.nn.selu(_float(x)), name="selu")
-_softplus = op(lambda x: jax.nn.softplus(_float(x)), name="softplus")
-_softsign = op(lambda x: jax.nn.soft_sign(_float(x)), name="softsign")
-_silu = op(lambda x: jax.nn.silu(_float(x)), name="silu")
-_gelu = op(lambda x, approximate: jax.nn.gelu(_float(x), approximate=approximate), name="gelu")
-_tanh = op(lambda x: jnp.tanh(_float(x)), name="tanh")
-_sigmoid = op(lambda x: jax.nn.sigmoid(_float(x)), name="sigmoid")
-_hard_sigmoid = op(lambda x: jax.nn.hard_sigmoid(_float(x)), name="hard_sigmoid")
-_hard_silu = op(lambda x: jax.nn.hard_silu(_float(x)), name="hard_silu")
-_log_sigmoid = op(lambda x: jax.nn.log_sigmoid(_float(x)), name="log_sigmoid")
-_exp = op(lambda x: jnp.exp(_float(x)), name="exponential")
-_mish = op(lambda x: _float(x) * jnp.tanh(jax.nn.softplus(_float(x))), name="mish")
-_softmax = op(lambda x, axis: jax.nn.softmax(_float(x), axis=axis), name="softmax")
-_log_softmax = op(lambda x, axis: jax.nn.log_softmax(_float(x), axis=axis), name="log_softmax")
+_leaky_relu = fused_op(
+    lambda x, s: jax.nn.leaky_relu(_float(x), s), static_argnums=(1,), name="leaky_relu"
+)
+_relu6 = fused_op(lambda x: jax.nn.relu6(_float(x)), name="relu6")
+_elu = fused_op(lambda x, a: jax.nn.elu(_float(x), a), static_argnums=(1,), name="elu")
+_celu = fused_op(lambda x, a: jax.nn.celu(_float(x), a), static_argnums=(1,), name="celu")
+_selu = fused_op(lambda x: jax.nn.selu(_float(x)), name="selu")
+_softplus = fused_op(lambda x: jax.nn.softplus(_float(x)), name="softplus")
+_softsign = fused_op(lambda x: jax.nn.soft_sign(_float(x)), name="softsign")
+_silu = fused_op(lambda x: jax.nn.silu(_float(x)), name="silu")
+_gelu = fused_op(
+    lambda x, approximate: jax.nn.gelu(_float(x), approximate=approximate),
+    static_argnums=(1,),
+    name="gelu",
+)
+_tanh = fused_op(lambda x: jnp.tanh(_float(x)), name="tanh")
+_sigmoid = fused_op(lambda x: jax.nn.sigmoid(_float(x)), name="sigmoid")
+_hard_sigmoid = fused_op(lambda x: jax.nn.hard_sigmoid(_float(x)), name="hard_sigmoid")
+_hard_silu = fused_op(lambda x: jax.nn.hard_silu(_float(x)), name="hard_silu")
+_log_sigmoid = fused_op(lambda x: jax.nn.log_sigmoid(_float(x)), name="log_sigmoid")
+_exp = fused_op(lambda x: jnp.exp(_float(x)), name="exponential")
+_mish = fused_op(lambda x: _float(x) * jnp.tanh(jax.nn.softplus(_float(x))), name="mish")
+_softmax = fused_op(
+    lambda x, axis: jax.nn.softmax(_float(x), axis=axis), static_argnums=(1,), name="softmax"
+)
+_log_softmax = fused_op(
+    lambda x, axis: jax.nn.log_softmax(_float(x), axis=axis),
+    static_argnums=(1,),
+    name="log_softmax",
+)
 
 
 def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:

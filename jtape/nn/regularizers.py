@@ -13,8 +13,8 @@ from typing import Any
 import jax.numpy as jnp
 
 from .._array_ops import convert_to_tensor
-from .._op import op
 from .._tensor import Tensor
+from ._fused import fused_op
 
 
 def _validate(value, name: str) -> float:
@@ -32,7 +32,7 @@ def _validate(value, name: str) -> float:
     return float(value)
 
 
-@op
+@fused_op(static_argnums=(1, 2))
 def _penalty(x, l1, l2):
     out = jnp.zeros((), x.dtype)
     if l1:
