@@ -493,17 +493,16 @@ class _Functionalize:
             return ast.Expr(value=call)
         return ast.Assign(targets=[_tuple([_name(n, True) for n in names], store=True)], value=call)
 
-    def _body_fn(self, name, params, body, names, live, defined, prefix=()):
+    def _body_fn(self, name, body, names, live, defined):
         inner = self.block(body, live, defined | set(names))
-        ret = ast.Return(value=_tuple([_name(n) for n in names]))
-        return _def(name, [*prefix, *names], list(prefix and []) + inner + [ret])
+        return _def(name, names, inner + [ast.Return(value=_tuple([_name(n) for n in names]))])
 
     def if_(self, node, live_after, defined):
         n = next(self.counter)
         names = sorted(_assigned(node.body + node.orelse))
         live = _tuple([_const(v in live_after) for v in names])
-        body = self._body_fn(f"if_body_{n}", (), node.body, names, live_after, defined)
-        orelse = self._body_fn(f"else_body_{n}", (), node.orelse, names, live_after, defined)
+        body = self._body_fn(f"if_body_{n}", node.body, names, live_after, defined)
+        orelse = self._body_fn(f"else_body_{n}", node.orelse, names, live_after, defined)
         call = _call(
             _ag("if_stmt"),
             node.test,
@@ -523,7 +522,7 @@ class _Functionalize:
         carried = _tuple([_const(v in header) for v in names])
         options = _loop_options(node)
         test = _def(f"loop_test_{n}", names, [ast.Return(value=node.test)])
-        body = self._body_fn(f"loop_body_{n}", (), node.body, names, header, defined)
+        body = self._body_fn(f"loop_body_{n}", node.body, names, header, defined)
         call = _call(
             _ag("while_stmt"),
             _name(test.name),
@@ -863,26 +862,40 @@ def _should_convert(fn) -> bool:
         return False
     if fn.__code__.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE):
         return False
-    top = (fn.__module__ or "").split(".")[0]
-    return top not in _SKIP_MODULES and top not in sys.stdlib_module_names
+    return _is_user_module(fn.__module__)
 
 
 def converted_call(f, /, *args, **kwargs):
     """Call ``f``, converting it first when it is user code (TF's ``converted_call``)."""
-    from ._function import Function
+    return _call_target(f)(*args, **kwargs)
 
-    target = f
+
+def _call_target(f):
+    from ._function import Function
+    from ._state import state
+
     if isinstance(f, Function):
-        if not f._autograph:
-            return f(*args, **kwargs)
-        target = f.python_function
-    if isinstance(target, types.MethodType) and _should_convert(target.__func__):
-        target = types.MethodType(converted(target.__func__), target.__self__)
-    elif isinstance(target, functools.partial) and _should_convert(target.func):
-        target = functools.partial(converted(target.func), *target.args, **target.keywords)
-    elif _should_convert(target):
-        target = converted(target)
-    return target(*args, **kwargs)
+        if not f._autograph or not state.frames:
+            return f  # compiled as usual outside a trace; as written without autograph
+        f = f.python_function  # inside a trace it is inlined: inline it converted
+    if isinstance(f, types.FunctionType):
+        return converted(f) if _should_convert(f) else f
+    if isinstance(f, types.MethodType):
+        if _should_convert(f.__func__):
+            return types.MethodType(converted(f.__func__), f.__self__)
+        return f
+    if isinstance(f, functools.partial):
+        return functools.partial(_call_target(f.func), *f.args, **f.keywords)
+    if not isinstance(f, type) and _is_user_module(type(f).__module__):
+        call = getattr(f, "__call__", None)  # noqa: B004 - a user object: its __call__
+        if isinstance(call, (types.MethodType, Function)):
+            return _call_target(call)
+    return f
+
+
+def _is_user_module(module) -> bool:
+    top = (module or "").split(".")[0]
+    return top not in _SKIP_MODULES and top not in sys.stdlib_module_names
 
 
 # ---------------------------------------------------------------------------------

@@ -716,3 +716,23 @@ def test_guide_fizzbuzz_example(capsys):
 def test_guide_fizzbuzz_prints_words_at_run_time(capsys):
     captured = run_guide_fizzbuzz(capsys)
     assert captured.err.split() == fizzbuzz_expected(5) + fizzbuzz_expected(20)
+
+
+def test_callable_objects_are_converted():
+    class Clip:
+        def __call__(self, x):
+            if jt.sum(x) > 1.0:
+                return x / jt.sum(x)
+            return x
+
+    class Model:
+        def __init__(self) -> None:
+            self.clip = Clip()
+
+        @jt.function
+        def __call__(self, x):
+            return self.clip(x) * 2.0
+
+    m = Model()
+    np.testing.assert_allclose(m(jt.constant([3.0, 1.0])).numpy(), [1.5, 0.5])
+    np.testing.assert_allclose(m(jt.constant([0.25, 0.5])).numpy(), [0.5, 1.0])
