@@ -165,3 +165,13 @@ def test_get_and_serialize():
         activations.get("relu7")
     with pytest.raises(ValueError, match="interpret"):
         activations.get(3)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape.nn import _fused, activations
+
+    for module in (_fused, activations):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -173,3 +173,13 @@ def test_get_serialize_deserialize():
     with pytest.raises(ValueError, match="shape"):
         array_init((3, 2))
     assert initializers.glorot_uniform is initializers.GlorotUniform
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape.nn import _initializers
+
+    for module in (_initializers,):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -312,3 +312,13 @@ def test_gradient_of_a_variable_under_tape_and_in_function():
     c_loss, c_grad = jt.function(step)()
     np.testing.assert_allclose(c_loss.numpy(), want_loss, rtol=1e-6)
     np.testing.assert_allclose(c_grad.numpy(), want_grad, rtol=1e-5, atol=1e-7)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape.nn import _losses
+
+    for module in (_losses,):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -241,3 +241,13 @@ def test_get_and_serialize():
     assert restored.get_config() == original.get_config()
     b = metrics.get(metrics.serialize(metrics.BinaryAccuracy(threshold=0.3)))
     assert b.threshold == 0.3
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape.nn import _metrics
+
+    for module in (_metrics,):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -54,3 +54,13 @@ def test_get_and_errors():
         regularizers.L1(float("nan"))
     with pytest.raises(ValueError, match="interpret"):
         regularizers.get("l3")
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape.nn import regularizers
+
+    for module in (regularizers,):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
