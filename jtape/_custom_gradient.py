@@ -15,7 +15,16 @@ from ._tape import Recorder
 from ._tensor import Tensor
 from ._variable import Variable
 
-stop_gradient = op(jax.lax.stop_gradient, name="stop_gradient")
+
+def stop_gradient(input, name=None) -> Tensor:  # noqa: A002 - TF's name
+    # Not recorded: a source reached only through stop_gradient gets None, as in TF
+    # (a recorded op with a zero VJP would give 0). lax.stop_gradient keeps JAX-level
+    # differentiation of an enclosing compiled function right too.
+    from ._tensor import to_value
+
+    return Tensor(jax.lax.stop_gradient(to_value(input)))
+
+
 stop_gradient.__doc__ = """Treat ``x`` as a constant for differentiation (``tf.stop_gradient``).
 
 Example:
@@ -123,8 +132,9 @@ def custom_gradient(f: Callable | None = None):
         outer = state.recorders
         if not outer:
             return result
-        inputs = tuple(leaves[i].value() if isinstance(leaves[i], Variable) else leaves[i]
-                       for i in pos)
+        inputs = tuple(
+            leaves[i].value() if isinstance(leaves[i], Variable) else leaves[i] for i in pos
+        )
         variables = list(log.variables.values())
         var_reads = tuple(v.value() for v in variables)
         all_inputs = inputs + var_reads
@@ -144,7 +154,11 @@ def custom_gradient(f: Callable | None = None):
                 (wrapped, key),
             )
         out_leaves, out_tree = jax.tree_util.tree_flatten(result, is_leaf=_is_tensorlike)
-        outputs = tuple(o if isinstance(o, Tensor) else o.value() for o in out_leaves)
+        # Fresh Tensors: f may return an input itself (an identity with a custom
+        # gradient), and that tensor must not also keep its own path on the tape.
+        outputs = tuple(
+            Tensor(o._value) if isinstance(o, Tensor) else o.value() for o in out_leaves
+        )
         record_node(spec, all_inputs, outputs)
         return jax.tree_util.tree_unflatten(out_tree, outputs)
 
@@ -187,8 +201,7 @@ def _make_pure(f, treedef, template, pos, variables):
         input_grads = list(input_grads)
         if len(input_grads) != n_in:
             raise ValueError(
-                f"custom_gradient: grad_fn returned {len(input_grads)} gradients for "
-                f"{n_in} inputs"
+                f"custom_gradient: grad_fn returned {len(input_grads)} gradients for {n_in} inputs"
             )
         out = []
         for g, v in zip(list(input_grads) + list(var_grads), vals):

@@ -335,10 +335,10 @@ LAZY = {
     "distribute": "jtape.distribute",
     "keras": "jtape.compat.keras",
     "train": "jtape.train",
-    "optimizers": "jtape.compat.keras.optimizers",
-    "losses": "jtape.compat.keras.losses",
-    "metrics": "jtape.compat.keras.metrics",
-    "initializers": "jtape.compat.keras.initializers",
+    "optimizers": "jtape.optimizers",
+    "losses": "jtape.nn.losses",
+    "metrics": "jtape.nn.metrics",
+    "initializers": "jtape.nn.initializers",
 }
 
 __getattr__ = missing("tf", lazy=LAZY)
