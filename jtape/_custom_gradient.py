@@ -9,7 +9,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-from ._op import NodeSpec, op, record_node
+from ._op import NodeSpec, record_node
 from ._state import current_frame, state
 from ._tape import Recorder
 from ._tensor import Tensor
