@@ -420,6 +420,7 @@ def test_freezing_and_weight_order_with_sublayers():
 
 def test_every_core_layer_under_tape_and_in_function(rng):
     x = _rand(rng, 4, 6)
+    ids = np.array([[1, 2]], np.int32)
     layers = [
         nn.Dense(3, activation="relu"),
         nn.Flatten(),
@@ -432,25 +433,29 @@ def test_every_core_layer_under_tape_and_in_function(rng):
         nn.BatchNormalization(),
         nn.LayerNormalization(),
     ]
-    for layer in layers:
-        fn = jt.function(autograph=False)(lambda t, layer=layer: layer(t, training=True))
-        compiled = fn(x)
-        xt = jt.constant(x)
-        with jt.GradientTape() as tape:
-            tape.watch(xt)
-            y = layer(xt, training=True)
-            loss = jt.sum(y * y)
+    merges = [nn.Add(), nn.Concatenate()]
+    emb = nn.Embedding(10, 3)
+
+    def apply_all(t):
+        outs = [layer(t, training=True) for layer in layers]
+        outs += [layer([t, t]) for layer in merges]
+        return outs + [emb(ids)]
+
+    # one compiled program for all layers (one compilation keeps the test fast)
+    compiled = jt.function(apply_all, autograph=False)(x)
+    xt = jt.constant(x)
+    with jt.GradientTape(persistent=True) as tape:
+        tape.watch(xt)
+        eager = apply_all(xt)
+        losses = [jt.sum(y * y) for y in eager]
+    for layer, c, y, loss in zip(layers + merges, compiled, eager, losses):
         g = tape.gradient(loss, xt)
         assert g is not None and g.shape == x.shape, layer.name
-        assert compiled.shape == y.shape, layer.name
+        assert c.shape == y.shape, layer.name
         if not isinstance(layer, nn.Dropout):
-            np.testing.assert_allclose(compiled.numpy(), y.numpy(), rtol=1e-5, atol=1e-5)
-    for layer in (nn.Add(), nn.Concatenate()):
-        fn = jt.function(autograph=False)(lambda a, b, layer=layer: layer([a, b]))
-        np.testing.assert_allclose(fn(x, x).numpy(), layer([x, x]).numpy())
-    emb = nn.Embedding(10, 3)
-    ids = np.array([[1, 2]], np.int32)
-    np.testing.assert_allclose(jt.function(emb, autograph=False)(ids).numpy(), emb(ids).numpy())
+            np.testing.assert_allclose(c.numpy(), y.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(compiled[-1].numpy(), eager[-1].numpy())
+    assert tape.gradient(losses[-1], emb.embeddings) is not None
 
 
 def test_layer_built_inside_function_gets_concrete_weights(rng):
