@@ -24,7 +24,7 @@ def clip_by_norm(t, clip_norm, axes=None) -> Tensor:
 
     Example:
         >>> import jtape as jt
-        >>> clip_by_norm(jt.constant([3.0, 4.0]), 1.0).numpy().round(2).tolist()
+        >>> [round(float(v), 2) for v in clip_by_norm(jt.constant([3.0, 4.0]), 1.0)]
         [0.6, 0.8]
     """
     return _clip_by_norm(t, clip_norm, _axis(axes))

@@ -96,7 +96,11 @@ _meshgrid = op(lambda xs, indexing: jnp.meshgrid(*xs, indexing=indexing), name="
 
 
 def meshgrid(*args, indexing: str = "xy") -> list[Tensor]:
-    return list(_meshgrid(list(args), indexing))
+    """Coordinate grids from 1-D coordinate vectors (``"xy"`` or ``"ij"`` indexing)."""
+    from ._array_ops import constant
+
+    xs = [constant(a) if isinstance(a, (list, tuple)) else a for a in args]
+    return list(_meshgrid(xs, indexing))
 
 
 @op

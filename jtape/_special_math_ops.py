@@ -21,7 +21,10 @@ log_ndtr = op(jax.scipy.special.log_ndtr, name="log_ndtr")
 ndtri = op(jax.scipy.special.ndtri, name="ndtri")
 igamma = op(jax.scipy.special.gammainc, name="igamma")
 igammac = op(jax.scipy.special.gammaincc, name="igammac")
-polygamma = op(jax.scipy.special.polygamma, name="polygamma")
+polygamma = op(
+    lambda a, x: jax.scipy.special.polygamma(jnp.asarray(a).astype(jnp.int32), x),
+    name="polygamma",
+)  # TF takes a float order; JAX wants an integer one
 zeta = op(jax.scipy.special.zeta, name="zeta")
 lbeta = op(
     lambda x: jnp.sum(jax.scipy.special.gammaln(x), -1) - jax.scipy.special.gammaln(jnp.sum(x, -1)),

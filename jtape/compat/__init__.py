@@ -11,13 +11,14 @@ Example:
     >>> with tf.GradientTape() as tape:
     ...     tape.watch(x)
     ...     y = x ** 2
-    >>> print(tape.gradient(y, x).numpy())
+    >>> float(tape.gradient(y, x))
     6.0
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import jax
 
@@ -145,10 +146,7 @@ MATH_AT_TOP = (
 
 
 def _scatter(mode: str):
-    def tensor_scatter_nd(tensor, indices, updates):
-        return I.tensor_scatter_nd(mode, tensor, indices, updates)
-
-    return tensor_scatter_nd
+    return functools.partial(I.tensor_scatter_nd, mode)
 
 
 # TF name -> (jtape callable, TF keyword -> jtape keyword, tensor params).
@@ -160,7 +158,7 @@ TABLE = {
     "clip_by_global_norm": (C.clip_by_global_norm, {}, ()),
     "clip_by_norm": (C.clip_by_norm, {}, ("t",)),
     "clip_by_value": (M.clip_by_value, {}, ("t",)),
-    "concat": (A.concat, {}, ()),
+    "concat": (A.concat, {}, ("*values",)),
     "constant": (A.constant, {}, ()),
     "convert_to_tensor": (A.convert_to_tensor, {}, ()),
     "einsum": (M.einsum, {}, ()),
@@ -194,7 +192,7 @@ TABLE = {
     "sort": (A.sort, {}, ("values",)),
     "split": (A.split, {}, ("value",)),
     "squeeze": (A.squeeze, {}, ("input",)),
-    "stack": (A.stack, {}, ()),
+    "stack": (A.stack, {}, ("*values",)),
     "stop_gradient": (_stop_gradient, {"input": "x"}, ("input",)),
     "strided_slice": (I.strided_slice, {}, ("input_",)),
     "tensor_scatter_nd_add": (_scatter("add"), {}, ("tensor", "indices", "updates")),
@@ -207,7 +205,7 @@ TABLE = {
     "transpose": (A.transpose, {}, ("a",)),
     "unique": (I.unique, {}, ("x",)),
     "unstack": (A.unstack, {}, ("value",)),
-    "where": (A.where, {}, ("condition",)),
+    "where": (A.where, {}, ("condition", "x", "y")),
     "zeros": (A.zeros, {}, ()),
     "zeros_like": (A.zeros_like, {"input": "x"}, ("input",)),
 }

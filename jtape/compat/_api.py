@@ -25,11 +25,14 @@ def tf_api(
     tf_name: str | None = None,
     ignore: tuple[str, ...] = (),
     tensors: tuple[str, ...] = (),
+    positional: tuple[str, ...] = (),
 ) -> Callable:
     """``fn`` under TF's argument names; ``renames`` maps TF keyword -> jtape keyword.
 
     ``tensors`` names TF's leading tensor parameters: a Python list passed there
     becomes a tensor (as TF's ``convert_to_tensor`` does) instead of a static argument.
+    ``positional`` names TF's leading parameters that ``fn`` takes positionally only
+    (JAX ufuncs), so ``tf.add(x=a, y=b)`` works.
 
     Example:
         >>> import jtape as jt
@@ -40,14 +43,24 @@ def tf_api(
     renames = dict(renames or {})
     drop = IGNORED | frozenset(ignore)
     n_tensors = len(tensors)
+    names = {t.lstrip("*"): t for t in tensors}
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if positional and kwargs:
+            kwargs = dict(kwargs)
+            args = list(args)
+            for pname in positional[len(args) :]:
+                if pname not in kwargs:
+                    break
+                args.append(kwargs.pop(pname))
         if tensors:
-            args = tuple(_tensor(a) if i < n_tensors else a for i, a in enumerate(args))
+            args = tuple(
+                _convert(tensors[i], a) if i < n_tensors else a for i, a in enumerate(args)
+            )
         if kwargs:
             kwargs = {
-                renames.get(k, k): _tensor(v) if k in tensors else v
+                renames.get(k, k): _convert(names[k], v) if k in names else v
                 for k, v in kwargs.items()
                 if k not in drop
             }
@@ -57,6 +70,13 @@ def tf_api(
         wrapper.__name__ = wrapper.__qualname__ = tf_name
     wrapper.__jtape_target__ = fn
     return wrapper
+
+
+def _convert(param: str, value):
+    # "*values" marks a parameter holding a list of tensors (concat, stack, add_n).
+    if param.startswith("*") and isinstance(value, (list, tuple)):
+        return [_tensor(v) for v in value]
+    return _tensor(value)
 
 
 def _tensor(value):

@@ -22,8 +22,8 @@ class NotProvidedError(AttributeError):
         >>> try:
         ...     tf.saved_model
         ... except NotProvidedError as e:
-        ...     print(str(e).split(".")[0])
-        `tf.saved_model` is not provided by jtape
+        ...     print(str(e).split(" by ")[0])
+        `tf.saved_model` is not provided
     """
 
 
@@ -37,9 +37,6 @@ ALTERNATIVES: dict[str, str] = {
     "saved_model": "Save weights instead: `np.savez(path, *[v.numpy() for v in "
     "model.variables])` and `v.assign(...)` to restore (or model.save_weights where jtape.nn "
     "provides it).",
-    "train.Checkpoint": "Save `v.numpy()` for each variable with numpy and restore with "
-    "`v.assign(...)`.",
-    "train.CheckpointManager": "Save `v.numpy()` for each variable with numpy.",
     "image": "Use jax.image (e.g. `jt.op(jax.image.resize)`) or write the op with jax.numpy.",
     "signal": "Use jax.numpy.fft / jax.scipy.signal wrapped with jt.op.",
     "strings": "jtape tensors are numeric; process strings in Python or numpy before "
@@ -74,18 +71,6 @@ ALTERNATIVES: dict[str, str] = {
     "bitwise": "Use jax.numpy's bitwise functions wrapped with jt.op.",
     "quantization": "Quantization ops are not supported.",
     "mlir": "jtape lowers to XLA through JAX; see `jax.jit(...).lower(...).as_text()`.",
-    "Module": "Use keras layers/models (jtape.nn), or keep variables in a Python object.",
-    "cond": "Use Python `if` in eager code; inside tf.function use jax.lax.cond on values "
-    "(or jnp.where).",
-    "while_loop": "Use a Python loop in eager code; inside tf.function use jax.lax.while_loop "
-    "or unroll a fixed-count loop.",
-    "switch_case": "Use Python control flow eagerly, jax.lax.switch inside tf.function.",
-    "map_fn": "Use jax.vmap on a jt.op-wrapped function, or a Python loop with tf.stack.",
-    "vectorized_map": "Use jax.vmap on a jt.op-wrapped function.",
-    "scan": "Use jax.lax.scan on a jt.op-wrapped function.",
-    "TensorArray": "Collect tensors in a Python list and tf.stack them.",
-    "distribute": "tf.distribute arrives with jtape's distribution support (a later "
-    "release); for now run on one device.",
     "nn.ctc_loss": "Use optax.ctc_loss wrapped with jt.op.",
     "random.experimental": "Use tf.random.stateless_* or tf.random.Generator.",
     "image.adjust_contrast": "Write it with jax.numpy: "

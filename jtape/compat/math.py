@@ -123,8 +123,8 @@ _SEG = ("data", "segment_ids")
 
 # Everything else: TF name -> (jtape callable, TF keyword -> jtape keyword, tensor params).
 OTHER = {
-    "accumulate_n": (M.add_n, {}, ()),
-    "add_n": (M.add_n, {}, ()),
+    "accumulate_n": (M.add_n, {}, ("*inputs",)),
+    "add_n": (M.add_n, {}, ("*inputs",)),
     "argmax": (M.argmax, {"input": "x"}, ("input",)),
     "argmin": (M.argmin, {"input": "x"}, ("input",)),
     "count_nonzero": (S.count_nonzero, {}, ("input",)),
@@ -153,9 +153,9 @@ OTHER = {
 def _build() -> dict:
     out = {}
     for name, fn in UNARY.items():
-        out[name] = tf_api(fn, tf_name=name, tensors=("x",))
+        out[name] = tf_api(fn, tf_name=name, tensors=("x",), positional=("x",))
     for name, fn in BINARY.items():
-        out[name] = tf_api(fn, tf_name=name, tensors=("x", "y"))
+        out[name] = tf_api(fn, tf_name=name, tensors=("x", "y"), positional=("x", "y"))
     for name, fn in REDUCE.items():
         out[name] = tf_api(fn, {"input_tensor": "x"}, tf_name=name, tensors=("input_tensor",))
     for name, (fn, renames, tensors) in OTHER.items():

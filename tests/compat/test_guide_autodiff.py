@@ -292,14 +292,14 @@ with tf.GradientTape(persistent=True) as tape:
   if x > 0.0:
     result = v0
   else:
-    result = v1**2 
+    result = v1**2
 
 dv0, dv1 = tape.gradient(result, [v0, v1])
 
 print(dv0)
 print(dv1)
 """,
-    )  # noqa: W291 - the guide's trailing space, kept verbatim
+    )
     lines = out.strip().split("\n")
     assert "1.0" in lines[0] and lines[1] == "None"
     out, _ = run(

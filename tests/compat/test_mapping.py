@@ -1,0 +1,699 @@
+"""docs/compat.md is current, every name in it resolves, and every name is exercised here.
+
+Function families (tf.math's unary/binary/reduction tables) are checked against numpy or
+jax.scipy references; every other name has one call below with a known result.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import jax.scipy.special as jss
+import numpy as np
+import pytest
+
+import jtape as jt
+import jtape.compat as tf
+from jtape.compat import _doc
+from jtape.compat import math as tfmath
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+X = np.array([0.2, 0.5, 0.8], np.float32)
+Y = np.array([0.7, 0.3, 0.9], np.float32)
+
+UNARY_REF = {
+    "abs": np.abs,
+    "acos": np.arccos,
+    "acosh": lambda x: np.arccosh(x + 1),
+    "asin": np.arcsin,
+    "asinh": np.arcsinh,
+    "atan": np.arctan,
+    "atanh": np.arctanh,
+    "bessel_i0e": jss.i0e,
+    "bessel_i1e": jss.i1e,
+    "ceil": np.ceil,
+    "conj": np.conj,
+    "cos": np.cos,
+    "cosh": np.cosh,
+    "digamma": jss.digamma,
+    "erf": jss.erf,
+    "erfc": jss.erfc,
+    "erfinv": jss.erfinv,
+    "exp": np.exp,
+    "expm1": np.expm1,
+    "floor": np.floor,
+    "imag": np.imag,
+    "is_finite": np.isfinite,
+    "is_inf": np.isinf,
+    "is_nan": np.isnan,
+    "lbeta": lambda x: np.sum(jss.gammaln(x)) - jss.gammaln(np.sum(x)),
+    "lgamma": jss.gammaln,
+    "log": np.log,
+    "log1p": np.log1p,
+    "log_sigmoid": lambda x: -np.log1p(np.exp(-x)),
+    "logical_not": lambda x: ~(x > 0.4),
+    "ndtri": jss.ndtri,
+    "negative": np.negative,
+    "real": np.real,
+    "reciprocal": np.reciprocal,
+    "reciprocal_no_nan": np.reciprocal,
+    "rint": np.rint,
+    "round": np.round,
+    "rsqrt": lambda x: 1 / np.sqrt(x),
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "sign": np.sign,
+    "sin": np.sin,
+    "sinh": np.sinh,
+    "softplus": lambda x: np.log1p(np.exp(x)),
+    "softsign": lambda x: x / (1 + np.abs(x)),
+    "sqrt": np.sqrt,
+    "square": np.square,
+    "tan": np.tan,
+    "tanh": np.tanh,
+}
+BINARY_REF = {
+    "add": np.add,
+    "atan2": np.arctan2,
+    "divide": np.divide,
+    "divide_no_nan": np.divide,
+    "equal": np.equal,
+    "floordiv": np.floor_divide,
+    "floormod": np.mod,
+    "greater": np.greater,
+    "greater_equal": np.greater_equal,
+    "igamma": jss.gammainc,
+    "igammac": jss.gammaincc,
+    "less": np.less,
+    "less_equal": np.less_equal,
+    "logical_and": lambda a, b: (a > 0.4) & (b > 0.4),
+    "logical_or": lambda a, b: (a > 0.4) | (b > 0.4),
+    "logical_xor": lambda a, b: (a > 0.4) ^ (b > 0.4),
+    "maximum": np.maximum,
+    "minimum": np.minimum,
+    "mod": np.mod,
+    "multiply": np.multiply,
+    "multiply_no_nan": np.multiply,
+    "not_equal": np.not_equal,
+    "polygamma": lambda a, b: jss.polygamma(np.round(a * 3).astype(np.int32), b),
+    "pow": np.power,
+    "squared_difference": lambda a, b: (a - b) ** 2,
+    "subtract": np.subtract,
+    "truediv": np.divide,
+    "truncatediv": lambda a, b: np.trunc(a / b),
+    "xdivy": np.divide,
+    "xlog1py": lambda a, b: a * np.log1p(b),
+    "xlogy": lambda a, b: a * np.log(b),
+    "zeta": lambda a, b: jss.zeta(a + 1.5, b),
+}
+REDUCE_REF = {
+    "reduce_all": np.all,
+    "reduce_any": np.any,
+    "reduce_logsumexp": lambda x: np.log(np.sum(np.exp(x))),
+    "reduce_max": np.max,
+    "reduce_mean": np.mean,
+    "reduce_min": np.min,
+    "reduce_prod": np.prod,
+    "reduce_std": np.std,
+    "reduce_sum": np.sum,
+    "reduce_variance": np.var,
+}
+
+
+def _unary_input(name):
+    if name == "acosh":
+        return X + 1, X
+    if name.startswith("logical"):
+        return X > 0.4, X
+    return X, X
+
+
+def _binary_inputs(name):
+    if name.startswith("logical"):
+        return (X > 0.4, Y > 0.4), (X, Y)
+    if name == "polygamma":
+        return (np.round(X * 3), Y), (X, Y)
+    if name == "zeta":
+        return (X + 1.5, Y), (X, Y)
+    return (X, Y), (X, Y)
+
+
+def _close(got, want):
+    np.testing.assert_allclose(
+        np.asarray(got, np.float64), np.asarray(want, np.float64), rtol=1e-5, atol=1e-6
+    )
+
+
+def _eq(got, want):
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+# One call per remaining name: (TF path) -> function of the tf module.
+CALLS = {
+    "tf.argsort": lambda: _eq(tf.argsort([3.0, 1.0, 2.0]), [1, 2, 0]),
+    "tf.boolean_mask": lambda: _eq(tf.boolean_mask([1, 2, 3], [True, False, True]), [1, 3]),
+    "tf.broadcast_to": lambda: _eq(tf.broadcast_to([1, 2], [2, 2]), [[1, 2], [1, 2]]),
+    "tf.case": lambda: _eq(
+        tf.case([(tf.constant(False), lambda: 1), (tf.constant(True), lambda: 2)]), 2
+    ),
+    "tf.cast": lambda: _eq(tf.cast([1.7, -1.7], tf.int32), [1, -1]),
+    "tf.clip_by_global_norm": lambda: _close(
+        tf.clip_by_global_norm([tf.constant([3.0]), tf.constant([4.0])], 1.0)[1], 5.0
+    ),
+    "tf.clip_by_norm": lambda: _close(tf.clip_by_norm([3.0, 4.0], 1.0), [0.6, 0.8]),
+    "tf.clip_by_value": lambda: _eq(tf.clip_by_value([-2.0, 0.5, 2.0], -1, 1), [-1, 0.5, 1]),
+    "tf.concat": lambda: _eq(tf.concat([[1], [2]], 0), [1, 2]),
+    "tf.cond": lambda: _eq(tf.cond(tf.constant(True), lambda: 1, lambda: 2), 1),
+    "tf.constant": lambda: _eq(tf.constant(1.0, shape=[2], name="c"), [1.0, 1.0]),
+    "tf.control_dependencies": lambda: tf.control_dependencies([]).__enter__(),
+    "tf.convert_to_tensor": lambda: _eq(tf.convert_to_tensor([1, 2]), [1, 2]),
+    "tf.cumsum": lambda: _eq(tf.cumsum([1, 2, 3]), [1, 3, 6]),
+    "tf.custom_gradient": lambda: tf.custom_gradient(lambda x: (x, lambda dy: dy)),
+    "tf.device": lambda: tf.device("/CPU:0").__enter__(),
+    "tf.einsum": lambda: _eq(tf.einsum("ij->ji", tf.constant([[1, 2]])), [[1], [2]]),
+    "tf.ensure_shape": lambda: _eq(tf.ensure_shape(tf.zeros([2, 3]), [None, 3]).shape, (2, 3)),
+    "tf.executing_eagerly": lambda: _eq(tf.executing_eagerly(), True),
+    "tf.expand_dims": lambda: _eq(tf.expand_dims([1, 2], 0).shape, (1, 2)),
+    "tf.eye": lambda: _eq(tf.eye(2), np.eye(2)),
+    "tf.fill": lambda: _eq(tf.fill([2], 7), [7, 7]),
+    "tf.foldl": lambda: _eq(tf.foldl(lambda a, x: a + x, tf.constant([1, 2, 3])), 6),
+    "tf.foldr": lambda: _eq(tf.foldr(lambda a, x: a + x, tf.constant([1, 2, 3])), 6),
+    "tf.function": lambda: _eq(tf.function(lambda x: x * 2)(tf.constant(2.0)), 4.0),
+    "tf.gather": lambda: _eq(tf.gather([5, 6, 7], [2, 0]), [7, 5]),
+    "tf.gather_nd": lambda: _eq(tf.gather_nd([[1, 2], [3, 4]], [[1, 0]]), [3]),
+    "tf.get_static_value": lambda: _eq(tf.get_static_value(tf.constant(3)), 3),
+    "tf.identity": lambda: _eq(tf.identity(input=[1, 2]), [1, 2]),
+    "tf.init_scope": lambda: tf.init_scope().__enter__(),
+    "tf.is_tensor": lambda: _eq((tf.is_tensor(tf.constant(1)), tf.is_tensor(1)), (True, False)),
+    "tf.linspace": lambda: _close(tf.linspace(0.0, 1.0, 3), [0, 0.5, 1]),
+    "tf.map_fn": lambda: _eq(tf.map_fn(lambda v: v * 2, tf.constant([1, 2])), [2, 4]),
+    "tf.matmul": lambda: _eq(tf.matmul([[1, 2]], [[3], [4]]), [[11]]),
+    "tf.meshgrid": lambda: _eq(tf.meshgrid([1, 2], [3])[0], [[1, 2]]),
+    "tf.name_scope": lambda: tf.name_scope("s").__enter__(),
+    "tf.newaxis": lambda: _eq(tf.constant([1, 2])[tf.newaxis].shape, (1, 2)),
+    "tf.no_op": lambda: _eq(tf.no_op(), None),
+    "tf.norm": lambda: _close(tf.norm([3.0, 4.0]), 5.0),
+    "tf.one_hot": lambda: _eq(tf.one_hot([1], 3), [[0, 1, 0]]),
+    "tf.ones": lambda: _eq(tf.ones([2], tf.int32), [1, 1]),
+    "tf.ones_like": lambda: _eq(tf.ones_like([3, 4]), [1, 1]),
+    "tf.pad": lambda: _eq(tf.pad([1], [[1, 1]]), [0, 1, 0]),
+    "tf.print": lambda: tf.print("x", tf.constant([1]), output_stream=sys.stdout),
+    "tf.range": lambda: _eq(tf.range(3), [0, 1, 2]),
+    "tf.rank": lambda: _eq(tf.rank(tf.zeros([2, 3])), 2),
+    "tf.realdiv": lambda: _close(tf.realdiv([1.0], [4.0]), [0.25]),
+    "tf.repeat": lambda: _eq(tf.repeat([1, 2], 2), [1, 1, 2, 2]),
+    "tf.reshape": lambda: _eq(tf.reshape([1, 2, 3, 4], [2, 2]), [[1, 2], [3, 4]]),
+    "tf.reverse": lambda: _eq(tf.reverse([1, 2], [0]), [2, 1]),
+    "tf.roll": lambda: _eq(tf.roll([1, 2, 3], 1, 0), [3, 1, 2]),
+    "tf.scan": lambda: _eq(tf.scan(lambda a, x: a + x, tf.constant([1, 2, 3])), [1, 3, 6]),
+    "tf.scatter_nd": lambda: _eq(tf.scatter_nd([[1]], [5], [3]), [0, 5, 0]),
+    "tf.searchsorted": lambda: _eq(tf.searchsorted([1, 3, 5], [4]), [2]),
+    "tf.sequence_mask": lambda: _eq(tf.sequence_mask([1, 2], 2), [[1, 0], [1, 1]]),
+    "tf.shape": lambda: _eq(tf.shape(tf.zeros([2, 3])), [2, 3]),
+    "tf.size": lambda: _eq(tf.size(tf.zeros([2, 3])), 6),
+    "tf.slice": lambda: _eq(tf.slice([1, 2, 3, 4], [1], [2]), [2, 3]),
+    "tf.sort": lambda: _eq(tf.sort([3, 1, 2], direction="DESCENDING"), [3, 2, 1]),
+    "tf.split": lambda: _eq(tf.split([1, 2, 3, 4], 2)[1], [3, 4]),
+    "tf.squeeze": lambda: _eq(tf.squeeze(tf.zeros([1, 2])).shape, (2,)),
+    "tf.stack": lambda: _eq(tf.stack([[1], [2]], axis=1), [[1, 2]]),
+    "tf.stop_gradient": lambda: _eq(tf.stop_gradient([1.0]), [1.0]),
+    "tf.strided_slice": lambda: _eq(tf.strided_slice([1, 2, 3, 4], [0], [4], [2]), [1, 3]),
+    "tf.switch_case": lambda: _eq(tf.switch_case(tf.constant(1), [lambda: 5, lambda: 6]), 6),
+    "tf.tensor_scatter_nd_add": lambda: _eq(tf.tensor_scatter_nd_add([1, 1], [[0]], [2]), [3, 1]),
+    "tf.tensor_scatter_nd_max": lambda: _eq(tf.tensor_scatter_nd_max([1, 1], [[0]], [2]), [2, 1]),
+    "tf.tensor_scatter_nd_min": lambda: _eq(tf.tensor_scatter_nd_min([1, 1], [[0]], [0]), [0, 1]),
+    "tf.tensor_scatter_nd_sub": lambda: _eq(tf.tensor_scatter_nd_sub([1, 1], [[1]], [2]), [1, -1]),
+    "tf.tensor_scatter_nd_update": lambda: _eq(
+        tf.tensor_scatter_nd_update([1, 1], [[1]], [9]), [1, 9]
+    ),
+    "tf.tensordot": lambda: _eq(tf.tensordot([1, 2], [3, 4], 1), 11),
+    "tf.tile": lambda: _eq(tf.tile([1, 2], [2]), [1, 2, 1, 2]),
+    "tf.transpose": lambda: _eq(tf.transpose([[1, 2]]), [[1], [2]]),
+    "tf.unique": lambda: _eq(tf.unique([3, 1, 3])[0], [3, 1]),
+    "tf.unstack": lambda: _eq(tf.unstack([[1, 2], [3, 4]])[1], [3, 4]),
+    "tf.vectorized_map": lambda: _eq(
+        tf.vectorized_map(lambda v: v * 2, tf.constant([1, 2])), [2, 4]
+    ),
+    "tf.where": lambda: _eq(tf.where([True, False], [1, 2], [3, 4]), [1, 4]),
+    "tf.while_loop": lambda: _eq(
+        tf.while_loop(lambda i: i < 3, lambda i: i + 1, [tf.constant(0)])[0], 3
+    ),
+    "tf.zeros": lambda: _eq(tf.zeros([2]), [0, 0]),
+    "tf.zeros_like": lambda: _eq(tf.zeros_like([3, 4]), [0, 0]),
+    "tf.add_n": lambda: _eq(tf.add_n([[1], [2]]), [3]),
+    "tf.argmax": lambda: _eq(tf.argmax([[1, 5], [3, 2]], axis=1), [1, 0]),
+    "tf.argmin": lambda: _eq(tf.argmin([[1, 5], [3, 2]]), [0, 1]),
+    # tf.autodiff, tf.test
+    "tf.autodiff.ForwardAccumulator": lambda: _fwd(),
+    "tf.autodiff.GradientTape": lambda: _eq(tf.autodiff.GradientTape is jt.GradientTape, True),
+    "tf.test.compute_gradient": lambda: _close(
+        tf.test.compute_gradient(lambda x: x * x, [tf.constant([1.0, 2.0])])[0][0], [[2, 0], [0, 4]]
+    ),
+    "tf.test.gpu_device_name": lambda: _eq(tf.test.gpu_device_name(), ""),
+    "tf.test.is_built_with_cuda": lambda: _eq(tf.test.is_built_with_cuda(), False),
+    "tf.test.is_built_with_gpu_support": lambda: _eq(tf.test.is_built_with_gpu_support(), False),
+    "tf.test.is_gpu_available": lambda: _eq(tf.test.is_gpu_available(), False),
+    # tf.config
+    "tf.config.experimental": lambda: tf.config.experimental.set_memory_growth(None, True),
+    "tf.config.functions_run_eagerly": lambda: _eq(tf.config.functions_run_eagerly(), False),
+    "tf.config.get_visible_devices": lambda: _eq(
+        tf.config.get_visible_devices("CPU")[0].device_type, "CPU"
+    ),
+    "tf.config.list_logical_devices": lambda: _eq(
+        tf.config.list_logical_devices("CPU")[0].name, "/device:CPU:0"
+    ),
+    "tf.config.list_physical_devices": lambda: _eq(
+        tf.config.list_physical_devices("CPU")[0].name, "/physical_device:CPU:0"
+    ),
+    "tf.config.run_functions_eagerly": lambda: _run_eagerly(),
+    "tf.config.set_soft_device_placement": lambda: tf.config.set_soft_device_placement(True),
+    "tf.config.set_visible_devices": lambda: tf.config.set_visible_devices([]),
+    "tf.config.LogicalDevice": lambda: tf.config.LogicalDevice("/device:CPU:0", "CPU"),
+    "tf.config.PhysicalDevice": lambda: tf.config.PhysicalDevice("/x", "CPU"),
+    # tf.nest
+    "tf.nest.assert_same_structure": lambda: _raises(
+        ValueError, tf.nest.assert_same_structure, [1, 2], [1]
+    ),
+    "tf.nest.flatten": lambda: _eq(tf.nest.flatten({"b": 1, "a": [2, 3]}), [2, 3, 1]),
+    "tf.nest.is_nested": lambda: _eq((tf.nest.is_nested([1]), tf.nest.is_nested(1)), (True, False)),
+    "tf.nest.map_structure": lambda: _same(
+        tf.nest.map_structure(lambda v: v * 2, (1, [2])), (2, [4])
+    ),
+    "tf.nest.pack_sequence_as": lambda: _same(tf.nest.pack_sequence_as((0, [0]), [5, 6]), (5, [6])),
+    # tf.dtypes
+    "tf.dtypes.as_dtype": lambda: _eq(tf.dtypes.as_dtype(np.float32) is tf.float32, True),
+    "tf.dtypes.cast": lambda: _eq(tf.dtypes.cast([1.5], tf.int32), [1]),
+}
+
+
+def _same(got, want):
+    assert got == want
+
+
+def _fwd():
+    x = tf.constant(2.0)
+    with tf.autodiff.ForwardAccumulator(x, tf.constant(1.0)) as acc:
+        y = x * x
+    _close(acc.jvp(y), 4.0)
+
+
+def _run_eagerly():
+    tf.config.run_functions_eagerly(True)
+    try:
+        _eq(tf.config.functions_run_eagerly(), True)
+    finally:
+        tf.config.run_functions_eagerly(False)
+
+
+def _raises(exc, fn, *args):
+    with pytest.raises(exc):
+        fn(*args)
+
+
+def _family_names() -> set[str]:
+    out = set()
+    for ns in ("tf.math.", "tf."):
+        out |= {ns + n for n in (*UNARY_REF, *BINARY_REF, *REDUCE_REF)}
+    return out
+
+
+def test_doc_is_current():
+    assert (ROOT / "docs" / "compat.md").read_text() == _doc.render(), (
+        "docs/compat.md is stale: run `python tools/gen_compat_doc.py`"
+    )
+
+
+def test_every_documented_name_is_exercised():
+    names = set(_doc.names())
+    covered = set(CALLS) | _family_names()
+    generic = {n for n in names if n.split(".")[-1] in _GENERIC_OK or n.startswith(_GENERIC_NS)}
+    assert sorted(names - covered - generic) == []
+
+
+@pytest.mark.parametrize("name", sorted(UNARY_REF))
+def test_unary_family(name):
+    arg, ref_arg = _unary_input(name)
+    want = UNARY_REF[name](
+        arg if name.startswith("logical") else ref_arg if name != "acosh" else ref_arg
+    )
+    got = getattr(tfmath, name)(arg.tolist(), name="op")  # a list, as TF accepts
+    _close(got, want)
+    if hasattr(tf, name):
+        assert getattr(tf, name) is getattr(tfmath, name)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_REF))
+def test_binary_family(name):
+    (a, b), (ra, rb) = _binary_inputs(name)
+    want = BINARY_REF[name](ra, rb) if name in ("polygamma", "zeta") else BINARY_REF[name](a, b)
+    _close(getattr(tfmath, name)(x=a, y=b), want)
+
+
+@pytest.mark.parametrize("name", sorted(REDUCE_REF))
+def test_reduce_family(name):
+    arg = X > 0.4 if name in ("reduce_all", "reduce_any") else X
+    _close(
+        getattr(tfmath, name)(input_tensor=arg, axis=None, keepdims=False), REDUCE_REF[name](arg)
+    )
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_call(name):
+    CALLS[name]()
+
+
+def test_classes_and_modules():
+    for check in OTHER_MODULE_CHECKS.values():
+        check()
+
+
+M2 = np.array([[4.0, 1.0], [1.0, 3.0]], np.float32)  # symmetric positive definite
+V = np.array([1.0, 2.0], np.float32)
+IMG = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+
+
+def _sm(x):
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+CALLS.update(
+    {
+        # tf.math beyond the families
+        "tf.math.accumulate_n": lambda: _eq(tfmath.accumulate_n([[1], [2]]), [3]),
+        "tf.math.add_n": lambda: _eq(tfmath.add_n([tf.constant([1]), tf.constant([2])]), [3]),
+        "tf.math.argmax": lambda: _eq(tfmath.argmax(input=[1, 3, 2]), 1),
+        "tf.math.argmin": lambda: _eq(tfmath.argmin([1, 3, 0]), 2),
+        "tf.math.count_nonzero": lambda: _eq(tfmath.count_nonzero([0, 1, 2]), 2),
+        "tf.math.cumprod": lambda: _eq(tfmath.cumprod([1, 2, 3]), [1, 2, 6]),
+        "tf.math.cumsum": lambda: _eq(tfmath.cumsum([1, 2, 3], exclusive=True), [0, 1, 3]),
+        "tf.math.cumulative_logsumexp": lambda: _close(
+            tfmath.cumulative_logsumexp([0.0, 0.0]), [0, np.log(2)]
+        ),
+        "tf.math.l2_normalize": lambda: _close(tfmath.l2_normalize([3.0, 4.0]), [0.6, 0.8]),
+        "tf.math.log_softmax": lambda: _close(tfmath.log_softmax(X), np.log(_sm(X))),
+        "tf.math.reduce_euclidean_norm": lambda: _close(
+            tfmath.reduce_euclidean_norm([3.0, 4.0]), 5.0
+        ),
+        "tf.math.scalar_mul": lambda: _eq(tfmath.scalar_mul(2, tf.constant([1, 2])), [2, 4]),
+        "tf.math.segment_max": lambda: _eq(tfmath.segment_max([1, 5, 2], [0, 0, 1]), [5, 2]),
+        "tf.math.segment_mean": lambda: _close(
+            tfmath.segment_mean([1.0, 2.0, 4.0], [0, 0, 1]), [1.5, 4]
+        ),
+        "tf.math.segment_min": lambda: _eq(tfmath.segment_min([1, 5, 2], [0, 0, 1]), [1, 2]),
+        "tf.math.segment_prod": lambda: _eq(tfmath.segment_prod([2, 5, 2], [0, 0, 1]), [10, 2]),
+        "tf.math.segment_sum": lambda: _eq(tfmath.segment_sum([1, 5, 2], [0, 0, 1]), [6, 2]),
+        "tf.math.softmax": lambda: _close(tfmath.softmax(X), _sm(X)),
+        "tf.math.top_k": lambda: _eq(tfmath.top_k([1, 3, 2], k=2)[0], [3, 2]),
+        "tf.math.unsorted_segment_max": lambda: _eq(
+            tfmath.unsorted_segment_max([1, 5, 2], [1, 1, 0], 2), [2, 5]
+        ),
+        "tf.math.unsorted_segment_mean": lambda: _close(
+            tfmath.unsorted_segment_mean([1.0, 5.0, 2.0], [1, 1, 0], 2), [2, 3]
+        ),
+        "tf.math.unsorted_segment_min": lambda: _eq(
+            tfmath.unsorted_segment_min([1, 5, 2], [1, 1, 0], 2), [2, 1]
+        ),
+        "tf.math.unsorted_segment_prod": lambda: _eq(
+            tfmath.unsorted_segment_prod([1, 5, 2], [1, 1, 0], 2), [2, 5]
+        ),
+        "tf.math.unsorted_segment_sum": lambda: _eq(
+            tfmath.unsorted_segment_sum([1, 5, 2], [1, 1, 0], 2), [2, 6]
+        ),
+        # tf.linalg
+        "tf.linalg.adjoint": lambda: _eq(tf.linalg.adjoint([[1.0, 2.0]]), [[1], [2]]),
+        "tf.linalg.band_part": lambda: _eq(tf.linalg.band_part(tf.ones([3, 3]), 0, 0), np.eye(3)),
+        "tf.linalg.cholesky": lambda: _close(tf.linalg.cholesky(M2), np.linalg.cholesky(M2)),
+        "tf.linalg.cholesky_solve": lambda: _close(
+            tf.linalg.cholesky_solve(np.linalg.cholesky(M2), V[:, None]),
+            np.linalg.solve(M2, V[:, None]),
+        ),
+        "tf.linalg.cross": lambda: _eq(tf.linalg.cross([1.0, 0, 0], [0.0, 1, 0]), [0, 0, 1]),
+        "tf.linalg.det": lambda: _close(tf.linalg.det(M2), 11.0),
+        "tf.linalg.diag": lambda: _eq(tf.linalg.diag([1, 2]), [[1, 0], [0, 2]]),
+        "tf.linalg.diag_part": lambda: _eq(tf.linalg.diag_part(M2), [4, 3]),
+        "tf.linalg.eigh": lambda: _close(tf.linalg.eigh(M2)[0], np.linalg.eigvalsh(M2)),
+        "tf.linalg.eigvalsh": lambda: _close(tf.linalg.eigvalsh(M2), np.linalg.eigvalsh(M2)),
+        "tf.linalg.einsum": lambda: _close(tf.linalg.einsum("ii", M2), 7.0),
+        "tf.linalg.expm": lambda: _close(tf.linalg.expm(np.zeros((2, 2), np.float32)), np.eye(2)),
+        "tf.linalg.eye": lambda: _eq(tf.linalg.eye(2, batch_shape=[3]).shape, (3, 2, 2)),
+        "tf.linalg.global_norm": lambda: _close(
+            tf.linalg.global_norm([tf.constant([3.0]), tf.constant([4.0])]), 5
+        ),
+        "tf.linalg.inv": lambda: _close(tf.linalg.inv(M2), np.linalg.inv(M2)),
+        "tf.linalg.l2_normalize": lambda: _close(tf.linalg.l2_normalize([0.0, 2.0]), [0, 1]),
+        "tf.linalg.logdet": lambda: _close(tf.linalg.logdet(M2), np.log(11.0)),
+        "tf.linalg.lstsq": lambda: _close(
+            tf.linalg.lstsq(M2, V[:, None]), np.linalg.solve(M2, V[:, None])
+        ),
+        "tf.linalg.matmul": lambda: _close(tf.linalg.matmul(M2, M2, transpose_b=True), M2 @ M2.T),
+        "tf.linalg.matrix_transpose": lambda: _eq(tf.linalg.matrix_transpose([[1, 2]]), [[1], [2]]),
+        "tf.linalg.matvec": lambda: _close(tf.linalg.matvec(M2, V), M2 @ V),
+        "tf.linalg.norm": lambda: _close(tf.linalg.norm(M2), np.linalg.norm(M2)),
+        "tf.linalg.pinv": lambda: _close(tf.linalg.pinv(M2), np.linalg.inv(M2)),
+        "tf.linalg.qr": lambda: _close(np.abs(tf.linalg.qr(M2)[1]), np.abs(np.linalg.qr(M2)[1])),
+        "tf.linalg.set_diag": lambda: _eq(
+            tf.linalg.set_diag(tf.zeros([2, 2]), [1.0, 2.0]), [[1, 0], [0, 2]]
+        ),
+        "tf.linalg.slogdet": lambda: _close(tf.linalg.slogdet(M2)[1], np.log(11.0)),
+        "tf.linalg.solve": lambda: _close(
+            tf.linalg.solve(M2, V[:, None]), np.linalg.solve(M2, V[:, None])
+        ),
+        "tf.linalg.svd": lambda: _close(tf.linalg.svd(M2)[0], np.linalg.svd(M2)[1]),
+        "tf.linalg.tensordot": lambda: _close(tf.linalg.tensordot(V, V, 1), 5.0),
+        "tf.linalg.trace": lambda: _close(tf.linalg.trace(M2), 7.0),
+        "tf.linalg.triangular_solve": lambda: _close(
+            tf.linalg.triangular_solve(np.tril(M2), V[:, None]),
+            np.linalg.solve(np.tril(M2), V[:, None]),
+        ),
+        # tf.nn
+        "tf.nn.avg_pool": lambda: _close(
+            tf.nn.avg_pool(IMG, 2, 2, "VALID")[0, :, :, 0], [[2.5, 4.5], [10.5, 12.5]]
+        ),
+        "tf.nn.avg_pool1d": lambda: _close(
+            tf.nn.avg_pool1d(IMG[0], 2, 2, "VALID")[0, :, 0], [2, 10]
+        ),
+        "tf.nn.avg_pool2d": lambda: _close(tf.nn.avg_pool2d(IMG, 2, 2, "SAME")[0, 0, 0, 0], 2.5),
+        "tf.nn.batch_normalization": lambda: _close(
+            tf.nn.batch_normalization(X, 0.5, 4.0, 1.0, 2.0, 0.0), (X - 0.5) / 2 * 2 + 1
+        ),
+        "tf.nn.bias_add": lambda: _eq(tf.nn.bias_add(tf.zeros([1, 2]), [1.0, 2.0]), [[1, 2]]),
+        "tf.nn.compute_average_loss": lambda: _close(
+            tf.nn.compute_average_loss([1.0, 2.0, 3.0]), 2.0
+        ),
+        "tf.nn.conv1d": lambda: _close(
+            tf.nn.conv1d(tf.ones([1, 3, 1]), tf.ones([2, 1, 1]), 1, "VALID")[0, :, 0], [2, 2]
+        ),
+        "tf.nn.conv2d": lambda: _close(
+            tf.nn.conv2d(IMG, tf.ones([2, 2, 1, 1]), 2, "VALID")[0, :, :, 0], [[10, 18], [42, 50]]
+        ),
+        "tf.nn.conv2d_transpose": lambda: _eq(
+            tf.nn.conv2d_transpose(tf.ones([1, 2, 2, 1]), tf.ones([2, 2, 1, 1]), [1, 4, 4, 1], 2)
+            .numpy()
+            .sum(),
+            16,
+        ),
+        "tf.nn.conv3d": lambda: _close(
+            tf.nn.conv3d(tf.ones([1, 2, 2, 2, 1]), tf.ones([2, 2, 2, 1, 1]), 1, "VALID"),
+            [[[[[8]]]]],
+        ),
+        "tf.nn.convolution": lambda: _close(tf.nn.convolution(IMG, tf.ones([1, 1, 1, 1])), IMG),
+        "tf.nn.depthwise_conv2d": lambda: _close(
+            tf.nn.depthwise_conv2d(IMG, tf.ones([1, 1, 1, 2]), [1, 1, 1, 1], "VALID")[..., 1],
+            IMG[..., 0],
+        ),
+        "tf.nn.dropout": lambda: _dropout(),
+        "tf.nn.elu": lambda: _close(tf.nn.elu([-1.0, 1.0]), [np.expm1(-1), 1]),
+        "tf.nn.embedding_lookup": lambda: _eq(
+            tf.nn.embedding_lookup([[1, 2], [3, 4]], ids=[1]), [[3, 4]]
+        ),
+        "tf.nn.gelu": lambda: _close(tf.nn.gelu([0.0]), [0.0]),
+        "tf.nn.l2_loss": lambda: _close(tf.nn.l2_loss([3.0, 4.0]), 12.5),
+        "tf.nn.l2_normalize": lambda: _close(tf.nn.l2_normalize([3.0, 4.0]), [0.6, 0.8]),
+        "tf.nn.leaky_relu": lambda: _close(tf.nn.leaky_relu([-1.0, 1.0]), [-0.2, 1]),
+        "tf.nn.log_softmax": lambda: _close(tf.nn.log_softmax(X), np.log(_sm(X))),
+        "tf.nn.max_pool": lambda: _eq(
+            tf.nn.max_pool(IMG, 2, 2, "VALID")[0, :, :, 0], [[5, 7], [13, 15]]
+        ),
+        "tf.nn.max_pool1d": lambda: _eq(tf.nn.max_pool1d(IMG[0], 2, 2, "VALID")[0, :, 0], [4, 12]),
+        "tf.nn.max_pool2d": lambda: _eq(
+            tf.nn.max_pool2d(IMG, 2, 2, "VALID")[0, :, :, 0], [[5, 7], [13, 15]]
+        ),
+        "tf.nn.moments": lambda: _close(tf.nn.moments(X, axes=[0])[1], np.var(X)),
+        "tf.nn.pool": lambda: _eq(tf.nn.pool(IMG, [2, 2], "MAX", strides=[2, 2])[0, 0, 0, 0], 5),
+        "tf.nn.relu": lambda: _eq(tf.nn.relu([-1.0, 2.0]), [0, 2]),
+        "tf.nn.relu6": lambda: _eq(tf.nn.relu6([-1.0, 8.0]), [0, 6]),
+        "tf.nn.scale_regularization_loss": lambda: _close(tf.nn.scale_regularization_loss(3.0), 3),
+        "tf.nn.selu": lambda: _close(tf.nn.selu([0.0]), [0.0]),
+        "tf.nn.sigmoid": lambda: _close(tf.nn.sigmoid([0.0]), [0.5]),
+        "tf.nn.sigmoid_cross_entropy_with_logits": lambda: _close(
+            tf.nn.sigmoid_cross_entropy_with_logits(labels=[1.0], logits=[0.0]), [np.log(2)]
+        ),
+        "tf.nn.silu": lambda: _close(tf.nn.silu([1.0], beta=2.0), [1 / (1 + np.exp(-2))]),
+        "tf.nn.softmax": lambda: _close(tf.nn.softmax(X), _sm(X)),
+        "tf.nn.softmax_cross_entropy_with_logits": lambda: _close(
+            tf.nn.softmax_cross_entropy_with_logits(labels=[[1.0, 0.0]], logits=[[0.0, 0.0]]),
+            [np.log(2)],
+        ),
+        "tf.nn.softplus": lambda: _close(tf.nn.softplus([0.0]), [np.log(2)]),
+        "tf.nn.softsign": lambda: _close(tf.nn.softsign([1.0]), [0.5]),
+        "tf.nn.sparse_softmax_cross_entropy_with_logits": lambda: _close(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[0], logits=[[0.0, 0.0]]),
+            [np.log(2)],
+        ),
+        "tf.nn.swish": lambda: _close(tf.nn.swish([0.0]), [0.0]),
+        "tf.nn.tanh": lambda: _close(tf.nn.tanh([0.0]), [0.0]),
+        "tf.nn.top_k": lambda: _eq(tf.nn.top_k([1, 3, 2])[1], [1]),
+        "tf.nn.weighted_cross_entropy_with_logits": lambda: _close(
+            tf.nn.weighted_cross_entropy_with_logits([1.0], [0.0], 3.0), [3 * np.log(2)]
+        ),
+        # tf.random (seed semantics are tested in test_random.py)
+        "tf.random.Generator": lambda: _eq(
+            tf.random.Generator.from_seed(1).normal([2]).shape, (2,)
+        ),
+        "tf.random.categorical": lambda: _eq(
+            tf.random.categorical([[-1e9, 0.0]], 3, seed=1), [[1, 1, 1]]
+        ),
+        "tf.random.get_global_generator": lambda: tf.random.get_global_generator().normal([1]),
+        "tf.random.normal": lambda: _eq(tf.random.normal([2, 3], seed=1).shape, (2, 3)),
+        "tf.random.set_global_generator": lambda: tf.random.set_global_generator(
+            tf.random.Generator.from_seed(3)
+        ),
+        "tf.random.set_seed": lambda: tf.random.set_seed(5),
+        "tf.random.shuffle": lambda: _eq(np.sort(tf.random.shuffle([1, 2, 3]).numpy()), [1, 2, 3]),
+        "tf.random.stateless_categorical": lambda: _eq(
+            tf.random.stateless_categorical([[-1e9, 0.0]], 2, seed=[1, 2]), [[1, 1]]
+        ),
+        "tf.random.stateless_normal": lambda: _eq(
+            tf.random.stateless_normal([3], seed=[1, 2]),
+            tf.random.stateless_normal([3], seed=[1, 2]),
+        ),
+        "tf.random.stateless_truncated_normal": lambda: _eq(
+            np.abs(tf.random.stateless_truncated_normal([50], seed=[1, 2]).numpy()).max() <= 2, True
+        ),
+        "tf.random.stateless_uniform": lambda: _eq(
+            tf.random.stateless_uniform([4], [0, 1], 0, 3, tf.int32).numpy().max() < 3, True
+        ),
+        "tf.random.truncated_normal": lambda: _eq(
+            np.abs(tf.random.truncated_normal([50]).numpy()).max() <= 2, True
+        ),
+        "tf.random.uniform": lambda: _eq(tf.random.uniform([5], 2.0, 3.0).numpy().min() >= 2, True),
+        # tf.debugging
+        "tf.debugging.assert_all_finite": lambda: _raises(
+            tf.errors.InvalidArgumentError, tf.debugging.assert_all_finite, [np.nan], "m"
+        ),
+        "tf.debugging.assert_equal": lambda: _raises(
+            tf.errors.InvalidArgumentError, tf.debugging.assert_equal, [1], [2]
+        ),
+        "tf.debugging.assert_greater": lambda: _raises(
+            tf.errors.InvalidArgumentError, tf.debugging.assert_greater, [1], [1]
+        ),
+        "tf.debugging.assert_greater_equal": lambda: tf.debugging.assert_greater_equal([1], [1]),
+        "tf.debugging.assert_less": lambda: tf.debugging.assert_less([0], [1]),
+        "tf.debugging.assert_less_equal": lambda: _raises(
+            tf.errors.InvalidArgumentError, tf.debugging.assert_less_equal, [2], [1]
+        ),
+        "tf.debugging.assert_near": lambda: tf.debugging.assert_near([1.0], [1.0 + 1e-7]),
+        "tf.debugging.assert_negative": lambda: tf.debugging.assert_negative([-1]),
+        "tf.debugging.assert_non_negative": lambda: _raises(
+            tf.errors.InvalidArgumentError, tf.debugging.assert_non_negative, [-1]
+        ),
+        "tf.debugging.assert_non_positive": lambda: tf.debugging.assert_non_positive([0]),
+        "tf.debugging.assert_none_equal": lambda: tf.debugging.assert_none_equal([1], [2]),
+        "tf.debugging.assert_positive": lambda: tf.debugging.assert_positive([1]),
+        "tf.debugging.assert_rank": lambda: _raises(ValueError, tf.debugging.assert_rank, [1], 2),
+        "tf.debugging.assert_rank_at_least": lambda: tf.debugging.assert_rank_at_least([1], 1),
+        "tf.debugging.assert_rank_in": lambda: tf.debugging.assert_rank_in([1], [0, 1]),
+        "tf.debugging.assert_scalar": lambda: tf.debugging.assert_scalar(tf.constant(1)),
+        "tf.debugging.assert_shapes": lambda: _raises(
+            ValueError,
+            tf.debugging.assert_shapes,
+            [(tf.zeros([2, 3]), ("N", 3)), (tf.zeros([3]), ("N",))],
+        ),
+        "tf.debugging.assert_type": lambda: _raises(
+            TypeError, tf.debugging.assert_type, tf.constant(1), tf.float32
+        ),
+        "tf.debugging.check_numerics": lambda: _raises(
+            tf.errors.InvalidArgumentError, tf.debugging.check_numerics, tf.constant(np.inf), "m"
+        ),
+        "tf.debugging.disable_check_numerics": lambda: tf.debugging.disable_check_numerics(),
+        "tf.debugging.enable_check_numerics": lambda: (
+            tf.debugging.enable_check_numerics(),
+            tf.debugging.disable_check_numerics(),
+        ),
+        "tf.debugging.is_numeric_tensor": lambda: _eq(
+            tf.debugging.is_numeric_tensor(tf.constant(1.0)), True
+        ),
+        "tf.debugging.set_log_device_placement": lambda: tf.debugging.set_log_device_placement(
+            False
+        ),
+    }
+)
+
+
+def _dropout():
+    x = tf.ones([1000])
+    y = tf.nn.dropout(x, 0.5, seed=1).numpy()
+    assert set(np.unique(y)) <= {0.0, 2.0} and 400 < (y > 0).sum() < 600
+
+
+def _classes():
+    for name, obj in _doc.names().items():
+        last = name.rsplit(".", 1)[1]
+        if name.startswith("tf.errors."):
+            assert issubclass(obj, tf.errors.OpError)
+            with pytest.raises(obj):
+                raise obj(None, None, "m")
+        elif name.startswith("tf.keras.layers."):
+            import jtape.nn as nn
+
+            assert obj is getattr(nn, last)
+        elif name.startswith("tf.keras."):
+            assert obj is not None
+        elif isinstance(obj, tf.DType):
+            assert obj == np.dtype(obj.name) or obj.name == "bfloat16"
+
+
+OTHER_MODULE_CHECKS = {"classes": _classes}
+_GENERIC_NS = ("tf.errors.", "tf.keras.")
+# Types, dtypes and submodules: exercised by the guide/seed tests and test_dtypes.
+_GENERIC_OK = {
+    "DType",
+    "GradientTape",
+    "Module",
+    "NotProvidedError",
+    "Tensor",
+    "TensorShape",
+    "TensorSpec",
+    "UnconnectedGradients",
+    "Variable",
+    "as_dtype",
+    "autodiff",
+    "bfloat16",
+    "bool",
+    "complex128",
+    "complex64",
+    "config",
+    "debugging",
+    "double",
+    "dtypes",
+    "errors",
+    "float16",
+    "float32",
+    "float64",
+    "half",
+    "int16",
+    "int32",
+    "int64",
+    "int8",
+    "linalg",
+    "math",
+    "nest",
+    "nn",
+    "random",
+    "test",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uint8",
+}

@@ -1,0 +1,91 @@
+"""tf.random's seed rules (as ``tf.random.set_seed`` documents them) and tf.dtypes."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+import pytest
+
+import jtape as jt
+import jtape.compat as tf
+
+
+def _v(t) -> float:
+    return float(t.numpy()[0])
+
+
+def test_global_seed_restarts_the_sequence():
+    tf.random.set_seed(1234)
+    a1, a2 = _v(tf.random.uniform([1])), _v(tf.random.uniform([1]))
+    tf.random.set_seed(1234)
+    assert (_v(tf.random.uniform([1])), _v(tf.random.uniform([1]))) == (a1, a2)
+    assert a1 != a2
+
+
+def test_op_seed_is_a_kernel_with_a_counter():
+    tf.random.set_seed(1234)
+    b1, b2 = _v(tf.random.uniform([1], seed=1)), _v(tf.random.uniform([1], seed=1))
+    assert b1 != b2  # "A2 instead of A1": the same kernel advances
+    tf.random.set_seed(1234)  # set_seed resets the kernels' counters
+    assert (_v(tf.random.uniform([1], seed=1)), _v(tf.random.uniform([1], seed=1))) == (b1, b2)
+    assert _v(tf.random.uniform([1], seed=2)) not in (b1, b2)
+    tf.random.set_seed(99)  # another global seed: another sequence for seed=1
+    assert _v(tf.random.uniform([1], seed=1)) != b1
+
+
+def test_op_seed_is_reproducible_inside_tf_function():
+    @tf.function
+    def draw():
+        return tf.random.normal([2], seed=7)
+
+    tf.random.set_seed(3)
+    first, second = draw().numpy(), draw().numpy()
+    assert not np.allclose(first, second)  # the kernel's state lives in a Variable
+    tf.random.set_seed(3)
+    np.testing.assert_array_equal(draw().numpy(), first)
+
+
+def test_normal_gradient_reaches_mean_and_stddev():
+    mean, std = tf.Variable(1.0), tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        z = tf.random.normal([1000], mean=mean, stddev=std, seed=1)
+        loss = tf.reduce_sum(z)
+    gm, gs = tape.gradient(loss, [mean, std])
+    assert float(gm) == 1000.0
+    np.testing.assert_allclose(float(gs), np.sum((z.numpy() - 1.0) / 2.0), rtol=1e-4)
+
+
+def test_stateless_is_a_pure_function_of_the_seed():
+    a = tf.random.stateless_uniform([3], seed=[1, 2])
+    np.testing.assert_array_equal(a, tf.random.stateless_uniform([3], seed=[1, 2]))
+    assert not np.array_equal(a, tf.random.stateless_uniform([3], seed=[1, 3]))
+
+
+def test_dtype_objects():
+    x = tf.constant([1.0])
+    assert x.dtype == tf.float32 and tf.float32 == x.dtype and x.dtype != tf.int32
+    assert tf.float32.name == "float32" and tf.float32.is_floating
+    assert tf.int32.is_integer and not tf.int32.is_floating and tf.bool.is_bool
+    assert tf.float32.as_numpy_dtype is np.float32
+    assert tf.as_dtype("float32") is tf.float32 and tf.as_dtype(np.int32) is tf.int32
+    assert {np.dtype("float32"): "f"}[tf.float32] == "f"
+    assert tf.zeros([2], dtype=tf.int32).dtype == np.int32
+    assert jt.Variable([1, 2], dtype=tf.int32).dtype == np.int32
+    assert jax.numpy.zeros(1, tf.float32).dtype == np.float32
+    assert tf.uint8.max == 255 and tf.int8.min == -128
+    assert repr(tf.float32) == "tf.float32" and str(tf.float32) == "<dtype: 'float32'>"
+    assert tf.complex64.real_dtype == tf.float32
+
+
+def test_missing_api_errors():
+    assert not hasattr(tf, "saved_model")
+    with pytest.raises(tf.NotProvidedError, match="tf.nn.ctc_loss.*optax.ctc_loss"):
+        tf.nn.ctc_loss  # noqa: B018
+    with pytest.raises(AttributeError, match="tf.math.bogus` is not provided.*jt.op"):
+        tf.math.bogus  # noqa: B018
+
+
+def test_tensor_shape():
+    s = tf.TensorShape([2, None])
+    assert s.as_list() == [2, None] and s.rank == 2 and not s.is_fully_defined()
+    assert tf.TensorShape([2, 3]).num_elements() == 6 and tf.TensorShape([2, 3]) == (2, 3)
