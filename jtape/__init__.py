@@ -4,7 +4,9 @@ The public API, in one place. Implementation lives in the ``_``-prefixed modules
 """
 
 from . import _operators as _operators  # installs Python operators on Tensor/Variable
+from . import data as data
 from . import distribute as distribute
+from . import nn as nn
 from . import optimizers as optimizers
 from . import random as random
 from . import test as test
@@ -46,6 +48,15 @@ from ._array_ops import unstack as unstack
 from ._array_ops import where as where
 from ._array_ops import zeros as zeros
 from ._array_ops import zeros_like as zeros_like
+from ._control_flow import case as case
+from ._control_flow import cond as cond
+from ._control_flow import foldl as foldl
+from ._control_flow import foldr as foldr
+from ._control_flow import map_fn as map_fn
+from ._control_flow import scan as scan
+from ._control_flow import switch_case as switch_case
+from ._control_flow import vectorized_map as vectorized_map
+from ._control_flow import while_loop as while_loop
 from ._custom_gradient import custom_gradient as custom_gradient
 from ._custom_gradient import stop_gradient as stop_gradient
 from ._dtypes import as_dtype as as_dtype
@@ -148,6 +159,8 @@ from ._math_ops import tan as tan
 from ._math_ops import tanh as tanh
 from ._math_ops import tensordot as tensordot
 from ._math_ops import variance as variance
+from ._module import Module as Module
+from ._module import name_scope as name_scope
 from ._nn_ops import elu as elu
 from ._nn_ops import gelu as gelu
 from ._nn_ops import l2_loss as l2_loss
