@@ -465,7 +465,8 @@ class _Functionalize:
 
     def stmt(self, stmt, live_after, defined):
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            self.function(stmt)  # a new scope: its own state and liveness
+            if not getattr(stmt, "ag_opaque", False) and isinstance(stmt, ast.FunctionDef):
+                self.function(stmt)  # a new scope: its own state and liveness
             return [stmt]
         if isinstance(stmt, ast.If):
             return self.if_(stmt, live_after, defined)
@@ -729,6 +730,9 @@ def _scopes(fn):
     return out
 
 
+_UNSUPPORTED = (ast.Match, ast.AsyncFor, ast.AsyncWith, ast.TryStar)
+
+
 def _transform(node: ast.FunctionDef, freevars) -> ast.Module:
     counter = iter(range(1, 1 << 30))
     node.decorator_list, node.returns = [], None
@@ -743,6 +747,11 @@ def _transform(node: ast.FunctionDef, freevars) -> ast.Module:
             if scope is node:
                 raise ConversionError("generators and coroutines are not converted")
             scope.ag_opaque = True
+        for n in _walk_scope(scope):
+            if isinstance(n, _UNSUPPORTED) or (
+                isinstance(n, ast.Delete) and any(isinstance(t, ast.Name) for t in n.targets)
+            ):
+                raise ConversionError(f"it uses `{type(n).__name__}`, which is not converted")
     for scope in _scopes(node):
         if not getattr(scope, "ag_opaque", False):
             _hoist_declarations(scope)
