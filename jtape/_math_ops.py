@@ -199,8 +199,9 @@ def cumprod(x, axis=0, exclusive: bool = False, reverse: bool = False) -> Tensor
 def _scan_like(fn, x, axis, exclusive, reverse, identity):
     if not exclusive and not reverse:
         return fn(x, axis=axis)
-    return _exclusive_scan(x, fn=fn.__jtape_op__, axis=axis, exclusive=exclusive,
-                           reverse=reverse, identity=identity)
+    return _exclusive_scan(
+        x, fn=fn.__jtape_op__, axis=axis, exclusive=exclusive, reverse=reverse, identity=identity
+    )
 
 
 @op
@@ -255,7 +256,12 @@ def matmul(
     **_sparse_hints,
 ) -> Tensor:
     """Matrix product of the last two axes (batched over leading axes), as ``tf.matmul``."""
+    if not (transpose_a or transpose_b or adjoint_a or adjoint_b):
+        return _matmul_plain(a, b)  # all-tensor call: the op's fast path
     return _matmul(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b)
+
+
+_matmul_plain = op(jnp.matmul, name="matmul")
 
 
 _einsum = op(jnp.einsum, name="einsum")

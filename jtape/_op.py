@@ -18,6 +18,7 @@ import numpy as np
 
 from ._state import state
 from ._tensor import Tensor
+from ._variable import Variable
 
 _tree_flatten = jax.tree_util.tree_flatten
 _tree_unflatten = jax.tree_util.tree_unflatten
@@ -35,7 +36,7 @@ class NodeSpec:
     structure share one object (and one jitted VJP).
     """
 
-    __slots__ = ("fn", "treedef", "template", "tensor_pos", "key", "_vjp", "__weakref__")
+    __slots__ = ("fn", "treedef", "template", "tensor_pos", "key", "_vjp", "_fwd", "__weakref__")
 
     def __init__(self, fn, treedef, template, tensor_pos, key) -> None:
         self.fn = fn
@@ -44,14 +45,27 @@ class NodeSpec:
         self.tensor_pos = tensor_pos
         self.key = key
         self._vjp = None
+        self._fwd = None  # the jitted forward; False once found not jittable
 
-    def __call__(self, *values):
+    def call_tree(self, values):
+        """``fn`` on the call's tensor values, with its own output structure."""
         leaves = list(self.template)
         for p, v in zip(self.tensor_pos, values):
             leaves[p] = v
         args, kwargs = _tree_unflatten(self.treedef, leaves)
-        out = self.fn(*args, **kwargs)
-        return tuple(_tree_flatten(out)[0])
+        return self.fn(*args, **kwargs)
+
+    def __call__(self, *values):
+        return tuple(_tree_flatten(self.call_tree(values))[0])
+
+    def forward(self):
+        """``call_tree`` under ``jax.jit`` for an interned spec (None for a one-off)."""
+        fwd = self._fwd
+        if fwd is None:
+            if self.key is None:  # uncached spec: compiling it would never pay off
+                return None
+            fwd = self._fwd = jax.jit(lambda *values: self.call_tree(values))
+        return fwd or None
 
     @property
     def vjp(self):
@@ -143,35 +157,129 @@ def _as_input(leaf):
     return Tensor(jnp.asarray(leaf))
 
 
-def call_op(fn: Callable, args: tuple, kwargs: dict):
-    """Run ``fn`` on the values of ``args``/``kwargs`` and record it where watched."""
+def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs=None):
+    """Run ``fn`` on the values of ``args``/``kwargs`` and record it where watched.
+
+    With ``jit=True`` (the path of :func:`op`) the forward runs as the spec's jitted
+    function: one cached XLA call per op, cheaper than JAX's op-by-op dispatch of the
+    primitives inside ``fn``. Other callers (whole programs, backward passes) keep
+    their own compilation policy. ``specs`` is the op's own arity -> spec cache.
+    """
+    if not kwargs:
+        # Fast path for the common case, positional Tensors, Variables and Python
+        # scalars (``a + b``, ``v * 2.0``, ``jt.exp(x)``): no pytree flattening, and
+        # the spec comes from the op's own dict, keyed by which arguments are static.
+        statics = None
+        for i, a in enumerate(args):
+            ta = type(a)
+            if ta is Tensor:
+                continue
+            if ta is float or ta is int or ta is bool:
+                # The type is part of the key: 1, 1.0 and True hash alike.
+                statics = (*statics, (i, ta, a)) if statics else ((i, ta, a),)
+            elif ta is not Variable:
+                break
+        else:
+            return _call_fast(fn, args, statics, jit, specs)
     leaves, treedef = _tree_flatten((args, kwargs), is_leaf=_is_leaf)
     inputs = []
     tensor_pos = []
-    values = list(leaves)
+    values = []
     for i, leaf in enumerate(leaves):
         if isinstance(leaf, (Tensor, np.ndarray, jax.Array)) or hasattr(leaf, "_jt_read"):
             t = _as_input(leaf)
             inputs.append(t)
             tensor_pos.append(i)
-            values[i] = t._value
-    a, k = _tree_unflatten(treedef, values)
-    out = fn(*a, **k)
-    out_leaves, out_tree = _tree_flatten(out)
-    outputs = tuple(Tensor(v) for v in out_leaves)
+            values.append(t._value)
+    tensor_pos = tuple(tensor_pos)
+    recorders = state.recorders
+    if jit or recorders:
+        spec = _intern_spec(fn, treedef, leaves, tensor_pos)
+        outputs, out_tree = _forward(spec, values, jit)
+        if recorders and inputs:
+            _record_spec(recorders, spec, tuple(inputs), outputs)
+        return _tree_unflatten(out_tree, outputs)
+    full = list(leaves)
+    for p, v in zip(tensor_pos, values):
+        full[p] = v
+    a, k = _tree_unflatten(treedef, full)
+    out_leaves, out_tree = _tree_flatten(fn(*a, **k))
+    return _tree_unflatten(out_tree, [Tensor(v) for v in out_leaves])
+
+
+def _call_fast(fn, args: tuple, statics, jit: bool, specs):
+    n = len(args)
+    key = (n, statics)
+    spec = specs.get(key) if specs is not None else None
+    if spec is None:
+        spec = _positional_spec(fn, n, statics)
+        if specs is not None:
+            if len(specs) > 256:  # e.g. ``x * step`` with a changing Python number
+                specs.clear()
+            specs[key] = spec
+    if statics is None:
+        inputs = args
+    else:
+        static_pos = {s[0] for s in statics}
+        inputs = tuple(a for i, a in enumerate(args) if i not in static_pos)
+    if any(type(a) is Variable for a in inputs):
+        inputs = tuple(a if type(a) is Tensor else a._jt_read() for a in inputs)
+    fwd = spec._fwd if jit else None
+    if fwd:
+        out = fwd(*[a._value for a in inputs])
+        if isinstance(out, jax.Array):  # one output: skip the pytree round trip
+            t = Tensor(out)
+            if state.recorders and inputs:
+                _record_spec(state.recorders, spec, inputs, (t,))
+            return t
+        out_leaves, out_tree = _tree_flatten(out)
+        outputs = [Tensor(v) for v in out_leaves]
+    else:
+        outputs, out_tree = _forward(spec, [a._value for a in inputs], jit)
     recorders = state.recorders
     if recorders and inputs:
-        _record(recorders, fn, treedef, leaves, tuple(tensor_pos), tuple(inputs), outputs)
+        _record_spec(recorders, spec, inputs, outputs)
     return _tree_unflatten(out_tree, outputs)
 
 
-def _record(recorders, fn, treedef, leaves, tensor_pos, inputs, outputs) -> None:
-    spec = None
+def _forward(spec: NodeSpec, values: list, jit: bool):
+    """``spec``'s outputs as Tensors, and their tree structure."""
+    fwd = spec.forward() if jit else None
+    if fwd is None:
+        out = spec.call_tree(values)
+    else:
+        try:
+            out = fwd(*values)
+        except Exception:
+            # Not jittable (value-dependent Python code in a user op)? Run it eagerly;
+            # if that works, this spec stays eager. Otherwise the eager error is the
+            # clearer one to show.
+            out = spec.call_tree(values)
+            spec._fwd = False
+    out_leaves, out_tree = _tree_flatten(out)
+    return [Tensor(v) for v in out_leaves], out_tree
+
+
+def _record_spec(recorders, spec, inputs, outputs) -> None:
+    outputs = tuple(outputs)
     for rec in recorders:
         if rec._wants(inputs):
-            if spec is None:
-                spec = _intern_spec(fn, treedef, leaves, tensor_pos)
             rec._record(Node(spec, inputs, outputs))
+
+
+_TREEDEFS: dict = {}
+
+
+def _positional_spec(fn, n: int, statics=None) -> NodeSpec:
+    """The spec of ``fn(*args)`` with ``n`` positional leaves, some static."""
+    treedef = _TREEDEFS.get(n)
+    if treedef is None:
+        treedef = _TREEDEFS[n] = _tree_flatten(((0,) * n, {}))[1]
+    leaves: list = [None] * n
+    for i, _type, value in statics or ():
+        leaves[i] = value
+    static_pos = {s[0] for s in statics or ()}
+    return _intern_spec(fn, treedef, leaves, tuple(i for i in range(n) if i not in static_pos))
 
 
 def record_node(spec: NodeSpec, inputs: tuple, outputs: tuple) -> None:
@@ -201,9 +309,11 @@ def op(fn: Callable | None = None, *, name: str | None = None) -> Callable:
     if fn is None:
         return functools.partial(op, name=name)
 
+    specs: dict = {}  # arity -> spec of all-Tensor positional calls
+
     @functools.wraps(fn)
     def wrapped(*args: Any, **kwargs: Any):
-        return call_op(fn, args, kwargs)
+        return call_op(fn, args, kwargs, jit=True, specs=specs)
 
     wrapped.__jtape_op__ = fn
     if name is not None:

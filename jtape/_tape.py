@@ -279,7 +279,7 @@ class GradientTape(Recorder):
 
     def _output_gradients(self, targets, output_gradients) -> list[Tensor]:
         if output_gradients is None:
-            return [Tensor(jnp.ones_like(t._value)) for t in targets]
+            return [_ones(t) for t in targets]
         given, _ = jax.tree_util.tree_flatten(
             output_gradients, is_leaf=lambda x: x is None or isinstance(x, (Tensor, Variable))
         )
@@ -291,14 +291,13 @@ class GradientTape(Recorder):
         cts = []
         for t, g in zip(targets, given):
             if g is None:
-                cts.append(Tensor(jnp.ones_like(t._value)))
+                cts.append(_ones(t))
                 continue
             g = g.value() if isinstance(g, Variable) else g
             g = g if isinstance(g, Tensor) else Tensor(jnp.asarray(g, t.dtype))
             if tuple(g.shape) != tuple(t.shape):
                 raise ValueError(
-                    f"output_gradients: shape {g.shape} does not match its target's shape "
-                    f"{t.shape}"
+                    f"output_gradients: shape {g.shape} does not match its target's shape {t.shape}"
                 )
             cts.append(g)
         return cts
@@ -402,13 +401,30 @@ class GradientTape(Recorder):
         groups = [g if g and jnp.issubdtype(g[0].dtype, jnp.inexact) else [] for g in groups]
         plan = _lowering.build_plan(self._nodes, targets, groups)
         reasons = [
-            None if c else self._explain_one(targets, s)
-            for s, c in zip(src_leaves, plan.connected)
+            None if c else self._explain_one(targets, s) for s, c in zip(src_leaves, plan.connected)
         ]
         return jax.tree_util.tree_unflatten(src_tree, reasons)
 
     def _explain_one(self, targets, src) -> str:
         return explain_none(self, targets, src)
+
+
+_ONES: dict = {}
+
+
+def _ones(t: Tensor) -> Tensor:
+    """The default cotangent ``ones_like(t)``, cached: an eager ``ones_like`` costs
+    about as much as a whole small compiled backward pass."""
+    v = t._value
+    if isinstance(v, jax.core.Tracer):
+        return Tensor(jnp.ones_like(v))  # inside a trace: never cache tracers
+    key = (v.shape, v.dtype, v.sharding)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 256:
+            _ONES.clear()
+        ones = _ONES[key] = Tensor(jnp.ones_like(v))
+    return ones
 
 
 class _JacobianCall(_lowering.BoundCall):
@@ -445,8 +461,7 @@ def explain_none(rec: Recorder, targets, src) -> str:
         name = f"Variable '{src.name}'"
         if not jnp.issubdtype(src.dtype, jnp.inexact):
             return (
-                f"{name} has integer dtype {src.dtype.name}; only floating values have "
-                "gradients."
+                f"{name} has integer dtype {src.dtype.name}; only floating values have gradients."
             )
         if id(src) not in rec._watched_vars:
             if not src.trainable:
