@@ -224,7 +224,9 @@ def _call_fast(fn, args: tuple, statics, jit: bool, specs):
         inputs = tuple(a for i, a in enumerate(args) if i not in static_pos)
     if any(type(a) is Variable for a in inputs):
         inputs = tuple(a if type(a) is Tensor else a._jt_read() for a in inputs)
-    fwd = spec._fwd if jit else None
+    # Inside a trace every call inlines anyway; a nested jitted forward only adds a
+    # level (and ops without tensor inputs would be staged as closed-over constants).
+    fwd = spec._fwd if jit and inputs and not state.frames else None
     if fwd:
         out = fwd(*[a._value for a in inputs])
         if isinstance(out, jax.Array):  # one output: skip the pytree round trip
@@ -244,7 +246,7 @@ def _call_fast(fn, args: tuple, statics, jit: bool, specs):
 
 def _forward(spec: NodeSpec, values: list, jit: bool):
     """``spec``'s outputs as Tensors, and their tree structure."""
-    fwd = spec.forward() if jit else None
+    fwd = spec.forward() if jit and values and not state.frames else None
     if fwd is None:
         out = spec.call_tree(values)
     else:

@@ -1,5 +1,10 @@
-"""Every ```python block in README.md and docs/*.md runs (each page in one namespace)."""
+"""Every ```python block in README.md and docs/*.md runs (each page in one namespace).
 
+Blocks written as an interactive session (``>>>``) run as doctests, so their shown
+output is checked too.
+"""
+
+import doctest
 import pathlib
 import re
 
@@ -18,4 +23,12 @@ def test_doc_examples_run(page):
         # Blank lines in front keep the page's line numbers, so tracebacks point at the
         # page and inspect.getsource (used by AutoGraph) finds the functions defined there.
         padding = "\n" * text.count("\n", 0, match.start(1))
+        if match.group(1).lstrip().startswith(">>>"):
+            test = doctest.DocTestParser().get_doctest(
+                match.group(1), namespace, page.name, str(page), text.count("\n", 0, match.start(1))
+            )
+            runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+            runner.run(test, clear_globs=False)
+            assert runner.failures == 0, f"doctest in {page.name} failed (see output above)"
+            continue
         exec(compile(padding + match.group(1), str(page), "exec"), namespace)
