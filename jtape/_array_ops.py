@@ -145,8 +145,7 @@ _squeeze = op(jnp.squeeze, name="squeeze")
 _broadcast_to = op(jnp.broadcast_to, name="broadcast_to")
 _tile = op(jnp.tile, name="tile")
 _reverse = op(jnp.flip, name="reverse")
-identity = op(lambda x: x + jnp.zeros((), x.dtype) if x.dtype != jnp.bool_ else x,
-              name="identity")
+identity = op(lambda x: x + jnp.zeros((), x.dtype) if x.dtype != jnp.bool_ else x, name="identity")
 
 
 def reshape(tensor, shape) -> Tensor:
@@ -340,8 +339,14 @@ def getitem(x, index) -> Tensor:
     spec, tensors = [], []
     for item in index:
         if isinstance(item, slice):
-            spec.append(("slice", _int_or_none(item.start), _int_or_none(item.stop),
-                         _int_or_none(item.step)))
+            spec.append(
+                (
+                    "slice",
+                    _int_or_none(item.start),
+                    _int_or_none(item.stop),
+                    _int_or_none(item.step),
+                )
+            )
         elif item is None or item is Ellipsis or isinstance(item, (int, np.integer)):
             spec.append(item if not isinstance(item, np.integer) else int(item))
         else:
@@ -378,9 +383,7 @@ def _sort(values, axis, descending):
 
 @op
 def _argsort(values, axis, descending):
-    return jnp.argsort(-values if descending else values, axis=axis, stable=True).astype(
-        jnp.int32
-    )
+    return jnp.argsort(-values if descending else values, axis=axis, stable=True).astype(jnp.int32)
 
 
 def sort(values, axis: int = -1, direction: str = "ASCENDING") -> Tensor:

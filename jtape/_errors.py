@@ -42,4 +42,3 @@ def tensor_as_python_error(what: str) -> TypeError:
         "jt.cond / jt.while_loop (or autograph=True once available); for a value known "
         "ahead of time, pass it as a Python number instead of a tensor."
     )
-

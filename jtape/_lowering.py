@@ -142,8 +142,16 @@ def build_plan(nodes: list, targets: list, source_groups: list[list]) -> Plan:
 class Program:
     """Pure functions for one graph structure, compiled once the structure repeats."""
 
-    __slots__ = ("nodes", "input_slots", "target_slots", "source_groups", "captured_slots",
-                 "uses", "_jitted", "__weakref__")
+    __slots__ = (
+        "nodes",
+        "input_slots",
+        "target_slots",
+        "source_groups",
+        "captured_slots",
+        "uses",
+        "_jitted",
+        "__weakref__",
+    )
 
     def __init__(self, plan: Plan) -> None:
         self.nodes = plan.nodes

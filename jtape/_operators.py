@@ -9,8 +9,10 @@ from ._variable import Variable
 
 
 def _binary(fn):
-    return (lambda self, other: fn(self, _operand(other)),
-            lambda self, other: fn(_operand(other), self))
+    return (
+        lambda self, other: fn(self, _operand(other)),
+        lambda self, other: fn(_operand(other), self),
+    )
 
 
 def _operand(other):

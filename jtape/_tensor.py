@@ -68,7 +68,9 @@ class Tensor:
     def __repr__(self) -> str:
         if isinstance(self._value, jax.core.Tracer):
             return f"<jt.Tensor: shape={self.shape}, dtype={self.dtype.name}, traced>"
-        return f"<jt.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_fmt(self._value)}>"
+        return (
+            f"<jt.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_fmt(self._value)}>"
+        )
 
     def __str__(self) -> str:
         if isinstance(self._value, jax.core.Tracer):

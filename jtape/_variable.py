@@ -191,8 +191,7 @@ class Variable:
         value = self._current()
         shown = "traced" if isinstance(value, jax.core.Tracer) else _fmt(value)
         return (
-            f"<jt.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
-            f"numpy={shown}>"
+            f"<jt.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, numpy={shown}>"
         )
 
     __hash__ = object.__hash__
