@@ -95,9 +95,11 @@ class Adam(Optimizer):
         self.epsilon = epsilon
         self.amsgrad = amsgrad
 
-    def transform(self, learning_rate):
+    _shared_step = True
+
+    def transform(self, learning_rate, step=None):
         return optax.chain(
-            T.scale_by_keras_adam(self.beta_1, self.beta_2, self.epsilon, self.amsgrad),
+            T.scale_by_keras_adam(self.beta_1, self.beta_2, self.epsilon, self.amsgrad, step),
             optax.scale_by_learning_rate(learning_rate),
         )
 
@@ -251,9 +253,11 @@ class Adamax(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def transform(self, learning_rate):
+    _shared_step = True
+
+    def transform(self, learning_rate, step=None):
         return optax.chain(
-            T.scale_by_keras_adamax(self.beta_1, self.beta_2, self.epsilon),
+            T.scale_by_keras_adamax(self.beta_1, self.beta_2, self.epsilon, step),
             optax.scale_by_learning_rate(learning_rate),
         )
 
@@ -282,9 +286,11 @@ class Nadam(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def transform(self, learning_rate):
+    _shared_step = True
+
+    def transform(self, learning_rate, step=None):
         return optax.chain(
-            T.scale_by_keras_nadam(self.beta_1, self.beta_2, self.epsilon),
+            T.scale_by_keras_nadam(self.beta_1, self.beta_2, self.epsilon, step),
             optax.scale_by_learning_rate(learning_rate),
         )
 
@@ -411,9 +417,16 @@ class Adafactor(Optimizer):
         self.clip_threshold = clip_threshold
         self.relative_step = relative_step
 
-    def transform(self, learning_rate):
+    _shared_step = True
+
+    def transform(self, learning_rate, step=None):
         return T.keras_adafactor(
-            learning_rate, self.beta_2_decay, self.epsilon_1, self.epsilon_2, self.clip_threshold
+            learning_rate,
+            self.beta_2_decay,
+            self.epsilon_1,
+            self.epsilon_2,
+            self.clip_threshold,
+            step,
         )
 
 
@@ -559,10 +572,13 @@ class AdagradDA(Optimizer):
         self.l1_regularization_strength = l1_regularization_strength
         self.l2_regularization_strength = l2_regularization_strength
 
-    def transform(self, learning_rate):
+    _shared_step = True
+
+    def transform(self, learning_rate, step=None):
         return T.adagrad_da(
             learning_rate,
             self.initial_gradient_squared_accumulator_value,
             self.l1_regularization_strength,
             self.l2_regularization_strength,
+            step,
         )

@@ -25,6 +25,26 @@ def _count_inc(count):
     return optax.safe_increment(count)
 
 
+def _init_count(step):
+    # With a shared ``step`` the state keeps no count of its own (an empty leaf).
+    return jnp.zeros([], jnp.int32) if step is None else ()
+
+
+def _next_count(count, step):
+    """The 1-based step of this update: the state's own count + 1, or the shared ``step``.
+
+    Keras counts steps once per optimizer (``iterations``), not per variable; the
+    jtape optimizers pass that shared count, which also keeps one scalar bias
+    correction per program instead of one count input, increment and output per
+    variable (tiny independent kernels that cost more than the update on CPU).
+    """
+    return _count_inc(count) if step is None else step
+
+
+def _state_count(count, step):
+    return count if step is None else ()
+
+
 def _cast(x, like):
     return jnp.asarray(x, dtype=like.dtype)
 
@@ -99,20 +119,25 @@ class ScaleByKerasAdamState(NamedTuple):
 
 
 def scale_by_keras_adam(
-    beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    epsilon: float = 1e-7,
+    amsgrad: bool = False,
+    step=None,
 ) -> optax.GradientTransformation:
     """Adam's direction as Keras computes it: ``m * sqrt(1 - b2^t) / (1 - b1^t) / (sqrt(v) + eps)``.
 
     Keras adds ``epsilon`` to the *uncorrected* ``sqrt(v)`` (Kingma & Ba's "epsilon
     hat"); optax adds it after bias correction, so the two differ for the same
     ``eps``. AMSGrad keeps the maximum of the uncorrected ``v`` (optax: corrected).
-    Scale by ``-learning_rate`` afterwards.
+    Scale by ``-learning_rate`` afterwards. ``step``: the 1-based step shared by all
+    variables (Keras' ``iterations + 1``); None keeps a count in the state, as optax.
     """
 
     def init_fn(params):
         zeros = optax.tree.zeros_like(params)
         return ScaleByKerasAdamState(
-            count=jnp.zeros([], jnp.int32),
+            count=_init_count(step),
             mu=zeros,
             nu=optax.tree.zeros_like(params),
             nu_max=optax.tree.zeros_like(params) if amsgrad else (),
@@ -120,7 +145,7 @@ def scale_by_keras_adam(
 
     def update_fn(updates, state, params=None):
         del params
-        count = _count_inc(state.count)
+        count = _next_count(state.count, step)
         mu = _map(lambda g, m: m + (g - m) * (1 - beta_1), updates, state.mu)
         nu = _map(lambda g, v: v + (jnp.square(g) - v) * (1 - beta_2), updates, state.nu)
         nu_max = _map(jnp.maximum, state.nu_max, nu) if amsgrad else ()
@@ -132,7 +157,7 @@ def scale_by_keras_adam(
             return m * alpha / (jnp.sqrt(v) + _cast(epsilon, m))
 
         out = _map(direction, mu, denom_src)
-        return out, ScaleByKerasAdamState(count, mu, nu, nu_max)
+        return out, ScaleByKerasAdamState(_state_count(count, step), mu, nu, nu_max)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -144,7 +169,7 @@ class ScaleByKerasAdamaxState(NamedTuple):
 
 
 def scale_by_keras_adamax(
-    beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7
+    beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, step=None
 ) -> optax.GradientTransformation:
     """Adamax's direction as Keras: ``m / ((1 - b1^t) * (u + eps))``, ``u = max(b2 u, |g|)``.
 
@@ -153,12 +178,12 @@ def scale_by_keras_adamax(
 
     def init_fn(params):
         return ScaleByKerasAdamaxState(
-            jnp.zeros([], jnp.int32), optax.tree.zeros_like(params), optax.tree.zeros_like(params)
+            _init_count(step), optax.tree.zeros_like(params), optax.tree.zeros_like(params)
         )
 
     def update_fn(updates, state, params=None):
         del params
-        count = _count_inc(state.count)
+        count = _next_count(state.count, step)
         mu = _map(lambda g, m: m + (g - m) * (1 - beta_1), updates, state.mu)
         nu = _map(lambda g, u: jnp.maximum(beta_2 * u, jnp.abs(g)), updates, state.nu)
 
@@ -166,7 +191,7 @@ def scale_by_keras_adamax(
             t = count.astype(m.dtype)
             return m / ((1 - _cast(beta_1, m) ** t) * (u + _cast(epsilon, m)))
 
-        return _map(direction, mu, nu), ScaleByKerasAdamaxState(count, mu, nu)
+        return _map(direction, mu, nu), ScaleByKerasAdamaxState(_state_count(count, step), mu, nu)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -179,7 +204,7 @@ class ScaleByKerasNadamState(NamedTuple):
 
 
 def scale_by_keras_nadam(
-    beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7
+    beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, step=None
 ) -> optax.GradientTransformation:
     """Nadam's direction as Keras, with Dozat's momentum schedule ``b1 (1 - 0.5 * 0.96^t)``.
 
@@ -189,7 +214,7 @@ def scale_by_keras_nadam(
 
     def init_fn(params):
         return ScaleByKerasNadamState(
-            jnp.zeros([], jnp.int32),
+            _init_count(step),
             jnp.ones([], jnp.float32),
             optax.tree.zeros_like(params),
             optax.tree.zeros_like(params),
@@ -197,7 +222,7 @@ def scale_by_keras_nadam(
 
     def update_fn(updates, state, params=None):
         del params
-        count = _count_inc(state.count)
+        count = _next_count(state.count, step)
         t = count.astype(jnp.float32)
         u_t = beta_1 * (1.0 - 0.5 * jnp.power(0.96, t))
         u_t_1 = beta_1 * (1.0 - 0.5 * jnp.power(0.96, t + 1))
@@ -215,7 +240,7 @@ def scale_by_keras_nadam(
             return (m_hat / (jnp.sqrt(v_hat) + epsilon)).astype(g.dtype)
 
         out = _map(direction, updates, mu, nu)
-        return out, ScaleByKerasNadamState(count, u_product, mu, nu)
+        return out, ScaleByKerasNadamState(_state_count(count, step), u_product, mu, nu)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -236,6 +261,7 @@ def keras_adafactor(
     epsilon_1: float = 1e-30,
     epsilon_2: float = 1e-3,
     clip_threshold: float = 1.0,
+    step=None,
 ) -> optax.GradientTransformation:
     """Keras' Adafactor: factored second moments over the last two axes, relative step size.
 
@@ -254,7 +280,7 @@ def keras_adafactor(
 
     def init_fn(params):
         return KerasAdafactorState(
-            jnp.zeros([], jnp.int32),
+            _init_count(step),
             _map(_r, params),
             _map(_c, params),
             optax.tree.zeros_like(params),
@@ -266,7 +292,7 @@ def keras_adafactor(
     def update_fn(updates, state, params=None):
         if params is None:
             raise ValueError("keras_adafactor needs params")
-        count = _count_inc(state.count)
+        count = _next_count(state.count, step)
 
         def one(g, p, r, c, v):
             t = count.astype(p.dtype)
@@ -290,7 +316,9 @@ def keras_adafactor(
         rest = [treedef.flatten_up_to(x) for x in (params, state.r, state.c, state.v)]
         outs = [one(*args) for args in zip(leaves, *rest)]
         unflat = [jax.tree_util.tree_unflatten(treedef, [o[i] for o in outs]) for i in range(4)]
-        return unflat[0], KerasAdafactorState(count, unflat[1], unflat[2], unflat[3])
+        return unflat[0], KerasAdafactorState(
+            _state_count(count, step), unflat[1], unflat[2], unflat[3]
+        )
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -433,6 +461,7 @@ def adagrad_da(
     initial_gradient_squared_accumulator_value: float = 0.1,
     l1_regularization_strength: float = 0.0,
     l2_regularization_strength: float = 0.0,
+    step=None,
 ) -> optax.GradientTransformation:
     """Adagrad dual averaging (TF 1.x ``AdagradDAOptimizer``). Needs params.
 
@@ -442,7 +471,7 @@ def adagrad_da(
 
     def init_fn(params):
         return AdagradDAState(
-            jnp.zeros([], jnp.int32),
+            _init_count(step),
             optax.tree.zeros_like(params),
             optax.tree.full_like(params, initial_gradient_squared_accumulator_value),
         )
@@ -450,7 +479,7 @@ def adagrad_da(
     def update_fn(updates, state, params=None):
         if params is None:
             raise ValueError("adagrad_da needs params")
-        count = _count_inc(state.count)
+        count = _next_count(state.count, step)
 
         def one(g, p, ga, gsq):
             lr = _cast(learning_rate, p)
@@ -469,7 +498,7 @@ def adagrad_da(
             state.gradient_squared_accumulator,
             tuple,
         )
-        return upd, AdagradDAState(count, ga, gsq)
+        return upd, AdagradDAState(_state_count(count, step), ga, gsq)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
