@@ -4,8 +4,11 @@ The public API, in one place. Implementation lives in the ``_``-prefixed modules
 """
 
 from . import _operators as _operators  # installs Python operators on Tensor/Variable
+from . import autograph as autograph
 from . import data as data
 from . import distribute as distribute
+from . import errors as errors
+from . import linalg as linalg
 from . import nn as nn
 from . import optimizers as optimizers
 from . import random as random
@@ -48,6 +51,9 @@ from ._array_ops import unstack as unstack
 from ._array_ops import where as where
 from ._array_ops import zeros as zeros
 from ._array_ops import zeros_like as zeros_like
+from ._clip_ops import clip_by_global_norm as clip_by_global_norm
+from ._clip_ops import clip_by_norm as clip_by_norm
+from ._clip_ops import global_norm as global_norm
 from ._control_flow import case as case
 from ._control_flow import cond as cond
 from ._control_flow import foldl as foldl
@@ -59,6 +65,8 @@ from ._control_flow import vectorized_map as vectorized_map
 from ._control_flow import while_loop as while_loop
 from ._custom_gradient import custom_gradient as custom_gradient
 from ._custom_gradient import stop_gradient as stop_gradient
+from ._debug_ops import check_numerics as check_numerics
+from ._debug_ops import print_ as print  # noqa: F401 - TF's name, shadows the builtin
 from ._dtypes import as_dtype as as_dtype
 from ._dtypes import bfloat16 as bfloat16
 from ._dtypes import bool_ as bool_
@@ -79,6 +87,16 @@ from ._function import TensorSpec as TensorSpec
 from ._function import function as function
 from ._function import functions_run_eagerly as functions_run_eagerly
 from ._function import run_functions_eagerly as run_functions_eagerly
+from ._indexing_ops import meshgrid as meshgrid
+from ._indexing_ops import repeat as repeat
+from ._indexing_ops import roll as roll
+from ._indexing_ops import scatter_nd as scatter_nd
+from ._indexing_ops import searchsorted as searchsorted
+from ._indexing_ops import sequence_mask as sequence_mask
+from ._indexing_ops import slice as slice
+from ._indexing_ops import strided_slice as strided_slice
+from ._indexing_ops import tensor_scatter_nd as tensor_scatter_nd
+from ._indexing_ops import unique as unique
 from ._lowering import stats as _lowering_stats
 from ._math_ops import abs as abs
 from ._math_ops import acos as acos

@@ -1,0 +1,32 @@
+"""Linear algebra (``jt.linalg``, TensorFlow's ``tf.linalg``)."""
+
+from ._array_ops import diag as diag
+from ._array_ops import diag_part as diag_part
+from ._array_ops import eye as eye
+from ._array_ops import trace as trace
+from ._linalg_ops import adjoint as adjoint
+from ._linalg_ops import band_part as band_part
+from ._linalg_ops import cholesky as cholesky
+from ._linalg_ops import cholesky_solve as cholesky_solve
+from ._linalg_ops import cross as cross
+from ._linalg_ops import det as det
+from ._linalg_ops import eigh as eigh
+from ._linalg_ops import eigvalsh as eigvalsh
+from ._linalg_ops import expm as expm
+from ._linalg_ops import inv as inv
+from ._linalg_ops import l2_normalize as l2_normalize
+from ._linalg_ops import logdet as logdet
+from ._linalg_ops import lstsq as lstsq
+from ._linalg_ops import matrix_transpose as matrix_transpose
+from ._linalg_ops import matvec as matvec
+from ._linalg_ops import pinv as pinv
+from ._linalg_ops import qr as qr
+from ._linalg_ops import set_diag as set_diag
+from ._linalg_ops import slogdet as slogdet
+from ._linalg_ops import solve as solve
+from ._linalg_ops import svd as svd
+from ._linalg_ops import triangular_solve as triangular_solve
+from ._math_ops import einsum as einsum
+from ._math_ops import matmul as matmul
+from ._math_ops import norm as norm
+from ._math_ops import tensordot as tensordot
