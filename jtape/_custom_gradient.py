@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from ._op import NodeSpec, record_node
-from ._state import current_frame, state
+from ._state import current_frame, state, tracing
 from ._tape import Recorder
 from ._tensor import Tensor
 from ._variable import Variable
@@ -130,7 +130,11 @@ def custom_gradient(f: Callable | None = None):
         with _isolated([log]):
             result, _ = f(*args, **kwargs)
         outer = state.recorders
-        if not outer:
+        # Inside a trace (jt.function, control flow) JAX itself may differentiate the
+        # program later, e.g. when the function is called under an eager tape: the
+        # outputs must then come from the custom_vjp function, not from f directly.
+        traced = tracing()
+        if not outer and not traced:
             return result
         inputs = tuple(
             leaves[i].value() if isinstance(leaves[i], Variable) else leaves[i] for i in pos
@@ -138,7 +142,7 @@ def custom_gradient(f: Callable | None = None):
         variables = list(log.variables.values())
         var_reads = tuple(v.value() for v in variables)
         all_inputs = inputs + var_reads
-        if not any(rec._wants(all_inputs) for rec in outer):
+        if not traced and not any(rec._wants(all_inputs) for rec in outer):
             return result
         template = tuple(None if i in pos else leaf for i, leaf in enumerate(leaves))
         key = (treedef, pos, len(variables), tuple(map(id, variables)))
@@ -156,9 +160,12 @@ def custom_gradient(f: Callable | None = None):
         out_leaves, out_tree = jax.tree_util.tree_flatten(result, is_leaf=_is_tensorlike)
         # Fresh Tensors: f may return an input itself (an identity with a custom
         # gradient), and that tensor must not also keep its own path on the tape.
-        outputs = tuple(
-            Tensor(o._value) if isinstance(o, Tensor) else o.value() for o in out_leaves
-        )
+        if traced:
+            outputs = tuple(Tensor(v) for v in spec(*[t._value for t in all_inputs]))
+        else:
+            outputs = tuple(
+                Tensor(o._value) if isinstance(o, Tensor) else o.value() for o in out_leaves
+            )
         record_node(spec, all_inputs, outputs)
         return jax.tree_util.tree_unflatten(out_tree, outputs)
 

@@ -153,3 +153,24 @@ def test_stop_gradient():
         tape.watch(x)
         y = x * jt.stop_gradient(x * x)
     assert float(tape.gradient(y, x)) == 9.0
+
+
+def test_custom_gradient_inside_function_called_under_eager_tape():
+    # The jt.function is one recorded op; JAX differentiates its program, which must
+    # carry the custom rule (cotangent clipped to [-0.5, 0.5]) rather than f's own math.
+    @jt.custom_gradient
+    def clip_gradient(y):
+        def backward(dy):
+            return jt.clip_by_value(dy, -0.5, 0.5)
+
+        return jt.identity(y), backward
+
+    @jt.function
+    def f(y):
+        return clip_gradient(y)
+
+    v = jt.Variable(2.0)
+    with jt.GradientTape() as tape:
+        out = f(v * v)
+    assert float(out) == 4.0
+    assert float(tape.gradient(out, v)) == 2.0  # clipped 0.5 times d(v*v)/dv = 4

@@ -141,11 +141,6 @@ tf.saved_model.save(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: a custom_gradient inside a jt.function "
-    "called under an eager tape loses its custom gradient (gives 4.0)",
-)
 def test_custom_gradient_through_tf_function(ns):
     # What the saved-model cell checks after loading: the same clipped gradient.
     v = ns["tf"].Variable(2.0)
