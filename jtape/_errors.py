@@ -39,6 +39,7 @@ def tensor_as_python_error(what: str) -> TypeError:
     return TypeError(
         f"A jt.Tensor was used as a Python value ({what}){where()} while jt.function was "
         "tracing it, so its value is not known yet. Python `if`/`while` on a tensor need "
-        "jt.cond / jt.while_loop (or autograph=True once available); for a value known "
-        "ahead of time, pass it as a Python number instead of a tensor."
+        "jt.cond / jt.while_loop, or AutoGraph (jt.function(autograph=True), the default, "
+        "which needs the function's source file); for a value known ahead of time, pass it "
+        "as a Python number instead of a tensor."
     )

@@ -736,3 +736,20 @@ def test_callable_objects_are_converted():
     m = Model()
     np.testing.assert_allclose(m(jt.constant([3.0, 1.0])).numpy(), [1.5, 0.5])
     np.testing.assert_allclose(m(jt.constant([0.25, 0.5])).numpy(), [0.5, 1.0])
+
+
+def test_layer_call_is_converted_inside_function():
+    # Keras converts a layer's `call` in graph mode; so does jtape's Layer.__call__.
+    class SignFlip(jt.nn.Layer):
+        def call(self, x):
+            if jt.sum(x) > 0:
+                y = x * 2.0
+            else:
+                y = -x
+            return y
+
+    layer = SignFlip()
+    f = jt.function(lambda x: layer(x))
+    np.testing.assert_allclose(f(jt.constant([1.0, 2.0])).numpy(), [2.0, 4.0])
+    np.testing.assert_allclose(f(jt.constant([-1.0, -2.0])).numpy(), [1.0, 2.0])
+    assert f.experimental_get_tracing_count() == 1

@@ -22,8 +22,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtypes
+from .._autograph import _call_target as _autograph_target
 from .._module import Module, _children
 from .._random import Generator
+from .._state import tracing as _tracing
 from .._tensor import Tensor, to_value
 from .._variable import Variable, init_scope
 from . import initializers as _initializers
@@ -598,7 +600,12 @@ class Layer(Module):
         try:
             if not self.built:
                 self._maybe_build(_shape_of(args[0]) if args else None)
-            outputs = self.call(*args, **kwargs)
+            call = self.call
+            if _tracing():
+                # As Keras in a tf.function: a user-written `call` gets AutoGraph, so
+                # Python `if`/`for` on tensors inside it compile.
+                call = _autograph_target(call)
+            outputs = call(*args, **kwargs)
         finally:
             ctx.depth -= 1
             ctx.training = saved_training
