@@ -275,7 +275,9 @@ class Function:
             pure = functools.partial(_traced_program, self, donated, kept)
             # Buffer donation lets XLA write the new values of the Variables the
             # function assigns into their old buffers (one copy of the state, not two).
-            self._jitted = jax.jit(pure, static_argnums=(0,), donate_argnums=(1,))
+            self._jitted = jax.jit(
+                pure, static_argnums=(0,), donate_argnums=(1,) if donated else ()
+            )
             # Under a tape the inputs are also recorded for the backward pass: no donation.
             self._jitted_recorded = jax.jit(pure, static_argnums=(0,)) if donated else self._jitted
         return self._jitted
