@@ -116,16 +116,21 @@ def _divide_no_nan(x, y):
 
 
 # -- reductions ----------------------------------------------------------------
-_sum = op(jnp.sum, name="sum")
-_mean = op(jnp.mean, name="mean")
-_max = op(jnp.max, name="max")
-_min = op(jnp.min, name="min")
-_prod = op(jnp.prod, name="prod")
-_any = op(jnp.any, name="any")
-_all = op(jnp.all, name="all")
-_logsumexp = op(jax.scipy.special.logsumexp, name="logsumexp")
-_std = op(jnp.std, name="std")
-_var = op(jnp.var, name="variance")
+def _reduction(fn, name: str):
+    # Positional (x, axis, keepdims) so calls take the op fast path (no pytree flatten).
+    return op(lambda x, axis, keepdims: fn(x, axis=axis, keepdims=keepdims), name=name)
+
+
+_sum = _reduction(jnp.sum, "sum")
+_mean = _reduction(jnp.mean, "mean")
+_max = _reduction(jnp.max, "max")
+_min = _reduction(jnp.min, "min")
+_prod = _reduction(jnp.prod, "prod")
+_any = _reduction(jnp.any, "any")
+_all = _reduction(jnp.all, "all")
+_logsumexp = _reduction(jax.scipy.special.logsumexp, "logsumexp")
+_std = _reduction(jnp.std, "std")
+_var = _reduction(jnp.var, "variance")
 _argmax = op(jnp.argmax, name="argmax")
 _argmin = op(jnp.argmin, name="argmin")
 _cumsum = op(jnp.cumsum, name="cumsum")
@@ -134,47 +139,47 @@ _cumprod = op(jnp.cumprod, name="cumprod")
 
 def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Sum over ``axis`` (all axes when None), as ``tf.reduce_sum``."""
-    return _sum(x, axis=_axis(axis), keepdims=keepdims)
+    return _sum(x, _axis(axis), keepdims)
 
 
 def mean(x, axis=None, keepdims: bool = False) -> Tensor:
     """Mean over ``axis``; for integer ``x`` the result stays integer, as in TF."""
     if hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jnp.integer):
-        return cast(_mean(x, axis=_axis(axis), keepdims=keepdims), x.dtype)
-    return _mean(x, axis=_axis(axis), keepdims=keepdims)
+        return cast(_mean(x, _axis(axis), keepdims), x.dtype)
+    return _mean(x, _axis(axis), keepdims)
 
 
 def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return _max(x, axis=_axis(axis), keepdims=keepdims)
+    return _max(x, _axis(axis), keepdims)
 
 
 def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return _min(x, axis=_axis(axis), keepdims=keepdims)
+    return _min(x, _axis(axis), keepdims)
 
 
 def prod(x, axis=None, keepdims: bool = False) -> Tensor:
-    return _prod(x, axis=_axis(axis), keepdims=keepdims)
+    return _prod(x, _axis(axis), keepdims)
 
 
 def any(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return _any(x, axis=_axis(axis), keepdims=keepdims)
+    return _any(x, _axis(axis), keepdims)
 
 
 def all(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return _all(x, axis=_axis(axis), keepdims=keepdims)
+    return _all(x, _axis(axis), keepdims)
 
 
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` over ``axis``, computed stably."""
-    return _logsumexp(x, axis=_axis(axis), keepdims=keepdims)
+    return _logsumexp(x, _axis(axis), keepdims)
 
 
 def std(x, axis=None, keepdims: bool = False) -> Tensor:
-    return _std(x, axis=_axis(axis), keepdims=keepdims)
+    return _std(x, _axis(axis), keepdims)
 
 
 def variance(x, axis=None, keepdims: bool = False) -> Tensor:
-    return _var(x, axis=_axis(axis), keepdims=keepdims)
+    return _var(x, _axis(axis), keepdims)
 
 
 def argmax(x, axis=None, output_type=_dtypes.int64) -> Tensor:

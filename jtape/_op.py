@@ -174,7 +174,13 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
             ta = type(a)
             if ta is Tensor:
                 continue
-            if ta is float or ta is int or ta is bool:
+            if (
+                ta is float
+                or ta is int
+                or ta is bool
+                or a is None
+                or (ta is tuple and all(type(e) is int for e in a))  # e.g. an axis
+            ):
                 # The type is part of the key: 1, 1.0 and True hash alike.
                 statics = (*statics, (i, ta, a)) if statics else ((i, ta, a),)
             elif ta is not Variable:
