@@ -163,6 +163,7 @@ class Function:
         self._jitted = None
         self._written_ids: frozenset = frozenset()
         self._out_meta: dict = {}
+        self._positional_keys: dict = {}
         self._vars_by_id: dict = {}
         self._partition: tuple = ([], [])
         self._bound: dict[int, Function] = {}
@@ -214,7 +215,20 @@ class Function:
             return self.python_function(*args, **kwargs)
         if self.input_signature is not None:
             args, kwargs = self._apply_signature(args, kwargs)
-        static_key, dyn = _signature(args, kwargs)
+        static_key = None
+        if not kwargs:
+            # Fast path (saves a pytree flatten per call): all arguments are Tensors, so
+            # the static key depends on their number only.
+            for a in args:
+                if type(a) is not Tensor:
+                    break
+            else:
+                static_key = self._positional_keys.get(len(args))
+                if static_key is None:
+                    static_key = self._positional_keys[len(args)] = _signature(args, {})[0]
+                dyn = [a._value for a in args]
+        if static_key is None:
+            static_key, dyn = _signature(args, kwargs)
         if state.recorders:
             return self._call_recorded(static_key, dyn, args, kwargs)
         while True:
