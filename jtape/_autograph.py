@@ -1134,12 +1134,8 @@ def _is_traced(x) -> bool:
 
 
 def _control_flow():
-    try:
-        from . import _control_flow
-    except ImportError:  # pragma: no cover - the ops land separately
-        raise NotImplementedError(
-            "AutoGraph needs jt.cond / jt.while_loop (jtape/_control_flow.py)"
-        ) from None
+    from . import _control_flow  # imported lazily: _control_flow imports jt.function
+
     return _control_flow
 
 
