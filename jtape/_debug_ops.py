@@ -15,6 +15,7 @@ import numpy as np
 
 from ._op import op
 from ._op_errors import InvalidArgumentError
+from ._state import tracing
 from ._tensor import Tensor, to_value
 
 _identity = op(lambda x: x, name="check_numerics")
@@ -84,7 +85,7 @@ def print_(
         else:
             out.write(text)
 
-    if any(_is_traced(x) for x in _leaves(inputs)):
+    if tracing() or any(_is_traced(x) for x in _leaves(inputs)):
         # Values only exist when the compiled program runs: print from a callback.
         raw = jax.tree_util.tree_map(
             lambda x: to_value(x) if isinstance(x, Tensor) or hasattr(x, "_jt_read") else x,

@@ -708,11 +708,6 @@ def test_guide_fizzbuzz_example(capsys):
     assert [w for w in captured.err.split() if w.isdigit()] == numbers
 
 
-@pytest.mark.xfail(
-    reason="jt.print of constant strings inside jt.function prints while tracing: "
-    "_debug_ops.print_ defers only calls with traced inputs (TF prints at run time)",
-    strict=False,
-)
 def test_guide_fizzbuzz_prints_words_at_run_time(capsys):
     captured = run_guide_fizzbuzz(capsys)
     assert captured.err.split() == fizzbuzz_expected(5) + fizzbuzz_expected(20)
