@@ -257,3 +257,26 @@ def test_sharded_checkpoint_restores_on_other_layouts(tmp_path):
     )
     r = _run_py(code, str(tmp_path))
     assert r.returncode == 0 and "ok" in r.stdout, r.stderr[-3000:]
+
+
+def test_model_save_and_load_weights(tmp_path):
+    def model():
+        jt.random.set_seed(0)
+        m = jt.nn.Sequential([jt.nn.Dense(4, activation="relu", input_shape=(3,)), jt.nn.Dense(2)])
+        return m
+
+    a = model()
+    x = jt.constant(np.ones((2, 3), np.float32))
+    expected = a(x).numpy()
+    a.save_weights(str(tmp_path / "w"))
+    jt.random.set_seed(1)
+    b = jt.nn.Sequential([jt.nn.Dense(4, activation="relu", input_shape=(3,)), jt.nn.Dense(2)])
+    assert not np.allclose(b(x).numpy(), expected)
+    b.load_weights(str(tmp_path / "w"))
+    np.testing.assert_array_equal(b(x).numpy(), expected)
+    wrong = jt.nn.Sequential([jt.nn.Dense(5, input_shape=(3,)), jt.nn.Dense(2)])
+    before = [w.copy() for w in wrong.get_weights()]
+    with pytest.raises(train.CheckpointError, match="does not match"):
+        wrong.load_weights(str(tmp_path / "w"))
+    for w0, w1 in zip(before, wrong.get_weights()):
+        np.testing.assert_array_equal(w0, w1)

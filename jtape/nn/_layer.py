@@ -436,6 +436,32 @@ class Layer(Module):
         out.extend(m for m in self.submodules if isinstance(m, Layer))
         return out
 
+    def save_weights(self, filepath: str, overwrite: bool = True, **kwargs) -> None:
+        """Write every variable of this layer/model to ``filepath`` (a checkpoint directory).
+
+        Uses ``jt.train.Checkpoint``: atomic, sharding-aware (orbax). Unlike Keras 3, no
+        ``.weights.h5`` suffix is required and the format is not HDF5.
+        """
+        import os
+
+        from ..train import Checkpoint
+
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")
+        Checkpoint(model=self).write(filepath)
+
+    def load_weights(self, filepath: str, skip_mismatch: bool = False, **kwargs):
+        """Restore the variables saved by :meth:`save_weights`; the layer must be built.
+
+        Shapes and dtypes are checked before anything is assigned.
+        """
+        from ..train import Checkpoint
+
+        status = Checkpoint(model=self).restore(filepath)
+        if not skip_mismatch:
+            status.assert_existing_objects_matched()
+        return status
+
     def get_weights(self) -> list[np.ndarray]:
         """The weights' values as numpy arrays, in ``weights`` order."""
         return [np.asarray(v.numpy()) for v in self.weights]
