@@ -259,3 +259,29 @@ def test_two_processes_multiworker_matches_single_device(tmp_path):
         np.testing.assert_allclose(
             np.load(tmp_path / f"w{i}.npy"), ref_w.numpy(), rtol=1e-5, atol=1e-6
         )
+
+
+def test_fit_under_scope_matches_single_device():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 5)).astype(np.float32)
+    y = rng.normal(size=(64, 1)).astype(np.float32)
+
+    def train(strategy):
+        jt.random.set_seed(0)
+        with strategy.scope():
+            model = jt.nn.Sequential(
+                [jt.nn.Dense(8, activation="relu", input_shape=(5,)), jt.nn.Dense(1)]
+            )
+            model.compile(optimizer=jt.optimizers.Adam(0.01), loss="mse")
+        history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        return model, history.history["loss"]
+
+    strategy = dist.MirroredStrategy()
+    distributed, losses = train(strategy)
+    assert len(distributed.trainable_variables[0]._value.sharding.device_set) == 4
+    placed = distributed._place_batch((x[:16], y[:16]))
+    assert placed[0].sharding.spec == jax.sharding.PartitionSpec("replica")
+    single, ref_losses = train(dist.get_strategy())
+    np.testing.assert_allclose(losses, ref_losses, rtol=1e-5)
+    for a, b in zip(distributed.get_weights(), single.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -269,8 +269,10 @@ class Trainer:
             >>> model = nn.Sequential([nn.Dense(1, input_shape=(2,))])
             >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
         """
-        from .. import optimizers
+        from .. import distribute, optimizers
 
+        # As Keras: a model compiled inside `strategy.scope()` trains data-parallel on it.
+        self.distribute_strategy = distribute.get_strategy()
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._compiled_loss = _resolve_loss(loss)
@@ -395,6 +397,24 @@ class Trainer:
         overridden = getattr(type(self), base.__name__) is not base
         return jt_function(method, autograph=overridden)
 
+    def _place_batch(self, batch):
+        """Shard a batch over the strategy's replicas (GSPMD then splits the step).
+
+        Batches whose size does not divide by the replica count (a last partial batch)
+        stay whole: every replica computes them, with the same result.
+        """
+        strategy = getattr(self, "distribute_strategy", None)
+        if strategy is None or strategy.num_replicas_in_sync == 1:
+            return batch
+        n = strategy.num_replicas_in_sync
+
+        def place(a):
+            if getattr(a, "ndim", 0) >= 1 and a.shape[0] % n == 0:
+                return strategy._distribute_batch(a, per_process=False)._value._value
+            return a
+
+        return jax.tree_util.tree_map(place, batch)
+
     def make_train_function(self, force: bool = False) -> Callable:
         if self.train_function is None or force:
             self.train_function = self._compiled(self.train_step, Trainer.train_step)
@@ -486,7 +506,7 @@ class Trainer:
             logs: dict = {}
             for step, batch in enumerate(train.batches(_epoch_rng())):
                 cbs.on_train_batch_begin(step)
-                logs = train_fn(batch)
+                logs = train_fn(self._place_batch(batch))
                 cbs.on_train_batch_end(step, logs=logs)
                 if self.stop_training:
                     break
@@ -509,7 +529,7 @@ class Trainer:
         for step, batch in enumerate(data.batches()):
             if cbs is not None:
                 cbs.on_test_batch_begin(step)
-            logs = test_fn(batch)
+            logs = test_fn(self._place_batch(batch))
             if cbs is not None:
                 cbs.on_test_batch_end(step, logs=logs)
         logs = self._ordered(pythonify(logs))
@@ -560,7 +580,7 @@ class Trainer:
         outputs = []
         for step, batch in enumerate(data.batches()):
             cbs.on_predict_batch_begin(step)
-            out = predict_fn(batch)
+            out = predict_fn(self._place_batch(batch))
             outputs.append(out)
             cbs.on_predict_batch_end(step, logs={"outputs": out})
         cbs.on_predict_end()
