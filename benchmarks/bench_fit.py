@@ -5,7 +5,8 @@
 Same network (64-32-10, relu/softmax), same data (the 1437 training images of
 ``examples/digits.py``), batch size 32 with the last partial batch, Adam(3e-3),
 shuffled every epoch. Each side is warmed up (compilation excluded), then one epoch
-at a time is timed, the two sides interleaved; the medians and their ratio are printed (goal: at most 1.2x).
+at a time is timed, the two sides interleaved; the medians and their ratio are
+printed (goal: at most 1.2x).
 The raw loop indexes numpy arrays on the host like ``fit`` does, so both sides pay
 the same host-to-device transfers.
 """
