@@ -20,6 +20,7 @@ from .._array_ops import convert_to_tensor, expand_dims, squeeze
 from .._math_ops import cast
 from .._tensor import Tensor
 from ._fused import fused_op
+from ._registry import Registry
 
 # keras.backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON].
 EPSILON = 1e-7
@@ -673,31 +674,9 @@ _BY_NAME.update(
 )
 
 
-def serialize(loss) -> dict[str, Any] | str:
-    """A Loss instance as Keras 3's config dict; a loss function as its name."""
-    if isinstance(loss, Loss):
-        return {
-            "module": "keras.losses",
-            "class_name": type(loss).__name__,
-            "config": loss.get_config(),
-            "registered_name": None,
-        }
-    for name, fn in _BY_NAME.items():
-        if fn is loss:
-            return name
-    raise ValueError(f"Cannot serialize loss {loss!r}")
-
-
-def deserialize(config, custom_objects: dict | None = None):
-    """Inverse of :func:`serialize`."""
-    lookup = {**_BY_NAME, **(custom_objects or {})}
-    if isinstance(config, str):
-        if config not in lookup:
-            raise ValueError(f"Unknown loss: {config!r}. Known: {sorted(_BY_NAME)}")
-        return lookup[config]
-    if not isinstance(config, dict) or config.get("class_name") not in lookup:
-        raise ValueError(f"Could not interpret loss identifier: {config!r}")
-    return lookup[config["class_name"]].from_config(config.get("config") or {})
+_REGISTRY = Registry("loss", "keras.losses", Loss, _BY_NAME)
+serialize = _REGISTRY.serialize
+deserialize = _REGISTRY.deserialize
 
 
 def get(identifier):
@@ -709,11 +688,4 @@ def get(identifier):
         >>> type(get("SparseCategoricalCrossentropy")).__name__
         'SparseCategoricalCrossentropy'
     """
-    if identifier is None:
-        return None
-    obj = deserialize(identifier) if isinstance(identifier, (str, dict)) else identifier
-    if isinstance(obj, type):
-        return obj()
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
+    return _REGISTRY.get(identifier)

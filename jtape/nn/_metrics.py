@@ -22,6 +22,7 @@ from . import _initializers as initializers
 from . import _losses as losses
 from ._fused import fused_op
 from ._losses import _t, squeeze_or_expand_to_same_rank
+from ._registry import Registry
 
 _EPSILON = losses.EPSILON
 NEG_INF = -1e10
@@ -912,31 +913,9 @@ _BY_NAME.update(
 )
 
 
-def serialize(metric) -> dict[str, Any] | str:
-    """A Metric as Keras 3's config dict; a metric function as its name."""
-    if isinstance(metric, Metric):
-        return {
-            "module": "keras.metrics",
-            "class_name": type(metric).__name__,
-            "config": metric.get_config(),
-            "registered_name": None,
-        }
-    for name, fn in _BY_NAME.items():
-        if fn is metric:
-            return name
-    raise ValueError(f"Cannot serialize metric {metric!r}")
-
-
-def deserialize(config, custom_objects: dict | None = None):
-    """Inverse of :func:`serialize`."""
-    lookup = {**_BY_NAME, **(custom_objects or {})}
-    if isinstance(config, str):
-        if config not in lookup:
-            raise ValueError(f"Unknown metric: {config!r}. Known: {sorted(_BY_NAME)}")
-        return lookup[config]
-    if not isinstance(config, dict) or config.get("class_name") not in lookup:
-        raise ValueError(f"Could not interpret metric identifier: {config!r}")
-    return lookup[config["class_name"]].from_config(config.get("config") or {})
+_REGISTRY = Registry("metric", "keras.metrics", Metric, _BY_NAME)
+serialize = _REGISTRY.serialize
+deserialize = _REGISTRY.deserialize
 
 
 def get(identifier):
@@ -948,11 +927,4 @@ def get(identifier):
         >>> type(get("AUC")).__name__
         'AUC'
     """
-    if identifier is None:
-        return None
-    obj = deserialize(identifier) if isinstance(identifier, (str, dict)) else identifier
-    if isinstance(obj, type):
-        return obj()
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    return _REGISTRY.get(identifier)
