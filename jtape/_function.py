@@ -215,20 +215,11 @@ class Function:
             return self.python_function(*args, **kwargs)
         if self.input_signature is not None:
             args, kwargs = self._apply_signature(args, kwargs)
-        static_key = None
-        if not kwargs:
-            # Fast path (saves a pytree flatten per call): all arguments are Tensors, so
-            # the static key depends on their number only.
-            for a in args:
-                if type(a) is not Tensor:
-                    break
-            else:
-                static_key = self._positional_keys.get(len(args))
-                if static_key is None:
-                    static_key = self._positional_keys[len(args)] = _signature(args, {})[0]
-                dyn = [a._value for a in args]
-        if static_key is None:
+        fast = None if kwargs else self._positional_signature(args)
+        if fast is None:
             static_key, dyn = _signature(args, kwargs)
+        else:
+            static_key, dyn = fast
         if state.recorders:
             return self._call_recorded(static_key, dyn, args, kwargs)
         while True:
@@ -242,6 +233,34 @@ class Function:
                 continue
             break
         return self._finish(static_key, outs, written)
+
+    def _positional_signature(self, args):
+        """``_signature`` without a pytree flatten, for the common calls: every argument
+        an array (Tensor, numpy, jax) or a flat tuple/list of arrays (a ``fit`` batch).
+        Then the static key depends on the nesting only. None for anything else.
+        """
+        layout = []
+        dyn = []
+        for a in args:
+            kind = type(a)
+            if kind is tuple or kind is list:
+                for e in a:
+                    value = _array_value(e)
+                    if value is None:
+                        return None
+                    dyn.append(value)
+                layout.append((kind, len(a)))
+            else:
+                value = _array_value(a)
+                if value is None:
+                    return None
+                dyn.append(value)
+                layout.append(None)
+        layout = tuple(layout)
+        static_key = self._positional_keys.get(layout)
+        if static_key is None:
+            static_key = self._positional_keys[layout] = _signature(args, {})[0]
+        return static_key, dyn
 
     def _call_recorded(self, static_key, dyn, args, kwargs):
         """Under an eager tape: the whole call is one differentiable recorded op."""
@@ -457,6 +476,16 @@ def _signature(args, kwargs):
             statics.append(leaf)
     key = (treedef, tuple(statics), tuple(type(s) for s in statics))
     return key, dyn
+
+
+def _array_value(x):
+    """The array behind a Tensor, numpy or jax array argument; None for anything else."""
+    kind = type(x)
+    if kind is Tensor:
+        return x._value
+    if kind is np.ndarray or isinstance(x, jax.Array):
+        return x
+    return None
 
 
 def _dyn_inputs(args, kwargs) -> list:

@@ -18,6 +18,20 @@ from ._tensor import Tensor, to_value
 from ._variable import Variable
 
 
+# Advancing a generator is one compiled dispatch, not four eager ones (wrap, split,
+# unwrap): it runs once per dropout call, initializer and ``fit`` epoch.
+@jax.jit
+def _advance(state: jax.Array) -> tuple[jax.Array, jax.Array]:
+    key, sub = jax.random.split(jax.random.wrap_key_data(state))
+    return jax.random.key_data(key), sub
+
+
+@jax.jit
+def _advance_data(state: jax.Array) -> tuple[jax.Array, jax.Array]:
+    key, sub = jax.random.split(jax.random.wrap_key_data(state))
+    return jax.random.key_data(key), jax.random.key_data(sub)
+
+
 class Generator:
     """A stream of random numbers from a JAX key kept in a Variable (``tf.random.Generator``).
 
@@ -45,9 +59,14 @@ class Generator:
 
     def next_key(self) -> jax.Array:
         """A fresh JAX key; advances the generator's state."""
-        key = jax.random.wrap_key_data(self.state.value()._value)
-        key, sub = jax.random.split(key)
-        self.state.assign(jax.random.key_data(key))
+        state, sub = _advance(self.state.value()._value)
+        self.state.assign(state)
+        return sub
+
+    def next_key_data(self) -> jax.Array:
+        """Like :meth:`next_key`, as the key's raw ``uint32`` data."""
+        state, sub = _advance_data(self.state.value()._value)
+        self.state.assign(state)
         return sub
 
     def normal(self, shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32) -> Tensor:
@@ -83,9 +102,7 @@ class Generator:
         out = []
         for _ in range(count):
             g = Generator.__new__(Generator)
-            g.state = Variable(
-                jax.random.key_data(self.next_key()), trainable=False, name="rng_state"
-            )
+            g.state = Variable(self.next_key_data(), trainable=False, name="rng_state")
             out.append(g)
         return out
 

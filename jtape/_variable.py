@@ -122,7 +122,14 @@ class Variable:
 
     def _checked(self, value, method: str):
         if isinstance(value, (Tensor, Variable, np.ndarray, jax.Array)):
-            raw = value._jt_read()._value if isinstance(value, Variable) else jnp.asarray(value)
+            if isinstance(value, Variable):
+                raw = value._jt_read()._value
+            elif isinstance(value, Tensor):
+                raw = value._value
+            elif isinstance(value, jax.Array):
+                raw = value  # already a device array: no conversion dispatch
+            else:
+                raw = jnp.asarray(value)
             if raw.dtype != self.dtype:
                 if isinstance(value, np.ndarray) and not isinstance(value, jax.Array):
                     if np.can_cast(raw.dtype, self.dtype, "same_kind"):

@@ -78,7 +78,7 @@ def _next_key(op_name: str, seed, dtype) -> jax.Array:
         if gen is None:
             with init_scope():  # a kernel outlives the trace that first used it
                 gen = _kernels[key] = Generator(_kernel_seed(*key))
-    return jax.random.key_data(gen.next_key())
+    return gen.next_key_data()
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):

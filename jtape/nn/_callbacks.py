@@ -114,6 +114,25 @@ class CallbackList(Callback):
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 
+    def implements(self, hook: str) -> bool:
+        """Whether any callback does something on ``hook`` (``fit`` skips batch hooks if not)."""
+        return any(_implements(cb, hook) for cb in self.callbacks)
+
+
+# A batch hook that inherits the base class's no-op (directly, or through the Keras 2
+# `on_batch_*` aliases) does nothing: skipping it saves a Python call per step per callback.
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
+def _implements(cb: Callback, hook: str) -> bool:
+    for name in (hook, _ALIASES.get(hook)):
+        if name is None:
+            continue
+        method = getattr(cb, name)
+        if getattr(method, "__func__", None) is not getattr(Callback, name):
+            return True
+    return False
+
 
 def _dispatcher(hook: str) -> Callable:
     def dispatch(self, *args, logs=None):

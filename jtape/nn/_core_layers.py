@@ -281,7 +281,7 @@ class Dropout(Layer):
                 f"Dropout {self.name!r}: noise_shape {self.noise_shape} must have rank "
                 f"{inputs.ndim}, the rank of the inputs"
             )
-        key = jax.random.key_data(self.generator.next_key())
+        key = self.generator.next_key_data()
         return _dropout(inputs, key, self.rate, tuple(noise_shape))
 
     def get_config(self) -> dict[str, Any]:

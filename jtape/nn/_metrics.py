@@ -7,7 +7,9 @@ outputs of the compiled program).
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -30,6 +32,12 @@ NEG_INF = -1e10
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@functools.lru_cache(maxsize=256)
+def _zeros_program(layout: tuple) -> Callable[[], list]:
+    """A compiled function returning fresh zero arrays of the given shapes and dtypes."""
+    return jax.jit(lambda: [jnp.zeros(shape, dtype) for shape, dtype in layout])
 
 
 class Metric:
@@ -109,8 +117,13 @@ class Metric:
 
     def reset_state(self) -> None:
         """Set every state variable back to zeros."""
-        for v in self._variables:
-            v.assign(jnp.zeros(v.shape, v.dtype))
+        variables = self._variables
+        if not variables:
+            return
+        # One compiled dispatch for all of them (fit resets the metrics every epoch).
+        zeros = _zeros_program(tuple((tuple(v.shape), np.dtype(v.dtype)) for v in variables))()
+        for v, z in zip(variables, zeros):
+            v.assign(z)
 
     def reset_states(self) -> None:
         """Keras 2 name of :meth:`reset_state` (still common in TF 2 scripts)."""

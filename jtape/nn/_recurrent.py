@@ -464,7 +464,7 @@ class _RNN(Layer):
             elif rate == 1:
                 masks.append(Tensor(jnp.zeros((batch, width), inputs.dtype)))
             else:
-                key = jax.random.key_data(self.generator.next_key())
+                key = self.generator.next_key_data()
                 masks.append(_dropout_mask(key, (batch, width), rate, inputs.dtype))
         return tuple(masks)
 

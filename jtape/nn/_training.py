@@ -107,13 +107,13 @@ class _Arrays:
         )
 
     def batches(self, rng: np.random.Generator | None = None):
-        data = self.data
+        leaves, treedef = jax.tree_util.tree_flatten(self.data)
         if self.shuffle and rng is not None:
             perm = rng.permutation(self.num_samples)
-            data = jax.tree_util.tree_map(lambda v: v[perm], data)
+            leaves = [v[perm] for v in leaves]
         bs = self.batch_size
         for start in range(0, self.num_samples, bs):
-            yield jax.tree_util.tree_map(lambda v, s=start: v[s : s + bs], data)
+            yield treedef.unflatten([v[start : start + bs] for v in leaves])
 
 
 class _Iterable:
@@ -174,9 +174,8 @@ def _adapter(x, y, sample_weight, batch_size, shuffle, steps):
 def _epoch_rng() -> np.random.Generator:
     # Shuffling is reproducible from jt.random.set_seed, like everything random in jtape.
     with init_scope():
-        key = get_global_generator().next_key()
-        seed = int(jax.random.randint(key, (), 0, 2**31 - 1))
-    return np.random.default_rng(seed)
+        words = get_global_generator().next_key_data()
+    return np.random.default_rng(np.asarray(words))
 
 
 # -- compiled losses and metrics ----------------------------------------------------------
@@ -397,15 +396,20 @@ class Trainer:
         overridden = getattr(type(self), base.__name__) is not base
         return jt_function(method, autograph=overridden)
 
-    def _place_batch(self, batch):
-        """Shard a batch over the strategy's replicas (GSPMD then splits the step).
+    def _batch_placer(self) -> Callable:
+        """Shard each batch over the strategy's replicas (GSPMD then splits the step).
 
         Batches whose size does not divide by the replica count (a last partial batch)
-        stay whole: every replica computes them, with the same result.
+        stay whole: every replica computes them, with the same result. Without a
+        multi-replica strategy batches pass through as they are.
         """
         strategy = getattr(self, "distribute_strategy", None)
         if strategy is None or strategy.num_replicas_in_sync == 1:
-            return batch
+            return _unchanged
+        return self._place_batch
+
+    def _place_batch(self, batch):
+        strategy = self.distribute_strategy
         n = strategy.num_replicas_in_sync
 
         def place(a):
@@ -498,6 +502,9 @@ class Trainer:
         self.stop_training = False
         self.history = next(c for c in cbs.callbacks if isinstance(c, History))
         train_fn = self.make_train_function()
+        place = self._batch_placer()
+        batch_begin = cbs.implements("on_train_batch_begin")
+        batch_end = cbs.implements("on_train_batch_end")
         cbs.on_train_begin()
         epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
@@ -505,9 +512,11 @@ class Trainer:
             cbs.on_epoch_begin(epoch)
             logs: dict = {}
             for step, batch in enumerate(train.batches(_epoch_rng())):
-                cbs.on_train_batch_begin(step)
-                logs = train_fn(self._place_batch(batch))
-                cbs.on_train_batch_end(step, logs=logs)
+                if batch_begin:
+                    cbs.on_train_batch_begin(step)
+                logs = train_fn(place(batch))
+                if batch_end:
+                    cbs.on_train_batch_end(step, logs=logs)
                 if self.stop_training:
                     break
             epoch_logs = self._ordered(pythonify(logs))
@@ -522,6 +531,7 @@ class Trainer:
 
     def _evaluate_adapter(self, data, cbs) -> dict[str, float]:
         test_fn = self.make_test_function()
+        place = self._batch_placer()
         self.reset_metrics()
         logs: dict = {}
         if cbs is not None:
@@ -529,7 +539,7 @@ class Trainer:
         for step, batch in enumerate(data.batches()):
             if cbs is not None:
                 cbs.on_test_batch_begin(step)
-            logs = test_fn(self._place_batch(batch))
+            logs = test_fn(place(batch))
             if cbs is not None:
                 cbs.on_test_batch_end(step, logs=logs)
         logs = self._ordered(pythonify(logs))
@@ -575,12 +585,13 @@ class Trainer:
         """The model's outputs on ``x``, batch by batch, concatenated as numpy arrays."""
         data = _adapter(x, None, None, batch_size, False, steps)
         predict_fn = self.make_predict_function()
+        place = self._batch_placer()
         cbs = CallbackList(callbacks, model=self, verbose=_verbosity(verbose), steps=data.steps)
         cbs.on_predict_begin()
         outputs = []
         for step, batch in enumerate(data.batches()):
             cbs.on_predict_batch_begin(step)
-            out = predict_fn(self._place_batch(batch))
+            out = predict_fn(place(batch))
             outputs.append(out)
             cbs.on_predict_batch_end(step, logs={"outputs": out})
         cbs.on_predict_end()
@@ -612,6 +623,10 @@ class Trainer:
     def predict_on_batch(self, x):
         out = self.make_predict_function()((_to_numpy(x),))
         return jax.tree_util.tree_map(np.asarray, out, is_leaf=lambda v: isinstance(v, Tensor))
+
+
+def _unchanged(batch):
+    return batch
 
 
 def _single_or_list(logs: dict):
