@@ -164,7 +164,6 @@ class Function:
         self._written_ids: frozenset = frozenset()
         self._out_meta: dict = {}
         self._positional_keys: dict = {}
-        self._vars_by_id: dict = {}
         self._partition: tuple = ([], [])
         self._bound: dict[int, Function] = {}
 
@@ -282,14 +281,13 @@ class Function:
         reads_k = [v.value() for v in kept]
         dyn_tensors = [d if isinstance(d, Tensor) else Tensor(d) for d in _dyn_inputs(args, kwargs)]
         outs, written = call_op(call, (reads_d, reads_k, dyn_tensors), {})
-        written = {k: v._value for k, v in written.items()}
+        written = [w._value for w in written]
         return self._finish(static_key, [o._value for o in outs], written, wrap=outs)
 
     def _finish(self, static_key, outs, written, wrap=None):
-        by_id = self._vars_by_id
-        for vid, value in written.items():
-            by_id[vid]._value = value
-        out_tree, statics = self._out_meta[static_key]
+        out_tree, statics, written_vars = self._out_meta[static_key]
+        for var, value in zip(written_vars, written):
+            var._value = value
         tensors = iter(wrap if wrap is not None else [Tensor(o) for o in outs])
         leaves = [next(tensors) if s is _DYNAMIC else s for s in statics]
         return jax.tree_util.tree_unflatten(out_tree, leaves)
@@ -298,7 +296,6 @@ class Function:
     def _get_jitted(self):
         if self._jitted is None:
             known = list(self._known)
-            self._vars_by_id = {id(v): v for v in known}
             if self._donate:
                 donated = [v for v in known if id(v) in self._written_ids]
             else:
@@ -383,7 +380,6 @@ def _traced_program(
         # Variables created from traced values: this program computes their initial
         # values, so it runs once (its constants are the current values) and the next
         # call traces again with them as inputs.
-        function._vars_by_id.update({id(v): v for v in function._known})
     function._creation_closed = True
     out_leaves, out_tree = jax.tree_util.tree_flatten(
         result, is_leaf=lambda x: isinstance(x, (Tensor, Variable))
@@ -400,13 +396,16 @@ def _traced_program(
             out_statics.append(_DYNAMIC)
         else:
             out_statics.append(leaf)
-    function._out_meta[static_key] = (out_tree, out_statics)
+    # The new values of the written Variables come back as a list (cheaper than a dict
+    # for jax.jit to build), in the order recorded here.
+    written_vars = list(frame.written.values())
+    function._out_meta[static_key] = (out_tree, out_statics, written_vars)
     written_ids = frozenset(frame.written)
     if function._donate and written_ids != function._written_ids:
         # Donate exactly the written Variables from the next call on (one more trace).
         function._written_ids = written_ids
         function._jitted = None
-    written = {vid: frame.values[vid] for vid in frame.written}
+    written = [frame.values[vid] for vid in frame.written]
     return outs, written
 
 
