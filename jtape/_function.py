@@ -17,6 +17,7 @@ during the first call, as in TensorFlow.
 from __future__ import annotations
 
 import functools
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -31,6 +32,9 @@ from ._tensor import Tensor, _Ref
 from ._variable import Variable
 
 _RUN_EAGERLY = False
+# sys.getrefcount of a Variable's array when only the Variable holds it (its attribute,
+# the list of values being passed, getrefcount's own argument).
+_SOLE_OWNER = 3
 
 
 def run_functions_eagerly(run_eagerly: bool) -> None:
@@ -95,6 +99,7 @@ class _TraceFrame:
         self.function = function
         self.values: dict[int, Any] = {id(v): x for v, x in zip(known, values)}
         self.written: dict[int, Variable] = {}
+        self.assigned: set[int] = set()
         self.discovered: dict[int, Variable] = {}
         self.created: list[Variable] = []
         self.pending: list[Variable] = []
@@ -116,6 +121,7 @@ class _TraceFrame:
             self.discovered[vid] = var
         self.values[vid] = value
         self.written[vid] = var
+        self.assigned.add(vid)
 
     def on_create(self, var: Variable, value) -> None:
         if not self.allow_create:
@@ -161,7 +167,8 @@ class Function:
         self._creation_closed = False
         self._tracing_count = 0
         self._jitted = None
-        self._written_ids: frozenset = frozenset()
+        # Ids of the Variables every trace so far assigns: the ones safe to donate.
+        self._written_ids: frozenset | None = None
         self._out_meta: dict = {}
         self._positional_keys: dict = {}
         self._partition: tuple = ([], [])
@@ -224,10 +231,13 @@ class Function:
         while True:
             jitted = self._get_jitted()
             donated, kept = self._partition
+            donated_values = [v._value for v in donated]
+            if donated_values and max(map(sys.getrefcount, donated_values)) > _SOLE_OWNER:
+                # Something besides its Variable holds one of these arrays (a Tensor read
+                # earlier, another Variable): donating would invalidate it, so copy.
+                jitted = self._jitted_plain
             try:
-                outs, written = jitted(
-                    static_key, [v._value for v in donated], [v._value for v in kept], dyn
-                )
+                outs, written = jitted(static_key, donated_values, [v._value for v in kept], dyn)
             except _Retrace:
                 continue
             break
@@ -276,7 +286,7 @@ class Function:
             except _Retrace:
                 continue
             break
-        call = _RecordedCall(self, self._jitted_recorded, static_key)
+        call = _RecordedCall(self, self._jitted_plain, static_key)
         reads_d = [v.value() for v in donated]
         reads_k = [v.value() for v in kept]
         dyn_tensors = [d if isinstance(d, Tensor) else Tensor(d) for d in _dyn_inputs(args, kwargs)]
@@ -296,7 +306,7 @@ class Function:
     def _get_jitted(self):
         if self._jitted is None:
             known = list(self._known)
-            if self._donate:
+            if self._donate and self._written_ids:
                 donated = [v for v in known if id(v) in self._written_ids]
             else:
                 donated = []
@@ -304,12 +314,14 @@ class Function:
             self._partition = (donated, kept)
             pure = functools.partial(_traced_program, self, donated, kept)
             # Buffer donation lets XLA write the new values of the Variables the
-            # function assigns into their old buffers (one copy of the state, not two).
+            # function assigns into their old buffers: one copy of the state, not two,
+            # and no allocation per output (on CPU that is most of a small step).
             self._jitted = jax.jit(
                 pure, static_argnums=(0,), donate_argnums=(1,) if donated else ()
             )
-            # Under a tape the inputs are also recorded for the backward pass: no donation.
-            self._jitted_recorded = jax.jit(pure, static_argnums=(0,)) if donated else self._jitted
+            # Under a tape the inputs are also recorded for the backward pass, and a
+            # buffer that is shared must survive the call: no donation then.
+            self._jitted_plain = jax.jit(pure, static_argnums=(0,)) if donated else self._jitted
         return self._jitted
 
     def _apply_signature(self, args, kwargs):
@@ -365,6 +377,8 @@ def _traced_program(
     finally:
         state.frames.pop()
         state.recorders = saved_recorders
+    if function._donate:
+        _learn_donation(function, frozenset(frame.assigned), donated)
     if frame.created or frame.discovered:
         function._creation_closed = True
         new = [
@@ -400,13 +414,27 @@ def _traced_program(
     # for jax.jit to build), in the order recorded here.
     written_vars = list(frame.written.values())
     function._out_meta[static_key] = (out_tree, out_statics, written_vars)
-    written_ids = frozenset(frame.written)
-    if function._donate and written_ids != function._written_ids:
-        # Donate exactly the written Variables from the next call on (one more trace).
-        function._written_ids = written_ids
-        function._jitted = None
     written = [frame.values[vid] for vid in frame.written]
     return outs, written
+
+
+def _learn_donation(function: Function, assigned: frozenset, donated: list) -> None:
+    """Keep ``function._written_ids`` to the Variables that every trace assigns.
+
+    Usually learnt by the first (discovery) trace, whose retrace then builds the donating
+    program: no extra trace. Created-only Variables (a layer building its weights) are
+    not written by later traces, so only assignments count. A trace that leaves a
+    donated Variable unassigned must not run (its Variable would keep a deleted buffer):
+    the set shrinks and the call traces again; it only ever shrinks, so this converges.
+    """
+    if function._written_ids is None:
+        function._written_ids = assigned
+        if assigned:
+            function._jitted = None
+    elif not {id(v) for v in donated} <= assigned:
+        function._written_ids = function._written_ids & assigned
+        function._jitted = None
+        raise _Retrace()
 
 
 class _RecordedCall:

@@ -284,6 +284,49 @@ def test_variables_as_arguments_and_donation():
     np.testing.assert_allclose(b.numpy(), [11.0, 21.0])
 
 
+def test_donation_reuses_buffers_only_when_no_one_else_holds_them():
+    w = jt.Variable(np.arange(1024, dtype=np.float32))
+
+    @jt.function(donate_variables=True)
+    def step(x):
+        w.assign_add(x)
+        return jt.sum(w)
+
+    one = jt.ones([1024])
+    step(one)  # discovery trace, then the donating program
+    assert step.tracing_count == 2
+    before = w._value.unsafe_buffer_pointer()
+    step(one)
+    # Donated: XLA wrote the new value into the old buffer.
+    assert w._value.unsafe_buffer_pointer() == before
+
+    held = w.value()  # a Tensor sharing the Variable's array
+    expected = held.numpy().copy()
+    step(one)
+    # Not donated this time (the Tensor would have been invalidated): it still reads.
+    np.testing.assert_array_equal(held.numpy(), expected)
+    np.testing.assert_array_equal(w.numpy(), expected + 1.0)
+    del held
+    step(one)
+    np.testing.assert_array_equal(w.numpy(), expected + 2.0)
+    assert step.tracing_count == 2  # both programs come from the same trace
+
+
+def test_donation_with_traces_that_write_different_variables():
+    a, b = jt.Variable([1.0]), jt.Variable([2.0])
+
+    @jt.function(donate_variables=True)
+    def f(which):
+        (a if which else b).assign_add([1.0])
+        a.assign_add([0.5])
+
+    for which in (True, False, True, False):
+        f(which)
+    # b is written only by one signature: never donated, never left with a dead buffer.
+    np.testing.assert_allclose(a.numpy(), [1.0 + 2 * 1.5 + 2 * 0.5])
+    np.testing.assert_allclose(b.numpy(), [4.0])
+
+
 def test_run_functions_eagerly():
     seen = []
 

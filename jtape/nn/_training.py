@@ -394,7 +394,9 @@ class Trainer:
             return method
         # AutoGraph only for user overrides: the built-in steps have no tensor control flow.
         overridden = getattr(type(self), base.__name__) is not base
-        return jt_function(method, autograph=overridden)
+        # Donation (as Keras' JAX trainer does) lets XLA update weights, slots and metric
+        # state in place; jt.function skips it for any array still referenced elsewhere.
+        return jt_function(method, autograph=overridden, donate_variables=True)
 
     def _batch_placer(self) -> Callable:
         """Shard each batch over the strategy's replicas (GSPMD then splits the step).
