@@ -545,8 +545,8 @@ def function(
     ``jit_compile``, ``reduce_retracing`` and the ``experimental_*`` arguments are
     accepted for TF compatibility: on JAX every function is XLA-compiled.
     ``donate_variables=True`` lets XLA reuse the buffers of the Variables the function
-    writes (halving their memory on GPU/TPU); Tensors read from them earlier become
-    invalid.
+    writes (one copy of the state, no allocation per step); an array still referenced
+    elsewhere (a Tensor read earlier) is not donated, so nothing is invalidated.
 
     Example:
         >>> import jtape as jt
