@@ -84,13 +84,16 @@ class Initializer:
         raise NotImplementedError("Initializer subclasses must implement __call__()")
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, as a dict that ``from_config`` accepts."""
         return {}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Initializer:
+        """A new initializer from the dict that ``get_config`` returned."""
         return cls(**config)
 
     def clone(self) -> Initializer:
+        """A new initializer with the same config (including ``seed``)."""
         return self.__class__.from_config(self.get_config())
 
     def __repr__(self) -> str:

@@ -53,10 +53,12 @@ class Regularizer:
         return 0.0
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, as a dict that ``from_config`` accepts."""
         raise NotImplementedError(f"{self} does not implement get_config()")
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Regularizer:
+        """A new regularizer from the dict that ``get_config`` returned."""
         return cls(**config)
 
     def __repr__(self) -> str:

@@ -621,6 +621,7 @@ class Optimizer:
 
     # -- config ----------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
+        """Name, learning rate (a float or a serialized schedule) and hyperparameters."""
         lr = self._learning_rate
         if isinstance(lr, _schedules.LearningRateSchedule):
             lr_config: Any = _schedules.serialize(lr)
@@ -635,6 +636,7 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None):
+        """A new optimizer (fresh state) from the dict that ``get_config`` returned."""
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = _schedules.deserialize(

@@ -35,12 +35,14 @@ class LearningRateSchedule:
         )
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, as a dict that ``from_config`` accepts."""
         raise NotImplementedError(
             f"Learning rate schedule '{type(self).__name__}' must override `get_config()`."
         )
 
     @classmethod
     def from_config(cls, config: dict[str, Any]):
+        """A new schedule from the dict that ``get_config`` returned."""
         return cls(**config)
 
 
