@@ -237,7 +237,7 @@ class Function:
                 # earlier, another Variable): donating would invalidate it, so copy.
                 jitted = self._jitted_plain
             try:
-                outs, written = jitted(static_key, donated_values, [v._value for v in kept], dyn)
+                written, outs = jitted(static_key, donated_values, [v._value for v in kept], dyn)
             except _Retrace:
                 continue
             break
@@ -290,7 +290,7 @@ class Function:
         reads_d = [v.value() for v in donated]
         reads_k = [v.value() for v in kept]
         dyn_tensors = [d if isinstance(d, Tensor) else Tensor(d) for d in _dyn_inputs(args, kwargs)]
-        outs, written = call_op(call, (reads_d, reads_k, dyn_tensors), {})
+        written, outs = call_op(call, (reads_d, reads_k, dyn_tensors), {})
         written = [w._value for w in written]
         return self._finish(static_key, [o._value for o in outs], written, wrap=outs)
 
@@ -410,12 +410,15 @@ def _traced_program(
             out_statics.append(_DYNAMIC)
         else:
             out_statics.append(leaf)
-    # The new values of the written Variables come back as a list (cheaper than a dict
-    # for jax.jit to build), in the order recorded here.
-    written_vars = list(frame.written.values())
+    # The new values of the written Variables come back as a list, first and in the
+    # order of the donated inputs: jax pairs donated inputs with outputs of the same
+    # shape in output order, so each Variable's new value lands in its own old buffer
+    # (any other order makes XLA copy).
+    donated_ids = [id(v) for v in donated]
+    order = donated_ids + [vid for vid in frame.written if vid not in set(donated_ids)]
+    written_vars = [frame.written[vid] for vid in order]
     function._out_meta[static_key] = (out_tree, out_statics, written_vars)
-    written = [frame.values[vid] for vid in frame.written]
-    return outs, written
+    return [frame.values[vid] for vid in order], outs
 
 
 def _learn_donation(function: Function, assigned: frozenset, donated: list) -> None:
@@ -438,7 +441,7 @@ def _learn_donation(function: Function, assigned: frozenset, donated: list) -> N
 
 
 class _RecordedCall:
-    """A Function call as an op: ``(variable values, tensor args) -> (outputs, writes)``."""
+    """A Function call as an op: ``(variable values, tensor args) -> (writes, outputs)``."""
 
     __slots__ = ("function", "jitted", "static_key")
 
