@@ -298,9 +298,11 @@ class Function:
         out_tree, statics, written_vars = self._out_meta[static_key]
         for var, value in zip(written_vars, written):
             var._value = value
-        tensors = iter(wrap if wrap is not None else [Tensor(o) for o in outs])
-        leaves = [next(tensors) if s is _DYNAMIC else s for s in statics]
-        return jax.tree_util.tree_unflatten(out_tree, leaves)
+        tensors = wrap if wrap is not None else [Tensor(o) for o in outs]
+        if statics is not None:  # some outputs are Python values
+            it = iter(tensors)
+            tensors = [next(it) if s is _DYNAMIC else s for s in statics]
+        return out_tree.unflatten(tensors)
 
     # -- tracing -----------------------------------------------------------------------
     def _get_jitted(self):
@@ -417,6 +419,8 @@ def _traced_program(
     donated_ids = [id(v) for v in donated]
     order = donated_ids + [vid for vid in frame.written if vid not in set(donated_ids)]
     written_vars = [frame.written[vid] for vid in order]
+    if all(s is _DYNAMIC for s in out_statics):
+        out_statics = None  # the common case: every output is a Tensor
     function._out_meta[static_key] = (out_tree, out_statics, written_vars)
     return [frame.values[vid] for vid in order], outs
 
