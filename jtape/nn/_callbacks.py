@@ -33,35 +33,67 @@ class Callback:
         self._model = None
 
     def set_params(self, params: dict[str, Any]) -> None:
+        """Receive the loop's parameters (``epochs``, ``steps``, ``verbose``)."""
         self.params = params
 
     def set_model(self, model) -> None:
+        """Receive the model being trained (``fit`` calls it before any hook)."""
         self._model = model
 
     @property
     def model(self):
+        """The model being trained, evaluated or run."""
         return self._model
 
-    def on_batch_begin(self, batch, logs=None): ...
-    def on_batch_end(self, batch, logs=None): ...
-    def on_epoch_begin(self, epoch, logs=None): ...
-    def on_epoch_end(self, epoch, logs=None): ...
+    def on_batch_begin(self, batch, logs=None):
+        """Keras 2 alias of :meth:`on_train_batch_begin`."""
+
+    def on_batch_end(self, batch, logs=None):
+        """Keras 2 alias of :meth:`on_train_batch_end`."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of each training epoch."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Called at the end of each epoch; ``logs`` has the epoch's metrics (and val_*)."""
+
     def on_train_batch_begin(self, batch, logs=None):
+        """Called before each training step (skipped by ``fit`` if no callback has it)."""
         self.on_batch_begin(batch, logs=logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        """Called after each training step; ``logs`` holds Tensors (reading one waits)."""
         self.on_batch_end(batch, logs=logs)
 
-    def on_test_batch_begin(self, batch, logs=None): ...
-    def on_test_batch_end(self, batch, logs=None): ...
-    def on_predict_batch_begin(self, batch, logs=None): ...
-    def on_predict_batch_end(self, batch, logs=None): ...
-    def on_train_begin(self, logs=None): ...
-    def on_train_end(self, logs=None): ...
-    def on_test_begin(self, logs=None): ...
-    def on_test_end(self, logs=None): ...
-    def on_predict_begin(self, logs=None): ...
-    def on_predict_end(self, logs=None): ...
+    def on_test_batch_begin(self, batch, logs=None):
+        """Called before each ``evaluate`` (or validation) step."""
+
+    def on_test_batch_end(self, batch, logs=None):
+        """Called after each ``evaluate`` (or validation) step."""
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        """Called before each ``predict`` step."""
+
+    def on_predict_batch_end(self, batch, logs=None):
+        """Called after each ``predict`` step; ``logs["outputs"]`` is the batch's output."""
+
+    def on_train_begin(self, logs=None):
+        """Called once when ``fit`` starts."""
+
+    def on_train_end(self, logs=None):
+        """Called once when ``fit`` ends, with the last epoch's logs."""
+
+    def on_test_begin(self, logs=None):
+        """Called when ``evaluate`` starts."""
+
+    def on_test_end(self, logs=None):
+        """Called when ``evaluate`` ends, with its logs."""
+
+    def on_predict_begin(self, logs=None):
+        """Called when ``predict`` starts."""
+
+    def on_predict_end(self, logs=None):
+        """Called when ``predict`` ends."""
 
 
 _HOOKS = [

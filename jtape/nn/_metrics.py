@@ -69,6 +69,7 @@ class Metric:
 
     @property
     def dtype(self):
+        """The dtype of the metric's state and result."""
         return self._dtype
 
     @property
@@ -78,10 +79,12 @@ class Metric:
 
     @property
     def trainable_variables(self) -> list[Variable]:
+        """Always empty: metric state is not trained."""
         return []
 
     @property
     def non_trainable_variables(self) -> list[Variable]:
+        """The metric's state Variables."""
         return self.variables
 
     def add_variable(
@@ -110,9 +113,11 @@ class Metric:
         return self.add_variable(shape, initializer or "zeros", dtype=dtype, name=name)
 
     def update_state(self, *args, **kwargs) -> None:
+        """Accumulate one batch into the state (subclasses implement it)."""
         raise NotImplementedError(f"{type(self).__name__} must implement update_state()")
 
     def result(self) -> Tensor:
+        """The metric's value from the current state (subclasses implement it)."""
         raise NotImplementedError(f"{type(self).__name__} must implement result()")
 
     def reset_state(self) -> None:
@@ -135,10 +140,12 @@ class Metric:
         return self.result()
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, for :meth:`from_config`."""
         return {"name": self.name, "dtype": self.dtype.name}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Metric:
+        """Rebuild a metric from :meth:`get_config`'s output."""
         return cls(**config)
 
     def __repr__(self) -> str:

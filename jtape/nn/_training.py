@@ -329,6 +329,7 @@ class Trainer:
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict[str, Tensor]:
+        """Every metric's current result, by name (a dict result is merged in)."""
         out: dict[str, Tensor] = {}
         for m in self.metrics:
             result = m.result()
@@ -351,9 +352,11 @@ class Trainer:
 
     @property
     def metrics_names(self) -> list[str]:
+        """The names of :attr:`metrics`, the keys of the logs."""
         return [m.name for m in self.metrics]
 
     def reset_metrics(self) -> None:
+        """Reset the loss tracker and every compiled metric (``fit`` does it each epoch)."""
         for m in self.metrics:
             m.reset_state()
 
@@ -422,16 +425,19 @@ class Trainer:
         return jax.tree_util.tree_map(place, batch)
 
     def make_train_function(self, force: bool = False) -> Callable:
+        """The compiled ``train_step`` that ``fit`` calls per batch (built once, cached)."""
         if self.train_function is None or force:
             self.train_function = self._compiled(self.train_step, Trainer.train_step)
         return self.train_function
 
     def make_test_function(self, force: bool = False) -> Callable:
+        """The compiled ``test_step`` that ``evaluate`` calls per batch (built once, cached)."""
         if self.test_function is None or force:
             self.test_function = self._compiled(self.test_step, Trainer.test_step)
         return self.test_function
 
     def make_predict_function(self, force: bool = False) -> Callable:
+        """The compiled ``predict_step`` that ``predict`` calls per batch (built once, cached)."""
         if self.predict_function is None or force:
             self.predict_function = self._compiled(self.predict_step, Trainer.predict_step)
         return self.predict_function
@@ -616,6 +622,7 @@ class Trainer:
         return logs if return_dict else _single_or_list(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        """Loss and metrics of one batch, in inference mode (metrics reset first)."""
         self._assert_compiled()
         self.reset_metrics()
         batch = _to_numpy(pack_x_y_sample_weight(x, y, sample_weight))
@@ -623,6 +630,7 @@ class Trainer:
         return logs if return_dict else _single_or_list(logs)
 
     def predict_on_batch(self, x):
+        """The model's output on one batch, as numpy arrays."""
         out = self.make_predict_function()((_to_numpy(x),))
         return jax.tree_util.tree_map(np.asarray, out, is_leaf=lambda v: isinstance(v, Tensor))
 
