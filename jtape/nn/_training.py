@@ -16,6 +16,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from .._autograph import converted
 from .._function import function as jt_function
 from .._math_ops import add_n
 from .._random import get_global_generator
@@ -282,6 +283,13 @@ class Trainer:
         self._weighted_metrics: list | None = None
         self._loss_tracker = _metrics.Mean(name="loss")
         self.run_eagerly = bool(run_eagerly)
+        if isinstance(steps_per_execution, bool) or not (
+            isinstance(steps_per_execution, int) and steps_per_execution >= 1
+        ):
+            raise ValueError(
+                "compile: `steps_per_execution` must be an integer >= 1, got "
+                f"{steps_per_execution!r}"
+            )
         self.steps_per_execution = steps_per_execution
         self.compiled = True
         self.stop_training = False
@@ -392,11 +400,18 @@ class Trainer:
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
-    def _compiled(self, method: Callable, base: Callable) -> Callable:
+    def _compiled(self, method: Callable, base: Callable, steps: int = 1) -> Callable:
+        """``method`` compiled by jt.function; with ``steps > 1`` the compiled function
+        takes a tuple of up to ``steps`` batches and runs ``method`` on each in one
+        program (Keras' ``steps_per_execution``), returning the last batch's logs.
+        """
         if getattr(self, "run_eagerly", False):
-            return method
+            return method if steps == 1 else _run_each(method)
         # AutoGraph only for user overrides: the built-in steps have no tensor control flow.
         overridden = getattr(type(self), base.__name__) is not base
+        if steps > 1:
+            step = converted(method) if overridden else method
+            method, overridden = _run_each(step), False
         # Donation (as Keras' JAX trainer does) lets XLA update weights, slots and metric
         # state in place; jt.function skips it for any array still referenced elsewhere.
         return jt_function(method, autograph=overridden, donate_variables=True)
@@ -425,16 +440,33 @@ class Trainer:
         return jax.tree_util.tree_map(place, batch)
 
     def make_train_function(self, force: bool = False) -> Callable:
-        """The compiled ``train_step`` that ``fit`` calls per batch (built once, cached)."""
+        """The compiled ``train_step`` that ``fit`` calls per batch (built once, cached).
+
+        With ``steps_per_execution=N`` it takes a tuple of up to N batches instead.
+        """
         if self.train_function is None or force:
-            self.train_function = self._compiled(self.train_step, Trainer.train_step)
+            self.train_function = self._compiled(
+                self.train_step, Trainer.train_step, self._steps_per_execution()
+            )
         return self.train_function
 
     def make_test_function(self, force: bool = False) -> Callable:
-        """The compiled ``test_step`` that ``evaluate`` calls per batch (built once, cached)."""
+        """The compiled ``test_step`` that ``evaluate`` calls per batch (built once, cached).
+
+        With ``steps_per_execution=N`` it takes a tuple of up to N batches instead.
+        """
         if self.test_function is None or force:
-            self.test_function = self._compiled(self.test_step, Trainer.test_step)
+            self.test_function = self._compiled(
+                self.test_step, Trainer.test_step, self._steps_per_execution()
+            )
         return self.test_function
+
+    def _steps_per_execution(self) -> int:
+        return getattr(self, "steps_per_execution", 1) or 1
+
+    def _one_execution(self, batch):
+        # The compiled steps take a tuple of batches when steps_per_execution > 1.
+        return batch if self._steps_per_execution() == 1 else (batch,)
 
     def make_predict_function(self, force: bool = False) -> Callable:
         """The compiled ``predict_step`` that ``predict`` calls per batch (built once, cached)."""
@@ -511,6 +543,7 @@ class Trainer:
         self.history = next(c for c in cbs.callbacks if isinstance(c, History))
         train_fn = self.make_train_function()
         place = self._batch_placer()
+        per_execution = self._steps_per_execution()
         batch_begin = cbs.implements("on_train_batch_begin")
         batch_end = cbs.implements("on_train_batch_end")
         cbs.on_train_begin()
@@ -519,12 +552,13 @@ class Trainer:
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             logs: dict = {}
-            for step, batch in enumerate(train.batches(_epoch_rng())):
+            batches = train.batches(_epoch_rng())
+            for first, last, data in _executions(batches, per_execution, place):
                 if batch_begin:
-                    cbs.on_train_batch_begin(step)
-                logs = train_fn(place(batch))
+                    cbs.on_train_batch_begin(first)
+                logs = train_fn(data)
                 if batch_end:
-                    cbs.on_train_batch_end(step, logs=logs)
+                    cbs.on_train_batch_end(last, logs=logs)
                 if self.stop_training:
                     break
             epoch_logs = self._ordered(pythonify(logs))
@@ -540,16 +574,17 @@ class Trainer:
     def _evaluate_adapter(self, data, cbs) -> dict[str, float]:
         test_fn = self.make_test_function()
         place = self._batch_placer()
+        per_execution = self._steps_per_execution()
         self.reset_metrics()
         logs: dict = {}
         if cbs is not None:
             cbs.on_test_begin()
-        for step, batch in enumerate(data.batches()):
+        for first, last, batch in _executions(data.batches(), per_execution, place):
             if cbs is not None:
-                cbs.on_test_batch_begin(step)
-            logs = test_fn(place(batch))
+                cbs.on_test_batch_begin(first)
+            logs = test_fn(batch)
             if cbs is not None:
-                cbs.on_test_batch_end(step, logs=logs)
+                cbs.on_test_batch_end(last, logs=logs)
         logs = self._ordered(pythonify(logs))
         if cbs is not None:
             cbs.on_test_end(logs=logs)
@@ -618,7 +653,7 @@ class Trainer:
         """One ``train_step`` on one batch; the metrics accumulate until reset_metrics()."""
         self._assert_compiled()
         batch = _to_numpy(pack_x_y_sample_weight(x, y, sample_weight))
-        logs = self._ordered(pythonify(self.make_train_function()(batch)))
+        logs = self._ordered(pythonify(self.make_train_function()(self._one_execution(batch))))
         return logs if return_dict else _single_or_list(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
@@ -626,7 +661,7 @@ class Trainer:
         self._assert_compiled()
         self.reset_metrics()
         batch = _to_numpy(pack_x_y_sample_weight(x, y, sample_weight))
-        logs = self._ordered(pythonify(self.make_test_function()(batch)))
+        logs = self._ordered(pythonify(self.make_test_function()(self._one_execution(batch))))
         return logs if return_dict else _single_or_list(logs)
 
     def predict_on_batch(self, x):
@@ -637,6 +672,37 @@ class Trainer:
 
 def _unchanged(batch):
     return batch
+
+
+def _run_each(step: Callable) -> Callable:
+    """``step`` applied to each batch of a tuple, in order; the last logs are returned."""
+
+    def run_each(batches):
+        logs = None
+        for data in batches:
+            logs = step(data)
+        return logs
+
+    return run_each
+
+
+def _executions(batches, per_execution: int, place: Callable):
+    """``(first step, last step, input)`` per compiled call: one placed batch, or a
+    tuple of up to ``per_execution`` of them (the last group of an epoch may be shorter).
+    """
+    if per_execution == 1:
+        for step, batch in enumerate(batches):
+            yield step, step, place(batch)
+        return
+    group: list = []
+    first = 0
+    for step, batch in enumerate(batches):
+        group.append(place(batch))
+        if len(group) == per_execution:
+            yield first, step, tuple(group)
+            group, first = [], step + 1
+    if group:
+        yield first, first + len(group) - 1, tuple(group)
 
 
 def _single_or_list(logs: dict):

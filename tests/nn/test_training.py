@@ -248,3 +248,38 @@ def test_fit_with_dropout_and_batch_norm_updates_state():
     assert not np.allclose(bn.moving_mean.numpy(), before)
     # inference is deterministic (dropout off, moving statistics)
     np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_steps_per_execution_runs_the_same_steps_in_fewer_calls():
+    x, y = _regression_data(n=40)  # batches of 7: five full ones and one of 5
+
+    class CountCalls(nn.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            ends.append(batch)
+
+    runs = {}
+    for spe in (1, 4):
+        ends: list[int] = []
+        jt.random.set_seed(0)
+        model = _linear_model()
+        model.compile(optimizer=jt.optimizers.Adam(0.05), loss="mse", steps_per_execution=spe)
+        history = model.fit(x, y, batch_size=7, epochs=2, verbose=0, callbacks=[CountCalls()])
+        runs[spe] = (history.history["loss"], model.get_weights(), ends)
+        assert model.evaluate(x, y, verbose=0) == pytest.approx(
+            float(np.mean((x @ runs[spe][1][0] + runs[spe][1][1] - y) ** 2)), rel=1e-5
+        )
+        model.train_on_batch(x[:7], y[:7])  # a single batch still works
+    # Same batches, same order (same seed), same updates: only the grouping differs.
+    np.testing.assert_allclose(runs[4][0], runs[1][0], rtol=1e-6)
+    for a, b in zip(runs[4][1], runs[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert runs[1][2] == [0, 1, 2, 3, 4, 5] * 2
+    # Keras: batch hooks once per execution, with the index of its last step.
+    assert runs[4][2] == [3, 5] * 2
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_steps_per_execution_validation(bad):
+    model = _linear_model()
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        model.compile(optimizer="sgd", loss="mse", steps_per_execution=bad)
