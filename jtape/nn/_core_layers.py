@@ -1,5 +1,9 @@
 """Keras' core layers: Dense, Flatten, Reshape, Dropout, activations, merges, Embedding,
-BatchNormalization and LayerNormalization.
+Masking, BatchNormalization and LayerNormalization.
+
+Layers that keep the time axis (Dense, Dropout, activations, normalizations) set
+``supports_masking`` and pass a sequence mask on, as Keras does; Flatten and Reshape
+drop it (see :mod:`jtape.nn._masking`).
 
 Each layer's computation is one jtape op (a pure JAX function), so a tape records one
 node per layer call and differentiates it with JAX's own VJP.
@@ -17,11 +21,13 @@ import jax.numpy as jnp
 
 from .._op import op
 from .._random import Generator, get_global_generator
+from .._tensor import Tensor
 from .._variable import init_scope
 from . import activations as _activations
 from . import initializers as _initializers
 from . import regularizers as _regularizers
 from ._layer import Layer
+from ._masking import set_keras_mask
 
 # Activations that Dense fuses into its own op (one tape node per layer call instead of
 # two). Values are the same pure functions the activations module wraps.
@@ -94,6 +100,7 @@ class Dense(Layer):
         self.bias_constraint = bias_constraint
         self.kernel = None
         self.bias = None
+        self.supports_masking = True
 
     def build(self, input_shape) -> None:
         input_dim = input_shape[-1]
@@ -267,6 +274,7 @@ class Dropout(Layer):
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         self.generator = _layer_generator(seed)
+        self.supports_masking = True
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
@@ -307,6 +315,7 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = _activations.get(activation)
+        self.supports_masking = True
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -345,6 +354,7 @@ class ReLU(Layer):
         self.max_value = max_value
         self.negative_slope = negative_slope
         self.threshold = threshold
+        self.supports_masking = True
 
     def call(self, inputs):
         return _activations.relu(
@@ -377,6 +387,7 @@ class LeakyReLU(Layer):
                 f"value. Expected a float. Received: negative_slope={negative_slope}"
             )
         self.negative_slope = float(negative_slope)
+        self.supports_masking = True
 
     def call(self, inputs):
         return _activations.leaky_relu(inputs, negative_slope=self.negative_slope)
@@ -404,6 +415,7 @@ class Softmax(Layer):
     def __init__(self, axis=-1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else int(axis)
+        self.supports_masking = True
 
     def call(self, inputs, mask=None):
         return _softmax(inputs, mask, self.axis)
@@ -428,6 +440,36 @@ def _add_n(xs):
     return functools.reduce(jnp.add, xs)
 
 
+def _check_mask_list(inputs, mask) -> None:
+    if not isinstance(mask, (tuple, list)):
+        raise ValueError(f"`mask` should be a list. Received: mask={mask}")
+    if not isinstance(inputs, (tuple, list)):
+        raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
+    if len(mask) != len(inputs):
+        raise ValueError(
+            "The lists `inputs` and `mask` should have the same length. Received: inputs of "
+            f"length {len(inputs)}, and mask of length {len(mask)}"
+        )
+
+
+@op(name="merge_masks_or")
+def _or_masks(masks):
+    return functools.reduce(jnp.logical_or, [m.astype(bool) for m in masks])
+
+
+@op(name="concatenate_masks")
+def _concatenate_masks(inputs, masks, axis):
+    full = []
+    for x, m in zip(inputs, masks):
+        if m is None:
+            full.append(jnp.ones(x.shape, bool))
+        elif m.ndim < x.ndim:
+            full.append(jnp.broadcast_to(m.astype(bool)[..., None], x.shape))
+        else:
+            full.append(m.astype(bool))
+    return jnp.any(jnp.concatenate(full, axis=axis), axis=-1)
+
+
 class Add(Layer):
     """Elementwise sum of a list of tensors (shapes broadcast).
 
@@ -437,6 +479,15 @@ class Add(Layer):
         >>> nn.Add()([jt.ones((1, 2)), jt.ones((1, 2))]).numpy().tolist()
         [[2.0, 2.0]]
     """
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras' merge rule: the OR of the input masks, None if any input has none."""
+        if mask is None:
+            return None
+        _check_mask_list(inputs, mask)
+        if any(m is None for m in mask):
+            return None
+        return _or_masks(list(mask))
 
     def call(self, inputs):
         xs = _check_merge_inputs(self, inputs)
@@ -467,6 +518,15 @@ class Concatenate(Layer):
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = int(axis)
+
+    def compute_mask(self, inputs, mask=None):
+        """The masks, broadcast to their inputs, concatenated and reduced over the last axis."""
+        if mask is None:
+            return None
+        _check_mask_list(inputs, mask)
+        if all(m is None for m in mask):
+            return None
+        return _concatenate_masks(list(inputs), list(mask), self.axis)
 
     def call(self, inputs):
         xs = _check_merge_inputs(self, inputs)
@@ -499,7 +559,9 @@ class Embedding(Layer):
     """Look up rows of an ``(input_dim, output_dim)`` table for integer ids.
 
     Out-of-range ids give NaN rows (JAX cannot raise inside a compiled program, where
-    TensorFlow raises). ``mask_zero`` is accepted and ignored: jtape has no masks.
+    TensorFlow raises). With ``mask_zero=True`` id 0 is padding: the output carries the
+    mask ``inputs != 0``, which recurrent layers and losses then honour (so
+    ``input_dim`` must count the padding id).
 
     Example:
         >>> import jtape as jt
@@ -542,8 +604,69 @@ class Embedding(Layer):
     def call(self, inputs):
         return _embedding(self.embeddings, inputs)
 
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return _not_zero(inputs)
+
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim}
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "mask_zero": self.mask_zero,
+        }
+
+
+_not_zero = op(lambda ids: ids != 0, name="not_equal_zero")
+
+
+# -- Masking ----------------------------------------------------------------------------
+@op(name="masking")
+def _masking(x, mask_value):
+    keep = jnp.any(x != jnp.asarray(mask_value, x.dtype), axis=-1, keepdims=True)
+    return jnp.where(keep, x, jnp.zeros((), x.dtype)), keep[..., 0]
+
+
+class Masking(Layer):
+    """Mask the time steps whose features all equal ``mask_value`` (``keras.layers.Masking``).
+
+    The output is the input with masked steps set to 0, and carries a ``(batch, time)``
+    boolean mask that the following layers (LSTM, GRU, losses...) receive.
+
+    Example:
+        >>> import numpy as np
+        >>> from jtape import nn
+        >>> x = np.array([[[1.0], [0.0], [2.0]]], "float32")
+        >>> y = nn.Masking(mask_value=0.0)(x)
+        >>> y._keras_mask.numpy().tolist()
+        [[True, False, True]]
+    """
+
+    def __init__(self, mask_value=0.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(mask_value, bool) or not isinstance(mask_value, (int, float)):
+            raise ValueError(
+                f"Masking: `mask_value` must be a number, got {mask_value!r} "
+                f"({type(mask_value).__name__})"
+            )
+        self.mask_value = mask_value
+        self.supports_masking = True
+        self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        return _masking(inputs, self.mask_value)[1]
+
+    def call(self, inputs):
+        outputs, mask = _masking(inputs, self.mask_value)
+        set_keras_mask(outputs, mask)  # computed with the outputs, as Keras does
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "mask_value": self.mask_value}
 
 
 # -- normalization ----------------------------------------------------------------------
@@ -566,13 +689,25 @@ def _bshape(param, shape):
     return None if param is None else jnp.reshape(param, shape)
 
 
+def _masked_moments(x, mask, reduce):
+    # Keras 3's BatchNormalization._moments with a mask: statistics of the kept entries.
+    keep = jnp.broadcast_to(mask.astype(bool)[..., None], x.shape)
+    weight = jnp.sum(keep.astype(x.dtype), axis=reduce, keepdims=True) + 1e-7
+    mean = jnp.sum(jnp.where(keep, x, 0), axis=reduce, keepdims=True) / weight
+    var = jnp.sum(jnp.square(jnp.where(keep, x - mean, 0)), axis=reduce, keepdims=True) / weight
+    return mean, var
+
+
 @op(name="batch_norm_train")
-def _batch_norm_train(x, gamma, beta, moving_mean, moving_var, axes, shape, momentum, eps):
+def _batch_norm_train(x, gamma, beta, moving_mean, moving_var, mask, axes, shape, momentum, eps):
     reduce = tuple(i for i in range(x.ndim) if i not in axes)
     compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
     xc = x.astype(compute)
-    mean = jnp.mean(xc, axis=reduce, keepdims=True)
-    var = jnp.var(xc, axis=reduce, keepdims=True)
+    if mask is None:
+        mean = jnp.mean(xc, axis=reduce, keepdims=True)
+        var = jnp.var(xc, axis=reduce, keepdims=True)
+    else:
+        mean, var = _masked_moments(xc, mask, reduce)
     y = _normalize(xc, mean, var, _bshape(gamma, shape), _bshape(beta, shape), eps)
     mean_v, var_v = mean.reshape(moving_mean.shape), var.reshape(moving_var.shape)
     new_mean = moving_mean * momentum + mean_v.astype(moving_mean.dtype) * (1.0 - momentum)
@@ -664,6 +799,7 @@ class BatchNormalization(_Normalization):
         self.synchronized = synchronized
         self.gamma = None
         self.beta = None
+        self.supports_masking = True
 
     def build(self, input_shape) -> None:
         _, shape = self._param_shape(input_shape)
@@ -697,15 +833,20 @@ class BatchNormalization(_Normalization):
         )
 
     def call(self, inputs, training=None, mask=None):
-        if mask is not None:
-            raise NotImplementedError("BatchNormalization: masks are not supported by jtape.")
+        if mask is not None and len(mask.shape) != len(inputs.shape) - 1:
+            raise ValueError(
+                "The mask provided should be one dimension less than the inputs. Received: "
+                f"mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}"
+            )
         if training and self.trainable:
+            # With a mask, the batch statistics use only the unmasked steps (Keras 3).
             y, new_mean, new_var = _batch_norm_train(
                 inputs,
                 self.gamma,
                 self.beta,
                 self.moving_mean,
                 self.moving_variance,
+                mask,
                 self._norm_axes,
                 self._bcast,
                 self.momentum,
@@ -788,6 +929,7 @@ class LayerNormalization(_Normalization):
         self.gamma_constraint = gamma_constraint
         self.gamma = None
         self.beta = None
+        self.supports_masking = True
 
     def build(self, input_shape) -> None:
         _, shape = self._param_shape(input_shape)

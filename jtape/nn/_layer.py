@@ -14,6 +14,7 @@ import inspect
 import itertools
 import re
 import threading
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from .._random import Generator
 from .._state import tracing as _tracing
 from .._tensor import Tensor, to_value
 from .._variable import Variable, init_scope
+from . import _masking
 from . import initializers as _initializers
 from . import regularizers as _regularizers
 
@@ -96,15 +98,23 @@ def _shape_of(x):
 class _CallSpec:
     """What a ``call`` signature accepts, computed once per class."""
 
-    __slots__ = ("has_training", "training_default", "has_mask")
+    __slots__ = ("has_training", "training_default", "has_mask", "names", "computes_mask")
 
-    def __init__(self, fn) -> None:
+    def __init__(self, fn, cls) -> None:
         params = inspect.signature(fn).parameters
         p = params.get("training")
         self.has_training = p is not None
         default = None if p is None or p.default is inspect.Parameter.empty else p.default
         self.training_default = default
         self.has_mask = "mask" in params
+        self.names = [
+            n
+            for n, q in params.items()
+            if q.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        ]
+        # A layer whose compute_mask is its own can create a mask from nothing
+        # (Embedding(mask_zero=True), Masking), so it runs even when no mask exists.
+        self.computes_mask = cls.compute_mask is not Layer.compute_mask
 
 
 _CALL_SPECS: dict[type, _CallSpec] = {}
@@ -114,8 +124,39 @@ def _call_spec(layer) -> _CallSpec:
     cls = type(layer)
     spec = _CALL_SPECS.get(cls)
     if spec is None:
-        spec = _CALL_SPECS[cls] = _CallSpec(layer.call)
+        spec = _CALL_SPECS[cls] = _CallSpec(layer.call, cls)
     return spec
+
+
+def _is_tensor_argument(value) -> bool:
+    """Keras' CallSpec rule: a tensor, or a non-empty structure of tensors (or Nones)."""
+    if isinstance(value, Tensor) or hasattr(value, "_jt_read") or _is_symbolic(value):
+        return True
+    if isinstance(value, (list, tuple, dict)) and len(value) > 0:
+        leaves = _masking.flat(value)
+        return all(
+            x is None or isinstance(x, Tensor) or hasattr(x, "_jt_read") or _is_symbolic(x)
+            for x in leaves
+        ) and any(x is not None for x in leaves)
+    return False
+
+
+def _auto_mask(spec: _CallSpec, args: tuple, kwargs: dict) -> None:
+    """Keras' step 6: pass the only tensor argument's mask as ``mask=``.
+
+    With several tensor arguments (e.g. an RNN called with ``initial_state``) Keras
+    passes no mask automatically, and neither does jtape.
+    """
+    if kwargs.get("mask") is not None:
+        return
+    count = sum(1 for a in args if _is_tensor_argument(a))
+    for name, value in kwargs.items():
+        if name not in ("mask", "training") and _is_tensor_argument(value):
+            count += 1
+    if count == 1 and args:
+        mask = _masking.mask_of(args[0])
+        if mask is not None:
+            kwargs["mask"] = mask
 
 
 def default_build(fn):
@@ -183,6 +224,8 @@ class Layer(Module):
 
     _SORTED_WALK = False  # Keras reports weights and sub-layers in assignment order
     _WALK_IGNORED = frozenset({"_inbound_nodes", "_outbound_nodes", "_jt_output_shape"})
+    # Models pass masks through their inner layers; they neither warn nor add one.
+    _jt_mask_container = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -270,6 +313,44 @@ class Layer(Module):
         for layer in subs:
             if isinstance(layer, Layer):
                 layer.trainable = value
+
+    # -- masking --------------------------------------------------------------------------
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer propagates masks (Keras: True when ``compute_mask`` is overridden).
+
+        A layer that supports masking attaches ``compute_mask(inputs, mask)`` to its
+        outputs; one that does not drops the mask of its input with a warning, as Keras.
+        """
+        value = self.__dict__.get("_supports_masking")
+        if value is None:
+            return _call_spec(self).computes_mask
+        return value
+
+    @supports_masking.setter
+    def supports_masking(self, value: bool) -> None:
+        self.__dict__["_supports_masking"] = bool(value)
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output for ``inputs`` whose mask is ``mask``; the base passes it on.
+
+        Example:
+            >>> from jtape import nn
+            >>> nn.Dense(2).compute_mask(None, mask="m")
+            'm'
+        """
+        return mask
+
+    def _set_mask_metadata(self, inputs, outputs, previous_mask) -> None:
+        flat_outputs = _masking.flat(outputs)
+        if all(_masking.get_keras_mask(x) is not None for x in flat_outputs):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for tensor, mask in zip(flat_outputs, _masking.flat(masks)):
+            if mask is not None and tensor is not None and _masking.get_keras_mask(tensor) is None:
+                _masking.set_keras_mask(tensor, mask)
 
     @property
     def input_shape(self):
@@ -576,7 +657,11 @@ class Layer(Module):
             if self.autocast and x.dtype != self._dtype and jnp.issubdtype(x.dtype, jnp.floating):
                 from .._math_ops import cast
 
-                return cast(x, self._dtype)
+                y = cast(x, self._dtype)
+                mask = _masking.get_keras_mask(x)
+                if mask is not None:  # the cast input keeps its mask (Keras' maybe_convert)
+                    _masking.set_keras_mask(y, mask)
+                return y
             return x
         if x is None or hasattr(x, "_jt_read") or _is_symbolic(x):
             return x
@@ -621,6 +706,15 @@ class Layer(Module):
                 kwargs.pop("training", None)
         if outermost and _losses_used[0]:
             self._clear_losses()
+        # Masks (Keras' steps 6 and 8): skipped entirely while no tensor has a mask and
+        # the layer cannot create one.
+        masking = args and (_masking.any_masks() or spec.computes_mask)
+        if masking:
+            if spec.has_mask:
+                _auto_mask(spec, args, kwargs)
+            previous_mask = kwargs.get("mask") if spec.has_mask else None
+            if previous_mask is None:
+                previous_mask = _masking.mask_of(args[0])
         ctx.depth += 1
         ctx.training = training
         try:
@@ -639,6 +733,18 @@ class Layer(Module):
             for out in _flatten(outputs):
                 if isinstance(out, Tensor):
                     self.add_loss(self.activity_regularizer(out))
+        if masking and not self._jt_mask_container:
+            if self.supports_masking:
+                if previous_mask is not None or spec.computes_mask:
+                    self._set_mask_metadata(args[0], outputs, previous_mask)
+            elif previous_mask is not None:
+                warnings.warn(
+                    f"Layer {self.name!r} (of type {type(self).__name__}) was passed an input "
+                    "with a mask attached to it. However, this layer does not support masking "
+                    "and will therefore destroy the mask information. Downstream layers will "
+                    "not see the mask.",
+                    stacklevel=3,
+                )
         self._jt_output_shape = _summary_shape(outputs)
         return outputs
 

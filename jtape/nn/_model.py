@@ -20,6 +20,7 @@ from .. import _dtypes
 from .._state import state
 from .._tensor import Tensor
 from .._variable import Variable
+from . import _masking
 from ._layer import Layer, _is_symbolic, default_build, unique_name
 from ._training import Trainer
 
@@ -51,6 +52,9 @@ class KerasTensor:
     @property
     def ndim(self) -> int:
         return len(self.shape)
+
+    # The symbolic mask (a KerasTensor) that layer calls propagate, as in Keras.
+    _keras_mask = property(_masking.get_keras_mask, _masking.set_keras_mask)
 
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}, name={self.name}>"
@@ -123,21 +127,33 @@ def symbolic_call(layer: Layer, args: tuple, kwargs: dict):
     if not layer.built:
         layer._maybe_build(_map(lambda t: t.shape, args[0]) if args else None)
 
+    # Input masks travel through the abstract trace as extra inputs, so output masks
+    # come back as KerasTensors (Keras 3 propagates masks symbolically too).
+    in_masks = [_masking.get_keras_mask(flat[p]) for p in pos]
+    masked = [(i, m) for i, m in enumerate(in_masks) if m is not None]
+
     def run(size: int):
         def f(*values):
             leaves = list(flat)
             for p, v in zip(pos, values):
                 leaves[p] = Tensor(v)
+            for (i, _), v in zip(masked, values[len(pos) :]):
+                _masking.set_keras_mask(leaves[pos[i]], Tensor(v))
             a, k = jax.tree_util.tree_unflatten(tree, leaves)
             out = layer._call_with_context(a, k)
-            return _map(lambda t: t._value if isinstance(t, Tensor) else t, out)
+            masks = [
+                None if m is None else m._value
+                for m in (
+                    _masking.get_keras_mask(t) if isinstance(t, Tensor) else None
+                    for t in _masking.flat(out)
+                )
+            ]
+            return _map(lambda t: t._value if isinstance(t, Tensor) else t, out), masks
 
-        specs = [
-            jax.ShapeDtypeStruct(
-                tuple(size if d is None else d for d in flat[p].shape), flat[p].dtype
-            )
-            for p in pos
-        ]
+        def spec(t):
+            return jax.ShapeDtypeStruct(tuple(size if d is None else d for d in t.shape), t.dtype)
+
+        specs = [spec(flat[p]) for p in pos] + [spec(m) for _, m in masked]
         saved = state.recorders
         state.recorders = []
         state.frames.append(_DiscardingFrame())
@@ -148,7 +164,10 @@ def symbolic_call(layer: Layer, args: tuple, kwargs: dict):
             state.recorders = saved
 
     try:
-        first, second = run(_PROBE_SIZES[0]), run(_PROBE_SIZES[1])
+        (first, first_masks), (second, second_masks) = (
+            run(_PROBE_SIZES[0]),
+            run(_PROBE_SIZES[1]),
+        )
     except Exception as e:  # say which layer failed on which input shapes
         shapes = [flat[p].shape for p in pos]
         raise type(e)(
@@ -167,6 +186,9 @@ def symbolic_call(layer: Layer, args: tuple, kwargs: dict):
     if _losses_used[0]:
         layer._clear_losses()  # losses of the abstract trace are not real values
     outputs = jax.tree_util.tree_map(merge, first, second)
+    for kt, a, b in zip(_masking.flat(outputs), first_masks, second_masks):
+        if a is not None and _is_symbolic(kt):
+            _masking.set_keras_mask(kt, merge(a, b))
     flat_out = [x for x in jax.tree_util.tree_leaves(outputs) if _is_symbolic(x)]
     node = _Node(layer, args, kwargs, flat_out)
     for i, kt in enumerate(flat_out):
@@ -259,6 +281,8 @@ class Model(Trainer, Layer):
         >>> len(model.trainable_variables)
         4
     """
+
+    _jt_mask_container = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         inputs = kwargs.pop("inputs", args[0] if len(args) > 0 else None)
@@ -370,8 +394,9 @@ class Model(Trainer, Layer):
             subs = list(self._graph_layers) + [s for s in subs if s not in self._graph_layers]
         return own, subs
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         if self._functional:
+            _attach_masks(inputs, mask)
             return self._run_graph(inputs)
         raise NotImplementedError(
             f"Model {type(self).__name__} has no `call` method: subclass Model and define "
@@ -407,6 +432,15 @@ class Model(Trainer, Layer):
         from ._summary import print_summary
 
         print_summary(self, line_length, positions, print_fn, show_trainable)
+
+
+def _attach_masks(inputs, mask) -> None:
+    """An explicit ``mask=`` for a model goes onto its input tensors (Keras' Functional)."""
+    if mask is None:
+        return
+    for x, m in zip(_masking.flat(inputs), _masking.flat(mask)):
+        if m is not None and isinstance(x, Tensor):
+            _masking.set_keras_mask(x, m)
 
 
 def _as_input(value, kt: KerasTensor):
@@ -507,7 +541,8 @@ class Sequential(Model):
         self._jt_output_shape = _map(lambda t: t.shape, x)
         self.built = True
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
+        _attach_masks(inputs, mask)
         x = inputs
         for layer in self._seq_layers:
             x = layer(x)
