@@ -21,7 +21,6 @@ import jax.numpy as jnp
 
 from .._op import op
 from .._random import Generator, get_global_generator
-from .._tensor import Tensor
 from .._variable import init_scope
 from . import activations as _activations
 from . import initializers as _initializers
