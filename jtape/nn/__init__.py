@@ -22,6 +22,7 @@ from ._core_layers import Embedding as Embedding
 from ._core_layers import Flatten as Flatten
 from ._core_layers import LayerNormalization as LayerNormalization
 from ._core_layers import LeakyReLU as LeakyReLU
+from ._core_layers import Masking as Masking
 from ._core_layers import ReLU as ReLU
 from ._core_layers import Reshape as Reshape
 from ._core_layers import Softmax as Softmax
@@ -45,4 +46,11 @@ from ._pooling import UpSampling2D as UpSampling2D
 from ._pooling import ZeroPadding2D as ZeroPadding2D
 from ._recurrent import GRU as GRU
 from ._recurrent import LSTM as LSTM
+from ._recurrent import RNN as RNN
 from ._recurrent import SimpleRNN as SimpleRNN
+from ._rnn_cells import GRUCell as GRUCell
+from ._rnn_cells import LSTMCell as LSTMCell
+from ._rnn_cells import SimpleRNNCell as SimpleRNNCell
+from ._rnn_cells import StackedRNNCells as StackedRNNCells
+from ._wrappers import Bidirectional as Bidirectional
+from ._wrappers import TimeDistributed as TimeDistributed

@@ -1,288 +1,580 @@
-"""Recurrent layers (Keras ``SimpleRNN``, ``LSTM``, ``GRU``) on ``jax.lax.scan``.
+"""Recurrent layers: the generic ``RNN(cell)`` and Keras' ``SimpleRNN``, ``LSTM``, ``GRU``.
 
-A whole layer call, all time steps, is one jtape op: the input projection of every step
-is one matmul, the recurrence is one ``lax.scan``, and a tape records a single node
-whose gradient is JAX's VJP of the scan.
+An ``RNN`` loops its cell over the time axis with ``lax.scan``; the whole loop is one
+jtape op, so a tape records one node and differentiates it with JAX's VJP of the scan.
+The built-in cells run fused (one input matmul for all steps, see
+:mod:`jtape.nn._rnn_math`). Any other cell (a user Layer with ``state_size`` and
+``call(inputs, states)``, or :class:`StackedRNNCells`) runs inside the scan body: while
+the op's function traces, a variable *frame* answers the cell's weight reads with the
+op's inputs, so gradients reach the weights through that single op.
 
-Semantics follow Keras 3: gate orders ``[i, f, c, o]`` (LSTM) and ``[z, r, h]`` (GRU),
-``go_backwards`` returns the sequence in the order it was processed (reversed), and
-masked time steps keep the previous output and state.
+Masks follow Keras 3 (see :mod:`jtape.nn._rnn_math`); ``SimpleRNN``/``LSTM``/``GRU`` keep
+their weights in ``layer.cell`` like Keras (``lstm/lstm_cell/kernel``), and also expose
+``kernel``, ``recurrent_kernel`` and ``bias``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from .._op import op
 from .._state import state
 from .._tensor import Tensor, to_value
 from .._variable import Variable, init_scope
-from . import activations as _activations
-from . import initializers as _initializers
-from . import regularizers as _regularizers
-from ._core_layers import _FUSED, _layer_generator
-from ._layer import Layer
+from ._layer import Layer, _ctx
+from ._rnn_cells import (
+    GRUCell,
+    LSTMCell,
+    SimpleRNNCell,
+    StackedRNNCells,
+    _Cell,
+    check_cell,
+    deserialize_cell,
+)
+from ._rnn_math import _gru, _lstm, _simple_rnn, gru, lstm, raw_activation, scan, simple_rnn
 
-# ----------------------------------------------------------------------------- pure math
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "SimpleRNN",
+    "_gru",
+    "_lstm",
+    "_simple_rnn",
+    "gru",
+    "lstm",
+    "raw_activation",
+    "simple_rnn",
+]
+
+_leaves = jax.tree_util.tree_leaves
+_tree_map = jax.tree_util.tree_map
 
 
-def _scan(step, carry, xs, mask, *, go_backwards, return_sequences, unroll):
-    """Run ``step(carry, x_t) -> carry`` over batch-major ``xs``; output is ``carry[0]``.
+def _is_tensorish(x) -> bool:
+    return isinstance(x, Tensor) or hasattr(x, "_jt_read") or isinstance(x, (np.ndarray, jax.Array))
 
-    ``xs`` is ``(batch, time, features)``; ``mask`` is ``(batch, time)`` booleans or
-    None. Returns ``(outputs or last output, final carry)``.
+
+def _pack(flat: list, sizes: list) -> list:
+    """Nest ``flat`` like ``sizes`` (a list of ints and lists of ints)."""
+    it = iter(flat)
+
+    def nest(s):
+        if isinstance(s, (list, tuple)):
+            return [nest(x) for x in s]
+        return next(it)
+
+    return [nest(s) for s in sizes]
+
+
+def _fused_cell(cell) -> bool:
+    """A built-in cell whose step is not overridden runs as one fused op."""
+    for base in (SimpleRNNCell, LSTMCell, GRUCell):
+        if isinstance(cell, base):
+            return type(cell).call is base.call
+    return False
+
+
+def _dropout_cells(cell) -> list:
+    if isinstance(cell, StackedRNNCells):
+        return [c for sub in cell.cells for c in _dropout_cells(sub)]
+    return [cell] if isinstance(cell, _Cell) else []
+
+
+# ----------------------------------------------------------------------------- generic loop
+
+
+class _ScanFrame:
+    """Variable frame inside the generic RNN op: the cell's weights are the op's inputs."""
+
+    traces = True
+
+    def __init__(self, values: dict[int, Any]) -> None:
+        self.values = values
+
+    def read(self, var: Variable):
+        value = self.values.get(id(var))
+        if value is None:
+            raise ValueError(
+                f"RNN: the cell read Variable {var.name!r}, which is not one of its own "
+                "weights. A cell may only use Variables it tracks (its weights and those of "
+                "layers assigned as its attributes)."
+            )
+        return value
+
+    def write(self, var: Variable, value) -> None:
+        raise ValueError(
+            f"RNN: the cell assigned Variable {var.name!r} inside the time loop. Cells must "
+            "be pure functions of (inputs, states) and their weights."
+        )
+
+    def on_create(self, var: Variable, value) -> None:
+        raise ValueError(
+            f"RNN: the cell created Variable {var.name!r} inside the time loop; create "
+            "weights in the cell's build()."
+        )
+
+
+class _CellLoop:
+    """Static argument of the generic RNN op: how to run one layer's cell in a scan.
+
+    One per (layer, training flag), so the op's compiled program is reused across calls.
     """
-    xs = jnp.swapaxes(xs, 0, 1)
-    if mask is not None:
-        mask = jnp.swapaxes(mask.astype(bool), 0, 1)[..., None]
 
-    def body(c, inp):
-        x_t, m_t = inp
-        new = step(c, x_t)
-        if m_t is not None:
-            # Keras: a masked step carries the previous output and states through.
-            new = tuple(jnp.where(m_t, n, o) for n, o in zip(new, c))
-        return new, (new[0] if return_sequences else None)
+    def __init__(self, layer: RNN, training) -> None:
+        self.layer = layer
+        self.training = training
+        cell = layer.cell
+        self.variables = cell.variables if isinstance(cell, Layer) else []
+        self.dropout_cells = _dropout_cells(cell)
 
-    final, ys = lax.scan(
-        body, carry, (xs, mask), reverse=go_backwards, unroll=True if unroll else 1
-    )
-    if not return_sequences:
-        return final[0], final
-    ys = jnp.swapaxes(ys, 0, 1)
-    if go_backwards:
-        # scan(reverse=True) stores step t's output at position t; Keras returns the
-        # outputs in processing order, i.e. reversed.
-        ys = jnp.flip(ys, axis=1)
-    return ys, final
+    def __call__(self, x, states, mask, values, dropout, **kw):
+        cell = self.layer.cell
+        frame = _ScanFrame({id(v): a for v, a in zip(self.variables, values)})
+        saved_recorders, saved_training = state.recorders, _ctx.training
+        state.recorders = []  # the enclosing op is what tapes record
+        state.frames.append(frame)
+        _ctx.training = self.training
+        for c, masks in zip(self.dropout_cells, dropout):
+            c._jt_dropout = tuple(None if m is None else Tensor(m) for m in masks)
+        try:
+            treedef = jax.tree_util.tree_structure(states)
+            kwargs = {"training": self.training} if isinstance(cell, Layer) else {}
+
+            def step(st, x_t):
+                st_t = _tree_map(Tensor, st)
+                if isinstance(cell, Layer):
+                    out, new = cell(Tensor(x_t), st_t, **kwargs)
+                else:
+                    out, new = cell.call(Tensor(x_t), st_t)
+                if not isinstance(new, (list, tuple)):
+                    new = [new]
+                new = [to_value(v) for v in _leaves(new, is_leaf=_is_tensorish)]
+                if len(new) != treedef.num_leaves:
+                    raise ValueError(
+                        f"RNN: the cell returned {len(new)} state tensor(s), expected "
+                        f"{treedef.num_leaves} (its state_size is {cell.state_size!r})"
+                    )
+                new = [n.astype(s.dtype) for n, s in zip(new, _leaves(st))]
+                return to_value(out), jax.tree_util.tree_unflatten(treedef, new)
+
+            x0 = jax.ShapeDtypeStruct((x.shape[0],) + x.shape[2:], x.dtype)
+            out_spec = jax.eval_shape(lambda s, v: step(s, v)[0], states, x0)
+            return scan(step, states, x, mask, jnp.zeros(out_spec.shape, out_spec.dtype), **kw)
+        finally:
+            for c in self.dropout_cells:
+                c._jt_dropout = None
+            _ctx.training = saved_training
+            state.frames.pop()
+            state.recorders = saved_recorders
 
 
-def _zeros_if_none(state, xz, recurrent_kernel):
-    if state is not None:
-        return state
-    return jnp.zeros((xz.shape[0], recurrent_kernel.shape[0]), xz.dtype)
+def _cell_loop_fn(x, states, mask, values, dropout, loop, kw):
+    return loop(x, states, mask, values, dropout, **dict(kw))
 
 
-def _project(x, kernel, bias, input_mask):
-    if input_mask is not None:
-        # One dropout mask per sequence, shared by all time steps (Gal & Ghahramani).
-        x = x * input_mask[:, None, :]
-    z = x @ kernel
-    return z if bias is None else z + bias
+_cell_loop = op(_cell_loop_fn, name="rnn")
 
 
-def _simple_rnn(
-    x,
-    h0,
-    kernel,
-    recurrent_kernel,
-    bias=None,
-    mask=None,
-    input_mask=None,
-    recurrent_mask=None,
-    *,
-    activation=jnp.tanh,
-    go_backwards=False,
-    return_sequences=False,
-    unroll=False,
-):
-    """``h_t = activation(x_t @ kernel + bias + h_{t-1} @ recurrent_kernel)``.
+# ----------------------------------------------------------------------------- RNN
 
-    Returns ``(outputs, h_T)``: outputs are ``(batch, time, units)`` if
-    ``return_sequences`` else the last output ``(batch, units)``.
+
+class RNN(Layer):
+    """Loop a cell over the time axis (``keras.layers.RNN``).
+
+    ``cell`` is any object with ``call(inputs_t, states) -> (output_t, new_states)`` and a
+    ``state_size`` (an int or a list of ints), usually a Layer; a list of cells makes a
+    :class:`StackedRNNCells`. Call with ``(sequences, initial_state=None, mask=None,
+    training=None)``. Returns the last output (or, with ``return_sequences``, all of
+    them), then the final states with ``return_state``. With a mask, masked steps keep
+    the states and repeat the previous output (zeros with ``zero_output_for_mask``).
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> class MinimalRNNCell(nn.Layer):
+        ...     def __init__(self, units, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.units = units
+        ...         self.state_size = units
+        ...     def build(self, input_shape):
+        ...         self.kernel = self.add_weight(shape=(input_shape[-1], self.units))
+        ...         self.recurrent_kernel = self.add_weight(shape=(self.units, self.units))
+        ...     def call(self, inputs, states):
+        ...         h = jt.matmul(inputs, self.kernel) + jt.matmul(states[0], self.recurrent_kernel)
+        ...         return h, [h]
+        >>> layer = nn.RNN(MinimalRNNCell(4), return_sequences=True)
+        >>> layer(jt.ones((2, 5, 3))).shape
+        (2, 5, 4)
     """
-    xz = _project(x, kernel, bias, input_mask)
-    h0 = _zeros_if_none(h0, xz, recurrent_kernel)
 
-    def step(carry, xz_t):
-        (h,) = carry
-        hr = h if recurrent_mask is None else h * recurrent_mask
-        return (activation(xz_t + hr @ recurrent_kernel),)
+    _WALK_IGNORED = Layer._WALK_IGNORED | {"_loops"}
 
-    out, (h,) = _scan(
-        step,
-        (h0,),
-        xz,
-        mask,
-        go_backwards=go_backwards,
-        return_sequences=return_sequences,
-        unroll=unroll,
-    )
-    return out, h
+    def __init__(
+        self,
+        cell,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        zero_output_for_mask: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        for ignored in ("use_cudnn", "implementation", "time_major"):
+            kwargs.pop(ignored, None)  # Keras' implementation switches
+        if isinstance(cell, (list, tuple)):
+            cell = StackedRNNCells(cell)
+        check_cell(cell, type(self).__name__)
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.unroll = bool(unroll)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.supports_masking = True
+        self.states = None
+        self._loops: dict = {}
 
+    @property
+    def state_size(self) -> list:
+        size = self.cell.state_size
+        return [size] if isinstance(size, int) else list(size)
 
-def _lstm(
-    x,
-    h0,
-    c0,
-    kernel,
-    recurrent_kernel,
-    bias=None,
-    mask=None,
-    input_mask=None,
-    recurrent_mask=None,
-    *,
-    activation=jnp.tanh,
-    recurrent_activation=jax.nn.sigmoid,
-    go_backwards=False,
-    return_sequences=False,
-    unroll=False,
-):
-    """Keras LSTM, gates ``[i, f, c, o]``. Returns ``(outputs, h_T, c_T)``."""
-    xz = _project(x, kernel, bias, input_mask)
-    h0 = _zeros_if_none(h0, xz, recurrent_kernel)
-    c0 = _zeros_if_none(c0, xz, recurrent_kernel)
+    def _collect(self, include_state: bool, out: list, seen: set) -> None:
+        # Keras order: the cell's weights first, then the layer's own (stateful states).
+        if isinstance(self.cell, Layer):
+            self.cell._collect(include_state, out, seen)
+        super()._collect(include_state, out, seen)
 
-    def step(carry, xz_t):
-        h, c = carry
-        hr = h if recurrent_mask is None else h * recurrent_mask
-        z = xz_t + hr @ recurrent_kernel
-        zi, zf, zc, zo = jnp.split(z, 4, axis=-1)
-        i = recurrent_activation(zi)
-        f = recurrent_activation(zf)
-        c = f * c + i * activation(zc)
-        o = recurrent_activation(zo)
-        return o * activation(c), c
+    # -- building ---------------------------------------------------------------------
+    def _check_rank(self, shape: tuple) -> None:
+        if len(shape) < 3:
+            raise ValueError(
+                f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible with "
+                f"the layer: expected ndim>=3 (batch, timesteps, features), found "
+                f"ndim={len(shape)}. Full shape received: {shape}"
+            )
 
-    out, (h, c) = _scan(
-        step,
-        (h0, c0),
-        xz,
-        mask,
-        go_backwards=go_backwards,
-        return_sequences=return_sequences,
-        unroll=unroll,
-    )
-    return out, h, c
+    def build(self, sequences_shape, initial_state_shape=None) -> None:
+        shape = tuple(sequences_shape)
+        self._check_rank(shape)
+        if shape[-1] is None:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: the feature dimension of the inputs "
+                f"must be known, got input_shape={shape}"
+            )
+        step_shape = (shape[0],) + shape[2:]
+        if isinstance(self.cell, Layer) and not self.cell.built:
+            # Keras builds the cell inside the layer's name scope: "lstm/lstm_cell/kernel".
+            self.cell._scope_name = f"{self._scope_name}{self.cell.name}/"
+            self.cell.build(step_shape)
+            self.cell.built = True
+        self._step_shape = step_shape
+        if self.stateful:
+            if shape[0] is None:
+                raise ValueError(
+                    f"{type(self).__name__} {self.name!r}: a stateful RNN needs a fixed batch "
+                    "size; pass `batch_size` to `Input` (or `batch_input_shape`)."
+                )
+            sizes = _leaves(self.state_size)
+            with init_scope():
+                self.states = [
+                    Variable(
+                        jnp.zeros((int(shape[0]), size), self.dtype),
+                        trainable=False,
+                        name=f"{self._scope_name}state_{i}",
+                    )
+                    for i, size in enumerate(sizes)
+                ]
+        self.built = True  # also when build() is called directly, as Keras 3 does
 
+    def reset_states(self) -> None:
+        """Zero the states of a stateful layer."""
+        for v in self.states or ():
+            v.assign(jnp.zeros(v.shape, v.dtype))
 
-def _gru(
-    x,
-    h0,
-    kernel,
-    recurrent_kernel,
-    bias=None,
-    mask=None,
-    input_mask=None,
-    recurrent_mask=None,
-    *,
-    activation=jnp.tanh,
-    recurrent_activation=jax.nn.sigmoid,
-    reset_after=True,
-    go_backwards=False,
-    return_sequences=False,
-    unroll=False,
-):
-    """Keras GRU, gates ``[z, r, h]``. Returns ``(outputs, h_T)``.
+    reset_state = reset_states
 
-    With ``reset_after`` (the Keras default, cuDNN's form) ``bias`` is ``(2, 3*units)``:
-    input and recurrent biases, and the reset gate multiplies ``h @ U_h + b_rh``.
-    Otherwise ``bias`` is ``(3*units,)`` and the reset gate multiplies ``h`` before
-    ``U_h``.
-    """
-    units = recurrent_kernel.shape[0]
-    if bias is not None and reset_after:
-        input_bias, recurrent_bias = bias[0], bias[1]
-    else:
-        input_bias, recurrent_bias = bias, None
-    xz = _project(x, kernel, input_bias, input_mask)
-    h0 = _zeros_if_none(h0, xz, recurrent_kernel)
+    def get_initial_state(self, batch_size: int) -> list:
+        """Zero states (or the cell's ``get_initial_state``), one per ``state_size`` entry."""
+        fn = getattr(self.cell, "get_initial_state", None)
+        if fn is not None:
+            states = fn(batch_size=batch_size)
+            return list(states) if isinstance(states, (list, tuple)) else [states]
+        return [Tensor(jnp.zeros((batch_size, d), self.dtype)) for d in self.state_size]
 
-    def step(carry, xz_t):
-        (h,) = carry
-        hr = h if recurrent_mask is None else h * recurrent_mask
-        x_z, x_r, x_h = jnp.split(xz_t, 3, axis=-1)
-        if reset_after:
-            inner = hr @ recurrent_kernel
-            if recurrent_bias is not None:
-                inner = inner + recurrent_bias
+    # -- calling ----------------------------------------------------------------------
+    def _check_inputs(self, inputs, mask) -> None:
+        shape = tuple(inputs.shape)
+        self._check_rank(shape)
+        if shape[2:] != tuple(self._step_shape[1:]):
+            raise ValueError(
+                f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible with "
+                f"the layer: expected axis -1 of input shape to have value "
+                f"{self._step_shape[-1]}, but received input with shape {shape}"
+            )
+        if mask is not None:
+            mshape = tuple(getattr(mask, "shape", np.shape(mask)))
+            if mshape != shape[:2]:
+                raise ValueError(
+                    f"{type(self).__name__} {self.name!r}: `mask` must have shape "
+                    f"{shape[:2]} (batch, timesteps), got {mshape}"
+                )
+
+    def _initial_states(self, inputs, initial_state, fused: bool) -> list:
+        """Flat list of initial states (None entries: zeros, made inside the fused op)."""
+        sizes = _leaves(self.state_size)
+        if initial_state is None:
+            if self.stateful:
+                return list(self.states)
+            if fused:
+                return [None] * len(sizes)
+            return [
+                self._convert_input(s)
+                for s in _leaves(self.get_initial_state(inputs.shape[0]), is_leaf=_is_tensorish)
+            ]
+        if not isinstance(initial_state, (list, tuple)):
+            initial_state = [initial_state]
+        flat = _leaves(list(initial_state), is_leaf=_is_tensorish)
+        if len(flat) != len(sizes):
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r} expects {len(sizes)} initial "
+                f"state tensor(s) in `initial_state`, got {len(flat)}"
+            )
+        for i, (s, size) in enumerate(zip(flat, sizes)):
+            shape = tuple(getattr(s, "shape", np.shape(s)))
+            if shape != (inputs.shape[0], size):
+                raise ValueError(
+                    f"{type(self).__name__} {self.name!r}: `initial_state[{i}]` must have "
+                    f"shape {(inputs.shape[0], size)} (batch, units), got {shape}"
+                )
+        return [self._convert_input(s) for s in flat]
+
+    def _loop(self, training) -> _CellLoop:
+        loop = self._loops.get(bool(training))
+        if loop is None:
+            loop = self._loops[bool(training)] = _CellLoop(self, bool(training))
+        return loop
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        self._check_inputs(sequences, mask)
+        fused = _fused_cell(self.cell)
+        states = self._initial_states(sequences, initial_state, fused)
+        kw = dict(
+            go_backwards=self.go_backwards,
+            return_sequences=self.return_sequences,
+            unroll=self.unroll,
+            zero_output_for_mask=self.zero_output_for_mask,
+        )
+        if mask is not None and not isinstance(mask, Tensor):
+            mask = Tensor(jnp.asarray(mask))
+        batch, width = sequences.shape[0], sequences.shape[-1]
+        if fused:
+            masks = self.cell.dropout_masks(batch, width, sequences.dtype, training)
+            outputs = self.cell._jt_fused(sequences, states, mask, masks, **kw)
+            output, final = outputs[0], list(outputs[1:])
         else:
-            inner = hr @ recurrent_kernel[:, : 2 * units]
-        z = recurrent_activation(x_z + inner[:, :units])
-        r = recurrent_activation(x_r + inner[:, units : 2 * units])
-        if reset_after:
-            rec_h = r * inner[:, 2 * units :]
-        else:
-            rec_h = (r * hr) @ recurrent_kernel[:, 2 * units :]
-        hh = activation(x_h + rec_h)
-        return (z * h + (1 - z) * hh,)
+            dropout, dim = [], width
+            for c in _dropout_cells(self.cell):
+                dropout.append(c.dropout_masks(batch, dim, sequences.dtype, training))
+                dim = c.units
+            nested = _pack(states, self.state_size)
+            output, final = _cell_loop(
+                sequences,
+                nested,
+                mask,
+                self._loop(training).variables,
+                dropout,
+                self._loop(training),
+                tuple(sorted(kw.items())),
+            )
+            final = _leaves(final, is_leaf=_is_tensorish)
+        if self.stateful:
+            for var, value in zip(self.states, final):
+                var.assign(value)
+        if self.return_state:
+            return (output, *_pack(final, self.state_size))
+        return output
 
-    out, (h,) = _scan(
-        step,
-        (h0,),
-        xz,
-        mask,
-        go_backwards=go_backwards,
-        return_sequences=return_sequences,
-        unroll=unroll,
-    )
-    return out, h
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * len(self.state_size)
+        return output_mask
+
+    # -- config -----------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        cell = self.cell
+        config = {
+            **super().get_config(),
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self.unroll,
+            "zero_output_for_mask": self.zero_output_for_mask,
+        }
+        if type(self) is RNN:
+            config["cell"] = {"class_name": type(cell).__name__, "config": cell.get_config()}
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects=None) -> RNN:
+        config = dict(config)
+        if "cell" in config:
+            config["cell"] = deserialize_cell(config["cell"], custom_objects)
+        return cls(**config)
 
 
-# Eager calls run each op's function directly, so jit it: one compiled program per
-# static configuration instead of re-tracing the scan on every call. Inside a
-# jt.function trace the inner jit is simply inlined.
-_STATIC = ("activation", "go_backwards", "return_sequences", "unroll")
-simple_rnn = op(jax.jit(_simple_rnn, static_argnames=_STATIC), name="simple_rnn")
-lstm = op(jax.jit(_lstm, static_argnames=(*_STATIC, "recurrent_activation")), name="lstm")
-gru = op(
-    jax.jit(_gru, static_argnames=(*_STATIC, "recurrent_activation", "reset_after")), name="gru"
+# ----------------------------------------------------------------------------- Keras layers
+
+
+def _delegate(*names):
+    """Read-only properties forwarding to ``self.cell`` (Keras' LSTM.units etc.)."""
+
+    def add(cls):
+        for name in names:
+            setattr(cls, name, property(lambda self, n=name: getattr(self.cell, n)))
+        return cls
+
+    return add
+
+
+_COMMON = (
+    "units",
+    "activation",
+    "use_bias",
+    "kernel_initializer",
+    "recurrent_initializer",
+    "bias_initializer",
+    "kernel_regularizer",
+    "recurrent_regularizer",
+    "bias_regularizer",
+    "kernel_constraint",
+    "recurrent_constraint",
+    "bias_constraint",
+    "dropout",
+    "recurrent_dropout",
+    "seed",
+    "kernel",
+    "recurrent_kernel",
+    "bias",
 )
 
 
-@op(name="rnn_dropout_mask")
-def _dropout_mask(key_data, shape, rate, dtype):
-    keep = jax.random.bernoulli(jax.random.wrap_key_data(key_data), 1.0 - rate, shape)
-    return keep.astype(dtype) / jnp.asarray(1.0 - rate, dtype)
+class _KerasRNN(RNN):
+    """SimpleRNN/LSTM/GRU: an RNN over a fixed cell class, taking the cell's arguments."""
+
+    _cell_class: type = _Cell
+    _cell_name = "cell"
+
+    def __init__(self, units: int, **kwargs: Any) -> None:
+        layer_args = {}
+        for key in (
+            "return_sequences",
+            "return_state",
+            "go_backwards",
+            "stateful",
+            "unroll",
+            "zero_output_for_mask",
+            "name",
+            "trainable",
+            "dtype",
+            "activity_regularizer",
+            "input_shape",
+            "batch_input_shape",
+            "batch_size",
+            "input_dim",
+            "weights",
+            "input_length",
+            "use_cudnn",
+            "time_major",
+        ):
+            if key in kwargs:
+                layer_args[key] = kwargs.pop(key)
+        implementation = kwargs.pop("implementation", None)
+        cell_kw = {k: kwargs.pop(k) for k in list(kwargs) if k in self._cell_args}
+        if kwargs:  # unknown arguments: let Layer raise its standard error
+            layer_args.update(kwargs)
+        del implementation
+        cell = self._cell_class(
+            units,
+            dtype=layer_args.get("dtype"),
+            trainable=layer_args.get("trainable", True),
+            name=self._cell_name,
+            **cell_kw,
+        )
+        super().__init__(cell, **layer_args)
+
+    def _check_rank(self, shape: tuple) -> None:
+        if len(shape) != 3:
+            raise ValueError(
+                f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible with "
+                f"the layer: expected ndim=3 (batch, timesteps, features), found "
+                f"ndim={len(shape)}. Full shape received: {shape}"
+            )
+
+    def get_config(self) -> dict[str, Any]:
+        cell_config = self.cell.get_config()
+        for key in ("name", "trainable", "dtype"):
+            cell_config.pop(key, None)
+        return {**super().get_config(), **cell_config}
 
 
-# ----------------------------------------------------------------------------- activations
+_SIMPLE_ARGS = frozenset(
+    {
+        "activation",
+        "use_bias",
+        "kernel_initializer",
+        "recurrent_initializer",
+        "bias_initializer",
+        "kernel_regularizer",
+        "recurrent_regularizer",
+        "bias_regularizer",
+        "kernel_constraint",
+        "recurrent_constraint",
+        "bias_constraint",
+        "dropout",
+        "recurrent_dropout",
+        "seed",
+    }
+)
 
-_RAW: dict = {}
 
+@_delegate(*_COMMON)
+class SimpleRNN(_KerasRNN):
+    """Fully connected RNN: ``h_t = activation(x_t W + h_{t-1} U + b)`` (Keras' SimpleRNN).
 
-def raw_activation(fn):
-    """The pure JAX function of a Keras activation, for use inside the scan.
+    An :class:`RNN` over a :class:`SimpleRNNCell` named ``simple_rnn_cell``; all time
+    steps run as one ``lax.scan`` inside one jtape op. Call with ``(inputs,
+    initial_state=None, mask=None, training=None)``; returns the last output, or the
+    whole sequence with ``return_sequences``, followed by the final state with
+    ``return_state``. ``go_backwards`` returns the sequence in processing (reversed)
+    order, as Keras does.
 
-    Built-in activations map to their ``jax.nn`` function. Any other callable on
-    Tensors is adapted: it is called on a Tensor view of the array with recording
-    paused (the enclosing op is what the tape records). Adapters are cached so the
-    op's static arguments, and hence its compiled program, stay the same across calls.
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> rnn = nn.SimpleRNN(4, return_sequences=True, return_state=True)
+        >>> seq, h = rnn(jt.ones((2, 5, 3)))
+        >>> seq.shape, h.shape
+        ((2, 5, 4), (2, 4))
     """
-    if fn in _FUSED:
-        return _FUSED[fn] or _identity
-    if fn is _activations.hard_sigmoid:
-        return jax.nn.hard_sigmoid
-    raw = _RAW.get(fn)
-    if raw is None:
 
-        def raw(v, _fn=fn):
-            saved = state.recorders
-            state.recorders = []
-            try:
-                return to_value(_fn(Tensor(v)))
-            finally:
-                state.recorders = saved
-
-        _RAW[fn] = raw
-    return raw
-
-
-def _identity(v):
-    return v
-
-
-# ----------------------------------------------------------------------------- layers
-
-
-class _RNN(Layer):
-    """Shared arguments, weights and call logic of SimpleRNN, LSTM and GRU."""
-
-    _gates = 1
-    _num_states = 1
+    _cell_class = SimpleRNNCell
+    _cell_name = "simple_rnn_cell"
+    _cell_args = _SIMPLE_ARGS
 
     def __init__(
         self,
@@ -301,273 +593,29 @@ class _RNN(Layer):
         bias_constraint=None,
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
-        seed: int | None = None,
         return_sequences: bool = False,
         return_state: bool = False,
         go_backwards: bool = False,
         stateful: bool = False,
         unroll: bool = False,
-        **kwargs,
+        seed: int | None = None,
+        **kwargs: Any,
     ) -> None:
-        # Keras' implementation switches (cuDNN, gate fusion) have no meaning here.
-        for ignored in ("use_cudnn", "implementation", "time_major"):
-            kwargs.pop(ignored, None)
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-            raise ValueError(
-                "Received an invalid value for argument `units`, expected a positive "
-                f"integer, got {units!r}."
-            )
-        for name, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not isinstance(rate, (int, float)) or not 0.0 <= rate <= 1.0:
-                raise ValueError(
-                    f"Invalid value received for argument `{name}`. Expected a float value "
-                    f"between 0 and 1. Received: {name}={rate!r}"
-                )
-        self.units = units
-        self.activation = _activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.recurrent_initializer = _initializers.get(recurrent_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = _regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = _regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.recurrent_constraint = recurrent_constraint
-        self.bias_constraint = bias_constraint
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
-        self.seed = seed
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        self.stateful = bool(stateful)
-        self.unroll = bool(unroll)
-        # A generator only where dropout needs one: creating it splits the global
-        # generator, which would shift every later unseeded layer's random stream.
-        self.generator = (
-            _layer_generator(seed) if self.dropout > 0 or self.recurrent_dropout > 0 else None
-        )
-        self.kernel = None
-        self.recurrent_kernel = None
-        self.bias = None
-        self.states = None
-
-    # -- weights --------------------------------------------------------------------------
-    def _bias_shape(self) -> tuple:
-        return (self._gates * self.units,)
-
-    def _bias_initializer(self):
-        return self.bias_initializer
-
-    def build(self, input_shape) -> None:
-        input_shape = tuple(input_shape)
-        if len(input_shape) != 3:
-            raise ValueError(
-                f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible with "
-                f"the layer: expected ndim=3 (batch, timesteps, features), found "
-                f"ndim={len(input_shape)}. Full shape received: {input_shape}"
-            )
-        if input_shape[-1] is None:
-            raise ValueError(
-                f"{type(self).__name__} {self.name!r}: the feature dimension of the inputs "
-                f"must be known, got input_shape={input_shape}"
-            )
-        width = self._gates * self.units
-        self.kernel = self.add_weight(
-            shape=(int(input_shape[-1]), width),
-            name="kernel",
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
-        self.recurrent_kernel = self.add_weight(
-            shape=(self.units, width),
-            name="recurrent_kernel",
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint,
-        )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=self._bias_shape(),
-                name="bias",
-                initializer=self._bias_initializer(),
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        if self.stateful:
-            if input_shape[0] is None:
-                raise ValueError(
-                    f"{type(self).__name__} {self.name!r}: a stateful RNN needs a fixed batch "
-                    "size; pass `batch_size` to `Input` (or `batch_input_shape`)."
-                )
-            with init_scope():
-                self.states = [
-                    Variable(
-                        jnp.zeros((int(input_shape[0]), self.units), self.dtype),
-                        trainable=False,
-                        name=f"{self._scope_name}state_{i}",
-                    )
-                    for i in range(self._num_states)
-                ]
-        self.built = True  # also when build() is called directly, as Keras 3 does
-
-    def reset_states(self) -> None:
-        """Zero the states of a stateful layer."""
-        for v in self.states or ():
-            v.assign(jnp.zeros(v.shape, v.dtype))
-
-    reset_state = reset_states
-
-    def get_initial_state(self, batch_size: int) -> list[Tensor]:
-        return [
-            Tensor(jnp.zeros((batch_size, self.units), self.dtype)) for _ in range(self._num_states)
-        ]
-
-    # -- calling --------------------------------------------------------------------------
-    def _initial_states(self, inputs, initial_state) -> list:
-        if initial_state is None:
-            if self.stateful:
-                return list(self.states)
-            return [None] * self._num_states
-        if not isinstance(initial_state, (list, tuple)):
-            initial_state = [initial_state]
-        initial_state = list(initial_state)
-        if len(initial_state) != self._num_states:
-            raise ValueError(
-                f"{type(self).__name__} {self.name!r} expects {self._num_states} initial "
-                f"state tensor(s) in `initial_state`, got {len(initial_state)}"
-            )
-        expected = (inputs.shape[0], self.units)
-        for i, s in enumerate(initial_state):
-            shape = tuple(getattr(s, "shape", np.shape(s)))
-            if shape != expected:
-                raise ValueError(
-                    f"{type(self).__name__} {self.name!r}: `initial_state[{i}]` must have "
-                    f"shape {expected} (batch, units), got {shape}"
-                )
-        return [self._convert_input(s) for s in initial_state]
-
-    def _dropout_masks(self, inputs, training) -> tuple:
-        if not training:
-            return None, None
-        batch = inputs.shape[0]
-        masks = []
-        for rate, width in (
-            (self.dropout, inputs.shape[-1]),
-            (self.recurrent_dropout, self.units),
-        ):
-            if rate == 0:
-                masks.append(None)
-            elif rate == 1:
-                masks.append(Tensor(jnp.zeros((batch, width), inputs.dtype)))
-            else:
-                key = self.generator.next_key_data()
-                masks.append(_dropout_mask(key, (batch, width), rate, inputs.dtype))
-        return tuple(masks)
-
-    def _check_inputs(self, inputs, mask) -> None:
-        if len(inputs.shape) != 3:
-            raise ValueError(
-                f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible with "
-                f"the layer: expected ndim=3 (batch, timesteps, features), found "
-                f"ndim={len(inputs.shape)}. Full shape received: {tuple(inputs.shape)}"
-            )
-        if inputs.shape[-1] != self.kernel.shape[0]:
-            raise ValueError(
-                f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible with "
-                f"the layer: expected axis -1 of input shape to have value "
-                f"{self.kernel.shape[0]}, but received input with shape {tuple(inputs.shape)}"
-            )
-        if mask is not None:
-            shape = tuple(getattr(mask, "shape", np.shape(mask)))
-            if shape != tuple(inputs.shape[:2]):
-                raise ValueError(
-                    f"{type(self).__name__} {self.name!r}: `mask` must have shape "
-                    f"{tuple(inputs.shape[:2])} (batch, timesteps), got {shape}"
-                )
-
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        self._check_inputs(sequences, mask)
-        states = self._initial_states(sequences, initial_state)
-        input_mask, recurrent_mask = self._dropout_masks(sequences, training)
-        outputs = self._run(
-            sequences,
-            states,
-            mask,
-            input_mask,
-            recurrent_mask,
-            go_backwards=self.go_backwards,
-            return_sequences=self.return_sequences,
-            unroll=self.unroll,
-        )
-        output, final_states = outputs[0], list(outputs[1:])
-        if self.stateful:
-            for var, value in zip(self.states, final_states):
-                var.assign(value)
-        if self.return_state:
-            return (output, *final_states)
-        return output
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "activation": _activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
-            "return_sequences": self.return_sequences,
-            "return_state": self.return_state,
-            "go_backwards": self.go_backwards,
-            "stateful": self.stateful,
-            "unroll": self.unroll,
+        kw = {
+            k: v for k, v in locals().items() if k not in ("self", "kwargs", "units", "__class__")
         }
+        super().__init__(units, **kw, **kwargs)
 
 
-class SimpleRNN(_RNN):
-    """Fully connected RNN: ``h_t = activation(x_t W + h_{t-1} U + b)`` (Keras' SimpleRNN).
-
-    All time steps run as one ``lax.scan`` inside one jtape op. Call with
-    ``(inputs, initial_state=None, mask=None, training=None)``; returns the last output,
-    or the whole sequence with ``return_sequences``, followed by the final state with
-    ``return_state``. ``go_backwards`` returns the sequence in processing (reversed)
-    order, as Keras does.
-
-    Example:
-        >>> import jtape as jt
-        >>> from jtape import nn
-        >>> rnn = nn.SimpleRNN(4, return_sequences=True, return_state=True)
-        >>> seq, h = rnn(jt.ones((2, 5, 3)))
-        >>> seq.shape, h.shape
-        ((2, 5, 4), (2, 4))
-    """
-
-    def _run(self, x, states, mask, input_mask, recurrent_mask, **kw):
-        return simple_rnn(
-            x,
-            states[0],
-            self.kernel,
-            self.recurrent_kernel,
-            self.bias,
-            mask,
-            input_mask,
-            recurrent_mask,
-            activation=raw_activation(self.activation),
-            **kw,
-        )
-
-
-class LSTM(_RNN):
+@_delegate(*_COMMON, "recurrent_activation", "unit_forget_bias")
+class LSTM(_KerasRNN):
     """Long short-term memory layer (``keras.layers.LSTM``), gates ``[i, f, c, o]``.
 
-    Weights: ``kernel`` ``(features, 4 * units)``, ``recurrent_kernel`` ``(units, 4 *
-    units)`` (orthogonal by default) and ``bias`` ``(4 * units,)``, whose forget-gate part
-    starts at one with ``unit_forget_bias``. ``return_state`` adds ``h`` and ``c``.
-    With ``dropout``/``recurrent_dropout`` one mask per sequence is shared by all gates
+    An :class:`RNN` over an :class:`LSTMCell` named ``lstm_cell``. Weights:
+    ``kernel`` ``(features, 4 * units)``, ``recurrent_kernel`` ``(units, 4 * units)``
+    (orthogonal by default) and ``bias`` ``(4 * units,)``, whose forget-gate part starts
+    at one with ``unit_forget_bias``. ``return_state`` adds ``h`` and ``c``. With
+    ``dropout``/``recurrent_dropout`` one mask per sequence is shared by all gates
     (Keras draws a separate mask per gate when ``recurrent_dropout > 0``).
 
     Example:
@@ -579,10 +627,13 @@ class LSTM(_RNN):
         ((2, 4), (2, 4))
         >>> lstm.bias.numpy()[4:8].tolist()
         [1.0, 1.0, 1.0, 1.0]
+        >>> lstm.weights[0].name.split("/")[-2:]
+        ['lstm_cell', 'kernel:0']
     """
 
-    _gates = 4
-    _num_states = 2
+    _cell_class = LSTMCell
+    _cell_name = "lstm_cell"
+    _cell_args = _SIMPLE_ARGS | {"recurrent_activation", "unit_forget_bias"}
 
     def __init__(
         self,
@@ -609,77 +660,22 @@ class LSTM(_RNN):
         go_backwards: bool = False,
         stateful: bool = False,
         unroll: bool = False,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            seed=seed,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            **kwargs,
-        )
-        self.recurrent_activation = _activations.get(recurrent_activation)
-        self.unit_forget_bias = bool(unit_forget_bias)
-
-    def _bias_initializer(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        init, units = self.bias_initializer, self.units
-
-        def with_forget_bias(shape, dtype=None):
-            # Keras: bias_initializer for i, ones for f, bias_initializer for c and o.
-            parts = [init((units,), dtype), jnp.ones((units,), dtype), init((2 * units,), dtype)]
-            return Tensor(jnp.concatenate([to_value(p) for p in parts]))
-
-        return with_forget_bias
-
-    def _run(self, x, states, mask, input_mask, recurrent_mask, **kw):
-        return lstm(
-            x,
-            states[0],
-            states[1],
-            self.kernel,
-            self.recurrent_kernel,
-            self.bias,
-            mask,
-            input_mask,
-            recurrent_mask,
-            activation=raw_activation(self.activation),
-            recurrent_activation=raw_activation(self.recurrent_activation),
-            **kw,
-        )
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "recurrent_activation": _activations.serialize(self.recurrent_activation),
-            "unit_forget_bias": self.unit_forget_bias,
+        kw = {
+            k: v for k, v in locals().items() if k not in ("self", "kwargs", "units", "__class__")
         }
+        super().__init__(units, **kw, **kwargs)
 
 
-class GRU(_RNN):
+@_delegate(*_COMMON, "recurrent_activation", "reset_after")
+class GRU(_KerasRNN):
     """Gated recurrent unit (``keras.layers.GRU``), gates ``[z, r, h]``.
 
-    ``reset_after=True`` (the Keras 3 default, cuDNN-compatible) applies the reset gate
-    after the recurrent matmul and uses a ``(2, 3 * units)`` bias (input and recurrent
-    biases); ``reset_after=False`` uses a ``(3 * units,)`` bias.
+    An :class:`RNN` over a :class:`GRUCell` named ``gru_cell``. ``reset_after=True``
+    (the Keras 3 default, cuDNN-compatible) applies the reset gate after the recurrent
+    matmul and uses a ``(2, 3 * units)`` bias (input and recurrent biases);
+    ``reset_after=False`` uses a ``(3 * units,)`` bias.
 
     Example:
         >>> import jtape as jt
@@ -690,7 +686,9 @@ class GRU(_RNN):
         ((2, 5, 4), (2, 4), (2, 12))
     """
 
-    _gates = 3
+    _cell_class = GRUCell
+    _cell_name = "gru_cell"
+    _cell_args = _SIMPLE_ARGS | {"recurrent_activation", "reset_after"}
 
     def __init__(
         self,
@@ -717,57 +715,9 @@ class GRU(_RNN):
         stateful: bool = False,
         unroll: bool = False,
         reset_after: bool = True,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            seed=seed,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            **kwargs,
-        )
-        self.recurrent_activation = _activations.get(recurrent_activation)
-        self.reset_after = bool(reset_after)
-
-    def _bias_shape(self) -> tuple:
-        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-
-    def _run(self, x, states, mask, input_mask, recurrent_mask, **kw):
-        return gru(
-            x,
-            states[0],
-            self.kernel,
-            self.recurrent_kernel,
-            self.bias,
-            mask,
-            input_mask,
-            recurrent_mask,
-            activation=raw_activation(self.activation),
-            recurrent_activation=raw_activation(self.recurrent_activation),
-            reset_after=self.reset_after,
-            **kw,
-        )
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "recurrent_activation": _activations.serialize(self.recurrent_activation),
-            "reset_after": self.reset_after,
+        kw = {
+            k: v for k, v in locals().items() if k not in ("self", "kwargs", "units", "__class__")
         }
+        super().__init__(units, **kw, **kwargs)

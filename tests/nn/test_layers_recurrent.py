@@ -61,11 +61,16 @@ def np_rnn(kind, x, states, kernel, rkernel, bias, mask=None, go_backwards=False
             else:
                 hh = np.tanh(xh + (r * h) @ rkernel[:, 2 * units :])
             new = [z * h + (1 - z) * hh]
+        out = new[0]
         if mask is not None:
+            # Keras: a masked step keeps the states and repeats the previous output
+            # (zeros before the first unmasked step, whatever the initial state).
             keep = mask[:, t][:, None]
             new = [np.where(keep, n, s) for n, s in zip(new, states)]
+            prev = outputs[-1] if outputs else np.zeros_like(out)
+            out = np.where(keep, out, prev)
         states = new
-        outputs.append(states[0])
+        outputs.append(out)
     return np.stack(outputs, axis=1), states
 
 
