@@ -128,16 +128,20 @@ def _call_spec(layer) -> _CallSpec:
     return spec
 
 
+def _is_array(x) -> bool:
+    # Keras converts array arguments to tensors before it counts them.
+    return (
+        isinstance(x, (Tensor, np.ndarray, jax.Array)) or hasattr(x, "_jt_read") or _is_symbolic(x)
+    )
+
+
 def _is_tensor_argument(value) -> bool:
     """Keras' CallSpec rule: a tensor, or a non-empty structure of tensors (or Nones)."""
-    if isinstance(value, Tensor) or hasattr(value, "_jt_read") or _is_symbolic(value):
+    if _is_array(value):
         return True
     if isinstance(value, (list, tuple, dict)) and len(value) > 0:
         leaves = _masking.flat(value)
-        return all(
-            x is None or isinstance(x, Tensor) or hasattr(x, "_jt_read") or _is_symbolic(x)
-            for x in leaves
-        ) and any(x is not None for x in leaves)
+        return all(x is None or _is_array(x) for x in leaves) and any(x is not None for x in leaves)
     return False
 
 

@@ -17,9 +17,10 @@ import jax.numpy as jnp
 
 from .. import _dtypes
 from .._array_ops import convert_to_tensor, expand_dims, squeeze
-from .._math_ops import cast
+from .._math_ops import cast, logical_and
 from .._tensor import Tensor
 from ._fused import fused_op
+from ._masking import get_keras_mask
 from ._registry import Registry
 
 # keras.backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON].
@@ -404,7 +405,9 @@ class Loss:
     """Base class of losses: subclasses implement ``call(y_true, y_pred)`` with jtape ops.
 
     Calling a loss converts both inputs to ``dtype`` (float32), computes the per-sample
-    losses, weights them by ``sample_weight`` and applies ``reduction``.
+    losses, weights them by ``sample_weight`` and applies ``reduction``. A mask carried
+    by ``y_pred`` (see ``Embedding(mask_zero=True)``) also weights them, as in Keras 3:
+    the default reduction then averages over the unmasked entries only.
 
     Example:
         >>> import jtape as jt, jtape.nn.losses as losses
@@ -425,13 +428,25 @@ class Loss:
         return self._dtype
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
+        # Keras 3: the mask carried by y_pred (e.g. from Embedding(mask_zero=True)
+        # through an LSTM) weights the reduction, so padded steps do not count.
+        in_mask = get_keras_mask(y_pred)
         y_true = self._convert(y_true)
         y_pred = self._convert(y_pred)
         losses = self.call(y_true, y_pred)
+        out_mask = get_keras_mask(losses)
+        if out_mask is None:
+            out_mask = self._mask(y_true, y_pred)
+        if in_mask is None:
+            mask = out_mask
+        elif out_mask is None:
+            mask = in_mask
+        else:
+            mask = logical_and(cast(in_mask, "bool"), cast(out_mask, "bool"))
         return reduce_weighted_values(
             losses,
             sample_weight=sample_weight,
-            mask=self._mask(y_true, y_pred),
+            mask=mask,
             reduction=self.reduction,
             dtype=self.dtype,
         )

@@ -247,6 +247,16 @@ class RNN(Layer):
         size = self.cell.state_size
         return [size] if isinstance(size, int) else list(size)
 
+    def _state_structure(self) -> list:
+        """How final states nest in the outputs: Keras keeps a stacked cell's states as
+        the list its ``get_initial_state`` makes (``[h]`` for a GRUCell), not bare."""
+        if not isinstance(self.cell, StackedRNNCells):
+            return self.state_size
+        return [
+            [size] if isinstance(size, int) and hasattr(c, "get_initial_state") else size
+            for c, size in zip(self.cell.cells, self.state_size)
+        ]
+
     def _collect(self, include_state: bool, out: list, seen: set) -> None:
         # Keras order: the cell's weights first, then the layer's own (stateful states).
         if isinstance(self.cell, Layer):
@@ -387,7 +397,7 @@ class RNN(Layer):
             for c in _dropout_cells(self.cell):
                 dropout.append(c.dropout_masks(batch, dim, sequences.dtype, training))
                 dim = c.units
-            nested = _pack(states, self.state_size)
+            nested = _pack(states, self._state_structure())
             output, final = _cell_loop(
                 sequences,
                 nested,
@@ -402,7 +412,7 @@ class RNN(Layer):
             for var, value in zip(self.states, final):
                 var.assign(value)
         if self.return_state:
-            return (output, *_pack(final, self.state_size))
+            return (output, *_pack(final, self._state_structure()))
         return output
 
     def compute_mask(self, inputs, mask=None):
@@ -503,11 +513,9 @@ class _KerasRNN(RNN):
         ):
             if key in kwargs:
                 layer_args[key] = kwargs.pop(key)
-        implementation = kwargs.pop("implementation", None)
+        kwargs.pop("implementation", None)  # Keras' gate-fusion switch: no meaning here
         cell_kw = {k: kwargs.pop(k) for k in list(kwargs) if k in self._cell_args}
-        if kwargs:  # unknown arguments: let Layer raise its standard error
-            layer_args.update(kwargs)
-        del implementation
+        layer_args.update(kwargs)  # unknown arguments: Layer raises its standard error
         cell = self._cell_class(
             units,
             dtype=layer_args.get("dtype"),

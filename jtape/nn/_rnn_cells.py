@@ -625,9 +625,6 @@ def deserialize_cell(config, custom_objects=None):
             f"{sorted(lookup)}"
         )
     cls = lookup[name]
-    if cls is StackedRNNCells or hasattr(cls.from_config, "__func__"):
-        try:
-            return cls.from_config(config["config"], custom_objects)
-        except TypeError:
-            return cls.from_config(config["config"])
+    if cls is StackedRNNCells:
+        return cls.from_config(config["config"], custom_objects)
     return cls.from_config(config["config"])
