@@ -28,10 +28,20 @@ def _merge(y, y_rev, mode, flip):
     return y, y_rev
 
 
+def _cell_classes(cell) -> dict:
+    """The classes of a cell and of its sub-cells, so from_config finds user cells."""
+    out = {type(cell).__name__: type(cell)}
+    for sub in getattr(cell, "cells", ()):
+        out.update(_cell_classes(sub))
+    return out
+
+
 def _recreate(layer: Layer, **overrides) -> Layer:
     config = layer.get_config()
     config.update(overrides)
     try:
+        if "cell" in config:
+            return type(layer).from_config(config, custom_objects=_cell_classes(layer.cell))
         return type(layer).from_config(config)
     except Exception as e:
         raise ValueError(
