@@ -160,9 +160,11 @@ def test_builtin_cells_step_like_their_layers(rng):
         (nn.LSTMCell, nn.LSTM),
         (nn.GRUCell, nn.GRU),
     ):
-        layer = layer_cls(4, return_state=True)
+        layer = layer_cls(4, return_state=True, **ZEROS)
+        layer.build(x.shape)
+        layer.set_weights([rng.uniform(-1, 1, w.shape) for w in layer.get_weights()])
         out, *states = layer(x)
-        cell = cell_cls(4)
+        cell = cell_cls(4, **ZEROS)
         cell.build((2, 3))
         cell.set_weights(layer.get_weights())
         zeros = [jt.zeros((2, 4)) for _ in states]
