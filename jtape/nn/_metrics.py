@@ -24,6 +24,7 @@ from . import _initializers as initializers
 from . import _losses as losses
 from ._fused import fused_op
 from ._losses import _t, squeeze_or_expand_to_same_rank
+from ._masking import get_keras_mask
 from ._registry import Registry
 
 _EPSILON = losses.EPSILON
@@ -238,8 +239,30 @@ class Mean(Metric):
         return divide_no_nan(self.total, self.count)
 
 
+@fused_op(static_argnums=(2,))
+def _masked_weight(mask, sample_weight, dtype):
+    mask = mask.astype(dtype)
+    if sample_weight is None:
+        return mask
+    mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight.astype(dtype))
+    return sample_weight * mask
+
+
 class MeanMetricWrapper(Mean):
-    """The mean of ``fn(y_true, y_pred, **kwargs)`` over all samples seen."""
+    """The mean of ``fn(y_true, y_pred, **kwargs)`` over all samples seen.
+
+    A mask carried by ``y_pred`` (see ``Embedding(mask_zero=True)``) multiplies the
+    sample weights, as in Keras 3, so padded time steps do not count.
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> y_pred = nn.Embedding(3, 2, mask_zero=True)(jt.constant([[1, 2, 0]]))
+        >>> m = nn.metrics.MeanMetricWrapper(lambda t, p: p[..., 0] * 0 + t)
+        >>> m.update_state(jt.constant([[1.0, 3.0, 100.0]]), y_pred)
+        >>> float(m.result())  # the padded step (100.0) is left out
+        2.0
+    """
 
     def __init__(self, fn, name: str | None = None, dtype=None, **kwargs) -> None:
         super().__init__(name=name or getattr(fn, "__name__", "mean_metric_wrapper"), dtype=dtype)
@@ -247,7 +270,10 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        mask = get_keras_mask(y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            sample_weight = _masked_weight(_t(mask), _sw(sample_weight), self.dtype)
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict[str, Any]:

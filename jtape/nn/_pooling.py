@@ -58,6 +58,14 @@ def global_avg_pool(x, *, axes, keepdims=False):
     return jnp.mean(x, axis=axes, keepdims=keepdims)
 
 
+@op(name="masked_global_avg_pool")
+def masked_global_avg_pool(x, mask, *, steps_axis, keepdims=False):
+    """Mean over ``steps_axis`` of the steps where ``mask`` (batch, steps) is True."""
+    mask = jnp.expand_dims(mask.astype(bool), 2 if steps_axis == 1 else 1)
+    total = jnp.sum(jnp.where(mask, x, 0), axis=steps_axis, keepdims=keepdims)
+    return total / jnp.sum(mask.astype(x.dtype), axis=steps_axis, keepdims=keepdims)
+
+
 @op(name="global_max_pool")
 def global_max_pool(x, *, axes, keepdims=False):
     return jnp.max(x, axis=axes, keepdims=keepdims)
@@ -226,16 +234,36 @@ class _GlobalPooling(Layer):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    """Mean over the steps axis (``keras.layers.GlobalAveragePooling1D``; no ``mask``).
+    """Mean over the steps axis (``keras.layers.GlobalAveragePooling1D``).
+
+    With a mask (batch, steps) of the input, the mean is over the unmasked steps
+    (a row with none gives NaN, as Keras); the output carries no mask.
 
     Example:
         >>> import jtape as jt
         >>> from jtape import nn
         >>> nn.GlobalAveragePooling1D()(jt.ones((2, 5, 3))).shape
         (2, 3)
+        >>> x = nn.Masking(mask_value=0.0)(jt.constant([[[1.0], [3.0], [0.0]]]))
+        >>> nn.GlobalAveragePooling1D()(x).numpy().tolist()  # the padded step is left out
+        [[2.0]]
     """
 
     _rank = 1
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
+        super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        check_input_rank(self, inputs, 1)
+        steps_axis = 1 if self.data_format == "channels_last" else 2
+        return masked_global_avg_pool(inputs, mask, steps_axis=steps_axis, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalAveragePooling2D(_GlobalPooling):

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from gradcheck import numerical_vjp
+from gradcheck import check_grads, numerical_vjp
 
 import jtape as jt
 from jtape import nn
@@ -271,6 +271,68 @@ def test_fit_on_padded_sequences_matches_keras(name, make, loss):
     np.testing.assert_allclose(hist.history["loss"][0], float(want[1]), rtol=1e-5)
     for got, w in zip(model.get_weights(), want[2:]):
         np.testing.assert_allclose(got, w, atol=2e-5)
+
+
+def test_metrics_apply_the_mask_of_y_pred(rng):
+    # Keras 3 MeanMetricWrapper: y_pred's mask multiplies the sample weights.
+    f = case("metric_mask")
+    y_pred = jt.constant(f["y_pred"])
+    _masking.set_keras_mask(y_pred, jt.constant(f["mask"]))
+    hits = (f["y_pred"].argmax(-1) == f["labels"]).astype(np.float64)
+    metric = nn.metrics.SparseCategoricalAccuracy()
+    metric.update_state(f["labels"], y_pred)
+    np.testing.assert_allclose(float(metric.result()), float(f["y0"]), rtol=1e-6)
+    np.testing.assert_allclose(float(metric.result()), hits[f["mask"]].mean(), rtol=1e-6)
+    metric.reset_state()
+    metric.update_state(f["labels"], y_pred, sample_weight=f["sw"])
+    np.testing.assert_allclose(float(metric.result()), float(f["y1"]), rtol=1e-6)
+    w = f["sw"] * f["mask"]
+    np.testing.assert_allclose(float(metric.result()), (hits * w).sum() / w.sum(), rtol=1e-6)
+
+    # evaluate() on padded sequences: accuracy over the real steps only.
+    model = _seq_model()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    ids = np.array([[3, 1, 4, 0, 0], [5, 2, 0, 0, 0], [6, 6, 6, 6, 1]])
+    labels = rng.integers(0, CLASSES, size=ids.shape)
+    real = ids != 0
+    hits = model.predict(ids, verbose=0).argmax(-1) == labels
+    result = model.evaluate(ids, labels, verbose=0, return_dict=True)
+    np.testing.assert_allclose(result["accuracy"], hits[real].mean(), rtol=1e-6)
+    assert hits[real].mean() != hits.mean()  # the test tells masked from unmasked
+
+
+@pytest.mark.parametrize("pad", ["right", "left"])
+def test_global_average_pooling_1d_averages_unmasked_steps(pad):
+    f = case(f"pool_mask_{pad}")
+    model = nn.Sequential(
+        [
+            nn.Input((5,), dtype="int32"),
+            nn.Embedding(VOCAB, EMBED, mask_zero=True),
+            nn.GlobalAveragePooling1D(),
+            nn.Dense(CLASSES),
+        ]
+    )
+    model.set_weights(ws(f))
+    out = model(f["x"])
+    np.testing.assert_allclose(out.numpy(), f["y0"], rtol=1e-5, atol=1e-6)
+    assert out._keras_mask is None
+    # Closed form: the embedding rows of the real tokens, averaged, then Dense.
+    table, kernel, bias = ws(f)
+    real = f["x"] != 0
+    pooled = (table[f["x"]] * real[..., None]).sum(1) / real.sum(1, keepdims=True)
+    np.testing.assert_allclose(out.numpy(), pooled @ kernel + bias, rtol=1e-5, atol=1e-6)
+
+
+def test_masked_global_average_pooling_gradient(rng):
+    x = rng.normal(size=(3, 5, 2)).astype(np.float32)
+    mask = np.array([[1, 1, 0, 0, 0], [1, 1, 1, 1, 1], [0, 1, 1, 0, 1]], bool)
+    pool = nn.GlobalAveragePooling1D()
+
+    def pure(x):
+        m = mask[..., None]
+        return jnp.sum(jnp.where(m, x, 0), 1) / m.sum(1)
+
+    check_grads(lambda v: pool(v, mask=jt.constant(mask)), pure, [x])
 
 
 # ----------------------------------------------------------------------------- traces, tapes
