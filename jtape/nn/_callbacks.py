@@ -45,6 +45,11 @@ class Callback:
         """The model being trained, evaluated or run."""
         return self._model
 
+    def _uses_hook(self, hook: str) -> bool:
+        # Whether ``hook`` does anything here: ``fit`` skips the batch hooks that no
+        # callback uses, and then runs its quieter step (no per-batch logs).
+        return _implements(self, hook)
+
     def on_batch_begin(self, batch, logs=None):
         """Keras 2 alias of :meth:`on_train_batch_begin`."""
 
@@ -148,7 +153,7 @@ class CallbackList(Callback):
 
     def implements(self, hook: str) -> bool:
         """Whether any callback does something on ``hook`` (``fit`` skips batch hooks if not)."""
-        return any(_implements(cb, hook) for cb in self.callbacks)
+        return any(cb._uses_hook(hook) for cb in self.callbacks)
 
 
 # A batch hook that inherits the base class's no-op (directly, or through the Keras 2
@@ -235,6 +240,11 @@ class ProgbarLogger(Callback):
         out = self._out()
         out.write(text)
         out.flush()
+
+    def _uses_hook(self, hook: str) -> bool:
+        if hook == "on_train_batch_end" and not self._live() and self.params.get("steps"):
+            return False  # one line per epoch, with the known step count: no batch logs
+        return super()._uses_hook(hook)
 
     def on_train_begin(self, logs=None) -> None:
         self._epochs = self.params.get("epochs", 1)

@@ -181,7 +181,9 @@ def test_callbacks_history_early_stopping_and_scheduler():
     sched = nn.callbacks.LearningRateScheduler(lambda epoch, lr: 0.1 / (epoch + 1))
     history = model.fit(x, y, epochs=3, callbacks=[sched], verbose=0)
     np.testing.assert_allclose(history.history["learning_rate"], [0.1, 0.05, 0.1 / 3], rtol=1e-6)
-    assert model.train_function.experimental_get_tracing_count() <= 2  # lr is a Variable
+    # No batch-end callback: fit ran its quiet step (see test_quiet_steps_...).
+    quiet = model._quiet_functions["train"]
+    assert quiet.experimental_get_tracing_count() <= 2  # lr is a Variable
 
 
 def test_early_stopping_restores_best_weights():
@@ -212,6 +214,7 @@ def test_progress_output_one_line_per_epoch_off_terminal(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Epoch 1/2" and out[2] == "Epoch 2/2"
     assert out[1].startswith("2/2 [") and "/step - loss: " in out[1]
+    assert "train" in model._quiet_functions  # one line per epoch reads no batch logs
     model.fit(x, y, epochs=1, verbose=0)
     assert capsys.readouterr().out == ""
 
@@ -276,6 +279,86 @@ def test_steps_per_execution_runs_the_same_steps_in_fewer_calls():
     assert runs[1][2] == [0, 1, 2, 3, 4, 5] * 2
     # Keras: batch hooks once per execution, with the index of its last step.
     assert runs[4][2] == [3, 5] * 2
+
+
+@pytest.mark.parametrize("spe", [1, 3])
+def test_quiet_steps_match_the_logged_steps(spe):
+    # With no batch-end callback fit/evaluate run the built-in steps without their
+    # logs and read the metrics once per epoch; the results must be exactly those of
+    # the logged steps, whose last batch's logs Keras reports for the epoch.
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(50, 4)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(np.int32)
+    vx, vy = x[:13], y[:13]
+
+    class BatchLogs(nn.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.train, self.test = [], []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.train.append({k: float(v) for k, v in logs.items()})
+
+        def on_test_batch_end(self, batch, logs=None):
+            self.test.append({k: float(v) for k, v in logs.items()})
+
+    def trained(callbacks):
+        jt.random.set_seed(1)
+        model = nn.Sequential([nn.Input((4,)), nn.Dense(8, activation="relu"), nn.Dense(2)])
+        model.compile(
+            optimizer=jt.optimizers.Adam(0.05),
+            loss=nn.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+            steps_per_execution=spe,
+        )
+        history = model.fit(
+            x, y, batch_size=8, epochs=3, validation_data=(vx, vy), callbacks=callbacks, verbose=0
+        )
+        return model, history.history
+
+    quiet_model, quiet = trained([])
+    spy = BatchLogs()
+    logged_model, logged = trained([spy])
+    assert set(quiet_model._quiet_functions) >= {"train", "test", "results"}
+    assert quiet_model.train_function is None and "train" not in logged_model._quiet_functions
+    assert quiet.keys() == logged.keys() == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    for key in quiet:
+        np.testing.assert_allclose(quiet[key], logged[key], rtol=1e-6)
+    for a, b in zip(quiet_model.get_weights(), logged_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    # The logged epoch values are the last batch's logs (7 batches, `spe` per call).
+    last = [spy.train[i] for i in range(len(spy.train)) if (i + 1) % -(-7 // spe) == 0]
+    np.testing.assert_allclose([d["loss"] for d in last], quiet["loss"], rtol=1e-6)
+    np.testing.assert_allclose([d["accuracy"] for d in last], quiet["accuracy"], rtol=1e-6)
+    # evaluate: quiet without callbacks, logged with a batch-end callback; both equal a
+    # closed-form check of the accuracy.
+    got = quiet_model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)
+    want = logged_model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True, callbacks=[spy])
+    assert got == pytest.approx(want, rel=1e-6) and spy.test
+    logits = quiet_model.predict(x, verbose=0)
+    assert got["accuracy"] == pytest.approx(np.mean(logits.argmax(-1) == y), rel=1e-6)
+
+
+def test_overridden_train_step_keeps_its_own_logs():
+    class Custom(nn.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = nn.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            logs = super().train_step(data)
+            return {**logs, "twice_loss": 2.0 * logs["loss"]}
+
+    x, y = _regression_data()
+    jt.random.set_seed(0)
+    model = Custom()
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0).history
+    assert "train" not in model._quiet_functions
+    np.testing.assert_allclose(history["twice_loss"], 2.0 * np.array(history["loss"]), rtol=1e-6)
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
