@@ -8,8 +8,10 @@ import numpy as np
 class TensorShape(tuple):
     """A shape: a tuple of ints (None for an unknown dimension) plus TF's methods.
 
-    It is a real ``tuple``, so ``shape[0]``, unpacking and ``== (2, 3)`` work as
-    before, and ``as_list``/``rank``/``num_elements`` work as in TensorFlow.
+    ``Tensor.shape`` and ``Variable.shape`` are TensorShapes. It is a real ``tuple``, so
+    ``shape[0]``, unpacking, ``== (2, 3)`` and hashing work as for a tuple, and
+    ``as_list``/``rank``/``num_elements`` work as in TensorFlow; it prints as ``(2, 3)``
+    (TensorFlow's ``print`` too; its ``repr`` is ``TensorShape([2, 3])``).
 
     Example:
         >>> s = TensorShape([2, None, 3])
@@ -17,6 +19,8 @@ class TensorShape(tuple):
         ([2, None, 3], 3, False)
         >>> TensorShape([2, 3]).num_elements()
         6
+        >>> TensorShape([2, 3]), TensorShape([2, 3]) == (2, 3)
+        ((2, 3), True)
     """
 
     def __new__(cls, dims=()):
@@ -70,5 +74,7 @@ class TensorShape(tuple):
     def __add__(self, other) -> TensorShape:
         return self.concatenate(other)
 
-    def __repr__(self) -> str:
-        return f"TensorShape({list(self)})"
+    # Shown as the tuple it is: ``(2, 3)``, as ``print`` shows a TF shape (TF's repr,
+    # ``TensorShape([2, 3])``, would make every native shape read like a constructor).
+    __repr__ = tuple.__repr__
+    __str__ = tuple.__repr__

@@ -7,7 +7,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtypes
+from ._shape import TensorShape
 from ._state import state
+
+# Tensor.shape builds its TensorShape without __new__'s checks (jax shapes are ints).
+_tuple_new = tuple.__new__
 
 
 class Tensor:
@@ -32,8 +36,8 @@ class Tensor:
 
     # -- introspection -------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self._value.shape)
+    def shape(self) -> TensorShape:
+        return _tuple_new(TensorShape, self._value.shape)  # no checks: known ints
 
     @property
     def dtype(self) -> np.dtype:

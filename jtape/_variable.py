@@ -10,8 +10,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtypes
+from ._shape import TensorShape
 from ._state import current_frame, state
-from ._tensor import Tensor, to_value
+from ._tensor import Tensor, _tuple_new, to_value
 
 _uid = itertools.count()
 
@@ -166,8 +167,8 @@ class Variable:
 
     # -- metadata ------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self._current().shape)
+    def shape(self) -> TensorShape:
+        return _tuple_new(TensorShape, self._current().shape)
 
     @property
     def dtype(self) -> np.dtype:

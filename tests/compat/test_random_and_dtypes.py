@@ -89,3 +89,23 @@ def test_tensor_shape():
     s = tf.TensorShape([2, None])
     assert s.as_list() == [2, None] and s.rank == 2 and not s.is_fully_defined()
     assert tf.TensorShape([2, 3]).num_elements() == 6 and tf.TensorShape([2, 3]) == (2, 3)
+
+
+def test_tensor_and_variable_shapes_have_tf_methods():
+    # TF scripts call x.shape.as_list(), .rank, .num_elements() on tensors and variables.
+    x = tf.zeros([2, 3])
+    v = tf.Variable(tf.ones([4, 1, 5]))
+    assert isinstance(x.shape, tf.TensorShape) and isinstance(x.shape, tuple)
+    assert x.shape.as_list() == [2, 3] and x.shape.rank == 2 and x.shape.ndims == 2
+    assert v.shape.num_elements() == 20 and v.shape[1:].as_list() == [1, 5]
+    assert x.shape == (2, 3) and hash(x.shape) == hash((2, 3)) and str(x.shape) == "(2, 3)"
+    assert tf.zeros(x.shape).shape == (2, 3)  # usable wherever a tuple is
+
+    seen = []
+
+    @tf.function
+    def f(t):
+        seen.append(t.shape.as_list())  # static inside a trace, as in TF
+        return tf.reshape(t, [t.shape.num_elements()])
+
+    assert f(x).shape.as_list() == [6] and seen == [[2, 3]]
