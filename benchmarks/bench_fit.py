@@ -50,32 +50,41 @@ BATCH = 32
 LR = 3e-3
 
 
-def raw_epoch_fn(x, y):
-    def forward(params, xb):
-        h = jax.nn.relu(xb @ params["k1"] + params["b1"])
-        return jax.nn.softmax(h @ params["k2"] + params["b2"])
+def forward(params, xb):
+    """The demo network in pure JAX: 64-32-10, relu then softmax."""
+    h = jax.nn.relu(xb @ params["k1"] + params["b1"])
+    return jax.nn.softmax(h @ params["k2"] + params["b2"])
 
-    def loss_fn(params, xb, yb):
-        probs = jnp.clip(forward(params, xb), 1e-7, 1 - 1e-7)
-        return -jnp.mean(jnp.log(jnp.take_along_axis(probs, yb[:, None], axis=1)))
 
-    tx = optax.adam(LR)
+def loss_and_probs(params, xb, yb):
+    """Sparse categorical cross-entropy of the clipped probabilities (as Keras), and them."""
+    probs = jnp.clip(forward(params, xb), 1e-7, 1 - 1e-7)
+    loss = -jnp.mean(jnp.log(jnp.take_along_axis(probs, yb[:, None], axis=1)))
+    return loss, probs
 
-    @jax.jit
-    def step(params, opt_state, xb, yb):
-        loss, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
-        updates, opt_state = tx.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, loss
 
-    rng = np.random.default_rng(0)
-    key = jax.random.key(0)
-    k1, k2 = jax.random.split(key)
-    params = {
+def init_params() -> dict:
+    """Glorot-uniform kernels and zero biases, as the Keras model starts."""
+    k1, k2 = jax.random.split(jax.random.key(0))
+    return {
         "k1": jax.random.uniform(k1, (64, 32), minval=-0.27, maxval=0.27),
         "b1": jnp.zeros(32),
         "k2": jax.random.uniform(k2, (32, 10), minval=-0.4, maxval=0.4),
         "b2": jnp.zeros(10),
     }
+
+
+def raw_epoch_fn(x, y):
+    tx = optax.adam(LR)
+
+    @jax.jit
+    def step(params, opt_state, xb, yb):
+        (loss, _), grads = jax.value_and_grad(loss_and_probs, has_aux=True)(params, xb, yb)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, loss
+
+    rng = np.random.default_rng(0)
+    params = init_params()
     state = {"params": params, "opt": tx.init(params)}
 
     def epoch():
@@ -98,20 +107,11 @@ def raw_same_work_epoch_fn(x, y, donate: bool = False):
     as ``fit`` does: XLA then updates it in place instead of allocating new buffers.
     """
 
-    def forward(params, xb):
-        h = jax.nn.relu(xb @ params["k1"] + params["b1"])
-        return jax.nn.softmax(h @ params["k2"] + params["b2"])
-
-    def loss_fn(params, xb, yb):
-        probs = jnp.clip(forward(params, xb), 1e-7, 1 - 1e-7)
-        loss = -jnp.mean(jnp.log(jnp.take_along_axis(probs, yb[:, None], axis=1)))
-        return loss, probs
-
     tx = optax.adam(LR)
 
     @functools.partial(jax.jit, donate_argnums=(0, 1, 2) if donate else ())
     def step(params, opt_state, totals, xb, yb):
-        (loss, probs), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, xb, yb)
+        (loss, probs), grads = jax.value_and_grad(loss_and_probs, has_aux=True)(params, xb, yb)
         updates, opt_state = tx.update(grads, opt_state, params)
         n = yb.shape[0]
         loss_sum, acc_sum, count = totals
@@ -120,13 +120,7 @@ def raw_same_work_epoch_fn(x, y, donate: bool = False):
         return optax.apply_updates(params, updates), opt_state, totals
 
     rng = np.random.default_rng(0)
-    k1, k2 = jax.random.split(jax.random.key(0))
-    params = {
-        "k1": jax.random.uniform(k1, (64, 32), minval=-0.27, maxval=0.27),
-        "b1": jnp.zeros(32),
-        "k2": jax.random.uniform(k2, (32, 10), minval=-0.4, maxval=0.4),
-        "b2": jnp.zeros(10),
-    }
+    params = init_params()
     state = {"params": params, "opt": tx.init(params)}
 
     def epoch():

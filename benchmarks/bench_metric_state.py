@@ -33,22 +33,12 @@ import jax
 import jax.numpy as jnp
 import optax
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+from bench_fit import LR, init_params, loss_and_probs  # noqa: E402
 from digits import load_data  # noqa: E402
 
-LR = 3e-3
 LAYOUTS = {"none": 0, "loss": 2, "loss+result": 2, "one triple": 3, "keras": 4, "keras+results": 4}
-
-
-def forward(params, xb):
-    h = jax.nn.relu(xb @ params["k1"] + params["b1"])
-    return jax.nn.softmax(h @ params["k2"] + params["b2"])
-
-
-def loss_fn(params, xb, yb):
-    probs = jnp.clip(forward(params, xb), 1e-7, 1 - 1e-7)
-    loss = -jnp.mean(jnp.log(jnp.take_along_axis(probs, yb[:, None], axis=1)))
-    return loss, probs
 
 
 def make_step(layout: str, tx):
@@ -56,7 +46,7 @@ def make_step(layout: str, tx):
 
     @functools.partial(jax.jit, donate_argnums=(0, 1, 2))
     def step(params, opt_state, stats, xb, yb):
-        (loss, probs), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, xb, yb)
+        (loss, probs), grads = jax.value_and_grad(loss_and_probs, has_aux=True)(params, xb, yb)
         updates, opt_state = tx.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
         n = yb.shape[0]
@@ -90,13 +80,7 @@ def main() -> None:
     tx = optax.adam(LR)
     sides = {}
     for layout, n_stats in LAYOUTS.items():
-        k1, k2 = jax.random.split(jax.random.key(0))
-        params = {
-            "k1": jax.random.uniform(k1, (64, 32), minval=-0.27, maxval=0.27),
-            "b1": jnp.zeros(32),
-            "k2": jax.random.uniform(k2, (32, 10), minval=-0.4, maxval=0.4),
-            "b2": jnp.zeros(10),
-        }
+        params = init_params()
         state = [params, tx.init(params), tuple(jnp.zeros(()) for _ in range(n_stats))]
         step = make_step(layout, tx)
 
