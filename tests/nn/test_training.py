@@ -340,6 +340,25 @@ def test_quiet_steps_match_the_logged_steps(spe):
     assert got["accuracy"] == pytest.approx(np.mean(logits.argmax(-1) == y), rel=1e-6)
 
 
+def test_run_eagerly_trains_as_compiled():
+    x, y = _regression_data(n=16)
+    runs = []
+    for eager in (False, True):
+        jt.random.set_seed(0)
+        model = _linear_model()
+        model.compile(
+            optimizer=jt.optimizers.Adam(0.05), loss="mse", metrics=["mae"], run_eagerly=eager
+        )
+        history = model.fit(x, y, batch_size=8, epochs=2, verbose=0).history
+        runs.append((history, model.get_weights(), model.evaluate(x, y, verbose=0)))
+    (h0, w0, e0), (h1, w1, e1) = runs
+    for key in ("loss", "mae"):
+        np.testing.assert_allclose(h1[key], h0[key], rtol=1e-5)
+    for a, b in zip(w1, w0):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(e1, e0, rtol=1e-5)
+
+
 def test_overridden_train_step_keeps_its_own_logs():
     class Custom(nn.Model):
         def __init__(self):
