@@ -464,7 +464,8 @@ class Trainer:
 
     def _quiet_function(self, kind: str) -> Callable | None:
         """The compiled built-in ``train_step``/``test_step`` (``kind``) without its logs;
-        None when the model overrides that step (its logs are whatever it returns).
+        None when the model overrides that step (its logs are whatever it returns) or the
+        ``make_*_function`` that compiles it.
 
         The built-in steps' logs are the metrics' results after the update, so when
         nothing reads a batch's logs (no batch-end callback) ``fit`` and ``evaluate`` run
@@ -473,7 +474,9 @@ class Trainer:
         small output costs several microseconds of a ~100 us step).
         """
         base = Trainer.train_step if kind == "train" else Trainer.test_step
-        if getattr(type(self), base.__name__) is not base:
+        maker = Trainer.make_train_function if kind == "train" else Trainer.make_test_function
+        cls = type(self)
+        if getattr(cls, base.__name__) is not base or getattr(cls, maker.__name__) is not maker:
             return None
         functions = self.__dict__.setdefault("_quiet_functions", {})
         if kind not in functions:

@@ -380,6 +380,17 @@ def test_overridden_train_step_keeps_its_own_logs():
     assert "train" not in model._quiet_functions
     np.testing.assert_allclose(history["twice_loss"], 2.0 * np.array(history["loss"]), rtol=1e-6)
 
+    class OwnFunction(nn.Sequential):  # Keras: fit calls make_train_function()
+        def make_train_function(self, force=False):
+            made.append(force)
+            return super().make_train_function(force)
+
+    made: list = []
+    model = OwnFunction([nn.Input((3,)), nn.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert made == [False] and "train" not in model._quiet_functions
+
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
 def test_steps_per_execution_validation(bad):
