@@ -62,7 +62,7 @@ CASES = {
     "AveragePooling1D": lambda r: (nn.AveragePooling1D(2), None, _x(r, B, 6, 3)),
     "AveragePooling2D": lambda r: (nn.AveragePooling2D(2), None, _x(r, B, 4, 4, 3)),
     "BatchNormalization": lambda r: (nn.BatchNormalization(), "train", _x(r, 4, 5)),
-    "Bidirectional": lambda r: (nn.Bidirectional(nn.GRU(3)), None, _x(r, B, 4, 5)),
+    "Bidirectional": lambda r: (nn.Bidirectional(nn.SimpleRNN(3)), None, _x(r, B, 4, 5)),
     "Concatenate": lambda r: (nn.Concatenate(), "pair", _x(r, B, 5)),
     "Conv1D": lambda r: (nn.Conv1D(4, 3, padding="same"), None, _x(r, B, 6, 3)),
     "Conv2D": lambda r: (nn.Conv2D(4, 3, activation="relu"), None, _x(r, B, 5, 5, 2)),
