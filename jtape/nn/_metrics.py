@@ -41,6 +41,34 @@ def _zeros_program(layout: tuple) -> Callable[[], list]:
     return jax.jit(lambda: [jnp.zeros(shape, dtype) for shape, dtype in layout])
 
 
+def _zero(variables: list) -> None:
+    # One compiled dispatch for all of them (fit resets the metrics every epoch).
+    if not variables:
+        return
+    zeros = _zeros_program(tuple((tuple(v.shape), np.dtype(v.dtype)) for v in variables))()
+    for v, z in zip(variables, zeros):
+        v.assign(z)
+
+
+def reset_all(metrics) -> None:
+    """``m.reset_state()`` for each metric, zeroing all default-reset ones in one dispatch.
+
+    Example:
+        >>> import jtape.nn.metrics as metrics
+        >>> a, b = metrics.Mean(), metrics.Sum()
+        >>> a.update_state([2.0]); b.update_state([3.0])
+        >>> reset_all([a, b]); float(a.count), float(b.result())
+        (0.0, 0.0)
+    """
+    zeroed = []
+    for m in metrics:
+        if type(m).reset_state is Metric.reset_state:
+            zeroed.extend(m._variables)
+        else:
+            m.reset_state()
+    _zero(zeroed)
+
+
 class Metric:
     """Base class of stateful metrics (``keras.metrics.Metric``).
 
@@ -123,13 +151,7 @@ class Metric:
 
     def reset_state(self) -> None:
         """Set every state variable back to zeros."""
-        variables = self._variables
-        if not variables:
-            return
-        # One compiled dispatch for all of them (fit resets the metrics every epoch).
-        zeros = _zeros_program(tuple((tuple(v.shape), np.dtype(v.dtype)) for v in variables))()
-        for v, z in zip(variables, zeros):
-            v.assign(z)
+        _zero(self._variables)
 
     def reset_states(self) -> None:
         """Keras 2 name of :meth:`reset_state` (still common in TF 2 scripts)."""

@@ -26,6 +26,7 @@ from .._variable import Variable, init_scope
 from . import losses as _losses
 from . import metrics as _metrics
 from ._callbacks import CallbackList, History, pythonify
+from ._metrics import reset_all
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -366,8 +367,7 @@ class Trainer:
 
     def reset_metrics(self) -> None:
         """Reset the loss tracker and every compiled metric (``fit`` does it each epoch)."""
-        for m in self.metrics:
-            m.reset_state()
+        reset_all(self.metrics)
 
     # -- steps --------------------------------------------------------------------------
     def train_step(self, data) -> dict[str, Tensor]:
