@@ -352,19 +352,27 @@ def _reduce_values(values, sample_weight, reduction):
     return loss
 
 
+def apply_mask(sample_weight, mask, dtype, reduction):
+    """Keras' ``apply_mask`` (jax arrays): fold a mask into the sample weights.
+
+    With a mean reduction the valid entries weigh ``total / valid``, so the mean is over
+    them only; otherwise the mask multiplies the weights.
+    """
+    if mask is None:
+        return sample_weight
+    mask = mask.astype(dtype)
+    if reduction in ("mean", "sum_over_batch_size"):
+        valid = jnp.sum(mask)
+        mask = mask * jnp.where(valid == 0, 0.0, mask.size / jnp.where(valid == 0, 1.0, valid))
+    if sample_weight is None:
+        return mask
+    mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight.astype(dtype))
+    return sample_weight * mask
+
+
 def _reduce_weighted(values, sample_weight, mask, reduction, dtype):
     values = values.astype(dtype)
-    if mask is not None:
-        # Keras' apply_mask: a mean over the valid entries only.
-        mask = mask.astype(dtype)
-        if reduction in ("mean", "sum_over_batch_size"):
-            valid = jnp.sum(mask)
-            mask = mask * jnp.where(valid == 0, 0.0, mask.size / jnp.where(valid == 0, 1.0, valid))
-        if sample_weight is not None:
-            mask, sw = squeeze_or_expand_to_same_rank(mask, sample_weight.astype(dtype))
-            sample_weight = sw * mask
-        else:
-            sample_weight = mask
+    sample_weight = apply_mask(sample_weight, mask, dtype, reduction)
     if sample_weight is not None:
         values, sample_weight = squeeze_or_expand_to_same_rank(
             values, sample_weight.astype(values.dtype)

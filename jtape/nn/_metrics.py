@@ -261,13 +261,12 @@ class Mean(Metric):
         return divide_no_nan(self.total, self.count)
 
 
-@fused_op(static_argnums=(2,))
-def _masked_weight(mask, sample_weight, dtype):
-    mask = mask.astype(dtype)
-    if sample_weight is None:
-        return mask
-    mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight.astype(dtype))
-    return sample_weight * mask
+# Keras 3 MeanMetricWrapper: y_pred's mask multiplies the sample weights ("sum" rule).
+_masked_weight = fused_op(
+    lambda sample_weight, mask, dtype: losses.apply_mask(sample_weight, mask, dtype, "sum"),
+    static_argnums=(2,),
+    name="masked_weight",
+)
 
 
 class MeanMetricWrapper(Mean):
@@ -295,7 +294,7 @@ class MeanMetricWrapper(Mean):
         mask = get_keras_mask(y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         if mask is not None:
-            sample_weight = _masked_weight(_t(mask), _sw(sample_weight), self.dtype)
+            sample_weight = _masked_weight(_sw(sample_weight), _t(mask), self.dtype)
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict[str, Any]:

@@ -461,28 +461,6 @@ def _delegate(*names):
     return add
 
 
-_COMMON = (
-    "units",
-    "activation",
-    "use_bias",
-    "kernel_initializer",
-    "recurrent_initializer",
-    "bias_initializer",
-    "kernel_regularizer",
-    "recurrent_regularizer",
-    "bias_regularizer",
-    "kernel_constraint",
-    "recurrent_constraint",
-    "bias_constraint",
-    "dropout",
-    "recurrent_dropout",
-    "seed",
-    "kernel",
-    "recurrent_kernel",
-    "bias",
-)
-
-
 class _KerasRNN(RNN):
     """SimpleRNN/LSTM/GRU: an RNN over a fixed cell class, taking the cell's arguments."""
 
@@ -540,6 +518,7 @@ class _KerasRNN(RNN):
         return {**super().get_config(), **cell_config}
 
 
+# The cell arguments every Keras RNN layer passes on to its cell.
 _SIMPLE_ARGS = frozenset(
     {
         "activation",
@@ -558,6 +537,8 @@ _SIMPLE_ARGS = frozenset(
         "seed",
     }
 )
+# Attributes the layer reads through from its cell: the arguments, plus the weights.
+_COMMON = ("units", *sorted(_SIMPLE_ARGS), "kernel", "recurrent_kernel", "bias")
 
 
 @_delegate(*_COMMON)
