@@ -1,7 +1,8 @@
-"""Run code cells copied from TensorFlow documents with ``tf`` = ``jtape.compat``.
+"""Run code cells of the seed article (``/work/shared/seed``) with ``tf`` = ``jtape.compat``.
 
-Each cell is kept verbatim as a string and executed in one namespace per document,
-so the test shows that the document's code runs unchanged but for the import.
+The seed article is the project's own source. Its cells are kept as strings and
+executed in one namespace per test, so the test shows that the article's code runs
+unchanged but for the import. (Nothing from TensorFlow's documentation is run this way.)
 """
 
 from __future__ import annotations
@@ -9,19 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import textwrap
-
-import matplotlib
-
-matplotlib.use("Agg")  # the guides plot; nothing is shown
-
-
-def namespace() -> dict:
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    import jtape.compat as tf
-
-    return {"tf": tf, "np": np, "plt": plt, "mpl": matplotlib}
 
 
 def run(ns: dict, cell: str):
