@@ -656,7 +656,7 @@ def _classes():
 
 OTHER_MODULE_CHECKS = {"classes": _classes}
 _GENERIC_NS = ("tf.errors.", "tf.keras.")
-# Types, dtypes and submodules: exercised by the guide/seed tests and test_dtypes.
+# Types, dtypes and submodules: exercised by the autodiff-behaviour and seed tests and test_dtypes.
 _GENERIC_OK = {
     "DType",
     "GradientTape",
