@@ -104,29 +104,32 @@ def tolerance(module: ModuleType, figure: str) -> dict:
     return tol
 
 
-def compare(module: ModuleType, expected: dict, actual: dict) -> list[str]:
-    """Differences between recorded (JSON entries) and computed figures, one line each."""
-    problems = []
+def compare(module: ModuleType, expected: dict, actual: dict) -> dict[str, str]:
+    """Differences between recorded (JSON entries) and computed figures: figure -> message.
+
+    A difference in the set of names is keyed ``"(figure names)"``.
+    """
+    problems = {}
     missing = sorted(set(expected) - set(actual))
     extra = sorted(set(actual) - set(expected))
     if missing:
-        problems.append(f"figures missing on jtape: {missing}")
+        problems["(figure names)"] = f"figures missing on jtape: {missing}"
     if extra:
-        problems.append(f"figures not in the fixture (re-record?): {extra}")
+        problems["(extra figure names)"] = f"figures not in the fixture (re-record?): {extra}"
     for key in sorted(set(expected) & set(actual)):
         want = expected[key]
         try:
             got = encode(actual[key])
         except TypeError as e:
-            problems.append(f"{key}: {e}")
+            problems[key] = f"{key}: {e}"
             continue
         tol = tolerance(module, key)
         if want["kind"] != got["kind"]:
             shown = got.get("value", got.get("dtype"))
-            problems.append(f"{key}: kind {got['kind']} ({shown!r}), TF {want['kind']}")
+            problems[key] = f"{key}: kind {got['kind']} ({shown!r}), TF {want['kind']}"
         elif want["kind"] in ("str", "int", "bool"):
             if want["value"] != got["value"]:
-                problems.append(f"{key}: {got['value']!r}, TF {want['value']!r}")
+                problems[key] = f"{key}: {got['value']!r}, TF {want['value']!r}"
         elif want["kind"] == "float":
             a, b = got["value"], want["value"]
             if not (
@@ -134,13 +137,13 @@ def compare(module: ModuleType, expected: dict, actual: dict) -> list[str]:
                 or a == b
                 or (math.isnan(a) and math.isnan(b))
             ):
-                problems.append(f"{key}: {a!r}, TF {b!r} (tolerance {tol})")
+                problems[key] = f"{key}: {a!r}, TF {b!r} (tolerance {tol})"
         else:
             if want["dtype"] != got["dtype"]:
-                problems.append(f"{key}: dtype {got['dtype']}, TF {want['dtype']}")
+                problems[key] = f"{key}: dtype {got['dtype']}, TF {want['dtype']}"
                 continue
             if want["shape"] != got["shape"]:
-                problems.append(f"{key}: shape {got['shape']}, TF {want['shape']}")
+                problems[key] = f"{key}: shape {got['shape']}, TF {want['shape']}"
                 continue
             a, b = decode(got), decode(want)
             if a.dtype.kind == "f":
@@ -150,7 +153,7 @@ def compare(module: ModuleType, expected: dict, actual: dict) -> list[str]:
             if not ok:
                 with np.errstate(all="ignore"):
                     err = np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))
-                problems.append(
+                problems[key] = (
                     f"{key}: values differ (max abs err {err:.3g}, tolerance {tol})\n"
                     f"    jtape {np.array2string(a.ravel()[:8], precision=6)}\n"
                     f"    TF    {np.array2string(b.ravel()[:8], precision=6)}"

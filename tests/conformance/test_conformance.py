@@ -3,6 +3,10 @@
 A scenario (``scenarios/sNN_*.py``) is TF-style code with ``run(tf) -> dict``; its
 fixture ``fixtures/sNN_*.json`` holds what ``run(tensorflow)`` returned (recorded by
 ``record_tf.py`` in the TensorFlow venv). Here the same ``run`` gets ``jtape.compat``.
+
+``XFAIL = "reason"`` makes the whole scenario a strict xfail. ``XFAIL_FIGURES =
+{"figure": "reason"}`` names single figures that are known to differ for a design reason:
+the test xfails when only those differ, and fails once one of them matches (remove it).
 """
 
 from __future__ import annotations
@@ -34,4 +38,10 @@ def test_scenario(name):
     actual = module.run(tf)
     assert isinstance(actual, dict), f"{name}.run returned {type(actual).__name__}, not dict"
     problems = compare(module, expected, actual)
-    assert not problems, f"{name} differs from TensorFlow:\n" + "\n".join(problems)
+    known = getattr(module, "XFAIL_FIGURES", {})
+    unexpected = [message for figure, message in problems.items() if figure not in known]
+    assert not unexpected, f"{name} differs from TensorFlow:\n" + "\n".join(unexpected)
+    now_matching = sorted(set(known) - set(problems))
+    assert not now_matching, f"{name}: XFAIL_FIGURES {now_matching} now match TensorFlow"
+    if known:
+        pytest.xfail("; ".join(f"{figure}: {reason}" for figure, reason in known.items()))
