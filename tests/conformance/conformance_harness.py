@@ -43,13 +43,15 @@ def encode(value: Any) -> dict:
     """One figure as JSON: arrays keep dtype and shape; floats are written with repr."""
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray | np.generic):
         value = value.numpy()  # a Tensor or Variable slipped through
-    if isinstance(value, bool):
+    if isinstance(value, np.ndarray | np.generic):
+        pass  # numpy scalars stay arrays (np.float64 is also a Python float)
+    elif isinstance(value, bool):
         return {"kind": "bool", "value": value}
-    if isinstance(value, int):
+    elif isinstance(value, int):
         return {"kind": "int", "value": value}
-    if isinstance(value, float):
+    elif isinstance(value, float):
         return {"kind": "float", "value": value}
-    if isinstance(value, str):
+    elif isinstance(value, str):
         return {"kind": "str", "value": value}
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
