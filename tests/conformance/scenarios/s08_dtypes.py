@@ -75,9 +75,10 @@ def run(tf):
     out["value_reduce_mean_int"] = tf.reduce_mean(tf.constant([1, 2])).numpy()
     out["value_cast_trunc"] = tf.cast(tf.constant([-1.7, -0.5, 0.5, 1.7]), tf.int32).numpy()
     out["value_cast_bool"] = tf.cast(tf.constant([0.0, 2.0, -1.0]), tf.bool).numpy()
-    out["value_cast_round_f16"] = tf.cast(tf.constant([0.1, 1000.3], tf.float64), tf.float16).numpy()
-    out["value_float64_precision"] = tf.constant(1.0, tf.float64) + tf.constant(1e-12, tf.float64)
-    out["value_float64_precision"] = out["value_float64_precision"].numpy()
+    wide = tf.constant([0.1, 1000.3], tf.float64)
+    out["value_cast_round_f16"] = tf.cast(wide, tf.float16).numpy()
+    tiny = tf.constant(1e-12, tf.float64)
+    out["value_float64_precision"] = (tf.constant(1.0, tf.float64) + tiny).numpy()
     out["value_big_int"] = tf.constant(2**40).numpy()
     out["value_int64_array_sum"] = tf.reduce_sum(tf.constant(np.array([2**33, 1]))).numpy()
 
