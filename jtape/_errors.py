@@ -36,7 +36,9 @@ def where() -> str:
 
 
 def tensor_as_python_error(what: str) -> TypeError:
-    return TypeError(
+    from ._op_errors import OperatorNotAllowedInGraphError
+
+    return OperatorNotAllowedInGraphError(
         f"A jt.Tensor was used as a Python value ({what}){where()} while jt.function was "
         "tracing it, so its value is not known yet. Python `if`/`while` on a tensor need "
         "jt.cond / jt.while_loop, or AutoGraph (jt.function(autograph=True), the default, "

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 from . import _lowering
 from ._op import call_op
 from ._state import state
-from ._tape import Recorder, UnconnectedGradients, _flatten, _unconnected
+from ._tape import Recorder, UnconnectedGradients, _flatten, _short, _unconnected
 from ._tensor import Tensor, to_value
 from ._variable import Variable
 
@@ -32,6 +32,15 @@ class ForwardAccumulator(Recorder):
     def __init__(self, primals, tangents) -> None:
         super().__init__(watch_accessed_variables=False)
         self._primals, _ = _flatten(primals, "primals")
+        seen: set[int] = set()
+        for p in self._primals:
+            if id(p) in seen:
+                raise ValueError(
+                    f"Tensor {_short(p)} was specified as a primal multiple times. This may "
+                    "indicate an error. If it was intended, please sum the corresponding "
+                    "tangents."
+                )
+            seen.add(id(p))
         tangent_leaves = jax.tree_util.tree_leaves(
             tangents, is_leaf=lambda x: isinstance(x, (Tensor, Variable))
         )
@@ -44,14 +53,17 @@ class ForwardAccumulator(Recorder):
         for p, t in zip(self._primals, tangent_leaves):
             t = t if isinstance(t, Tensor) else Tensor(to_value(t, p.dtype))
             if tuple(t.shape) != tuple(p.shape):
+                # TF accepts a mismatched tangent here and fails (or broadcasts) later.
                 raise ValueError(
                     f"tangents: shape {t.shape} does not match its primal's shape {p.shape}"
                 )
             self._tangents.append(t)
         for p in self._primals:
-            self._watch_one(p)
+            self._watch_one(p, "primal")
 
     def __enter__(self) -> ForwardAccumulator:
+        if any(r is self for r in state.recorders):
+            raise ValueError("Accumulator is already recording.")
         state.recorders.append(self)
         return self
 

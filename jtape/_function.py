@@ -17,6 +17,7 @@ during the first call, as in TensorFlow.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -125,13 +126,21 @@ class _TraceFrame:
 
     def on_create(self, var: Variable, value) -> None:
         if not self.allow_create:
+            if not self.function._created_variables:
+                # TF's wording when the first call created none.
+                raise ValueError(
+                    f"Creating variables on a non-first call to a function decorated with "
+                    f"jt.function (here '{var.name}' in {self.function.__name__}). Create "
+                    "them on the first call, or outside the function."
+                )
             raise ValueError(
-                f"jt.function only supports creating Variables on the first call (here "
-                f"'{var.name}' in {self.function.__name__}). Make sure the Variable is only "
-                "created once (for example `if self.v is None: self.v = jt.Variable(...)`) "
-                "or create it outside jt.function."
+                f"jt.function only supports singleton Variables created on the first call "
+                f"(here '{var.name}' in {self.function.__name__}). Make sure the Variable is "
+                "only created once (for example `if self.v is None: self.v = "
+                "jt.Variable(...)`) or created outside jt.function."
             )
         self.created.append(var)
+        self.function._created_variables = True
         self.values[id(var)] = value
         self.written[id(var)] = var
         if isinstance(value, jax.core.Tracer):
@@ -156,6 +165,8 @@ class Function:
     ) -> None:
         functools.update_wrapper(self, fn)
         self.python_function = fn
+        if input_signature is not None:
+            _check_input_signature(input_signature)
         self.input_signature = None if input_signature is None else list(input_signature)
         self._jit_compile = jit_compile
         self._reduce_retracing = reduce_retracing
@@ -165,7 +176,10 @@ class Function:
         self._known: list[Variable] = []
         self._known_ids: set[int] = set()
         self._creation_closed = False
+        self._created_variables = False
         self._tracing_count = 0
+        self._tracing_detector = _detector_for(fn)
+        self._signature_params = None
         self._jitted = None
         # Ids of the Variables every trace so far assigns: the ones safe to donate.
         self._written_ids: frozenset | None = None
@@ -219,6 +233,15 @@ class Function:
         if _RUN_EAGERLY or (state.frames and tracing()):
             # Inside another trace: inline (one program for the outer function).
             return self.python_function(*args, **kwargs)
+        count = self._tracing_count
+        result = self._call(args, kwargs)
+        if self._tracing_count == count:
+            self._tracing_detector.called_without_tracing()
+        else:
+            self._tracing_detector.called_with_tracing(self.python_function)
+        return result
+
+    def _call(self, args, kwargs):
         if self.input_signature is not None:
             args, kwargs = self._apply_signature(args, kwargs)
         fast = None if kwargs else self._positional_signature(args)
@@ -327,28 +350,176 @@ class Function:
         return self._jitted
 
     def _apply_signature(self, args, kwargs):
-        if kwargs:
-            raise TypeError(
-                f"{self.__name__}: keyword arguments are not allowed with input_signature"
-            )
         spec = self.input_signature
-        if len(args) != len(spec):
-            raise TypeError(
-                f"{self.__name__}: input_signature has {len(spec)} entries but the call "
-                f"passed {len(args)} arguments"
-            )
-        converted = []
-        for i, (a, s) in enumerate(zip(args, spec)):
-            t = a.value() if isinstance(a, Variable) else a
-            if not isinstance(t, Tensor):
-                t = Tensor(jax.numpy.asarray(t, dtype=s.dtype))
-            if not s.is_compatible_with(t):
-                raise TypeError(
-                    f"{self.__name__}: argument {i} has shape {t.shape} and dtype "
-                    f"{t.dtype.name}, which does not match input_signature {s}"
-                )
-            converted.append(t)
+        if kwargs or len(args) != len(spec):
+            args = self._bind_signature(args, kwargs)
+        converted = [
+            _to_spec(self.__name__, a, s, str(i)) for i, (a, s) in enumerate(zip(args, spec))
+        ]
         return tuple(converted), {}
+
+    def _bind_signature(self, args, kwargs) -> tuple:
+        """Arguments given by keyword (or left to defaults), in input_signature order."""
+        spec = self.input_signature
+        params = self._signature_params
+        if params is None:
+            try:
+                sig = inspect.signature(self.python_function)
+            except (TypeError, ValueError):
+                sig = None
+            self._signature_params = params = (sig,)
+        (sig,) = params
+        kinds = () if sig is None else [p.kind for p in sig.parameters.values()]
+        if sig is None or inspect.Parameter.VAR_POSITIONAL in kinds:
+            if kwargs:
+                raise TypeError(
+                    f"{self.__name__}: keyword arguments cannot be matched to input_signature"
+                )
+            raise TypeError(
+                f"Binding inputs to {self.__name__} failed: input_signature has {len(spec)} "
+                f"entries but the call passed {len(args)} arguments"
+            )
+        names = [
+            p.name
+            for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        if len(spec) > len(names):
+            raise TypeError(
+                f"input_signature contains {len(spec) - len(names)} extra type constraints."
+            )
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(
+                f"Binding inputs to {self.__name__} failed due to `{e}`. Received args: "
+                f"{len(args)} and kwargs: {sorted(kwargs)}."
+            ) from None
+        covered = names[: len(spec)]
+        extra = [n for n in bound.arguments if n not in covered]
+        if extra:
+            raise TypeError(
+                f"Binding inputs to {self.__name__} failed: argument(s) {extra} are not "
+                "covered by input_signature (only their default values can be used)."
+            )
+        bound.apply_defaults()
+        return tuple(bound.arguments[n] for n in covered)
+
+
+def _check_input_signature(signature) -> None:
+    if not isinstance(signature, (list, tuple)):
+        raise TypeError(f"input_signature must be either a tuple or a list, got {type(signature)}.")
+    bad = [x for x in _spec_leaves(signature) if not isinstance(x, TensorSpec)]
+    if bad:
+        raise TypeError(
+            "input_signature must be a possibly nested sequence of TensorSpec objects, got "
+            f"invalid args {bad} with types {[type(x) for x in bad]}."
+        )
+
+
+def _spec_leaves(signature) -> list:
+    if isinstance(signature, (list, tuple)):
+        return [leaf for s in signature for leaf in _spec_leaves(s)]
+    if isinstance(signature, dict):
+        return [leaf for s in signature.values() for leaf in _spec_leaves(s)]
+    return [signature]
+
+
+def _to_spec(name: str, value, spec, path: str):
+    """``value`` converted to a Tensor matching ``spec`` (nested like it), or TypeError."""
+    if isinstance(spec, (list, tuple)):
+        if not isinstance(value, (list, tuple)) or len(value) != len(spec):
+            raise TypeError(
+                f"{name}: argument {path} should be a sequence of {len(spec)} values to match "
+                f"input_signature {spec}, got {type(value).__name__}"
+            )
+        return type(spec)(
+            _to_spec(name, v, s, f"{path}[{i}]") for i, (v, s) in enumerate(zip(value, spec))
+        )
+    if isinstance(spec, dict):
+        if not isinstance(value, dict) or set(value) != set(spec):
+            raise TypeError(
+                f"{name}: argument {path} should be a dict with keys {sorted(spec)} to match "
+                "input_signature"
+            )
+        return {k: _to_spec(name, value[k], s, f"{path}[{k!r}]") for k, s in spec.items()}
+    t = value.value() if isinstance(value, Variable) else value
+    if not isinstance(t, Tensor):
+        t = Tensor(jax.numpy.asarray(t, dtype=spec.dtype))
+    if not spec.is_compatible_with(t):
+        raise TypeError(
+            f"{name}: argument {path} has shape {t.shape} and dtype {t.dtype.name}, which "
+            f"does not match input_signature {spec}"
+        )
+    return t
+
+
+# -- frequent retracing warning (TF's, same thresholds) -------------------------------------
+_RETRACE_HISTORY = 10  # calls looked back at
+_RETRACE_THRESHOLD = 5  # traced calls among them that warn
+_RETRACE_MAX_WARNINGS = 2  # per Python function
+
+
+class _TracingDetector:
+    """Counts recent calls that traced; warns when most of them did, as TF logs."""
+
+    __slots__ = ("calls_per_tracing", "call_count", "warnings")
+
+    def __init__(self) -> None:
+        self.calls_per_tracing: list[int] = []  # per traced call: it and the calls after it
+        self.call_count = 0
+        self.warnings = 0
+
+    def called_without_tracing(self) -> None:
+        if not self.calls_per_tracing:
+            self.calls_per_tracing = [0]
+        self.calls_per_tracing[-1] += 1
+        self.call_count += 1
+
+    def called_with_tracing(self, python_function) -> None:
+        self.call_count += 1
+        self.calls_per_tracing.append(1)
+        while self.calls_per_tracing:
+            if self.call_count - self.calls_per_tracing[0] > _RETRACE_HISTORY:
+                self.call_count -= self.calls_per_tracing.pop(0)
+            else:
+                break
+        if self.warnings >= _RETRACE_MAX_WARNINGS:
+            return
+        if len(self.calls_per_tracing) >= _RETRACE_THRESHOLD:
+            self.warnings += 1
+            warnings.warn(
+                f"{len(self.calls_per_tracing)} out of the last {self.call_count} calls to "
+                f"{python_function!r} triggered jt.function retracing. Tracing is expensive; "
+                "frequent retracing comes from (1) creating a jt.function repeatedly in a "
+                "loop (define it once, outside the loop), (2) passing tensors with "
+                "different shapes (jtape compiles one XLA program per shape), or (3) "
+                "passing Python values instead of tensors (each new value is a new trace).",
+                stacklevel=3,
+            )
+
+
+# Keyed by the Python function's code, as TF: a jt.function created in a loop around the
+# same function shares one detector.
+_detectors: dict = {}
+
+
+def _detector_for(fn) -> _TracingDetector:
+    target = fn
+    while hasattr(target, "__wrapped__"):
+        target = target.__wrapped__
+    target = getattr(target, "__func__", target)
+    if isinstance(target, functools.partial):
+        target = getattr(target.func, "__func__", target.func)
+    key = getattr(target, "__code__", None)
+    if key is None:
+        return _TracingDetector()  # no stable key: one per Function
+    detector = _detectors.get(key)
+    if detector is None:
+        if len(_detectors) > 4096:
+            _detectors.clear()
+        detector = _detectors[key] = _TracingDetector()
+    return detector
 
 
 def _traced_program(

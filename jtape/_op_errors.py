@@ -92,3 +92,8 @@ class UnavailableError(OpError):
 
 class DataLossError(OpError):
     pass
+
+
+class OperatorNotAllowedInGraphError(TypeError):
+    """A traced tensor used as a Python value (``bool``, ``if``, iteration) while
+    ``jt.function`` traces: its value is not known yet. A ``TypeError``, as in TF."""

@@ -13,7 +13,8 @@ import jax.numpy as jnp
 from . import _lowering
 from ._errors import UnconnectedGradientError, where
 from ._op import call_op
-from ._state import state
+from ._op_errors import InvalidArgumentError
+from ._state import state, tracing
 from ._tensor import Tensor
 from ._variable import Variable
 
@@ -26,14 +27,26 @@ class UnconnectedGradients(enum.Enum):
 
 
 def _unconnected(value) -> UnconnectedGradients:
-    if isinstance(value, UnconnectedGradients):
-        return value
+    # As TF: the enum or its exact value ('none'/'zero'); anything else (None, 'ZERO')
+    # is a ValueError, so code that runs here also runs on TensorFlow.
     try:
-        return UnconnectedGradients(str(value).lower())
+        return UnconnectedGradients(value)
     except ValueError:
         raise ValueError(
-            f"unconnected_gradients: expected 'none' or 'zero', got {value!r}"
+            f"Unknown value for unconnected_gradients: {value!r} (expected "
+            "'none', 'zero' or a tf.UnconnectedGradients member)"
         ) from None
+
+
+class NotATensorError(ValueError, TypeError):
+    """A non-tensor passed where a tape needs a Tensor or Variable.
+
+    TF raises ``ValueError`` (``tape.watch(3.0)``); it is also a ``TypeError``, which
+    is what it is, so either ``except`` catches it.
+    """
+
+
+_warned_persistent_inside = False
 
 
 class Recorder:
@@ -80,22 +93,24 @@ class Recorder:
             self._escapes.append((t, where()))
 
     # -- watching ------------------------------------------------------------
-    def _watch_one(self, x) -> None:
+    def _watch_one(self, x, what: str = "tensor") -> None:
         if isinstance(x, Variable):
             self._watched_vars.setdefault(id(x), x)
         elif isinstance(x, Tensor):
             if not jnp.issubdtype(x.dtype, jnp.inexact):
+                # TF logs this (WARNING, first 5 times); jtape warns the Python way.
                 warnings.warn(
-                    f"The dtype of the watched tensor must be floating (e.g. float32), got "
+                    f"The dtype of the watched {what} must be floating (e.g. float32), got "
                     f"{x.dtype.name}; its gradient will be None.",
                     stacklevel=3,
                 )
             self._watched.add(id(x))
             self._keep.append(x)
         else:
-            raise TypeError(
-                f"watch: expected a jt.Tensor or jt.Variable (or a nested structure of "
-                f"them), got {type(x).__name__}. Convert it with jt.constant first."
+            raise NotATensorError(
+                f"watch: passed in object {_short(x)} of type {type(x).__name__!r}, not a "
+                "Tensor or Variable (or a nested structure of them). Convert it with "
+                "constant() first."
             )
 
     def _source_group(self, src) -> list[Tensor]:
@@ -108,14 +123,24 @@ class Recorder:
         )
 
 
+def _is_leaf(x) -> bool:
+    return x is None or isinstance(x, (Tensor, Variable))
+
+
+def _short(x) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _flatten(structure, what: str) -> tuple[list, Any]:
-    leaves, treedef = jax.tree_util.tree_flatten(
-        structure, is_leaf=lambda x: isinstance(x, (Tensor, Variable))
-    )
+    # None is a leaf (and an error), as in TF: jax would drop it from the structure and
+    # ``gradient(y, [x, None])`` would quietly answer for x alone.
+    leaves, treedef = jax.tree_util.tree_flatten(structure, is_leaf=_is_leaf)
     for leaf in leaves:
         if not isinstance(leaf, (Tensor, Variable)):
             raise TypeError(
-                f"{what}: expected jt.Tensor or jt.Variable leaves, got {type(leaf).__name__}"
+                f"{what}: expected jt.Tensor or jt.Variable leaves, got "
+                f"{_short(leaf)} of type {type(leaf).__name__}"
             )
     return leaves, treedef
 
@@ -149,16 +174,23 @@ class GradientTape(Recorder):
         super().__init__(watch_accessed_variables)
         self._persistent = persistent
         self._strict = strict
-        self._used = False
+        # TF's ``tape._tape is not None``: entered, and not yet released by the one
+        # gradient/jacobian call a non-persistent tape allows.
+        self._has_tape = False
         self._released = False
 
     # -- context -------------------------------------------------------------
     def __enter__(self) -> GradientTape:
-        if self._released:
-            raise RuntimeError(
-                "This non-persistent GradientTape was already used for a gradient; "
-                "create a new tape or pass persistent=True."
+        if self._recording:
+            raise ValueError(
+                "Tape is still recording, This can happen if you try to re-enter an "
+                "already-active tape."
             )
+        if self._released:
+            # As TF: entering a used non-persistent tape starts a new, empty recording.
+            self._reset_records()
+            self._released = False
+        self._has_tape = True
         state.recorders.append(self)
         return self
 
@@ -178,9 +210,15 @@ class GradientTape(Recorder):
 
     @contextlib.contextmanager
     def stop_recording(self):
-        """Temporarily pause recording on this tape (other tapes keep recording)."""
+        """Temporarily pause recording on this tape (other tapes keep recording).
+
+        Raises (as TF): RuntimeError on a tape that was never entered or was released
+        by its one gradient call; ValueError on one that is not recording now.
+        """
+        if not self._has_tape:
+            raise RuntimeError("Trying to stop recording a tape which is not recording.")
         if not self._recording:
-            raise ValueError("stop_recording: the tape is not recording")
+            raise ValueError("Tape is not recording.")
         recs = state.recorders
         index = next(i for i in range(len(recs) - 1, -1, -1) if recs[i] is self)
         del recs[index]
@@ -190,14 +228,19 @@ class GradientTape(Recorder):
             recs.insert(min(index, len(recs)), self)
 
     def reset(self) -> None:
-        """Clear everything recorded so far; the tape keeps recording if active."""
+        """Clear everything recorded so far and go on recording, as if the ``with``
+        block were left and entered again with a new tape. Only while recording
+        (ValueError otherwise, as TF)."""
+        if not self._recording:
+            raise ValueError("Tape is not recording.")
         self._reset_records()
 
     def watch(self, tensor) -> None:
-        """Watch a Tensor or Variable (or a nested structure of them)."""
-        for leaf in jax.tree_util.tree_leaves(
-            tensor, is_leaf=lambda x: isinstance(x, (Tensor, Variable))
-        ):
+        """Watch a Tensor or Variable (or a nested structure of them).
+
+        Anything else (a Python number, a numpy array, None) is an error, as in TF.
+        """
+        for leaf in jax.tree_util.tree_leaves(tensor, is_leaf=_is_leaf):
             self._watch_one(leaf)
 
     def watched_variables(self) -> tuple[Variable, ...]:
@@ -212,10 +255,36 @@ class GradientTape(Recorder):
                 "gradients (or jacobians). Use GradientTape(persistent=True) to call "
                 "gradient/jacobian several times."
             )
+        if not self._has_tape:
+            # TF says the same as for a used tape here; jtape says what happened.
+            raise RuntimeError(
+                "This GradientTape was never entered, so it recorded nothing: record "
+                "with `with tape:` before calling gradient/jacobian."
+            )
+
+    def _leave_if_recording(self) -> None:
+        """``gradient`` inside the tape's own ``with`` block, as TF: a non-persistent
+        tape stops recording (its one gradient is being taken); a persistent one goes
+        on, recording the gradient computation too, with a one-time warning."""
+        global _warned_persistent_inside
+        if not self._recording:
+            return
+        if not self._persistent:
+            self._pop()
+        elif not _warned_persistent_inside:
+            _warned_persistent_inside = True
+            warnings.warn(
+                "Calling GradientTape.gradient on a persistent tape inside its context is "
+                "significantly less efficient than calling it outside the context (the "
+                "gradient computation is recorded on the tape too). Only do so to take "
+                "higher-order derivatives.",
+                stacklevel=3,
+            )
 
     def _done(self) -> None:
         if not self._persistent:
             self._released = True
+            self._has_tape = False
             watched = self._watched_vars
             self._reset_records()
             self._watched_vars = watched  # TF still answers watched_variables() after release
@@ -235,21 +304,28 @@ class GradientTape(Recorder):
         ``unconnected_gradients='zero'``); :meth:`explain` says why.
         """
         self._check_usable()
+        self._leave_if_recording()
         mode = _unconnected(unconnected_gradients)
+        if target is None:
+            raise TypeError(
+                "Argument `target` should be a list or nested structure of Tensors or "
+                "Variables to be differentiated, but received None."
+            )
         targets, _ = _flatten(target, "target")
         targets = [self._read_target(t) for t in targets]
         src_leaves, src_tree = _flatten(sources, "sources")
         cts = self._output_gradients(targets, output_gradients)
+        # Only floating (and complex) values carry gradients, as in TF: an integer
+        # target contributes nothing and an integer source gets None, silently (TF
+        # only logs this at verbosity 1). explain()/strict=True say why.
+        keep = [_differentiable(t) for t in targets]
+        all_targets = targets
+        targets = [t for t, k in zip(targets, keep) if k]
+        cts = [c for c, k in zip(cts, keep) if k]
         groups = []
         for src in src_leaves:
             group = self._source_group(src)
-            if group and not jnp.issubdtype(group[0].dtype, jnp.inexact):
-                warnings.warn(
-                    f"The dtype of the source tensor must be floating (e.g. tf.float32) "
-                    f"when calling GradientTape.gradient, got {group[0].dtype.name}; "
-                    "returning None for it.",
-                    stacklevel=2,
-                )
+            if group and not _differentiable(group[0]):
                 group = []
             groups.append(group)
         plan = _lowering.build_plan(self._nodes, targets, groups)
@@ -262,7 +338,7 @@ class GradientTape(Recorder):
                 if mode is UnconnectedGradients.ZERO:
                     g = Tensor(jnp.zeros(src.shape, src.dtype))
                 elif self._strict:
-                    reason = self._explain_one(targets, src)
+                    reason = self._explain_one(all_targets, src)
                     raise UnconnectedGradientError(f"gradient is None: {reason}")
             results.append(g)
         self._done()
@@ -296,8 +372,15 @@ class GradientTape(Recorder):
             g = g.value() if isinstance(g, Variable) else g
             g = g if isinstance(g, Tensor) else Tensor(jnp.asarray(g, t.dtype))
             if tuple(g.shape) != tuple(t.shape):
+                # TF does not check: it broadcasts, or returns a gradient shaped like
+                # the mismatched output gradient. A wrong shape is an error here.
                 raise ValueError(
                     f"output_gradients: shape {g.shape} does not match its target's shape {t.shape}"
+                )
+            if g.dtype != t.dtype:
+                raise InvalidArgumentError(
+                    f"output_gradients: dtype {g.dtype.name} does not match its target's "
+                    f"dtype {t.dtype.name}"
                 )
             cts.append(g)
         return cts
@@ -331,6 +414,8 @@ class GradientTape(Recorder):
         if not isinstance(target, Tensor):
             raise TypeError(f"target: expected a jt.Tensor, got {type(target).__name__}")
         src_leaves, src_tree = _flatten(sources, "sources")
+        self._check_loop_fallback(experimental_use_pfor, "jacobian")
+        self._leave_if_recording()
         jacs = self._jacobian(target, src_leaves, batch=False)
         results = []
         for src, j in zip(src_leaves, jacs):
@@ -353,24 +438,48 @@ class GradientTape(Recorder):
         Assumes, as TF does, that ``target[b]`` depends on ``source[b]`` only.
         """
         self._check_usable()
-        mode = _unconnected(unconnected_gradients)
-        if not isinstance(target, Tensor) or target.ndim < 1:
-            raise ValueError("batch_jacobian: target must be a jt.Tensor with a batch axis")
-        if not isinstance(source, (Tensor, Variable)) or len(source.shape) < 1:
-            raise ValueError("batch_jacobian: source must be a jt.Tensor with a batch axis")
+        _unconnected(unconnected_gradients)  # checked; TF answers zeros either way
+        target = target.value() if isinstance(target, Variable) else target
+        for name, x in (("target", target), ("source", source)):
+            if not isinstance(x, (Tensor, Variable)):
+                raise TypeError(
+                    f"batch_jacobian: {name} must be a jt.Tensor, got {type(x).__name__}"
+                )
+            if len(x.shape) < 2:
+                raise ValueError(
+                    f"batch_jacobian: the {name}'s shape {tuple(x.shape)} must have rank at "
+                    "least 2 (a batch axis, then the example's axes)"
+                )
         if target.shape[0] != source.shape[0]:
             raise ValueError(
-                f"batch_jacobian: target batch size {target.shape[0]} differs from source "
-                f"batch size {source.shape[0]}"
+                f"batch_jacobian: need first dimension of target shape {tuple(target.shape)} "
+                f"and source shape {tuple(source.shape)} to match (the batch size)"
             )
+        self._check_loop_fallback(experimental_use_pfor, "batch_jacobian")
+        self._leave_if_recording()
         (j,) = self._jacobian(target, [source], batch=True)
-        if j is None and mode is UnconnectedGradients.ZERO:
-            j = Tensor(jnp.zeros(target.shape + tuple(source.shape[1:]), target.dtype))
+        if j is None:
+            # As TF, whatever unconnected_gradients says: a batch Jacobian of a target
+            # that does not depend on the source is zeros (of the target's dtype).
+            j = Tensor(jnp.zeros(tuple(target.shape) + tuple(source.shape[1:]), target.dtype))
         self._done()
         return j
 
+    def _check_loop_fallback(self, use_pfor: bool, what: str) -> None:
+        # TF's sequential fallback takes one gradient per row, so eagerly it needs a
+        # persistent tape; inside a function it does not. jtape never loops (the flag
+        # has no other effect), but the same code must fail here as it does on TF.
+        if not use_pfor and not self._persistent and not tracing():
+            raise RuntimeError(
+                f"GradientTape must be created with persistent=True to compute the {what} "
+                "with eager execution enabled and with experimental_use_pfor set to False."
+            )
+
     def _jacobian(self, target: Tensor, src_leaves: list, batch: bool) -> list:
+        if not _differentiable(target):
+            return [None] * len(src_leaves)  # an integer target: no gradient, as TF
         groups = [self._source_group(s) for s in src_leaves]
+        groups = [g if g and _differentiable(g[0]) else [] for g in groups]
         plan = _lowering.build_plan(self._nodes, [target], groups)
         if not any(plan.connected):
             return [None] * len(src_leaves)
@@ -398,8 +507,8 @@ class GradientTape(Recorder):
         src_leaves, src_tree = _flatten(sources, "sources")
         groups = [self._source_group(s) for s in src_leaves]
         # As in gradient(): an integer source never gets a gradient.
-        groups = [g if g and jnp.issubdtype(g[0].dtype, jnp.inexact) else [] for g in groups]
-        plan = _lowering.build_plan(self._nodes, targets, groups)
+        groups = [g if g and _differentiable(g[0]) else [] for g in groups]
+        plan = _lowering.build_plan(self._nodes, [t for t in targets if _differentiable(t)], groups)
         reasons = [
             None if c else self._explain_one(targets, s) for s, c in zip(src_leaves, plan.connected)
         ]
@@ -407,6 +516,10 @@ class GradientTape(Recorder):
 
     def _explain_one(self, targets, src) -> str:
         return explain_none(self, targets, src)
+
+
+def _differentiable(t) -> bool:
+    return jnp.issubdtype(t.dtype, jnp.inexact)
 
 
 _ONES: dict = {}
@@ -497,6 +610,12 @@ def explain_none(rec: Recorder, targets, src) -> str:
                 "a jt.Variable. If it came from a Variable, an expression like `v = v + 1` "
                 "replaced the Variable by a Tensor; use v.assign_add(1) instead."
             )
+    if targets and not any(_differentiable(t) for t in targets):
+        kinds = ", ".join(sorted({t.dtype.name for t in targets}))
+        return (
+            f"the target has integer dtype {kinds}; only floating values have gradients "
+            "(an integer result, e.g. from a cast, cuts the chain)."
+        )
     if not any(id(t) in rec._watched for t in targets):
         msg = (
             f"{label} is watched, but the target was not computed from any watched value "

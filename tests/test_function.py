@@ -140,7 +140,7 @@ def test_creating_variables_on_every_call_raises_tf_error():
         v = jt.Variable(1.0)
         return v * x
 
-    with pytest.raises(ValueError, match="only supports creating Variables on the first call"):
+    with pytest.raises(ValueError, match="only supports singleton Variables created on the first"):
         f(jt.constant(1.0))
 
 

@@ -241,8 +241,8 @@ def test_integer_sources_give_none_with_a_warning():
             g.watch(k)
             sq = k * k
         assert g.gradient(sq, k) is None
-    # Warned both when watching and when asked for the gradient, as TF does.
-    assert len([w for w in caught if "must be floating" in str(w.message)]) == 2
+    # Warned when watching only: TF 2.21 logs the gradient-time dtype note at verbosity 1.
+    assert len([w for w in caught if "must be floating" in str(w.message)]) == 1
 
 
 def test_state_changes_are_not_differentiated_through():
