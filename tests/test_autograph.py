@@ -630,87 +630,129 @@ def test_return_in_only_one_tensor_branch_is_an_error():
         jt.function(f)(jt.constant(1.0))
 
 
-# -- the two examples of the tf.function guide (AutoGraph section) -------------------
+# -- AutoGraph behaviours the tf.function guide documents, written for jtape ------------
+# A `while` or `for` over tensors becomes one compiled loop whose `if` chains are
+# conditionals; Python `print` runs only while tracing, `jt.print` every time it runs.
 
 
-def _jt_print():
-    from jtape import _debug_ops
+def collatz_steps(n):
+    steps = jt.constant(0)
+    while n != 1:
+        print("tracing the collatz body")
+        jt.print("at", n)
+        if n % 2 == 0:
+            n = n // 2
+        else:
+            n = 3 * n + 1
+        steps += 1
+    return steps
 
-    return getattr(jt, "print", _debug_ops.print_)
+
+def collatz_orbit(n):
+    """Values visited before reaching 1, in plain Python."""
+    orbit = []
+    while n != 1:
+        orbit.append(n)
+        n = n // 2 if n % 2 == 0 else 3 * n + 1
+    return orbit
 
 
-def test_guide_while_loop_example(capsys):
-    tf_print = _jt_print()
-
-    @jt.function
-    def f(x):
-        while jt.sum(x) > 1:
-            tf_print(x)
-            x = jt.tanh(x)
-        return x
-
-    x0 = np.array([0.9, 0.8, 0.7, 0.6, 0.5], np.float32)
-    out = f(jt.constant(x0))
+def test_tensor_while_prints_every_iteration_at_run_time(capsys):
+    f = jt.function(collatz_steps)
+    assert int(f(jt.constant(6))) == len(collatz_orbit(6)) == 8
     jax.effects_barrier()
-    ref, printed = x0, 0
-    while ref.sum() > 1:
-        ref, printed = np.tanh(ref), printed + 1
-    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-5)
-    assert len(capsys.readouterr().err.strip().splitlines()) == printed
-
-
-def fizzbuzz_expected(n):
-    return [
-        "fizzbuzz" if i % 15 == 0 else "fizz" if i % 3 == 0 else "buzz" if i % 5 == 0 else str(i)
-        for i in range(1, n + 1)
+    first = capsys.readouterr()
+    assert int(f(jt.constant(27))) == len(collatz_orbit(27)) == 111
+    jax.effects_barrier()
+    second = capsys.readouterr()
+    # One loop program serves both starting values.
+    assert f.experimental_get_tracing_count() == 1
+    # The Python print ran while tracing (a body may be traced more than once), and
+    # never at run time; jt.print ran once per iteration of each call.
+    assert set(first.out.splitlines()) == {"tracing the collatz body"}
+    assert second.out == ""
+    assert first.err.splitlines() == [
+        "at 6",
+        "at 3",
+        "at 10",
+        "at 5",
+        "at 16",
+        "at 8",
+        "at 4",
+        "at 2",
     ]
+    assert second.err.splitlines() == [f"at {k}" for k in collatz_orbit(27)]
 
 
-def run_guide_fizzbuzz(capsys):
-    tf_print = _jt_print()
+def year_labels(first, last):
+    labels = []
+    for year in range(first, last + 1):
+        if year % 400 == 0:
+            labels.append("leap century")
+        elif year % 100 == 0:
+            labels.append("plain century")
+        elif year % 4 == 0:
+            labels.append("leap")
+        else:
+            labels.append(str(year))
+    return labels
+
+
+def label_years_with_prints(capsys):
+    """Runs the year labeller over two spans; the function and per-call captures."""
 
     @jt.function
-    def fizzbuzz(n):
-        for i in jt.range(1, n + 1):
-            print("Tracing for loop")
-            if i % 15 == 0:
-                print("Tracing fizzbuzz branch")
-                tf_print("fizzbuzz")
-            elif i % 3 == 0:
-                print("Tracing fizz branch")
-                tf_print("fizz")
-            elif i % 5 == 0:
-                print("Tracing buzz branch")
-                tf_print("buzz")
+    def label_years(first, last):
+        leap_years = jt.constant(0)
+        for year in jt.range(first, last + 1):
+            print("tracing the year loop")
+            if year % 400 == 0:
+                print("tracing leap century")
+                jt.print("leap century")
+                leap_years += 1
+            elif year % 100 == 0:
+                print("tracing plain century")
+                jt.print("plain century")
+            elif year % 4 == 0:
+                print("tracing leap")
+                jt.print("leap")
+                leap_years += 1
             else:
-                print("Tracing default branch")
-                tf_print(i)
+                print("tracing other year")
+                jt.print(year)
+        return leap_years
 
-    fizzbuzz(jt.constant(5))
-    fizzbuzz(jt.constant(20))
-    jax.effects_barrier()
-    return capsys.readouterr()
+    counts, captures = [], []
+    for span in [(1896, 1905), (1995, 2005)]:
+        counts.append(int(label_years(jt.constant(span[0]), jt.constant(span[1]))))
+        jax.effects_barrier()
+        captures.append(capsys.readouterr())
+    return label_years, counts, captures
 
 
-def test_guide_fizzbuzz_example(capsys):
-    captured = run_guide_fizzbuzz(capsys)
-    # Python prints run while tracing only (cond/while_loop may trace a body more than
-    # once, TF traces it once): every branch was traced, on the first call only.
-    assert set(captured.out.splitlines()) == {
-        "Tracing for loop",
-        "Tracing fizzbuzz branch",
-        "Tracing fizz branch",
-        "Tracing buzz branch",
-        "Tracing default branch",
+def test_tensor_for_traces_each_branch_on_first_call_only(capsys):
+    f, counts, (first, second) = label_years_with_prints(capsys)
+    assert f.experimental_get_tracing_count() == 1
+    assert counts == [2, 3]  # 1896, 1904; 1996, 2000, 2004
+    # Every branch is traced although each call only takes some of them at run time.
+    assert set(first.out.splitlines()) == {
+        "tracing the year loop",
+        "tracing leap century",
+        "tracing plain century",
+        "tracing leap",
+        "tracing other year",
     }
-    # One loop program for both calls, printing the numbers at run time.
-    numbers = [w for w in fizzbuzz_expected(5) + fizzbuzz_expected(20) if w.isdigit()]
-    assert [w for w in captured.err.split() if w.isdigit()] == numbers
+    assert second.out == ""
+    # Only the `else` branch prints a number: the loop variable's value at run time.
+    numbers = [w for w in year_labels(1896, 1905) + year_labels(1995, 2005) if w.isdigit()]
+    assert [w for w in (first.err + second.err).splitlines() if w.isdigit()] == numbers
 
 
-def test_guide_fizzbuzz_prints_words_at_run_time(capsys):
-    captured = run_guide_fizzbuzz(capsys)
-    assert captured.err.split() == fizzbuzz_expected(5) + fizzbuzz_expected(20)
+def test_tensor_for_prints_labels_at_run_time(capsys):
+    _, _, (first, second) = label_years_with_prints(capsys)
+    assert first.err.splitlines() == year_labels(1896, 1905)
+    assert second.err.splitlines() == year_labels(1995, 2005)
+    assert "plain century" in first.err and "leap century" in second.err
 
 
 def test_callable_objects_are_converted():
