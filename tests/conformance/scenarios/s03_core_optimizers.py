@@ -74,7 +74,7 @@ def run(tf):
             result = f(x)
         return tape.gradient(result, x)
 
-    def convergence_test(optimizer, loss_fn, init_val=2.0, max_iters=60, tol=1e-3):
+    def convergence_test(optimizer, loss_fn, init_val=2.0, max_iters=40, tol=1e-3):
         x = tf.Variable(init_val)
         path = []
         converged_at = -1
