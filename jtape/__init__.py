@@ -4,6 +4,9 @@ The public API, in one place. Implementation lives in the ``_``-prefixed modules
 """
 
 from . import _operators as _operators  # installs Python operators on Tensor/Variable
+from . import _variable as _variable
+
+_variable.install_tf_protocol()  # after _operators: ``v[i].assign``, unhashable Variables
 from . import autograph as autograph
 from . import data as data
 from . import distribute as distribute
@@ -203,6 +206,7 @@ from ._op import op as op
 from ._tape import GradientTape as GradientTape
 from ._tape import UnconnectedGradients as UnconnectedGradients
 from ._tensor import Tensor as Tensor
+from ._variable import IndexedSlices as IndexedSlices
 from ._variable import Variable as Variable
 from ._variable import init_scope as init_scope
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import weakref
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from . import _dtypes
+from ._op_errors import InvalidArgumentError
 from ._shape import TensorShape
 from ._state import current_frame, state
 from ._tensor import Tensor, _tuple_new, to_value
@@ -52,6 +54,12 @@ class Variable:
             raise TypeError(f"Variable() got unexpected keyword arguments {sorted(unknown)}")
         if initial_value is None:
             raise ValueError("Variable: initial_value must be given")
+        constraint = tf_kwargs.get("constraint")
+        if constraint is not None and not callable(constraint):
+            raise ValueError(
+                "Argument `constraint` must be None or a callable. Got a "
+                f"{type(constraint)}: {constraint!r}"
+            )
         dtype = _dtypes.as_dtype(dtype)
         if callable(initial_value) and not isinstance(initial_value, (Tensor, Variable)):
             with init_scope():
@@ -72,6 +80,8 @@ class Variable:
         self._uid = next(_uid)
         self._value = value
         self.aggregation = tf_kwargs.get("aggregation")
+        #: Applied by optimizers after each update (``v.assign(v.constraint(v))``), as Keras.
+        self.constraint = constraint
         frame = current_frame()
         if frame is not None:
             frame.on_create(self, value)
@@ -106,55 +116,68 @@ class Variable:
 
     # -- writing -------------------------------------------------------------
     def assign(self, value, use_locking=None, name=None, read_value: bool = True):
-        """Replace the value; shape and dtype must match (else ValueError, unchanged)."""
-        new = self._checked(value, "assign")
+        """Replace the value; shape and dtype must match (else TF's error, unchanged)."""
+        new = self._convert(value)
+        if not _shape_compatible(self._shape, new.shape):
+            raise ValueError(
+                f"Variable.assign: cannot assign value to variable '{self._name}': Shape "
+                f"mismatch. The variable shape {self._shape}, and the assigned value shape "
+                f"{tuple(new.shape)} are incompatible. The variable is unchanged."
+            )
         self._write(new, value)
         return self.value() if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value: bool = True):
-        new = self._current() + self._checked(delta, "assign_add")
-        self._write(new, delta)
+        """Add ``delta`` (same shape; else InvalidArgumentError, unchanged)."""
+        self._write(self._current() + self._delta(delta, "assign_add"), delta)
         return self.value() if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value: bool = True):
-        new = self._current() - self._checked(delta, "assign_sub")
-        self._write(new, delta)
+        """Subtract ``delta`` (same shape; else InvalidArgumentError, unchanged)."""
+        self._write(self._current() - self._delta(delta, "assign_sub"), delta)
         return self.value() if read_value else None
 
-    def _checked(self, value, method: str):
-        if isinstance(value, (Tensor, Variable, np.ndarray, jax.Array)):
-            if isinstance(value, Variable):
-                raw = value._jt_read()._value
-            elif isinstance(value, Tensor):
-                raw = value._value
-            elif isinstance(value, jax.Array):
-                raw = value  # already a device array: no conversion dispatch
-            else:
-                raw = jnp.asarray(value)
-            if raw.dtype != self.dtype:
-                if isinstance(value, np.ndarray) and not isinstance(value, jax.Array):
-                    if np.can_cast(raw.dtype, self.dtype, "same_kind"):
-                        raw = raw.astype(self.dtype)
-                if raw.dtype != self.dtype:
-                    raise ValueError(
-                        f"Variable.{method}: value has dtype {raw.dtype.name} but variable "
-                        f"'{self._name}' has dtype {self.dtype.name}; cast it first "
-                        "(jt.cast). The variable is unchanged."
-                    )
-        else:
-            try:
-                raw = jnp.asarray(value, dtype=self.dtype)
-            except (TypeError, ValueError) as e:
-                raise ValueError(
-                    f"Variable.{method}: cannot convert {type(value).__name__} to "
-                    f"{self.dtype.name} for variable '{self._name}': {e}"
-                ) from None
-        if not _shape_compatible(self._shape, raw.shape):
-            raise ValueError(
-                f"Variable.{method}: shape {tuple(raw.shape)} does not match variable "
-                f"'{self._name}' of shape {self._shape}. The variable is unchanged."
+    def _delta(self, delta, method: str):
+        raw = self._convert(delta)
+        if tuple(raw.shape) != tuple(self._current().shape):
+            raise InvalidArgumentError(
+                f"Variable.{method}: cannot update variable '{self._name}' of shape "
+                f"{tuple(self._current().shape)} using a value of shape {tuple(raw.shape)}; "
+                "shapes must be equal. The variable is unchanged."
             )
         return raw
+
+    def _convert(self, value):
+        """``value`` as an array of this variable's dtype, by TF's conversion rules.
+
+        Tensors and Variables must already have the dtype (ValueError); numpy data is
+        cast; Python numbers must fit (TypeError for ``1.5`` into an int variable).
+        """
+        dtype = np.dtype(self._value.dtype)
+        if isinstance(value, (Tensor, Variable)):
+            raw = value._jt_read()._value if isinstance(value, Variable) else value._value
+            if raw.dtype != dtype:
+                raise ValueError(
+                    f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
+                    f"{np.dtype(raw.dtype).name}: {value!r} (variable '{self._name}' is "
+                    "unchanged; cast the value first)"
+                )
+            return raw
+        if isinstance(value, jax.Array):
+            return value if value.dtype == dtype else value.astype(dtype)
+        if isinstance(value, (np.ndarray, np.generic)):
+            if value.dtype.kind not in "biufc":
+                raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+            return jnp.asarray(np.asarray(value).astype(dtype))
+        try:
+            arr = np.asarray(value)
+        except Exception:  # e.g. a list of traced Tensors: JAX packs it
+            return jnp.asarray(value, dtype=dtype)
+        if arr.dtype == object:
+            return jnp.asarray(value, dtype=dtype)
+        if not _python_fits(arr.dtype.kind, dtype):
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+        return jnp.asarray(arr.astype(dtype))
 
     def _write(self, new, source) -> None:
         for rec in state.recorders:
@@ -164,6 +187,182 @@ class Variable:
             frame.write(self, new)
         else:
             self._value = new
+
+    # -- sliced assignment and scatter updates ---------------------------------
+    def _assign_slice(self, index, value, name=None):
+        """``v[index].assign(value)``: TF's strided-slice assign (value broadcasts)."""
+        cur = self._current()
+        idx = _basic_index(index)
+        target = _slice_shape(cur.shape, idx, self._name)
+        raw = self._convert(value)
+        try:
+            fits = np.broadcast_shapes(tuple(raw.shape), target) == target
+        except ValueError:
+            fits = False
+        if not fits:
+            raise InvalidArgumentError(
+                f"Cannot broadcast input shape {list(raw.shape)} into final shape "
+                f"{list(target)} (sliced assign to variable '{self._name}', unchanged)"
+            )
+        self._write(cur.at[idx].set(jnp.broadcast_to(raw, target)), value)
+        return self.value()
+
+    def scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """Set rows: ``v[indices] = values`` (a repeated index: the last one wins, as TF).
+
+        Example:
+            >>> import jtape as jt
+            >>> v = jt.Variable([1.0, 2.0, 3.0])
+            >>> v.scatter_update(jt.IndexedSlices(jt.constant([9.0]), jt.constant([2]))).numpy()
+            array([1., 2., 9.], dtype=float32)
+        """
+        return self._scatter("update", sparse_delta)
+
+    def scatter_add(self, sparse_delta, use_locking=False, name=None):
+        """Add ``values`` to the rows at ``indices`` (repeated indices accumulate)."""
+        return self._scatter("add", sparse_delta)
+
+    def scatter_sub(self, sparse_delta, use_locking=False, name=None):
+        """Subtract ``values`` from the rows at ``indices``."""
+        return self._scatter("sub", sparse_delta)
+
+    def scatter_mul(self, sparse_delta, use_locking=False, name=None):
+        """Multiply the rows at ``indices`` by ``values``."""
+        return self._scatter("mul", sparse_delta)
+
+    def scatter_div(self, sparse_delta, use_locking=False, name=None):
+        """Divide the rows at ``indices`` by ``values`` (integers: truncating, no zeros)."""
+        return self._scatter("div", sparse_delta)
+
+    def scatter_max(self, sparse_delta, use_locking=False, name=None):
+        """Elementwise maximum of the rows at ``indices`` and ``values``."""
+        return self._scatter("max", sparse_delta)
+
+    def scatter_min(self, sparse_delta, use_locking=False, name=None):
+        """Elementwise minimum of the rows at ``indices`` and ``values``."""
+        return self._scatter("min", sparse_delta)
+
+    def batch_scatter_update(self, sparse_delta, use_locking=False, name=None):
+        """Per-batch ``scatter_update``: ``indices[b..., n]`` index axis ``indices.ndim - 1``.
+
+        Example:
+            >>> import jtape as jt
+            >>> v = jt.Variable([[0.0, 0.0], [0.0, 0.0]])
+            >>> d = jt.IndexedSlices(jt.constant([[1.0], [2.0]]), jt.constant([[0], [1]]))
+            >>> v.batch_scatter_update(d).numpy().tolist()
+            [[1.0, 0.0], [0.0, 2.0]]
+        """
+        _need_slices(sparse_delta)
+        idx = self._int_indices(sparse_delta.indices)
+        batch = idx.shape[:-1] if idx.ndim else ()
+        if idx.ndim == 0 or tuple(self.shape[: len(batch)]) != tuple(batch):
+            raise InvalidArgumentError(
+                f"batch_scatter_update: indices of shape {tuple(idx.shape)} need the batch "
+                f"dimensions of variable '{self._name}' of shape {tuple(self.shape)}"
+            )
+        grids = jnp.meshgrid(*[jnp.arange(n) for n in batch], indexing="ij") if batch else []
+        comps = [jnp.broadcast_to(g[..., None], idx.shape) for g in grids] + [idx]
+        return self._scatter_nd("update", jnp.stack(comps, -1), sparse_delta.values)
+
+    def scatter_nd_update(self, indices, updates, name=None):
+        """Set the elements/slices at ``indices[..., k]`` (``tf.Variable.scatter_nd_update``).
+
+        Example:
+            >>> import jtape as jt
+            >>> v = jt.Variable([1.0, 2.0, 3.0])
+            >>> v.scatter_nd_update([[0], [2]], [7.0, 9.0]).numpy()
+            array([7., 2., 9.], dtype=float32)
+        """
+        return self._scatter_nd("update", indices, updates)
+
+    def scatter_nd_add(self, indices, updates, name=None):
+        """Add ``updates`` at ``indices[..., k]``."""
+        return self._scatter_nd("add", indices, updates)
+
+    def scatter_nd_sub(self, indices, updates, name=None):
+        """Subtract ``updates`` at ``indices[..., k]``."""
+        return self._scatter_nd("sub", indices, updates)
+
+    def scatter_nd_max(self, indices, updates, name=None):
+        """Elementwise maximum with ``updates`` at ``indices[..., k]``."""
+        return self._scatter_nd("max", indices, updates)
+
+    def scatter_nd_min(self, indices, updates, name=None):
+        """Elementwise minimum with ``updates`` at ``indices[..., k]``."""
+        return self._scatter_nd("min", indices, updates)
+
+    def _int_indices(self, indices):
+        raw = indices._value if isinstance(indices, Tensor) else jnp.asarray(indices)
+        if not jnp.issubdtype(raw.dtype, jnp.integer):
+            raise InvalidArgumentError(
+                f"Value for attr 'Tindices' of {np.dtype(raw.dtype).name} is not in the list "
+                "of allowed values: int32, int64"
+            )
+        return raw
+
+    def _scatter(self, kind: str, sparse_delta):
+        _need_slices(sparse_delta)
+        idx = self._int_indices(sparse_delta.indices)
+        if self.ndim == 0:
+            raise InvalidArgumentError(f"scatter_{kind}: variable '{self._name}' is a scalar")
+        values = self._convert(sparse_delta.values)
+        if values.ndim and tuple(values.shape[: idx.ndim]) != tuple(idx.shape):
+            raise InvalidArgumentError(
+                f"The shape of indices ({list(idx.shape)}) must be a prefix of the shape of "
+                f"updates ({list(values.shape)})"
+            )
+        return self._scatter_apply(kind, idx[..., None], values, nd=False)
+
+    def _scatter_nd(self, kind: str, indices, updates):
+        idx = self._int_indices(indices)
+        if idx.ndim == 0 or idx.shape[-1] > self.ndim:
+            raise InvalidArgumentError(
+                f"scatter_nd_{kind}: indices of shape {tuple(idx.shape)} do not index into "
+                f"variable '{self._name}' of shape {tuple(self.shape)}"
+            )
+        return self._scatter_apply(kind, idx, self._convert(updates), nd=True)
+
+    def _scatter_apply(self, kind: str, idx, values, nd: bool):
+        cur = self._current()
+        k = idx.shape[-1]
+        want = tuple(idx.shape[:-1]) + tuple(cur.shape[k:])
+        if tuple(values.shape) != want and (nd or values.ndim):
+            raise InvalidArgumentError(
+                f"Updates of shape {list(values.shape)} do not fit indices of shape "
+                f"{list(idx.shape[:-1] if not nd else idx.shape)} into variable "
+                f"'{self._name}' of shape {list(cur.shape)} (expected {list(want)})"
+            )
+        _check_in_range(idx, cur.shape[:k], nd)
+        integer = jnp.issubdtype(cur.dtype, jnp.integer)
+        if kind == "div" and integer and not isinstance(values, jax.core.Tracer):
+            if bool(np.any(np.asarray(values) == 0)):
+                raise InvalidArgumentError("updates must not contain 0")
+        values = jnp.broadcast_to(values, want)
+        # Negative (traced) indices must not wrap around: they are dropped, like any
+        # out-of-range index that could not be checked while tracing.
+        comps = tuple(jnp.where(idx[..., j] < 0, cur.shape[j], idx[..., j]) for j in range(k))
+        if kind == "update":
+            comps = _last_wins(comps, cur.shape[:k])
+        ref = cur.at[comps]
+        if kind == "update":
+            new = ref.set(values, mode="drop")
+        elif kind == "add":
+            new = ref.add(values, mode="drop")
+        elif kind == "sub":
+            new = ref.subtract(values, mode="drop")
+        elif kind == "mul":
+            new = ref.multiply(values, mode="drop")
+        elif kind == "div" and integer:
+            divisor = jnp.ones_like(cur).at[comps].multiply(values, mode="drop")
+            new = jax.lax.div(cur, divisor)  # truncates toward zero, as TF
+        elif kind == "div":
+            new = ref.divide(values, mode="drop")
+        elif kind == "max":
+            new = ref.max(values, mode="drop")
+        else:
+            new = ref.min(values, mode="drop")
+        self._write(new, values)
+        return self.value()
 
     # -- metadata ------------------------------------------------------------
     @property
@@ -184,8 +383,20 @@ class Variable:
 
     @property
     def device(self) -> str:
-        devs = getattr(self._value, "devices", None)
-        return str(next(iter(devs()))) if devs else ""
+        """TF's device string, e.g. ``/job:localhost/replica:0/task:0/device:CPU:0``."""
+        value = self._value
+        devs = value.devices() if not isinstance(value, jax.core.Tracer) else ()
+        dev = next(iter(devs)) if devs else jax.devices()[0]
+        kind = {"cuda": "GPU", "rocm": "GPU", "gpu": "GPU"}.get(dev.platform, dev.platform.upper())
+        return f"/job:localhost/replica:0/task:0/device:{kind}:{dev.id}"
+
+    @property
+    def initial_value(self):
+        """Not available eagerly, as in TF 2 (RuntimeError)."""
+        raise RuntimeError(
+            "This property is not supported when eager execution is enabled. (jtape always "
+            "runs eagerly: keep the initial value yourself, e.g. `init = v.numpy()`.)"
+        )
 
     def get_shape(self) -> tuple[int, ...]:
         return self.shape
@@ -201,8 +412,6 @@ class Variable:
         return (
             f"<jt.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, numpy={shown}>"
         )
-
-    __hash__ = object.__hash__
 
     def __len__(self) -> int:
         return len(self.value())
@@ -236,6 +445,168 @@ _IGNORED_TF_KWARGS = {
     "aggregation",
     "experimental_enable_variable_lifting",
 }
+
+
+class IndexedSlices:
+    """Rows ``values`` of a dense tensor at ``indices`` (TF's ``tf.IndexedSlices``).
+
+    jtape's gradients are always dense; this is the sparse update that the Variable
+    ``scatter_*`` methods take.
+
+    Example:
+        >>> import jtape as jt
+        >>> v = jt.Variable([1.0, 2.0, 3.0])
+        >>> v.scatter_add(jt.IndexedSlices(jt.constant([10.0]), jt.constant([1]))).numpy()
+        array([ 1., 12.,  3.], dtype=float32)
+    """
+
+    def __init__(self, values, indices, dense_shape=None) -> None:
+        self._values, self._indices, self._dense_shape = values, indices, dense_shape
+
+    @property
+    def values(self):
+        return self._values
+
+    @property
+    def indices(self):
+        return self._indices
+
+    @property
+    def dense_shape(self):
+        return self._dense_shape
+
+    def __repr__(self) -> str:
+        return f"IndexedSlices(indices={self._indices!r}, values={self._values!r}" + (
+            f", dense_shape={self._dense_shape!r})" if self._dense_shape is not None else ")"
+        )
+
+
+def _need_slices(sparse_delta) -> None:
+    if not isinstance(sparse_delta, IndexedSlices):
+        raise TypeError(
+            f"Argument `sparse_delta` must be a `tf.IndexedSlices`. Received arg: {sparse_delta!r}"
+        )
+
+
+def _python_fits(kind: str, dtype: np.dtype) -> bool:
+    """Whether TF converts Python data of numpy kind ``kind`` to ``dtype`` (TF's rule)."""
+    target = dtype.kind
+    if kind == "b":
+        return True
+    if kind in "iu":
+        return target in "iufcV"
+    if kind == "f":
+        return target in "fcV"
+    return kind == "c" and target == "c"
+
+
+def _basic_index(index) -> tuple:
+    """``index`` as ints, slices, ``None`` and ``...`` (TF's strided-slice assign)."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for item in items:
+        if item is None or item is Ellipsis:
+            out.append(item)
+        elif isinstance(item, slice):
+            out.append(slice(*(_static_int(b) for b in (item.start, item.stop, item.step))))
+        elif isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
+            out.append(int(item))
+        else:
+            raw = item._value if isinstance(item, Tensor) else np.asarray(item)
+            if raw.ndim != 0 or not jnp.issubdtype(raw.dtype, jnp.integer):
+                raise TypeError(
+                    "Sliced assignment takes ints, slices, `...` and tf.newaxis (like TF's "
+                    f"strided slice), got {item!r}; use scatter_nd_update for other indices"
+                )
+            out.append(raw if isinstance(raw, jax.core.Tracer) else int(raw))
+    return tuple(out)
+
+
+def _static_int(bound):
+    if bound is None or isinstance(bound, int):
+        return bound
+    raw = bound._value if isinstance(bound, Tensor) else bound
+    if isinstance(raw, jax.core.Tracer):
+        raise TypeError("Sliced assignment needs slice bounds known when tracing")
+    return int(raw)
+
+
+def _slice_shape(shape, index: tuple, name: str) -> tuple:
+    """The shape ``x[index]`` has, or InvalidArgumentError for an out-of-range int."""
+    probe = np.broadcast_to(np.zeros((), np.int8), tuple(shape))  # a view: no memory
+    concrete = tuple(0 if isinstance(i, jax.core.Tracer) else i for i in index)
+    try:
+        return probe[concrete].shape
+    except IndexError as e:
+        raise InvalidArgumentError(f"{e} (sliced assign to variable '{name}', unchanged)") from None
+
+
+def _check_in_range(idx, dims, nd: bool) -> None:
+    """TF's error for an index outside ``dims`` (only where indices are concrete)."""
+    if isinstance(idx, jax.core.Tracer):
+        return
+    arr = np.asarray(idx).reshape(-1, len(dims))
+    bad = np.nonzero(((arr < 0) | (arr >= np.asarray(dims))).any(axis=1))[0]
+    if bad.size:
+        i = int(bad[0])
+        if nd:
+            msg = f"indices[{i}] = {arr[i].tolist()} does not index into shape {list(dims)}"
+        else:
+            msg = f"indices[{i}] = {int(arr[i, 0])} is not in [0, {dims[0]})"
+        raise InvalidArgumentError(msg + "; the variable is unchanged")
+
+
+def _last_wins(comps: tuple, dims: tuple) -> tuple:
+    """Drop all but the last of repeated indices, so ``set`` is deterministic (TF's order)."""
+    valid = jnp.ones(comps[0].shape, bool)
+    for c, d in zip(comps, dims):
+        valid &= (c >= 0) & (c < d)
+    flat = jnp.ravel_multi_index(comps, dims, mode="clip")
+    pos = jnp.arange(flat.size).reshape(flat.shape)
+    winner = jnp.full(int(np.prod(dims)), -1).at[flat].max(jnp.where(valid, pos, -1))
+    keep = valid & (winner[flat] == pos)
+    return (jnp.where(keep, comps[0], dims[0]),) + tuple(comps[1:])
+
+
+# Slices of Variables, by id of the Tensor that ``v[index]`` returned: TF gives those
+# tensors an ``assign`` method that writes the slice back into the variable.
+_SLICES: dict[int, tuple] = {}
+
+
+def _getitem(var: Variable, index) -> Tensor:
+    from ._array_ops import getitem
+
+    t = getitem(var, index)
+    key = id(t)
+    _SLICES[key] = (weakref.ref(t, lambda _, key=key: _SLICES.pop(key, None)), var, index)
+    return t
+
+
+def _slice_assign(t: Tensor):
+    entry = _SLICES.get(id(t))
+    if entry is None or entry[0]() is not t:
+        raise AttributeError("'Tensor' object has no attribute 'assign'")
+    var, index = entry[1], entry[2]
+
+    def assign(val, name=None):
+        """Write ``val`` into the slice of the variable (returns the variable's value)."""
+        return var._assign_slice(index, val, name)
+
+    return assign
+
+
+def _unhashable(self) -> int:
+    raise TypeError(
+        f"Variable is unhashable. Instead, use variable.ref() as the key. (Variable: {self!r})"
+    )
+
+
+def install_tf_protocol() -> None:
+    """Give Variables TF's ``v[...].assign`` and unhashability (after ``_operators``)."""
+    Variable.__getitem__ = _getitem
+    Variable.__hash__ = _unhashable
+    if "assign" not in Tensor.__dict__:
+        Tensor.assign = property(_slice_assign)
 
 
 def _fmt(value) -> str:

@@ -9,6 +9,7 @@ from .. import _math_ops as M
 from .. import _nn_extra_ops as X
 from .. import _nn_ops as N
 from .. import _random_ops
+from ..nn._logits import record_op_logits
 from ._api import tf_api
 from ._missing import missing
 
@@ -29,6 +30,28 @@ def silu(features, beta=1.0):
     if isinstance(beta, (int, float)) and beta == 1.0:
         return N.silu(features)
     return M.multiply(features, M.sigmoid(M.multiply(beta, features)))
+
+
+def softmax(logits, axis=None):
+    """``exp(logits) / sum(exp(logits))`` along ``axis`` (None: the last axis, as in TF).
+
+    Inside ``tf.function``, TF makes a ``Softmax`` op when ``axis`` is the last axis, and
+    Keras' crossentropy losses then read the logits from that op; jtape records them so
+    the losses do the same (eagerly, neither does).
+    """
+    axis = -1 if axis is None else axis
+    out = N.softmax(logits, axis)
+    ndim = len(out.shape)
+    if isinstance(axis, int) and ndim and axis % ndim == ndim - 1:
+        record_op_logits(out, logits, "Softmax")
+    return out
+
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))``; inside ``tf.function`` it records its logits as ``softmax``
+    does, for Keras' ``binary_crossentropy``.
+    """
+    return record_op_logits(M.sigmoid(x), x, "Sigmoid")
 
 
 def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size=None):
@@ -82,14 +105,14 @@ TABLE = {
     "relu6": (N.relu6, {}, ("features",)),
     "scale_regularization_loss": (scale_regularization_loss, {}, ("regularization_loss",)),
     "selu": (N.selu, {}, ("features",)),
-    "sigmoid": (M.sigmoid, {}, ("x",)),
+    "sigmoid": (sigmoid, {}, ("x",)),
     "sigmoid_cross_entropy_with_logits": (
         N.sigmoid_cross_entropy_with_logits,
         {},
         ("labels", "logits"),
     ),
     "silu": (silu, {}, ("features",)),
-    "softmax": (N.softmax, {}, ("logits",)),
+    "softmax": (softmax, {}, ("logits",)),
     "softmax_cross_entropy_with_logits": (
         N.softmax_cross_entropy_with_logits,
         {},

@@ -15,7 +15,7 @@ from .._op import op
 from . import activations as _activations
 from . import initializers as _initializers
 from . import regularizers as _regularizers
-from ._core_layers import _FUSED
+from ._core_layers import _FUSED, _KEEPS_LOGITS
 from ._layer import Layer
 
 # ----------------------------------------------------------------------------- pure math
@@ -328,8 +328,11 @@ class _BaseConv(Layer):
             )
 
     def _finish(self, fn, inputs, **kwargs):
-        """Run the op, fusing a known activation into it (one tape node per call)."""
-        if self.activation in _FUSED:
+        """Run the op, fusing a known activation into it (one tape node per call).
+
+        Softmax and sigmoid run as their own op, so their output keeps its logits.
+        """
+        if self.activation in _FUSED and self.activation not in _KEEPS_LOGITS:
             return fn(inputs, self.kernel, self.bias, act=_FUSED[self.activation], **kwargs)
         return self.activation(fn(inputs, self.kernel, self.bias, **kwargs))
 

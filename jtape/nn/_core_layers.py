@@ -26,6 +26,7 @@ from . import activations as _activations
 from . import initializers as _initializers
 from . import regularizers as _regularizers
 from ._layer import Layer
+from ._logits import attach_logits
 from ._masking import set_keras_mask
 
 # Activations that Dense fuses into its own op (one tape node per layer call instead of
@@ -54,12 +55,29 @@ def _check_positive_int(value, name: str, who: str) -> int:
 
 
 # -- Dense ------------------------------------------------------------------------------
+# Softmax and sigmoid outputs keep their logits (Keras' rule, see _logits.py), so Dense
+# computes both in one op for them.
+_KEEPS_LOGITS: dict[Any, str] = {
+    _activations.softmax: "Softmax",
+    _activations.sigmoid: "Sigmoid",
+}
+
+
+def _affine(x, kernel, bias):
+    y = jnp.matmul(x, kernel)
+    return y if bias is None else y + bias
+
+
 @op(name="dense")
 def _dense(x, kernel, bias, act):
-    y = jnp.matmul(x, kernel)
-    if bias is not None:
-        y = y + bias
+    y = _affine(x, kernel, bias)
     return y if act is None else act(y)
+
+
+@op(name="dense_with_logits")
+def _dense_with_logits(x, kernel, bias, act):
+    y = _affine(x, kernel, bias)
+    return y, act(y)
 
 
 class Dense(Layer):
@@ -125,6 +143,11 @@ class Dense(Layer):
             )
 
     def call(self, inputs):
+        op_type = _KEEPS_LOGITS.get(self.activation)
+        if op_type is not None:
+            act = _FUSED[self.activation]
+            logits, outputs = _dense_with_logits(inputs, self.kernel, self.bias, act)
+            return attach_logits(outputs, logits, op_type)
         if self.activation in _FUSED:
             return _dense(inputs, self.kernel, self.bias, _FUSED[self.activation])
         return self.activation(_dense(inputs, self.kernel, self.bias, None))
@@ -417,7 +440,12 @@ class Softmax(Layer):
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
-        return _softmax(inputs, mask, self.axis)
+        outputs = _softmax(inputs, mask, self.axis)
+        # Keras' layer keeps the logits where it calls activations.softmax: one axis and
+        # no mask (a mask rewrites the output).
+        if mask is None and (isinstance(self.axis, int) or len(self.axis) == 1):
+            attach_logits(outputs, inputs, "Softmax")
+        return outputs
 
 
 # -- merge layers -----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from .._array_ops import convert_to_tensor, expand_dims, squeeze
 from .._math_ops import cast, logical_and
 from .._tensor import Tensor
 from ._fused import fused_op
+from ._logits import resolve_logits
 from ._masking import get_keras_mask
 from ._registry import Registry
 
@@ -276,7 +277,8 @@ def categorical_crossentropy(
     """Crossentropy between one-hot (or soft) labels and predicted class probabilities.
 
     With ``from_logits=False`` the predictions are renormalised to sum to one and
-    clipped to ``[1e-7, 1 - 1e-7]``, as in Keras.
+    clipped to ``[1e-7, 1 - 1e-7]``, as in Keras. The output of a softmax activation is
+    taken from its logits instead (Keras' rule on TensorFlow, see ``_logits.py``).
 
     Example:
         >>> import jtape.nn.losses as losses
@@ -293,6 +295,7 @@ def categorical_crossentropy(
             SyntaxWarning,
             stacklevel=2,
         )
+    y_pred, from_logits = resolve_logits(y_pred, from_logits, "Softmax", "categorical_crossentropy")
     return _cce_op(_t(y_true), y_pred, bool(from_logits), float(label_smoothing), _int_axis(axis))
 
 
@@ -301,12 +304,20 @@ def sparse_categorical_crossentropy(
 ) -> Tensor:
     """Crossentropy between integer labels and predicted class probabilities (or logits).
 
+    The output of a softmax activation is taken from its logits (Keras' rule on
+    TensorFlow, see ``_logits.py``), unless ``ignore_class`` is set.
+
     Example:
         >>> import jtape.nn.losses as losses
         >>> round(float(losses.sparse_categorical_crossentropy([1], [[0.5, 0.5]])[0]), 4)
         0.6931
     """
     ignore = None if ignore_class is None else int(ignore_class)
+    if ignore is None:
+        # With ignore_class, Keras masks y_pred first: a new tensor, without logits.
+        y_pred, from_logits = resolve_logits(
+            y_pred, from_logits, "Softmax", "sparse_categorical_crossentropy"
+        )
     return _scce_op(_t(y_true), _t(y_pred), bool(from_logits), ignore, _int_axis(axis))
 
 
@@ -315,11 +326,15 @@ def binary_crossentropy(
 ) -> Tensor:
     """Elementwise binary crossentropy, averaged over ``axis``.
 
+    The output of a sigmoid activation is taken from its logits (Keras' rule on
+    TensorFlow, see ``_logits.py``).
+
     Example:
         >>> import jtape.nn.losses as losses
         >>> round(float(losses.binary_crossentropy([[1.0]], [[0.5]])[0]), 4)
         0.6931
     """
+    y_pred, from_logits = resolve_logits(y_pred, from_logits, "Sigmoid", "binary_crossentropy")
     return _bce_op(
         _t(y_true), _t(y_pred), bool(from_logits), float(label_smoothing), _int_axis(axis)
     )

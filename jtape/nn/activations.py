@@ -15,6 +15,7 @@ from .._array_ops import convert_to_tensor
 from .._math_ops import _axis
 from .._tensor import Tensor
 from ._fused import fused_op
+from ._logits import attach_logits
 
 
 def _t(x):
@@ -158,11 +159,11 @@ def tanh(x) -> Tensor:
 def sigmoid(x) -> Tensor:
     """``1 / (1 + exp(-x))``.
 
-    Keras' TF backend remembers the logits of a sigmoid/softmax output so that a
-    crossentropy with ``from_logits=False`` can use them; jtape computes such losses
-    from the clipped probabilities, as Keras' JAX backend does.
+    As in Keras on TensorFlow, the output remembers ``x`` as its logits: a
+    crossentropy on it is computed from ``x`` (see ``_logits.py``).
     """
-    return _sigmoid(_t(x))
+    x = _t(x)
+    return attach_logits(_sigmoid(x), x, "Sigmoid")
 
 
 def hard_sigmoid(x) -> Tensor:
@@ -200,8 +201,12 @@ def softmax(x, axis: int = -1) -> Tensor:
         >>> import jtape.nn.activations as activations
         >>> activations.softmax([0.0, 0.0]).numpy().tolist()
         [0.5, 0.5]
+
+    As in Keras on TensorFlow, the output remembers ``x`` as its logits: a
+    crossentropy on it is computed from ``x`` (see ``_logits.py``).
     """
-    return _softmax(_t(x), _axis(axis))
+    x = _t(x)
+    return attach_logits(_softmax(x, _axis(axis)), x, "Softmax")
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
