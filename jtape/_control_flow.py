@@ -508,6 +508,7 @@ def while_loop(
         raise TypeError("while_loop: cond and body must be callables")
     single = not isinstance(loop_vars, (list, tuple))
     leaves, tree = _flatten(loop_vars)
+    loose_tree = _flatten(_lists_as_tuples(loop_vars))[1]
     init = [_as_tensor(x) for x in leaves]
     if maximum_iterations is not None:
         maximum_iterations = _max_iterations(maximum_iterations)
@@ -520,11 +521,14 @@ def while_loop(
         out = body(*args(flat))
         if not single and len(loop_vars) == 1 and not isinstance(out, (list, tuple)):
             out = type(loop_vars)([out])  # TF packs a lone result
-        out_leaves, out_tree = _flatten(out)
-        if out_tree != tree:
-            raise TypeError(
-                f"while_loop: body returned {out_tree}, but loop_vars have structure {tree}"
-                "; body must return the loop variables in the same structure"
+        out_leaves, _ = _flatten(out)
+        # TF compares structures without types: lists, tuples, namedtuples are alike.
+        out_tree = _flatten(_lists_as_tuples(out))[1]
+        if out_tree != loose_tree:
+            raise ValueError(
+                f"while_loop: body returned {out_tree}, but loop_vars have structure "
+                f"{loose_tree}; body must return the loop variables in the same structure "
+                "(lists and tuples may stand for each other)"
             )
         new = []
         for k, (x, t0) in enumerate(zip(out_leaves, init)):
@@ -659,6 +663,15 @@ class _LoopOp:
 
     def __call__(self, *args):
         return self.fn(*args)
+
+
+def _lists_as_tuples(structure):
+    """``structure`` with every list and namedtuple (at any depth) a plain tuple."""
+    if isinstance(structure, (list, tuple)):
+        return tuple(_lists_as_tuples(x) for x in structure)
+    if type(structure) is dict:
+        return {k: _lists_as_tuples(v) for k, v in structure.items()}
+    return structure
 
 
 def _max_iterations(m) -> int:

@@ -47,6 +47,7 @@ from .._state import tracing as _tracing
 from .._tape import GradientTape as GradientTape
 from .._tape import UnconnectedGradients as UnconnectedGradients
 from .._tensor import Tensor as Tensor
+from .._variable import IndexedSlices as IndexedSlices
 from .._variable import Variable as Variable
 from .._variable import init_scope as init_scope
 from . import autodiff as autodiff
@@ -267,6 +268,7 @@ __all__ = sorted(
         *_API,
         "DType",
         "GradientTape",
+        "IndexedSlices",
         "Module",
         "NotProvidedError",
         "Tensor",

@@ -380,7 +380,18 @@ class Optimizer:
         present = [(v, g) for (v, _), g in zip(present, summed)]
         self.build(variables)
         self._run(present)
+        self._apply_constraints(v for v, _ in present)
         return self._iterations
+
+    @staticmethod
+    def _apply_constraints(variables) -> None:
+        # Keras: after the update, each updated variable with a `constraint` is replaced
+        # by `constraint(variable)` (e.g. a non-negativity projection).
+        with _no_recording():
+            for v in variables:
+                constraint = getattr(v, "constraint", None)
+                if constraint is not None:
+                    v.assign(constraint(v))
 
     def minimize(self, loss, var_list, tape=None):
         """Compute gradients of ``loss`` for ``var_list`` and apply them (tf.keras 2 API).
