@@ -3,6 +3,7 @@
 The public API, in one place. Implementation lives in the ``_``-prefixed modules.
 """
 
+from . import _dtypes as _dtypes  # first: turns on JAX 64-bit types before any array
 from . import _operators as _operators  # installs Python operators on Tensor/Variable
 from . import _variable as _variable
 
@@ -70,10 +71,12 @@ from ._custom_gradient import custom_gradient as custom_gradient
 from ._custom_gradient import stop_gradient as stop_gradient
 from ._debug_ops import check_numerics as check_numerics
 from ._debug_ops import print_ as print  # noqa: F401 - TF's name, shadows the builtin
+from ._dtypes import DType as DType
 from ._dtypes import as_dtype as as_dtype
 from ._dtypes import bfloat16 as bfloat16
 from ._dtypes import bool_ as bool_
 from ._dtypes import complex64 as complex64
+from ._dtypes import complex128 as complex128
 from ._dtypes import float16 as float16
 from ._dtypes import float32 as float32
 from ._dtypes import float64 as float64
@@ -82,6 +85,9 @@ from ._dtypes import int16 as int16
 from ._dtypes import int32 as int32
 from ._dtypes import int64 as int64
 from ._dtypes import uint8 as uint8
+from ._dtypes import uint16 as uint16
+from ._dtypes import uint32 as uint32
+from ._dtypes import uint64 as uint64
 from ._errors import NotDifferentiableError as NotDifferentiableError
 from ._errors import UnconnectedGradientError as UnconnectedGradientError
 from ._forward import ForwardAccumulator as ForwardAccumulator

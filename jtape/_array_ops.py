@@ -11,6 +11,7 @@ import numpy as np
 from . import _dtypes
 from ._math_ops import _axis
 from ._op import op
+from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor, to_value
 
 
@@ -265,12 +266,30 @@ _gather = op(_gather_fn, name="gather")
 def gather(params, indices, validate_indices=None, axis=None, batch_dims: int = 0) -> Tensor:
     """Slices of ``params`` at ``indices`` along ``axis`` (``batch_dims`` leading axes shared).
 
-    Unlike TF on CPU, out-of-range indices are clamped (JAX's rule), not an error.
+    Out-of-range indices raise ``InvalidArgumentError`` eagerly, as TF on CPU; inside a
+    compiled function they cannot be checked and are clamped (JAX's rule).
     """
     axis = batch_dims if axis is None else _axis(axis)
     if axis < 0:
         axis += len(jnp.shape(to_value(params)))
-    return _gather(params, _indices(indices), axis, int(batch_dims))
+    indices = _indices(indices)
+    _check_range(indices, jnp.shape(to_value(params))[axis], "GatherV2")
+    return _gather(params, indices, axis, int(batch_dims))
+
+
+def _check_range(indices, n: int, op_name: str) -> None:
+    """TF's eager index check: every index in ``[0, n)`` (skipped for traced indices)."""
+    value = indices._value if isinstance(indices, Tensor) else indices
+    if isinstance(value, jax.core.Tracer):
+        return
+    arr = np.asarray(value)
+    bad = np.flatnonzero((arr < 0) | (arr >= n))
+    if bad.size:
+        pos = np.unravel_index(bad[0], arr.shape) if arr.ndim else ()
+        where = "".join(f"[{int(p)}]" for p in pos) if arr.ndim else ""
+        raise InvalidArgumentError(
+            f"indices{where} = {arr.flat[bad[0]]} is not in [0, {n}) [Op:{op_name}]"
+        )
 
 
 @op

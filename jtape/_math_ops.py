@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtypes
+from ._dtype_rules import DtypeRule
 from ._op import op
 from ._tensor import Tensor
 
@@ -30,68 +31,82 @@ def _axis(axis):
 
 
 # -- elementwise ---------------------------------------------------------------
-add = op(jnp.add, name="add")
-subtract = op(jnp.subtract, name="subtract")
-multiply = op(jnp.multiply, name="multiply")
-divide = op(jnp.true_divide, name="divide")
-floordiv = op(jnp.floor_divide, name="floordiv")
-mod = op(jnp.mod, name="mod")
-pow = op(jnp.power, name="pow")  # noqa: A001 - TF's name
+add = op(jnp.add, name="add", same_dtype=2)
+subtract = op(jnp.subtract, name="subtract", same_dtype=2)
+multiply = op(jnp.multiply, name="multiply", same_dtype=2)
+
+
+def _truediv(x, y):
+    # TF's truediv: integers divide in float32 (8/16-bit) or float64 (32/64-bit);
+    # JAX would give float32 for int32.
+    dt = jnp.result_type(x, y)
+    if jnp.issubdtype(dt, jnp.integer) or dt == jnp.bool_:
+        to = jnp.float32 if jnp.dtype(dt).itemsize <= 2 else jnp.float64
+        x, y = jnp.asarray(x, to), jnp.asarray(y, to)
+    return jnp.true_divide(x, y)
+
+
+divide = op(_truediv, name="truediv", same_dtype=2)
+floordiv = op(jnp.floor_divide, name="floordiv", same_dtype=2)
+mod = op(jnp.mod, name="mod", same_dtype=2)
+pow = op(jnp.power, name="pow", same_dtype=2)  # noqa: A001 - TF's name
 negative = op(jnp.negative, name="negative")
 abs = op(jnp.abs, name="abs")  # noqa: A001
 sign = op(jnp.sign, name="sign")
 square = op(jnp.square, name="square")
-sqrt = op(jnp.sqrt, name="sqrt")
-rsqrt = op(jax.lax.rsqrt, name="rsqrt")
-exp = op(jnp.exp, name="exp")
-expm1 = op(jnp.expm1, name="expm1")
-log = op(jnp.log, name="log")
-log1p = op(jnp.log1p, name="log1p")
-sin = op(jnp.sin, name="sin")
-cos = op(jnp.cos, name="cos")
-tan = op(jnp.tan, name="tan")
-asin = op(jnp.arcsin, name="asin")
-acos = op(jnp.arccos, name="acos")
-atan = op(jnp.arctan, name="atan")
-atan2 = op(jnp.arctan2, name="atan2")
-sinh = op(jnp.sinh, name="sinh")
-cosh = op(jnp.cosh, name="cosh")
-tanh = op(jnp.tanh, name="tanh")
-asinh = op(jnp.arcsinh, name="asinh")
-acosh = op(jnp.arccosh, name="acosh")
-atanh = op(jnp.arctanh, name="atanh")
-sigmoid = op(jax.nn.sigmoid, name="sigmoid")
-maximum = op(jnp.maximum, name="maximum")
-minimum = op(jnp.minimum, name="minimum")
-floor = op(jnp.floor, name="floor")
-ceil = op(jnp.ceil, name="ceil")
+sqrt = op(jnp.sqrt, name="sqrt", allowed="float")
+rsqrt = op(jax.lax.rsqrt, name="rsqrt", allowed="float")
+exp = op(jnp.exp, name="exp", allowed="float")
+expm1 = op(jnp.expm1, name="expm1", allowed="float")
+log = op(jnp.log, name="log", allowed="float")
+log1p = op(jnp.log1p, name="log1p", allowed="float")
+sin = op(jnp.sin, name="sin", allowed="float")
+cos = op(jnp.cos, name="cos", allowed="float")
+tan = op(jnp.tan, name="tan", allowed="float")
+asin = op(jnp.arcsin, name="asin", allowed="float")
+acos = op(jnp.arccos, name="acos", allowed="float")
+atan = op(jnp.arctan, name="atan", allowed="float")
+atan2 = op(jnp.arctan2, name="atan2", same_dtype=2)
+sinh = op(jnp.sinh, name="sinh", allowed="float")
+cosh = op(jnp.cosh, name="cosh", allowed="float")
+tanh = op(jnp.tanh, name="tanh", allowed="float")
+asinh = op(jnp.arcsinh, name="asinh", allowed="float")
+acosh = op(jnp.arccosh, name="acosh", allowed="float")
+atanh = op(jnp.arctanh, name="atanh", allowed="float")
+sigmoid = op(jax.nn.sigmoid, name="sigmoid", allowed="float")
+maximum = op(jnp.maximum, name="maximum", same_dtype=2)
+minimum = op(jnp.minimum, name="minimum", same_dtype=2)
+floor = op(jnp.floor, name="floor", allowed="real_float")
+ceil = op(jnp.ceil, name="ceil", allowed="real_float")
 round = op(jnp.round, name="round")  # noqa: A001
 reciprocal = op(jnp.reciprocal, name="reciprocal")
-erf = op(jax.scipy.special.erf, name="erf")
-lgamma = op(jax.scipy.special.gammaln, name="lgamma")
-digamma = op(jax.scipy.special.digamma, name="digamma")
-squared_difference = op(lambda x, y: jnp.square(x - y), name="squared_difference")
+erf = op(jax.scipy.special.erf, name="erf", allowed="float")
+lgamma = op(jax.scipy.special.gammaln, name="lgamma", allowed="float")
+digamma = op(jax.scipy.special.digamma, name="digamma", allowed="float")
+squared_difference = op(
+    lambda x, y: jnp.square(x - y), name="squared_difference", same_dtype=2
+)
 real = op(jnp.real, name="real")
 imag = op(jnp.imag, name="imag")
 conj = op(jnp.conj, name="conj")
 invert = op(jnp.invert, name="invert")
 
-equal = op(jnp.equal, name="equal")
-not_equal = op(jnp.not_equal, name="not_equal")
-less = op(jnp.less, name="less")
-less_equal = op(jnp.less_equal, name="less_equal")
-greater = op(jnp.greater, name="greater")
-greater_equal = op(jnp.greater_equal, name="greater_equal")
-logical_and = op(jnp.logical_and, name="logical_and")
-logical_or = op(jnp.logical_or, name="logical_or")
-logical_not = op(jnp.logical_not, name="logical_not")
-logical_xor = op(jnp.logical_xor, name="logical_xor")
+equal = op(jnp.equal, name="equal", same_dtype=2)
+not_equal = op(jnp.not_equal, name="not_equal", same_dtype=2)
+less = op(jnp.less, name="less", same_dtype=2)
+less_equal = op(jnp.less_equal, name="less_equal", same_dtype=2)
+greater = op(jnp.greater, name="greater", same_dtype=2)
+greater_equal = op(jnp.greater_equal, name="greater_equal", same_dtype=2)
+logical_and = op(jnp.logical_and, name="logical_and", same_dtype=2, allowed="bool")
+logical_or = op(jnp.logical_or, name="logical_or", same_dtype=2, allowed="bool")
+logical_not = op(jnp.logical_not, name="logical_not", allowed="bool")
+logical_xor = op(jnp.logical_xor, name="logical_xor", same_dtype=2, allowed="bool")
 is_nan = op(jnp.isnan, name="is_nan")
 is_inf = op(jnp.isinf, name="is_inf")
 is_finite = op(jnp.isfinite, name="is_finite")
 
 _cast = op(lambda x, dtype: jnp.asarray(x).astype(dtype), name="cast")
-_clip = op(jnp.clip, name="clip_by_value")
+_clip = op(jnp.clip, name="clip_by_value", same_dtype=3)
 
 
 def cast(x, dtype) -> Tensor:
@@ -240,7 +255,7 @@ def _add_n(xs):
 
 
 # -- linear algebra --------------------------------------------------------------
-@op
+@op(name="mat_mul", same_dtype=2)
 def _matmul(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
     if transpose_a or adjoint_a:
         a = jnp.swapaxes(a, -1, -2)
@@ -266,7 +281,7 @@ def matmul(
     return _matmul(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b)
 
 
-_matmul_plain = op(jnp.matmul, name="matmul")
+_matmul_plain = op(jnp.matmul, name="mat_mul", same_dtype=2)
 
 
 _einsum = op(jnp.einsum, name="einsum")
@@ -274,10 +289,12 @@ _einsum = op(jnp.einsum, name="einsum")
 
 def einsum(equation: str, *inputs, **kwargs) -> Tensor:
     """Einstein summation, as ``tf.einsum``/``jnp.einsum``."""
+    if len(inputs) > 1:
+        inputs = DtypeRule("Einsum", len(inputs))(inputs)
     return _einsum(equation, *inputs)
 
 
-tensordot = op(jnp.tensordot, name="tensordot")
+tensordot = op(jnp.tensordot, name="mat_mul", same_dtype=2)
 
 
 @op

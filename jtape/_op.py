@@ -186,7 +186,20 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
             elif ta is not Variable:
                 break
         else:
+            if (
+                statics is not None
+                and statics[0][0] == 0
+                and len(statics) == len(args)
+                and statics[0][1] is not tuple
+                and args[0] is not None
+            ):
+                # Only Python values: the first is the data (``jt.exp(1.0)``) and gets
+                # TF's dtype (float32), not JAX's 64-bit default for Python floats.
+                args = (_python_data(args[0]), *args[1:])
+                statics = statics[1:] or None
             return _call_fast(fn, args, statics, jit, specs)
+    if args and _is_python_data(args[0]):
+        args = (_python_data(args[0]), *args[1:])
     leaves, treedef = _tree_flatten((args, kwargs), is_leaf=_is_leaf)
     inputs = []
     tensor_pos = []
@@ -213,6 +226,30 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
     return _tree_unflatten(out_tree, [Tensor(v) for v in out_leaves])
 
 
+def _is_python_data(x) -> bool:
+    """A Python number, or a non-empty nested list of them (TF converts it to a tensor)."""
+    if type(x) in (float, int, bool, complex):
+        return True
+    if isinstance(x, list) and x:
+        stack = list(x)
+        while stack:
+            v = stack.pop()
+            if isinstance(v, list):
+                stack.extend(v)
+            elif type(v) not in (float, int, bool, complex):
+                return False
+        return True
+    return False
+
+
+def _python_data(x) -> Tensor:
+    from ._tensor import to_value
+
+    if x is None or not _is_python_data(x):
+        return x
+    return Tensor(to_value(x))
+
+
 def _call_fast(fn, args: tuple, statics, jit: bool, specs):
     n = len(args)
     key = (n, statics)
@@ -234,7 +271,10 @@ def _call_fast(fn, args: tuple, statics, jit: bool, specs):
     # level (and ops without tensor inputs would be staged as closed-over constants).
     fwd = spec._fwd if jit and inputs and not state.frames else None
     if fwd:
-        out = fwd(*[a._value for a in inputs])
+        try:
+            out = fwd(*[a._value for a in inputs])
+        except (TypeError, ValueError) as e:
+            raise op_error(e, spec, [a._value for a in inputs]) from e
         if isinstance(out, jax.Array):  # one output: skip the pytree round trip
             t = Tensor(out)
             if state.recorders and inputs:
@@ -253,19 +293,52 @@ def _call_fast(fn, args: tuple, statics, jit: bool, specs):
 def _forward(spec: NodeSpec, values: list, jit: bool):
     """``spec``'s outputs as Tensors, and their tree structure."""
     fwd = spec.forward() if jit and values and not state.frames else None
-    if fwd is None:
-        out = spec.call_tree(values)
-    else:
-        try:
-            out = fwd(*values)
-        except Exception:
-            # Not jittable (value-dependent Python code in a user op)? Run it eagerly;
-            # if that works, this spec stays eager. Otherwise the eager error is the
-            # clearer one to show.
+    try:
+        if fwd is None:
             out = spec.call_tree(values)
-            spec._fwd = False
+        else:
+            try:
+                out = fwd(*values)
+            except Exception:
+                # Not jittable (value-dependent Python code in a user op)? Run it
+                # eagerly; if that works, this spec stays eager. Otherwise the eager
+                # error is the clearer one to show.
+                out = spec.call_tree(values)
+                spec._fwd = False
+    except (TypeError, ValueError) as e:
+        if not jit:
+            raise
+        raise op_error(e, spec, values) from e
     out_leaves, out_tree = _tree_flatten(out)
     return [Tensor(v) for v in out_leaves], out_tree
+
+
+_OP_ERROR_TYPES: dict = {}
+
+
+def op_error(error: Exception, spec: NodeSpec, values) -> Exception:
+    """JAX's shape/dtype error in an op as TF's ``InvalidArgumentError``.
+
+    The new exception is also an instance of the original class (``TypeError`` or
+    ``ValueError``), so code catching either keeps working; the message names the op
+    and its input shapes and dtypes.
+    """
+    from ._op_errors import InvalidArgumentError, OpError
+
+    if isinstance(error, OpError):
+        return error
+    base = type(error)
+    cls = _OP_ERROR_TYPES.get(base)
+    if cls is None:
+        cls = _OP_ERROR_TYPES[base] = type(
+            f"InvalidArgumentError", (InvalidArgumentError, base), {"__module__": __name__}
+        )
+    fn = spec.fn
+    name = getattr(fn, "__name__", "op")
+    shapes = ", ".join(
+        f"{getattr(v, 'dtype', type(v).__name__)}{list(getattr(v, 'shape', ()))}" for v in values
+    )
+    return cls(f"{name}: {error} (inputs: {shapes})")
 
 
 def _record_spec(recorders, spec, inputs, outputs) -> None:
@@ -297,12 +370,23 @@ def record_node(spec: NodeSpec, inputs: tuple, outputs: tuple) -> None:
             rec._record(Node(spec, inputs, outputs))
 
 
-def op(fn: Callable | None = None, *, name: str | None = None) -> Callable:
+def op(
+    fn: Callable | None = None,
+    *,
+    name: str | None = None,
+    same_dtype: int = 0,
+    allowed: str | None = None,
+) -> Callable:
     """Turn a pure JAX function into a jtape op that tapes can differentiate.
 
     The function receives JAX arrays wherever the caller passed Tensors, Variables or
     arrays; every other argument (Python numbers, tuples, strings) is static. Its
     gradient is JAX's own (``jax.vjp``), so any function JAX can differentiate works.
+
+    TensorFlow's dtype contract, declared once: ``same_dtype=n`` makes the first ``n``
+    arguments share the first tensor's dtype (numpy arrays are cast to it, Python
+    numbers must fit it, a tensor of another dtype raises ``InvalidArgumentError``);
+    ``allowed="float"`` refuses integer inputs as TF's float-only kernels do.
 
     Example:
         >>> import jax.numpy as jnp, jtape as jt
@@ -315,15 +399,32 @@ def op(fn: Callable | None = None, *, name: str | None = None) -> Callable:
         0.5
     """
     if fn is None:
-        return functools.partial(op, name=name)
+        return functools.partial(op, name=name, same_dtype=same_dtype, allowed=allowed)
 
     specs: dict = {}  # arity -> spec of all-Tensor positional calls
 
-    @functools.wraps(fn)
-    def wrapped(*args: Any, **kwargs: Any):
-        return call_op(fn, args, kwargs, jit=True, specs=specs)
+    if same_dtype or allowed:
+        from ._dtype_rules import DtypeRule
+
+        rule = DtypeRule(_tf_op_name(name or fn.__name__), same_dtype, allowed)
+
+        @functools.wraps(fn)
+        def wrapped(*args: Any, **kwargs: Any):
+            return call_op(fn, rule(args), kwargs, jit=True, specs=specs)
+
+        wrapped.__jtape_rule__ = rule
+    else:
+
+        @functools.wraps(fn)
+        def wrapped(*args: Any, **kwargs: Any):
+            return call_op(fn, args, kwargs, jit=True, specs=specs)
 
     wrapped.__jtape_op__ = fn
     if name is not None:
         wrapped.__name__ = name
     return wrapped
+
+
+def _tf_op_name(name: str) -> str:
+    """TF's kernel name for messages (``squared_difference`` -> ``SquaredDifference``)."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from . import _array_ops as A
+from ._dtype_rules import python_fits, tf_name
 from . import _math_ops as M
 from ._tensor import Tensor
 from ._variable import Variable
 
 
-def _binary(fn):
+def _binary(fn, name: str):
+    if name == "add":  # TF's ``+`` converts with a dtype hint: a misfit fails in the op
+        return (lambda self, other: fn(self, other), lambda self, other: fn(other, self))
     return (
-        lambda self, other: fn(self, _operand(other)),
-        lambda self, other: fn(_operand(other), self),
+        lambda self, other: fn(self, _operand(self, other)),
+        lambda self, other: fn(_operand(self, other), self),
     )
 
 
-def _operand(other):
-    # A Python list/tuple operand (``x * [3., 4.]``) is a tensor in TF; ops would
-    # otherwise take it as a static pytree argument.
-    if isinstance(other, (list, tuple)):
-        return A.constant(other)
+def _operand(self, other):
+    # TF's other operators convert a Python operand to the tensor's dtype and raise
+    # TypeError when it does not fit (``int_tensor * 1.5``). Lists become tensors in
+    # the op's dtype rule.
+    if type(other) is not Tensor and _is_python(other) and not python_fits(other, self.dtype):
+        raise TypeError(f"Cannot convert {other!r} to EagerTensor of dtype {tf_name(self.dtype)}")
     return other
+
+
+def _is_python(x) -> bool:
+    return isinstance(x, (bool, int, float, complex, list, tuple))
 
 
 _BINARY = {
@@ -50,7 +58,7 @@ _COMPARE = {
 def _eq(fn):
     def method(self, other):
         try:
-            return fn(self, _operand(other))
+            return fn(self, other)
         except TypeError:  # an object jtape cannot compare elementwise
             return NotImplemented
 
@@ -59,7 +67,7 @@ def _eq(fn):
 
 def install(cls) -> None:
     for name, fn in _BINARY.items():
-        fwd, rev = _binary(fn)
+        fwd, rev = _binary(fn, name)
         setattr(cls, f"__{name}__", fwd)
         setattr(cls, f"__r{name}__", rev)
     for name, fn in _COMPARE.items():

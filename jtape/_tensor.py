@@ -40,8 +40,8 @@ class Tensor:
         return _tuple_new(TensorShape, self._value.shape)  # no checks: known ints
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._value.dtype
+    def dtype(self) -> _dtypes.DType:
+        return _dtypes.of(self._value)
 
     @property
     def ndim(self) -> int:
@@ -169,10 +169,23 @@ def to_value(x, dtype=None):
     elif hasattr(x, "_jt_read"):
         v = x._jt_read()._value
     else:
-        dt = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.default_dtype_for(x)
-        if dt is None and isinstance(x, np.ndarray) and x.dtype == np.float64:
-            dt = _dtypes.float32
-        return jnp.asarray(x, dtype=dt)
+        if dtype is not None:
+            dt = _dtypes.as_dtype(dtype)
+            if _dtypes.default_dtype_for(x) is not None:  # Python data: must fit (TF)
+                from ._dtype_rules import convert_python
+
+                x = convert_python(x, dt)
+        else:
+            dt = _dtypes.default_dtype_for(x)
+        if dt is None:  # numpy/JAX data keeps its dtype, as in TF
+            dt = getattr(x, "dtype", None)
+            if dt is None:
+                x = np.asarray(x)
+                dt = x.dtype
+                if dt == np.float64 and not _dtypes.X64:
+                    dt = _dtypes.float32
+        _dtypes.check_supported(dt)
+        return jnp.asarray(x, dtype=np.dtype(dt))
     if dtype is not None and v.dtype != _dtypes.as_dtype(dtype):
         v = v.astype(_dtypes.as_dtype(dtype))
     return v

@@ -370,8 +370,8 @@ class Variable:
         return _tuple_new(TensorShape, self._current().shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._value.dtype
+    def dtype(self) -> _dtypes.DType:
+        return _dtypes.of(self._value)
 
     @property
     def ndim(self) -> int:
