@@ -581,7 +581,7 @@ def different_structures(x):
 
 def growing_loop_var(x):
     y = jt.zeros([1])
-    while jt.sum(y) < x:
+    while jt.sum(y) < jt.cast(x, jt.float32):
         y = jt.concat([y, y + 1.0], 0)
     return y
 

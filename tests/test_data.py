@@ -66,7 +66,7 @@ def test_iteration_yields_tensors_in_nested_structures():
     assert set(e) == {"p", "label"}
     assert isinstance(e["p"], Point)
     assert isinstance(e["p"].x, jt.Tensor) and isinstance(e["label"], jt.Tensor)
-    assert e["p"].x.dtype == np.float32  # float64 numpy input is held as float32
+    assert e["p"].x.dtype == np.float64  # numpy float64 stays float64, as in TF
     assert float(e["p"].x) == 2.0 and int(e["p"].y) == 4
     assert e["label"].numpy().tolist() == [1, 1]
 
@@ -264,7 +264,7 @@ def test_filter_predicate_must_be_scalar_bool():
 
 
 def test_reduce_and_enumerate():
-    total = Dataset.range(1, 5).reduce(jt.constant(0, jt.int32), lambda s, x: s + x)
+    total = Dataset.range(1, 5).reduce(jt.constant(0, jt.int64), lambda s, x: s + x)
     assert int(total) == 10 and isinstance(total, jt.Tensor)
     pairs = Dataset.from_tensor_slices(([1, 2], [3, 4])).enumerate(5)
     assert [_py(e) for e in pairs.as_numpy_iterator()] == [[5, [1, 3]], [6, [2, 4]]]
@@ -417,4 +417,4 @@ def test_element_spec_is_a_jt_tensor_spec():
     spec = Dataset.range(3).batch(2).element_spec
     assert isinstance(spec, jt.TensorSpec)
     assert spec == jt.TensorSpec((None,), _structure.jnp_dtype(np.int64))
-    assert spec.is_compatible_with(jt.zeros((5,), jt.int32))
+    assert spec.is_compatible_with(jt.zeros((5,), jt.int64))

@@ -107,7 +107,7 @@ def test_none_gradient_skips_variable_and_its_slots_with_warning():
 
 
 def test_iterations_and_one_compilation_per_structure():
-    w = jt.Variable(jnp.zeros((3,)))
+    w = jt.Variable(jnp.zeros((3,), jnp.float32))
     opt = opt_lib.Adam(learning_rate=0.01)
     ret = None
     for _ in range(5):
@@ -256,7 +256,7 @@ def test_gradient_accumulation_applies_the_mean_every_k_calls():
 
 
 def test_build_creates_slots_ahead_and_new_variables_join_later():
-    w, b = jt.Variable(jnp.ones((2, 3))), jt.Variable(jnp.ones((3,)))
+    w, b = jt.Variable(jnp.ones((2, 3), jnp.float32)), jt.Variable(jnp.ones((3,), jnp.float32))
     opt = opt_lib.Adam()
     opt.build([w])
     slots = [v for v in opt.variables[2:]]
@@ -353,8 +353,8 @@ def test_keras_transforms_compose_with_optax_chain():
 
 
 def _train(opt_factory, compiled: bool, steps: int = 6):
-    w = jt.Variable(jnp.linspace(-1.0, 1.0, 6).reshape(2, 3))
-    b = jt.Variable(jnp.zeros((3,)))
+    w = jt.Variable(jnp.linspace(-1.0, 1.0, 6, dtype=jnp.float32).reshape(2, 3))
+    b = jt.Variable(jnp.zeros((3,), jnp.float32))
     opt = opt_factory()
     x = jt.constant(np.linspace(0.0, 1.0, 8).reshape(4, 2).astype(np.float32))
 

@@ -642,8 +642,8 @@ def test_repeated_eager_step_compiles_once_and_matches_jax_grad():
         jt.Variable(r.standard_normal((5, 2)).astype(np.float32) * 0.3),
         jt.Variable(np.zeros(2, np.float32)),
     ]
-    x = jt.constant(r.standard_normal((6, 4)))
-    y = jt.constant(r.standard_normal((6, 2)))
+    x = jt.constant(r.standard_normal((6, 4)).astype(np.float32))
+    y = jt.constant(r.standard_normal((6, 2)).astype(np.float32))
 
     def pure(p):
         h = jax.nn.relu(x.value @ p[0] + p[1])

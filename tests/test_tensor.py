@@ -23,8 +23,8 @@ B = np.array([[0.5, 2.0, -1.5], [3.0, -0.25, 2.0]], np.float32)
         ([1.0, 2], jt.float32),
         ([1, 2], jt.int32),
         ([[True], [False]], jt.bool_),
-        (np.array([1.0, 2.0]), jt.float32),  # numpy float64 -> float32 (no x64 in JAX)
-        (np.array([1, 2], np.int64), jnp.asarray(np.array([1], np.int64)).dtype),
+        (np.array([1.0, 2.0]), jt.float64),  # numpy keeps its dtype, as in TF
+        (np.array([1, 2], np.int64), jt.int64),
         (np.float32(2.0), jt.float32),
     ],
 )

@@ -316,7 +316,7 @@ class Dataset:
         Example:
             >>> import jtape as jt
             >>> list(jt.data.Dataset.range(3).as_numpy_iterator())
-            [np.int32(0), np.int32(1), np.int32(2)]
+            [np.int64(0), np.int64(1), np.int64(2)]
         """
 
         def numpy_leaf(x):
@@ -328,9 +328,11 @@ class Dataset:
     def reduce(self, initial_state, reduce_func: Callable):
         """Fold all elements into one state: ``state = reduce_func(state, element)``.
 
+        The state keeps its dtype: ``range`` gives int64, so start from an int64 (as TF).
+
         Example:
-            >>> import jtape as jt
-            >>> int(jt.data.Dataset.range(5).reduce(0, lambda s, x: s + x))
+            >>> import numpy as np, jtape as jt
+            >>> int(jt.data.Dataset.range(5).reduce(np.int64(0), lambda s, x: s + x))
             10
         """
         fn = StructuredFunction(reduce_func, "reduce")

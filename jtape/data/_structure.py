@@ -171,7 +171,7 @@ class TensorSpec(_BaseTensorSpec):
     Example:
         >>> import jtape as jt
         >>> jt.data.Dataset.range(3).batch(2).element_spec
-        TensorSpec(shape=(None,), dtype=int32, name=None)
+        TensorSpec(shape=(None,), dtype=int64, name=None)
     """
 
     @classmethod
