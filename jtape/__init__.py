@@ -6,8 +6,6 @@ The public API, in one place. Implementation lives in the ``_``-prefixed modules
 from . import _dtypes as _dtypes  # first: turns on JAX 64-bit types before any array
 from . import _operators as _operators  # installs Python operators on Tensor/Variable
 from . import _variable as _variable
-
-_variable.install_tf_protocol()  # after _operators: ``v[i].assign``, unhashable Variables
 from . import autograph as autograph
 from . import data as data
 from . import distribute as distribute
@@ -226,3 +224,6 @@ def lowering_stats() -> dict[str, int]:
     repeated eager training step leaves it unchanged after its second step.
     """
     return dict(_lowering_stats)
+
+
+_variable.install_tf_protocol()  # after _operators: ``v[i].assign``, unhashable Variables

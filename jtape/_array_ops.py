@@ -120,6 +120,12 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
             if v is not None and hasattr(v, "dtype"):
                 dtype = v.dtype
     dtype = _dtypes.as_dtype(dtype)
+    index_dtype = np.dtype(getattr(indices, "dtype", None) or np.asarray(indices).dtype)
+    if index_dtype.kind not in "iu":
+        raise InvalidArgumentError(
+            f"Value for attr 'TI' of {index_dtype.name} is not in the list of allowed "
+            "values: uint8, int8, int32, int64 [Op:OneHot]"
+        )
     on = 1 if on_value is None else np.asarray(on_value).item()
     off = 0 if off_value is None else np.asarray(off_value).item()
     return _one_hot(indices, int(depth), on, off, axis, dtype)
@@ -219,7 +225,12 @@ def split(value, num_or_size_splits, axis: int = 0, num=None) -> list[Tensor]:
     if isinstance(num_or_size_splits, (int, np.integer)):
         k = int(num_or_size_splits)
         if n % k:
-            raise ValueError(f"split: axis {axis} of size {n} is not divisible by {k}")
+            from ._op_errors import shape_error
+
+            raise shape_error(
+                f"Number of ways to split should evenly divide the split dimension, but got "
+                f"split_dim {axis} (size = {n}) and num_split {k} [Op:Split]"
+            )
         sizes = (n // k,) * k
     else:
         sizes = list(_static_shape(num_or_size_splits))
@@ -385,7 +396,36 @@ def getitem(x, index) -> Tensor:
                 continue
             spec.append("T")
             tensors.append(item if isinstance(item, Tensor) else Tensor(arr))
+    _check_int_indices(jnp.shape(to_value(x)), spec)
     return _getitem(x, tuple(spec), *tensors)
+
+
+def _check_int_indices(shape: tuple, spec: list) -> None:
+    """TF's strided-slice checks: no more indices than axes, ints within their axis."""
+    from ._op_errors import shape_error
+
+    consumed = builtins.sum(1 for s in spec if s is not None and s is not Ellipsis)
+    if consumed > len(shape):
+        raise shape_error(
+            f"Index out of range using input dim {len(shape)}; input has only "
+            f"{len(shape)} dims [Op:StridedSlice]"
+        )
+    if Ellipsis in spec:
+        at = spec.index(Ellipsis)
+        before = builtins.sum(1 for s in spec[:at] if s is not None)
+        after = builtins.sum(1 for s in spec[at + 1 :] if s is not None)
+        axes = list(builtins.range(before)) + list(builtins.range(len(shape) - after, len(shape)))
+        items = [s for s in spec[:at] if s is not None] + [
+            s for s in spec[at + 1 :] if s is not None
+        ]
+    else:
+        items = [s for s in spec if s is not None]
+        axes = list(builtins.range(len(items)))
+    for axis, item in zip(axes, items):
+        if type(item) is int and not -shape[axis] <= item < shape[axis]:
+            raise shape_error(
+                f"slice index {item} of dimension {axis} out of bounds. [Op:StridedSlice]"
+            )
 
 
 def _int_or_none(v):

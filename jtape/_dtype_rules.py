@@ -39,8 +39,7 @@ def _mismatch(op_name: str, index: int, want, got) -> InvalidArgumentError:
     )
 
 
-class ConversionError(TypeError):
-    """A Python value that cannot become a tensor of the dtype asked for (TF's TypeError)."""
+ConversionError = TypeError  # TF's class for a Python value that does not fit a dtype
 
 
 def python_fits(value, dtype) -> bool:
@@ -155,6 +154,8 @@ class DtypeRule:
             if _is_tensor(x):
                 if x.dtype != want:
                     raise _mismatch(self.name, i, want, x.dtype)
+            elif isinstance(x, (np.ndarray, np.generic, jax.Array)):
+                out[i] = Tensor(jax.numpy.asarray(np.asarray(x).astype(np.dtype(want))))
             elif isinstance(x, _PY_SCALARS):
                 if not python_fits(x, want):
                     if python_error is not None:
@@ -163,8 +164,6 @@ class DtypeRule:
                         )
                     raise _mismatch(self.name, i, want, _dtypes.default_dtype_for(x))
                 # Python numbers stay static: JAX's weak typing gives ``want``.
-            elif isinstance(x, (np.ndarray, np.generic, jax.Array)):
-                out[i] = Tensor(jax.numpy.asarray(np.asarray(x).astype(np.dtype(want))))
             elif _is_py(x):
                 try:
                     out[i] = Tensor(jax.numpy.asarray(convert_python(x, want)))

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import _dtypes
 from ._op import call_op
+from ._shape import TensorShape
 from ._state import state, tracing
 from ._tensor import Tensor, _Ref
 from ._variable import Variable
@@ -59,7 +60,9 @@ class TensorSpec:
     """
 
     def __init__(self, shape=None, dtype=_dtypes.float32, name: str | None = None) -> None:
-        self.shape = None if shape is None else tuple(None if d is None else int(d) for d in shape)
+        self.shape = (
+            None if shape is None else TensorShape([None if d is None else int(d) for d in shape])
+        )
         self.dtype = _dtypes.as_dtype(dtype)
         self.name = name
 

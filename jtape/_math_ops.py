@@ -83,9 +83,7 @@ reciprocal = op(jnp.reciprocal, name="reciprocal")
 erf = op(jax.scipy.special.erf, name="erf", allowed="float")
 lgamma = op(jax.scipy.special.gammaln, name="lgamma", allowed="float")
 digamma = op(jax.scipy.special.digamma, name="digamma", allowed="float")
-squared_difference = op(
-    lambda x, y: jnp.square(x - y), name="squared_difference", same_dtype=2
-)
+squared_difference = op(lambda x, y: jnp.square(x - y), name="squared_difference", same_dtype=2)
 real = op(jnp.real, name="real")
 imag = op(jnp.imag, name="imag")
 conj = op(jnp.conj, name="conj")
@@ -136,11 +134,31 @@ def _reduction(fn, name: str):
     return op(lambda x, axis, keepdims: fn(x, axis=axis, keepdims=keepdims), name=name)
 
 
-_sum = _reduction(jnp.sum, "sum")
+def _same_int_dtype(fn):
+    # TF keeps an integer tensor's dtype in sums and products; numpy (and JAX in x64
+    # mode) would widen int32 to int64.
+    def reduce(x, axis=None, keepdims=False):
+        dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.integer) else None
+        return fn(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    reduce.__name__ = fn.__name__
+    return reduce
+
+
+def _same_int_scan(fn):
+    def scan(x, axis=None):
+        dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.integer) else None
+        return fn(x, axis=axis, dtype=dtype)
+
+    scan.__name__ = fn.__name__
+    return scan
+
+
+_sum = _reduction(_same_int_dtype(jnp.sum), "sum")
 _mean = _reduction(jnp.mean, "mean")
 _max = _reduction(jnp.max, "max")
 _min = _reduction(jnp.min, "min")
-_prod = _reduction(jnp.prod, "prod")
+_prod = _reduction(_same_int_dtype(jnp.prod), "prod")
 _any = _reduction(jnp.any, "any")
 _all = _reduction(jnp.all, "all")
 _logsumexp = _reduction(jax.scipy.special.logsumexp, "logsumexp")
@@ -148,8 +166,8 @@ _std = _reduction(jnp.std, "std")
 _var = _reduction(jnp.var, "variance")
 _argmax = op(jnp.argmax, name="argmax")
 _argmin = op(jnp.argmin, name="argmin")
-_cumsum = op(jnp.cumsum, name="cumsum")
-_cumprod = op(jnp.cumprod, name="cumprod")
+_cumsum = op(_same_int_scan(jnp.cumsum), name="cumsum")
+_cumprod = op(_same_int_scan(jnp.cumprod), name="cumprod")
 
 
 def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001

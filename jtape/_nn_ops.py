@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._math_ops import _axis
 from ._op import op
+from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor
 
 relu = op(jax.nn.relu, name="relu")
@@ -59,8 +61,35 @@ def _sparse_xent(labels, logits):
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits) -> Tensor:
-    """Per-example cross entropy with integer class ``labels``."""
+    """Per-example cross entropy with integer class ``labels``.
+
+    Labels outside ``[0, num_classes)`` raise ``InvalidArgumentError`` eagerly, as TF on
+    CPU does; inside a compiled function they cannot be checked.
+    """
+    check_labels(labels, logits, -1)
     return _sparse_xent(labels, logits)
+
+
+def check_labels(labels, logits, axis: int, ignore: int | None = None) -> None:
+    """TF's eager label check: every label in ``[0, num_classes)`` (skipped when traced)."""
+    if hasattr(labels, "_jt_read") or hasattr(logits, "_jt_read"):
+        return
+    values = labels._value if isinstance(labels, Tensor) else labels
+    pred = logits._value if isinstance(logits, Tensor) else logits
+    if isinstance(values, jax.core.Tracer) or not getattr(pred, "shape", None):
+        return
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iuf" or arr.size == 0:
+        return
+    n = pred.shape[axis]
+    bad = (arr < 0) | (arr >= n)
+    if ignore is not None:
+        bad &= arr != ignore
+    if bad.any():
+        raise InvalidArgumentError(
+            f"Received a label value of {arr[bad].flat[0]:g} which is outside the valid "
+            f"range of [0, {n}).  Label values: {' '.join(f'{v:g}' for v in arr.ravel()[:20])}"
+        )
 
 
 @op

@@ -306,7 +306,7 @@ def _forward(spec: NodeSpec, values: list, jit: bool):
                 out = spec.call_tree(values)
                 spec._fwd = False
     except (TypeError, ValueError) as e:
-        if not jit:
+        if not jit or isinstance(e, _dtype_errors()):
             raise
         raise op_error(e, spec, values) from e
     out_leaves, out_tree = _tree_flatten(out)
@@ -314,6 +314,12 @@ def _forward(spec: NodeSpec, values: list, jit: bool):
 
 
 _OP_ERROR_TYPES: dict = {}
+
+
+def _dtype_errors() -> tuple:
+    from ._op_errors import OpError
+
+    return (OpError,)
 
 
 def op_error(error: Exception, spec: NodeSpec, values) -> Exception:
@@ -327,11 +333,13 @@ def op_error(error: Exception, spec: NodeSpec, values) -> Exception:
 
     if isinstance(error, OpError):
         return error
+    if state.frames:  # while tracing TF's shape inference raises ValueError
+        return ValueError(f"{getattr(spec.fn, '__name__', 'op')}: {error}")
     base = type(error)
     cls = _OP_ERROR_TYPES.get(base)
     if cls is None:
         cls = _OP_ERROR_TYPES[base] = type(
-            f"InvalidArgumentError", (InvalidArgumentError, base), {"__module__": __name__}
+            "InvalidArgumentError", (InvalidArgumentError, base), {"__module__": __name__}
         )
     fn = spec.fn
     name = getattr(fn, "__name__", "op")

@@ -97,3 +97,12 @@ class DataLossError(OpError):
 class OperatorNotAllowedInGraphError(TypeError):
     """A traced tensor used as a Python value (``bool``, ``if``, iteration) while
     ``jt.function`` traces: its value is not known yet. A ``TypeError``, as in TF."""
+
+
+def shape_error(message: str) -> Exception:
+    """The error TF raises for bad shapes or indices: ``InvalidArgumentError`` when an op
+    runs eagerly, ``ValueError`` while a function is traced (TF's shape inference).
+    """
+    from ._state import tracing
+
+    return ValueError(message) if tracing() else InvalidArgumentError(message)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import _array_ops as A
-from ._dtype_rules import python_fits, tf_name
 from . import _math_ops as M
+from ._dtype_rules import python_fits, tf_name
 from ._tensor import Tensor
 from ._variable import Variable
 
@@ -28,7 +30,8 @@ def _operand(self, other):
 
 
 def _is_python(x) -> bool:
-    return isinstance(x, (bool, int, float, complex, list, tuple))
+    # numpy scalars are cast like numpy arrays (TF), though np.float64 is a float.
+    return isinstance(x, (bool, int, float, complex, list, tuple)) and not isinstance(x, np.generic)
 
 
 _BINARY = {

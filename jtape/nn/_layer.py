@@ -684,6 +684,16 @@ class Layer(Module):
             return Tensor(arr)
         return x
 
+    @property
+    def output(self):
+        """The symbolic output of the layer's call in a functional graph (Keras' ``output``)."""
+        out = self.__dict__.get("_jt_symbolic_output")
+        if out is None:
+            raise AttributeError(
+                f"The layer {self.name} has never been called and thus has no defined output."
+            )
+        return out
+
     def __call__(self, *args, **kwargs):
         if args:
             args = (self._convert_input(args[0]),) + args[1:]

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 from .. import _dtypes
 from .._array_ops import convert_to_tensor, expand_dims, squeeze
 from .._math_ops import cast, logical_and
+from .._nn_ops import check_labels
 from .._tensor import Tensor
 from ._fused import fused_op
 from ._logits import resolve_logits
@@ -313,6 +314,7 @@ def sparse_categorical_crossentropy(
         0.6931
     """
     ignore = None if ignore_class is None else int(ignore_class)
+    check_labels(y_true, y_pred, _int_axis(axis), ignore)
     if ignore is None:
         # With ignore_class, Keras masks y_pred first: a new tensor, without logits.
         y_pred, from_logits = resolve_logits(

@@ -170,10 +170,17 @@ def symbolic_call(layer: Layer, args: tuple, kwargs: dict):
         )
     except Exception as e:  # say which layer failed on which input shapes
         shapes = [flat[p].shape for p in pos]
-        raise type(e)(
+        message = (
             f"Exception encountered when calling {type(layer).__name__} {layer.name!r} on "
             f"symbolic inputs of shapes {shapes}: {e}"
-        ) from e
+        )
+        try:
+            renamed = type(e)(message)
+        except Exception:  # an exception class with its own constructor: keep it as is
+            renamed = None
+        if renamed is None or str(renamed) != message:
+            raise
+        raise renamed from e
 
     def merge(a, b):
         if not hasattr(a, "shape"):
@@ -194,6 +201,7 @@ def symbolic_call(layer: Layer, args: tuple, kwargs: dict):
     for i, kt in enumerate(flat_out):
         kt._history = (node, i)
     layer._jt_output_shape = _map(lambda t: t.shape, outputs)
+    layer._jt_symbolic_output = outputs
     return outputs
 
 
@@ -221,7 +229,7 @@ class InputLayer(Layer):
                 shape = (shape,)
             batch_shape = (batch_size,) + tuple(shape)
         self._batch_input_shape = tuple(batch_shape)
-        self.output = KerasTensor(batch_shape, self._dtype, name=self.name)
+        self._jt_symbolic_output = KerasTensor(batch_shape, self._dtype, name=self.name)
         self.output._history = (_Node(self, (), {}, [self.output]), 0)
         self._jt_output_shape = self.output.shape
         self.built = True
