@@ -1,97 +1,108 @@
-"""A multilayer perceptron built from tf.Module and tf.Variable, trained with a tf.function."""
+"""A three-class classifier made of tf.Module blocks whose variables appear on first use."""
 
 import numpy as np
 
 DESCRIPTION = (
-    "TF Core guide 'Multilayer perceptrons for digit recognition with Core APIs': "
-    "tf.Module dense layers that create their variables on first call, tf.function train step"
+    "In the style of the TF Core guide 'Multilayer perceptrons for digit recognition with "
+    "Core APIs': tf.Module blocks that create their tf.Variables the first time they see an "
+    "input (inside a tf.function trace), a tf.function-compiled forward pass nested in a "
+    "tf.function update step, sparse softmax cross-entropy and plain assign_sub updates."
 )
+
+N_POINTS = 60
+N_FEATURES = 6
+N_CLASSES = 3
+BATCH = 20
+EPOCHS = 3
+STEP_SIZE = 0.3
+
+
+def _toy_points():
+    """Points in [-1, 1]^6; the class is the index of the largest of three feature sums."""
+    gen = np.random.RandomState(101)
+    pts = gen.uniform(-1.0, 1.0, size=(N_POINTS, N_FEATURES)).astype(np.float32)
+    scores = np.stack([pts[:, 0] + pts[:, 3], pts[:, 1] - pts[:, 4], pts[:, 2] + pts[:, 5]], 1)
+    return pts, scores.argmax(axis=1).astype(np.int64)
 
 
 def run(tf):
-    rng = np.random.RandomState(1)
-    x_all = rng.rand(48, 8).astype(np.float32)
-    y_all = (np.floor(x_all[:, :4].sum(axis=1) * 2) % 4).astype(np.int64)
+    pts, cls = _toy_points()
 
-    class DenseLayer(tf.Module):
-        def __init__(self, out_dim, weight_seed, activation=tf.identity):
-            super().__init__()
-            self.out_dim = out_dim
-            self.weight_seed = weight_seed
-            self.activation = activation
-            self.built = False
+    class Affine(tf.Module):
+        """act(x @ kernel + bias); the kernel's row count comes from the first input."""
+
+        def __init__(self, units, seed, act=None, name=None):
+            super().__init__(name=name)
+            self.units = units
+            self.seed = seed
+            self.act = act
+            self.kernel = None
 
         def __call__(self, x):
-            if not self.built:
-                in_dim = x.shape[1]
-                limit = np.sqrt(6.0 / (in_dim + self.out_dim))
-                init = np.random.RandomState(self.weight_seed).uniform(
-                    -limit, limit, size=(in_dim, self.out_dim)
+            if self.kernel is None:
+                fan_in = int(x.shape[-1])
+                draws = np.random.RandomState(self.seed).normal(
+                    0.0, np.sqrt(2.0 / fan_in), size=(fan_in, self.units)
                 )
-                self.w = tf.Variable(init.astype(np.float32), name="w")
-                self.b = tf.Variable(tf.zeros(shape=(self.out_dim,)), name="b")
-                self.built = True
-            z = tf.add(tf.matmul(x, self.w), self.b)
-            return self.activation(z)
+                self.kernel = tf.Variable(draws.astype(np.float32), name="kernel")
+                self.bias = tf.Variable(tf.fill([self.units], 0.01), name="bias")
+            out = tf.matmul(x, self.kernel) + self.bias
+            return out if self.act is None else self.act(out)
 
-    class MLP(tf.Module):
-        def __init__(self, layers):
-            super().__init__()
-            self.layers = layers
+    class Classifier(tf.Module):
+        def __init__(self):
+            super().__init__(name="classifier")
+            self.hidden_a = Affine(10, seed=7, act=tf.nn.relu, name="hidden_a")
+            self.hidden_b = Affine(5, seed=8, act=tf.tanh, name="hidden_b")
+            self.scores = Affine(N_CLASSES, seed=9, name="scores")
 
         @tf.function
-        def __call__(self, x, preds=False):
-            for layer in self.layers:
-                x = layer(x)
-            return x
+        def __call__(self, x):
+            return self.scores(self.hidden_b(self.hidden_a(x)))
 
-    def cross_entropy_loss(y_pred, y):
-        sparse_ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=y_pred)
-        return tf.reduce_mean(sparse_ce)
+    net = Classifier()
 
-    def accuracy(y_pred, y):
-        class_preds = tf.argmax(tf.nn.softmax(y_pred), axis=1)
-        is_equal = tf.equal(y, class_preds)
-        return tf.reduce_mean(tf.cast(is_equal, tf.float32))
-
-    mlp = MLP([DenseLayer(16, 10, activation=tf.nn.relu), DenseLayer(4, 11)])
-
-    learning_rate = 0.5
+    def hit_rate(logits, labels):
+        guesses = tf.argmax(logits, axis=-1)
+        return tf.reduce_mean(tf.cast(tf.equal(guesses, labels), tf.float32))
 
     @tf.function
-    def train_step(x_batch, y_batch):
+    def update(xb, yb):
         with tf.GradientTape() as tape:
-            y_pred = mlp(x_batch)
-            batch_loss = cross_entropy_loss(y_pred, y_batch)
-        batch_acc = accuracy(y_pred, y_batch)
-        grads = tape.gradient(batch_loss, mlp.trainable_variables)
-        for g, v in zip(grads, mlp.trainable_variables):
-            v.assign_sub(learning_rate * g)
-        return batch_loss, batch_acc, grads
+            logits = net(xb)
+            per_point = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=logits)
+            mean_loss = tf.reduce_mean(per_point)
+        params = net.trainable_variables
+        grads = tape.gradient(mean_loss, params)
+        for p, g in zip(params, grads):
+            p.assign_sub(STEP_SIZE * g)
+        return mean_loss, hit_rate(logits, yb), grads
 
-    losses, accs = [], []
-    for _epoch in range(4):
-        for start in range(0, 48, 16):
-            xb = tf.constant(x_all[start : start + 16])
-            yb = tf.constant(y_all[start : start + 16])
-            loss, acc, grads = train_step(xb, yb)
+    losses, hits = [], []
+    for _ in range(EPOCHS):
+        for lo in range(0, N_POINTS, BATCH):
+            loss, hit, grads = update(
+                tf.constant(pts[lo : lo + BATCH]), tf.constant(cls[lo : lo + BATCH])
+            )
             losses.append(loss.numpy())
-            accs.append(acc.numpy())
+            hits.append(hit.numpy())
 
+    params = net.trainable_variables
     figures = {
         "step_losses": np.array(losses),
-        "step_accuracies": np.array(accs),
-        "variable_names": ",".join(v.name for v in mlp.trainable_variables),
-        "variable_shapes": ",".join(str(v.shape.as_list()) for v in mlp.trainable_variables),
-        "n_variables": len(mlp.variables),
+        "step_accuracies": np.array(hits),
+        "variable_names": ",".join(v.name for v in params),
+        "variable_shapes": ",".join(str(v.shape.as_list()) for v in params),
+        "n_variables": len(net.variables),
         "loss_dtype": str(loss.dtype.name),
     }
     for i, g in enumerate(grads):
         figures[f"last_grad_{i}"] = g.numpy()
-    for i, v in enumerate(mlp.trainable_variables):
+    for i, v in enumerate(params):
         figures[f"final_var_{i}"] = v.numpy()
-    logits = mlp(tf.constant(x_all))
+    logits = net(tf.constant(pts))
     figures["final_logits"] = logits.numpy()
+    figures["final_max_probability"] = tf.reduce_max(tf.nn.softmax(logits), axis=1).numpy()
     figures["final_predictions"] = tf.argmax(logits, axis=1).numpy()
-    figures["final_accuracy"] = float(accuracy(logits, tf.constant(y_all)))
+    figures["final_accuracy"] = float(hit_rate(logits, tf.constant(cls)))
     return figures

@@ -1,126 +1,128 @@
-"""Gradient descent, momentum and Adam written by hand with tf.Variable."""
+"""Hand-made update rules (plain step, heavy ball, Adam-style moments) over tf.Variable."""
 
 import numpy as np
 
 DESCRIPTION = (
-    "TF Core guide 'Optimizers with TensorFlow Core APIs': hand-written GD, momentum and "
-    "Adam (bias correction with a Python step count) on one- and two-variable losses"
+    "In the style of the TF Core guide 'Optimizers with TensorFlow Core APIs': update rules "
+    "written by hand over tf.Variable (assign/assign_sub), a heavy-ball rule with per-variable "
+    "velocity tensors, an adaptive-moment rule whose slots are tf.Variables made on first use "
+    "and whose bias correction uses a Python step number, a tf.function gradient helper that "
+    "takes a Python loss callable, and stopping on an eager tensor comparison."
 )
 
 
 def run(tf):
-    class GradientDescent(tf.Module):
-        def __init__(self, learning_rate=1e-3):
-            super().__init__()
-            self.learning_rate = learning_rate
-            self.title = f"Gradient descent optimizer: learning rate={self.learning_rate}"
+    class UpdateRule(tf.Module):
+        """Shared driver: subclasses say how one variable moves given its gradient."""
 
-        def apply_gradients(self, grads, vars):
-            for grad, var in zip(grads, vars):
-                var.assign_sub(self.learning_rate * grad)
+        def __init__(self, step_size, name=None):
+            super().__init__(name=name)
+            self.step_size = step_size
+            self.steps_taken = 0
 
-    class Momentum(tf.Module):
-        def __init__(self, learning_rate=1e-3, momentum=0.7):
-            super().__init__()
-            self.learning_rate = learning_rate
-            self.momentum = momentum
-            self.change = 0.0
+        def describe(self):
+            return f"{type(self).__name__}(step_size={self.step_size})"
 
-        def apply_gradients(self, grads, vars):
-            for grad, var in zip(grads, vars):
-                curr_change = self.learning_rate * grad + self.momentum * self.change
-                var.assign_sub(curr_change)
-                self.change = curr_change
+        def apply(self, pairs):
+            pairs = list(pairs)
+            self.steps_taken += 1
+            for slot, (g, var) in enumerate(pairs):
+                self.move(slot, g, var)
 
-    class Adam(tf.Module):
-        def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, ep=1e-7):
-            super().__init__()
-            self.beta_1 = beta_1
-            self.beta_2 = beta_2
-            self.learning_rate = learning_rate
-            self.ep = ep
-            self.t = 1.0
-            self.v_dvar, self.s_dvar = [], []
-            self.built = False
+    class PlainStep(UpdateRule):
+        def move(self, slot, g, var):
+            var.assign_sub(self.step_size * g)
 
-        def apply_gradients(self, grads, vars):
-            if not self.built:
-                for var in vars:
-                    v = tf.Variable(tf.zeros(shape=var.shape))
-                    s = tf.Variable(tf.zeros(shape=var.shape))
-                    self.v_dvar.append(v)
-                    self.s_dvar.append(s)
-                self.built = True
-            for i, (d_var, var) in enumerate(zip(grads, vars)):
-                self.v_dvar[i].assign(self.beta_1 * self.v_dvar[i] + (1 - self.beta_1) * d_var)
-                self.s_dvar[i].assign(
-                    self.beta_2 * self.s_dvar[i] + (1 - self.beta_2) * tf.square(d_var)
-                )
-                v_dvar_bc = self.v_dvar[i] / (1 - (self.beta_1**self.t))
-                s_dvar_bc = self.s_dvar[i] / (1 - (self.beta_2**self.t))
-                var.assign_sub(self.learning_rate * (v_dvar_bc / (tf.sqrt(s_dvar_bc) + self.ep)))
-            self.t += 1.0
+    class HeavyBall(UpdateRule):
+        def __init__(self, step_size, friction=0.8):
+            super().__init__(step_size)
+            self.friction = friction
+            self.velocity = {}
 
-    def convex_loss(x):
-        return 2 * (x**2)
+        def move(self, slot, g, var):
+            prev = self.velocity.get(slot, tf.zeros_like(var))
+            vel = self.friction * prev - self.step_size * g
+            self.velocity[slot] = vel
+            var.assign_add(vel)
 
-    def wavy_loss(x):
-        return 2 * (x**2) + tf.math.cos(3.0 * x) * 0.5
+    class MomentScaled(UpdateRule):
+        def __init__(self, step_size, decay1=0.85, decay2=0.99, floor=1e-8):
+            super().__init__(step_size)
+            self.decay1, self.decay2, self.floor = decay1, decay2, floor
+            self.first, self.second = [], []
+
+        def move(self, slot, g, var):
+            if slot == len(self.first):
+                self.first.append(tf.Variable(tf.zeros(var.shape), name=f"first_{slot}"))
+                self.second.append(tf.Variable(tf.zeros(var.shape), name=f"second_{slot}"))
+            m, v = self.first[slot], self.second[slot]
+            m.assign(self.decay1 * m + (1.0 - self.decay1) * g)
+            v.assign(self.decay2 * v + (1.0 - self.decay2) * g * g)
+            k = self.steps_taken
+            m_hat = m / (1.0 - self.decay1**k)
+            v_hat = v / (1.0 - self.decay2**k)
+            var.assign_sub(self.step_size * m_hat / (tf.sqrt(v_hat) + self.floor))
+
+    def bowl(x):
+        return 1.5 * (x - 0.5) ** 2
+
+    def ripple(x):
+        return x**2 + 0.4 * tf.math.sin(5.0 * x)
 
     @tf.function
-    def grad(f, x):
+    def slope(fn, x):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            result = f(x)
-        return tape.gradient(result, x)
+            y = fn(x)
+        return tape.gradient(y, x)
 
-    def convergence_test(optimizer, loss_fn, init_val=2.0, max_iters=40, tol=1e-3):
-        x = tf.Variable(init_val)
-        path = []
-        converged_at = -1
-        for it in range(max_iters):
-            x_deriv = grad(loss_fn, x)
-            optimizer.apply_gradients([x_deriv], [x])
-            path.append(x.numpy())
-            if tf.math.abs(x_deriv) < tol:
-                converged_at = it
+    def descend(rule, fn, start=-1.5, limit=30, tol=2e-3):
+        x = tf.Variable(start)
+        trail, stopped = [], -1
+        for i in range(limit):
+            g = slope(fn, x)
+            rule.apply([(g, x)])
+            trail.append(x.numpy())
+            if tf.math.abs(g) < tol:
+                stopped = i
                 break
-        return np.array(path), converged_at
+        return np.array(trail), stopped
 
     figures = {}
-    runs = {
-        "gd": (lambda: GradientDescent(0.1), convex_loss),
-        "gd_wavy": (lambda: GradientDescent(0.05), wavy_loss),
-        "momentum": (lambda: Momentum(0.05, 0.6), convex_loss),
-        "adam": (lambda: Adam(0.3), convex_loss),
-        "adam_wavy": (lambda: Adam(0.2), wavy_loss),
+    cases = {
+        "plain": (lambda: PlainStep(0.2), bowl),
+        "plain_ripple": (lambda: PlainStep(0.04), ripple),
+        "heavy_ball": (lambda: HeavyBall(0.08, 0.5), bowl),
+        "moments": (lambda: MomentScaled(0.25), bowl),
+        "moments_ripple": (lambda: MomentScaled(0.15), ripple),
     }
-    for name, (make, loss_fn) in runs.items():
-        path, converged_at = convergence_test(make(), loss_fn)
-        figures[f"{name}_path"] = path
-        figures[f"{name}_converged_at"] = converged_at
-        figures[f"{name}_final"] = float(path[-1])
+    for label, (make, fn) in cases.items():
+        trail, stopped = descend(make(), fn)
+        figures[f"{label}_path"] = trail
+        figures[f"{label}_converged_at"] = stopped
+        figures[f"{label}_final"] = float(trail[-1])
 
-    # Two variables at once: a small least-squares problem.
-    rng = np.random.RandomState(3)
-    a = tf.constant(rng.normal(size=(10, 3)).astype(np.float32))
-    target = tf.constant(rng.normal(size=(10,)).astype(np.float32))
-    w = tf.Variable(rng.normal(size=(3,)).astype(np.float32))
-    b = tf.Variable(0.0)
-    adam = Adam(learning_rate=0.05)
-    losses = []
-    for _ in range(25):
+    # Several variables of different shapes at once: fit a quadratic curve.
+    gen = np.random.RandomState(33)
+    t = gen.uniform(-1.0, 1.0, size=12).astype(np.float32)
+    y = (0.7 * t**2 - 0.2 * t + 0.1 + 0.05 * gen.normal(size=12)).astype(np.float32)
+    t, y = tf.constant(t), tf.constant(y)
+    coeffs = tf.Variable(gen.normal(size=(2,)).astype(np.float32))
+    const = tf.Variable(0.3)
+    rule = MomentScaled(0.1)
+    curve_losses = []
+    for _ in range(20):
         with tf.GradientTape() as tape:
-            pred = tf.linalg.matvec(a, w) + b
-            loss = tf.reduce_mean(tf.square(pred - target))
-        grads = tape.gradient(loss, [w, b])
-        adam.apply_gradients(grads, [w, b])
-        losses.append(loss.numpy())
-    figures["lsq_losses"] = np.array(losses)
-    figures["lsq_w"] = w.numpy()
-    figures["lsq_b"] = b.numpy()
-    figures["adam_t"] = adam.t
-    figures["adam_m0"] = adam.v_dvar[0].numpy()
-    figures["adam_v1"] = adam.s_dvar[1].numpy()
-    figures["title"] = GradientDescent(0.1).title
+            fit = coeffs[0] * t * t + coeffs[1] * t + const
+            loss = tf.reduce_mean(tf.square(fit - y))
+        rule.apply(zip(tape.gradient(loss, [coeffs, const]), [coeffs, const]))
+        curve_losses.append(loss.numpy())
+    figures["curve_losses"] = np.array(curve_losses)
+    figures["curve_coeffs"] = coeffs.numpy()
+    figures["curve_const"] = const.numpy()
+    figures["rule_steps"] = rule.steps_taken
+    figures["rule_first_moment_0"] = rule.first[0].numpy()
+    figures["rule_second_moment_1"] = rule.second[1].numpy()
+    figures["rule_n_variables"] = len(rule.variables)
+    figures["title"] = PlainStep(0.2).describe()
     return figures

@@ -1,95 +1,104 @@
-"""DCGAN-style adversarial loop: two models, two tapes, two Adam optimizers."""
+"""Adversarial loop on a toy 5-d distribution: a forger and a critic, two tapes, two Adams."""
 
 import numpy as np
 
 DESCRIPTION = (
-    "Follows the TensorFlow 'Deep Convolutional Generative Adversarial Network' tutorial "
-    "(tensorflow.org/tutorials/generative/dcgan), with small dense models and fixed noise."
+    "In the style of the TensorFlow 'Deep Convolutional Generative Adversarial Network' "
+    "tutorial (tensorflow.org/tutorials/generative/dcgan): two Keras models, two "
+    "GradientTapes opened in one with-statement inside a tf.function, BinaryCrossentropy "
+    "from logits against ones_like/zeros_like targets, two Adam optimizers. Small dense "
+    "models and numpy noise instead of convolutions and tf.random."
 )
 
-NOISE_DIM = 4
-DATA_DIM = 6
-BATCH = 8
-STEPS = 4
+LATENT = 3
+POINT = 5
+BATCH = 6
+ROUNDS = 5
 
 
-def _init(model, rng, scale=0.3):
-    model.set_weights([rng.randn(*w.shape).astype(np.float32) * scale for w in model.get_weights()])
+def _fill(model, gen, scale):
+    model.set_weights(
+        [gen.normal(0.0, scale, size=w.shape).astype(np.float32) for w in model.get_weights()]
+    )
 
 
 def run(tf) -> dict:
     keras = tf.keras
-    rng = np.random.RandomState(14)
+    layers = keras.layers
+    gen = np.random.RandomState(1414)
 
-    generator = keras.Sequential(
+    forger = keras.Sequential(
         [
-            keras.Input(shape=(NOISE_DIM,)),
-            keras.layers.Dense(8, use_bias=False),
-            keras.layers.LeakyReLU(),
-            keras.layers.Dense(DATA_DIM, activation="tanh"),
+            keras.Input(shape=(LATENT,)),
+            layers.Dense(10),
+            layers.LeakyReLU(),
+            layers.Dense(7, use_bias=False),
+            layers.LeakyReLU(),
+            layers.Dense(POINT, activation="tanh"),
         ]
     )
-    discriminator = keras.Sequential(
+    critic = keras.Sequential(
         [
-            keras.Input(shape=(DATA_DIM,)),
-            keras.layers.Dense(8),
-            keras.layers.LeakyReLU(),
-            keras.layers.Dense(1),
+            keras.Input(shape=(POINT,)),
+            layers.Dense(6),
+            layers.LeakyReLU(),
+            layers.Dense(1),
         ]
     )
-    _init(generator, rng)
-    _init(discriminator, rng)
+    _fill(forger, gen, 0.4)
+    _fill(critic, gen, 0.35)
 
-    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
-
-    def discriminator_loss(real_output, fake_output):
-        real_loss = cross_entropy(tf.ones_like(real_output), real_output)
-        fake_loss = cross_entropy(tf.zeros_like(fake_output), fake_output)
-        return real_loss + fake_loss
-
-    def generator_loss(fake_output):
-        return cross_entropy(tf.ones_like(fake_output), fake_output)
-
-    generator_optimizer = keras.optimizers.Adam(1e-2)
-    discriminator_optimizer = keras.optimizers.Adam(1e-2)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    forger_opt = keras.optimizers.Adam(learning_rate=5e-3, beta_1=0.5)
+    critic_opt = keras.optimizers.Adam(learning_rate=8e-3, beta_1=0.5)
 
     @tf.function
-    def train_step(images, noise):
-        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
-            generated = generator(noise, training=True)
-            real_output = discriminator(images, training=True)
-            fake_output = discriminator(generated, training=True)
-            gen_loss = generator_loss(fake_output)
-            disc_loss = discriminator_loss(real_output, fake_output)
-        gen_grads = gen_tape.gradient(gen_loss, generator.trainable_variables)
-        disc_grads = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
-        generator_optimizer.apply_gradients(zip(gen_grads, generator.trainable_variables))
-        discriminator_optimizer.apply_gradients(zip(disc_grads, discriminator.trainable_variables))
-        return gen_loss, disc_loss, tf.linalg.global_norm(gen_grads)
+    def adversarial_round(real_points, latent_codes):
+        with tf.GradientTape() as forger_tape, tf.GradientTape() as critic_tape:
+            fakes = forger(latent_codes, training=True)
+            score_fake = critic(fakes, training=True)
+            score_real = critic(real_points, training=True)
+            # the critic wants reals scored 1 and fakes 0; the forger wants fakes scored 1
+            critic_obj = bce(tf.zeros_like(score_fake), score_fake) + bce(
+                tf.ones_like(score_real), score_real
+            )
+            forger_obj = bce(tf.ones_like(score_fake), score_fake)
+        critic_vars = critic.trainable_variables
+        forger_vars = forger.trainable_variables
+        critic_grads = critic_tape.gradient(critic_obj, critic_vars)
+        forger_grads = forger_tape.gradient(forger_obj, forger_vars)
+        critic_opt.apply_gradients(zip(critic_grads, critic_vars))
+        forger_opt.apply_gradients(zip(forger_grads, forger_vars))
+        return forger_obj, critic_obj, tf.linalg.global_norm(forger_grads)
 
-    real = (rng.rand(BATCH, DATA_DIM).astype(np.float32) * 2.0 - 1.0) * 0.5 + 0.3
-    noises = [rng.randn(BATCH, NOISE_DIM).astype(np.float32) for _ in range(STEPS)]
-    seed = rng.randn(3, NOISE_DIM).astype(np.float32)
+    # "real" data: points near a tilted line inside the tanh range
+    along = gen.uniform(-1.0, 1.0, size=(BATCH, 1))
+    real = (
+        0.6 * along * np.array([[1.0, -0.5, 0.3, 0.8, -0.2]])
+        + 0.05 * gen.normal(size=(BATCH, POINT))
+    ).astype(np.float32)
+    codes = [gen.normal(size=(BATCH, LATENT)).astype(np.float32) for _ in range(ROUNDS)]
+    probe = gen.normal(size=(4, LATENT)).astype(np.float32)
 
-    gen_losses, disc_losses, gen_norms = [], [], []
-    for noise in noises:
-        g, d, n = train_step(tf.constant(real), tf.constant(noise))
-        gen_losses.append(float(g))
-        disc_losses.append(float(d))
-        gen_norms.append(float(n))
+    f_hist, c_hist, norm_hist = [], [], []
+    for z in codes:
+        f_obj, c_obj, f_norm = adversarial_round(tf.constant(real), tf.constant(z))
+        f_hist.append(float(f_obj))
+        c_hist.append(float(c_obj))
+        norm_hist.append(float(f_norm))
 
-    samples = generator(seed, training=False)
-    verdict = discriminator(samples, training=False)
+    fakes = forger(probe, training=False)
+    scores = critic(fakes, training=False)
     return {
-        "gen_loss": np.array(gen_losses),
-        "disc_loss": np.array(disc_losses),
-        "gen_grad_global_norm": np.array(gen_norms),
-        "samples": np.asarray(samples),
-        "samples_dtype": str(samples.dtype.name),
-        "verdict_logits": np.asarray(verdict),
-        "gen_iterations": int(generator_optimizer.iterations.numpy()),
-        "disc_iterations": int(discriminator_optimizer.iterations.numpy()),
-        "final_gen_kernel": np.asarray(generator.layers[0].kernel),
-        "n_gen_trainable": len(generator.trainable_variables),
-        "n_disc_trainable": len(discriminator.trainable_variables),
+        "gen_loss": np.array(f_hist),
+        "disc_loss": np.array(c_hist),
+        "gen_grad_global_norm": np.array(norm_hist),
+        "samples": np.asarray(fakes),
+        "samples_dtype": str(fakes.dtype.name),
+        "verdict_logits": np.asarray(scores),
+        "gen_iterations": int(forger_opt.iterations.numpy()),
+        "disc_iterations": int(critic_opt.iterations.numpy()),
+        "final_gen_no_bias_kernel": np.asarray(forger.layers[2].kernel),
+        "n_gen_trainable": len(forger.trainable_variables),
+        "n_disc_trainable": len(critic.trainable_variables),
     }

@@ -1,127 +1,123 @@
-"""Actor-critic on a tiny deterministic chain environment, fixed action choices."""
+"""Policy/value learning on a tiny corridor with a pit, actions pre-drawn with numpy."""
 
 import numpy as np
 
 DESCRIPTION = (
-    "Follows the TensorFlow 'Playing CartPole with the Actor-Critic method' tutorial "
-    "(tensorflow.org/tutorials/reinforcement_learning/actor_critic): a shared body with actor "
-    "and critic heads, discounted standardized returns, Huber critic loss, policy gradient "
-    "with tf.math.log of softmax probabilities. The environment is a numpy chain and the "
-    "actions are pre-drawn with numpy instead of tf.random.categorical."
+    "In the style of the TensorFlow 'Playing CartPole with the Actor-Critic method' tutorial "
+    "(tensorflow.org/tutorials/reinforcement_learning/actor_critic): a subclassed keras.Model "
+    "with a shared trunk and policy/value heads, a whole episode recorded on one GradientTape, "
+    "discounted returns built by walking the reversed reward tensor and normalized with "
+    "reduce_mean/reduce_std, a policy-gradient term on tf.math.log of softmax probabilities, "
+    "a Huber (reduction='sum') value term, Adam. The environment is a numpy corridor and the "
+    "actions come from numpy, not tf.random.categorical."
 )
 
 TOLERANCE = {"rtol": 1e-4, "atol": 1e-4}
 
-N_STATES = 5
-GAMMA = 0.9
-EPS = np.finfo(np.float32).eps.item()
+CELLS = 6
+DISCOUNT = 0.95
+TINY = 1e-7
+MAX_MOVES = 10
+EPISODES = 5
 
 
-class ChainEnv:
-    """Walk left/right on a chain; reward 1 at the right end, -0.1 per step otherwise."""
+class Corridor:
+    """Cells 0..5: cell 0 is a pit (-1, ends), cell 5 the exit (+2, ends); -0.05 per move.
+    Action 0 stays put, 1 moves right, 2 moves left."""
 
-    def reset(self):
-        self.pos = 1
-        return self._obs()
+    def start(self):
+        self.cell = 2
+        return self.view()
 
-    def _obs(self):
-        o = np.zeros(N_STATES, dtype=np.float32)
-        o[self.pos] = 1.0
-        return o
+    def view(self):
+        v = np.zeros(CELLS, dtype=np.float32)
+        v[self.cell] = 1.0
+        return v
 
-    def step(self, action):
-        self.pos = max(0, min(N_STATES - 1, self.pos + (1 if action == 1 else -1)))
-        done = self.pos == N_STATES - 1
-        return self._obs(), np.float32(1.0 if done else -0.1), done
+    def act(self, choice):
+        self.cell += (0, 1, -1)[choice]
+        if self.cell == 0:
+            return self.view(), np.float32(-1.0), True
+        if self.cell == CELLS - 1:
+            return self.view(), np.float32(2.0), True
+        return self.view(), np.float32(-0.05), False
 
 
 def run(tf) -> dict:
     keras = tf.keras
-    rng = np.random.RandomState(18)
+    gen = np.random.RandomState(1818)
 
-    class ActorCritic(keras.Model):
-        def __init__(self, num_actions, num_hidden):
+    class PolicyValueNet(keras.Model):
+        def __init__(self):
             super().__init__()
-            self.common = keras.layers.Dense(num_hidden, activation="relu")
-            self.actor = keras.layers.Dense(num_actions)
-            self.critic = keras.layers.Dense(1)
+            self.trunk = keras.layers.Dense(10, activation="tanh")
+            self.policy = keras.layers.Dense(3)
+            self.value = keras.layers.Dense(1)
 
-        def call(self, inputs):
-            x = self.common(inputs)
-            return self.actor(x), self.critic(x)
+        def call(self, obs):
+            h = self.trunk(obs)
+            return self.policy(h), self.value(h)
 
-    model = ActorCritic(2, 8)
-    model(np.zeros((1, N_STATES), np.float32))
-    for layer in (model.common, model.actor, model.critic):
-        layer.set_weights(
-            [rng.randn(*w.shape).astype(np.float32) * 0.5 for w in layer.get_weights()]
+    net = PolicyValueNet()
+    net(np.zeros((1, CELLS), np.float32))
+    for part in (net.trunk, net.policy, net.value):
+        part.set_weights(
+            [gen.normal(0.0, 0.4, size=w.shape).astype(np.float32) for w in part.get_weights()]
         )
 
-    huber_loss = keras.losses.Huber(reduction="sum")
-    optimizer = keras.optimizers.Adam(learning_rate=0.01)
-    env = ChainEnv()
+    value_loss = keras.losses.Huber(delta=0.5, reduction="sum")
+    opt = keras.optimizers.Adam(learning_rate=0.02)
+    world = Corridor()
 
-    def get_expected_return(rewards, standardize=True):
-        n = tf.shape(rewards)[0]
-        returns = []
-        discounted_sum = tf.constant(0.0)
-        rewards = tf.cast(rewards[::-1], dtype=tf.float32)
-        for i in range(int(n)):
-            discounted_sum = rewards[i] + GAMMA * discounted_sum
-            returns.append(discounted_sum)
-        returns = tf.stack(returns)[::-1]
-        if standardize:
-            returns = (returns - tf.math.reduce_mean(returns)) / (tf.math.reduce_std(returns) + EPS)
-        return returns
+    def normalized_returns(rewards):
+        acc = tf.constant(0.0)
+        backwards = []
+        for r in tf.unstack(rewards[::-1]):
+            acc = r + DISCOUNT * acc
+            backwards.append(acc)
+        g = tf.stack(backwards[::-1])
+        centred = g - tf.math.reduce_mean(g)
+        return centred / (tf.math.reduce_std(g) + TINY)
 
-    def compute_loss(action_probs, values, returns):
-        advantage = returns - values
-        action_log_probs = tf.math.log(action_probs)
-        actor_loss = -tf.math.reduce_sum(action_log_probs * advantage)
-        critic_loss = huber_loss(values, returns)
-        return actor_loss + critic_loss
-
-    ep_losses, ep_rewards, ep_lengths = [], [], []
-    first_grads = None
-    for _ in range(4):
-        actions = rng.rand(12) < 0.7  # mostly right
-        state = env.reset()
+    ep_obj, ep_return, ep_len = [], [], []
+    grads0 = None
+    for _ in range(EPISODES):
+        plan = gen.choice(3, size=MAX_MOVES, p=[0.2, 0.5, 0.3])
+        obs = world.start()
         with tf.GradientTape() as tape:
-            probs, values, rewards = [], [], []
-            for t in range(12):
-                logits, value = model(tf.expand_dims(tf.constant(state), 0))
-                action = int(actions[t])
-                action_probs_t = tf.nn.softmax(logits)
-                probs.append(action_probs_t[0, action])
-                values.append(tf.squeeze(value))
-                state, reward, done = env.step(action)
-                rewards.append(reward)
-                if done:
+            log_pi, baseline, rewards = [], [], []
+            for choice in plan:
+                logits, v = net(obs[None, :])
+                log_pi.append(tf.math.log(tf.nn.softmax(logits))[0, int(choice)])
+                baseline.append(v[0, 0])
+                obs, r, finished = world.act(int(choice))
+                rewards.append(r)
+                if finished:
                     break
-            action_probs = tf.stack(probs)
-            values = tf.stack(values)
-            returns = get_expected_return(tf.constant(np.array(rewards, dtype=np.float32)))
-            action_probs, values, returns = [
-                tf.expand_dims(x, 1) for x in [action_probs, values, returns]
-            ]
-            loss = compute_loss(action_probs, values, returns)
-        grads = tape.gradient(loss, model.trainable_variables)
-        if first_grads is None:
-            first_grads = [np.asarray(g) for g in grads]
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        ep_losses.append(float(loss))
-        ep_rewards.append(float(np.sum(rewards)))
-        ep_lengths.append(len(rewards))
+            log_pi = tf.stack(log_pi)
+            baseline = tf.stack(baseline)
+            targets = normalized_returns(tf.constant(rewards))
+            advantage = tf.stop_gradient(targets - baseline)
+            policy_term = -tf.math.reduce_sum(log_pi * advantage)
+            value_term = value_loss(targets[:, None], baseline[:, None])
+            objective = policy_term + 0.5 * value_term
+        grads = tape.gradient(objective, net.trainable_variables)
+        if grads0 is None:
+            grads0 = [np.asarray(g) for g in grads]
+        opt.apply_gradients(zip(grads, net.trainable_variables))
+        ep_obj.append(float(objective))
+        ep_return.append(float(np.sum(rewards)))
+        ep_len.append(len(rewards))
 
-    logits, value = model(np.eye(N_STATES, dtype=np.float32))
+    logits, v = net(np.eye(CELLS, dtype=np.float32))
     return {
-        "episode_loss": np.array(ep_losses),
-        "episode_reward": np.array(ep_rewards),
-        "episode_length": np.array(ep_lengths),
-        "first_grad_actor_kernel": first_grads[2],
-        "first_grad_critic_bias": first_grads[5],
-        "first_grad_common_kernel": first_grads[0],
+        "episode_loss": np.array(ep_obj),
+        "episode_reward": np.array(ep_return),
+        "episode_length": np.array(ep_len),
+        "first_grad_trunk_kernel": grads0[0],
+        "first_grad_policy_kernel": grads0[2],
+        "first_grad_value_bias": grads0[5],
         "final_policy": np.asarray(tf.nn.softmax(logits)),
-        "final_values": np.asarray(value),
-        "loss_dtype": str(loss.dtype.name),
+        "final_values": np.asarray(v),
+        "loss_dtype": str(objective.dtype.name),
     }
