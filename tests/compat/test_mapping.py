@@ -157,6 +157,12 @@ CALLS = {
         tf.case([(tf.constant(False), lambda: 1), (tf.constant(True), lambda: 2)]), 2
     ),
     "tf.cast": lambda: _eq(tf.cast([1.7, -1.7], tf.int32), [1, -1]),
+    "tf.IndexedSlices": lambda: _eq(
+        tf.Variable([1.0, 2.0, 3.0]).scatter_add(
+            tf.IndexedSlices(tf.constant([10.0, 20.0]), tf.constant([0, 2]))
+        ),
+        [11.0, 2.0, 23.0],
+    ),
     "tf.clip_by_global_norm": lambda: _close(
         tf.clip_by_global_norm([tf.constant([3.0]), tf.constant([4.0])], 1.0)[1], 5.0
     ),
