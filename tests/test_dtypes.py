@@ -250,9 +250,7 @@ def test_seed_step_program_has_no_float64():
 
 def test_keras_fit_step_program_has_no_float64():
     model = _seed_model()
-    model.compile(
-        optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x = np.random.RandomState(0).rand(8, 64).astype(np.float32)
     y = (np.arange(8) % 10).astype(np.int32)
     model.fit(x, y, epochs=1, verbose=0)

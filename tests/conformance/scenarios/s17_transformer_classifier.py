@@ -21,6 +21,14 @@ HIDDEN = 10
 ROWS = 24
 
 
+XFAIL_FIGURES = {
+    "symbolic_position_ids": (
+        "tf.range(tf.shape(x)[-1]) on a symbolic input: XLA needs static lengths, jtape "
+        "raises (use x.shape[-1]); docs/differences.md"
+    ),
+}
+
+
 def run(tf) -> dict:
     keras = tf.keras
     layers = keras.layers
