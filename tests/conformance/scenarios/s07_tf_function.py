@@ -9,7 +9,9 @@ DESCRIPTION = (
 
 XFAIL_FIGURES = {
     "side_effect_count": (
-        "a function that reads a Variable created outside it is traced a second time once jtape learns the variable (docs/function.md), so a Python side effect runs twice; TF traces once"
+        "a function that reads a Variable created outside it is traced a second time once jtape "
+        "learns the variable (docs/function.md), so a Python side effect runs twice; TF traces "
+        "once"
     ),
     "signature_traces": "XLA programs have static shapes: jax.jit compiles once per input "
     "shape, so an input_signature with a None dimension still traces per length",

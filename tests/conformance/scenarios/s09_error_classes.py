@@ -10,7 +10,8 @@ DESCRIPTION = (
 
 XFAIL_FIGURES = {
     "invalid_argument_is_value_error": (
-        "jtape's InvalidArgumentError also derives from ValueError (docs/errors.md) so `except ValueError` code written for jtape keeps working; TF's does not"
+        "jtape's InvalidArgumentError also derives from ValueError (docs/errors.md) so `except "
+        "ValueError` code written for jtape keeps working; TF's does not"
     ),
 }
 

@@ -10,7 +10,8 @@ DESCRIPTION = (
 
 XFAIL_FIGURES = {
     "returned_is_variable": (
-        "Variable.assign returns the new value as a Tensor; TF returns a lazily read variable handle"
+        "Variable.assign returns the new value as a Tensor; TF returns a lazily read variable "
+        "handle"
     ),
 }
 
