@@ -102,11 +102,11 @@ class DtypeRule:
         if n:
             if n == 2 and len(args) >= 2:
                 a, b = args[0], args[1]
-                if type(a) is Tensor and type(b) is Tensor and a._value.dtype == b._value.dtype:
-                    pass  # the common case: nothing to convert
-                else:
-                    a, b = self._match([a, b], python_error)
-                    args = (a, b, *args[2:])
+                # The common case, two Tensors of one dtype, needs no conversion.
+                if not (
+                    type(a) is Tensor and type(b) is Tensor and a._value.dtype == b._value.dtype
+                ):
+                    args = (*self._match([a, b], python_error), *args[2:])
             else:
                 head = list(args[:n])
                 flat, spans = [], []

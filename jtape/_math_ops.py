@@ -135,23 +135,17 @@ def _reduction(fn, name: str):
 
 
 def _same_int_dtype(fn):
-    # TF keeps an integer tensor's dtype in sums and products; numpy (and JAX in x64
-    # mode) would widen int32 to int64.
-    def reduce(x, axis=None, keepdims=False):
+    """``fn`` (a numpy-style sum/prod/cumsum/cumprod) keeping an integer input's dtype.
+
+    TF keeps it; numpy (and JAX in x64 mode) would widen int32 to int64.
+    """
+
+    def keep(x, **kwargs):
         dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.integer) else None
-        return fn(x, axis=axis, keepdims=keepdims, dtype=dtype)
+        return fn(x, **kwargs, dtype=dtype)
 
-    reduce.__name__ = fn.__name__
-    return reduce
-
-
-def _same_int_scan(fn):
-    def scan(x, axis=None):
-        dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.integer) else None
-        return fn(x, axis=axis, dtype=dtype)
-
-    scan.__name__ = fn.__name__
-    return scan
+    keep.__name__ = fn.__name__
+    return keep
 
 
 _sum = _reduction(_same_int_dtype(jnp.sum), "sum")
@@ -166,8 +160,8 @@ _std = _reduction(jnp.std, "std")
 _var = _reduction(jnp.var, "variance")
 _argmax = op(jnp.argmax, name="argmax")
 _argmin = op(jnp.argmin, name="argmin")
-_cumsum = op(_same_int_scan(jnp.cumsum), name="cumsum")
-_cumprod = op(_same_int_scan(jnp.cumprod), name="cumprod")
+_cumsum = op(_same_int_dtype(jnp.cumsum), name="cumsum")
+_cumprod = op(_same_int_dtype(jnp.cumprod), name="cumprod")
 
 
 def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
