@@ -20,6 +20,8 @@ from ...nn import regularizers as regularizers
 from .._missing import NotProvidedError, message
 from . import backend as backend
 from . import layers as layers
+from . import ops as ops
+from . import random as random
 
 __all__ = [
     "Input",
@@ -31,7 +33,9 @@ __all__ = [
     "layers",
     "losses",
     "metrics",
+    "ops",
     "optimizers",
+    "random",
     "regularizers",
 ]
 

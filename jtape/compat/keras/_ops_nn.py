@@ -1,0 +1,204 @@
+"""``keras.ops``' neural-network functions: activations, crossentropies, conv, pooling.
+
+Activations and crossentropies are ``jtape.nn``'s (Keras' semantics already, including
+the TensorFlow backend's rule that a crossentropy on a softmax/sigmoid output uses its
+logits); convolution and pooling are jtape's ``tf.nn`` ops in channels-last layout.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ... import _conv_ops
+from ..._nn_ops import moments as _tf_moments
+from ..._op import op
+from ..._tensor import Tensor
+from ...nn import activations as _act
+from ...nn import losses as _losses
+from ...nn._logits import resolve_logits
+from ._ops_dtypes import FLOATX, float_type, standardize_dtype, tensor
+
+relu = _act.relu
+relu6 = _act.relu6
+sigmoid = _act.sigmoid
+softmax = _act.softmax
+log_softmax = _act.log_softmax
+silu = _act.silu
+swish = _act.silu
+elu = _act.elu
+selu = _act.selu
+celu = _act.celu
+softplus = _act.softplus
+softsign = _act.softsign
+log_sigmoid = _act.log_sigmoid
+hard_sigmoid = _act.hard_sigmoid
+hard_silu = _act.hard_silu
+hard_swish = _act.hard_silu
+
+
+def gelu(x, approximate: bool = True) -> Tensor:
+    """GELU; the tanh approximation by default (``keras.ops.gelu``; the activation
+    ``keras.activations.gelu`` defaults to the exact form)."""
+    return _act.gelu(x, approximate=approximate)
+
+
+def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:
+    return _act.leaky_relu(x, negative_slope)
+
+
+_glu = op(lambda x, axis: jax.nn.glu(x, axis), name="glu")
+
+
+def glu(x, axis: int = -1) -> Tensor:
+    """Gated linear unit: ``a * sigmoid(b)`` for the two halves of ``axis``."""
+    return _glu(tensor(x, float_type(x)), int(axis))
+
+
+# -- crossentropies (per example, not averaged) ---------------------------------------
+def categorical_crossentropy(target, output, from_logits: bool = False, axis: int = -1):
+    """``-sum(target * log(output), axis)``; probabilities are renormalised and clipped
+    to ``[1e-7, 1 - 1e-7]`` first, unless ``from_logits``."""
+    return _losses.categorical_crossentropy(target, output, from_logits, 0.0, axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits: bool = False, axis: int = -1):
+    """``-log(output[target])`` along ``axis`` (integer targets)."""
+    return _losses.sparse_categorical_crossentropy(target, output, from_logits, None, axis)
+
+
+def _bce(target, output, from_logits):
+    if from_logits:
+        return jnp.maximum(output, 0) - output * target + jnp.log1p(jnp.exp(-jnp.abs(output)))
+    eps = 1e-7
+    p = jnp.clip(output, eps, 1.0 - eps)
+    return -(target * jnp.log(p) + (1 - target) * jnp.log(1 - p))
+
+
+_bce_op = op(_bce, name="binary_crossentropy")
+
+
+def binary_crossentropy(target, output, from_logits: bool = False) -> Tensor:
+    """Elementwise binary crossentropy (no mean, unlike ``keras.losses``)."""
+    target, output = tensor(target), tensor(output)
+    if tuple(target.shape) != tuple(output.shape):
+        raise ValueError(
+            "Arguments `target` and `output` must have the same shape. Received: "
+            f"target.shape={target.shape}, output.shape={output.shape}"
+        )
+    output, from_logits = resolve_logits(output, from_logits, "Sigmoid", "binary_crossentropy")
+    output = tensor(output)
+    return _bce_op(tensor(target, output.dtype), output, bool(from_logits))
+
+
+# -- one_hot, normalize, moments ------------------------------------------------------
+_one_hot = op(
+    lambda x, n, axis, dtype: jax.nn.one_hot(x, n, dtype=dtype, axis=axis), name="one_hot"
+)
+
+
+def one_hot(x, num_classes: int, axis: int = -1, dtype=None, sparse: bool = False) -> Tensor:
+    """One-hot rows (float32 by default); negative indices give all-zero rows."""
+    if sparse:
+        raise ValueError("one_hot: jtape has no sparse tensors (sparse=True)")
+    dt = np.dtype(standardize_dtype(dtype)) if dtype is not None else FLOATX
+    return _one_hot(tensor(x, "int64"), int(num_classes), int(axis), dt)
+
+
+_multi_hot = op(
+    lambda x, n, axis, dtype: jnp.max(
+        jax.nn.one_hot(x, n, dtype=dtype, axis=axis), axis=-2 if axis == -1 else axis
+    ),
+    name="multi_hot",
+)
+
+
+def multi_hot(inputs, num_classes=None, axis: int = -1, dtype=None, sparse: bool = False, **kwargs):
+    """Multi-hot rows: 1 at every class an input row names."""
+    if num_classes is None:
+        num_classes = kwargs.pop("num_tokens", None)
+    if sparse:
+        raise ValueError("multi_hot: jtape has no sparse tensors (sparse=True)")
+    x = tensor(inputs, "int64")
+    dt = np.dtype(standardize_dtype(dtype)) if dtype is not None else FLOATX
+    if x.ndim == 1:
+        x = tensor(x)[None]
+        return _multi_hot(x, int(num_classes), int(axis), dt)[0]
+    return _multi_hot(x, int(num_classes), int(axis), dt)
+
+
+def _l2_normalize(x, axis, eps):
+    inv = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
+    return x * jnp.minimum(inv, 1.0 / eps)
+
+
+def _lp_normalize(x, axis, order, eps):
+    norm = jnp.linalg.norm(x, ord=order, axis=axis, keepdims=True)
+    return x / jnp.maximum(norm, eps)
+
+
+_normalize2 = op(_l2_normalize, name="normalize")
+_normalize = op(_lp_normalize, name="normalize")
+
+
+def normalize(x, axis: int = -1, order: int = 2, epsilon=None) -> Tensor:
+    """``x`` divided by its ``order``-norm along ``axis`` (at least ``epsilon``, 1e-7)."""
+    if not isinstance(order, int) or order < 1:
+        raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
+    x = tensor(x, float_type(x))
+    if x.ndim == 0:
+        x = x[None]
+    eps = 1e-7 if epsilon is None else float(epsilon)
+    if order == 2:
+        return _normalize2(x, int(axis), eps)
+    return _normalize(x, int(axis), order, eps)
+
+
+def moments(x, axes, keepdims: bool = False, synchronized: bool = False):
+    """``(mean, variance)`` over ``axes``; float16 is computed in float32."""
+    x = tensor(x, float_type(x))
+    dt = x.dtype
+    if dt in (np.float16, jnp.bfloat16):
+        x = tensor(x, "float32")
+    axes = [axes] if isinstance(axes, int) else list(axes)
+    mean, var = _tf_moments(x, axes, keepdims=keepdims)
+    return tensor(mean, dt), tensor(var, dt)
+
+
+# -- convolution and pooling (channels_last) -----------------------------------------
+def _data_format(data_format, n: int) -> str:
+    fmt = data_format or "channels_last"
+    if fmt not in ("channels_last", "channels_first"):
+        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {fmt!r}")
+    spatial = "DHW"[3 - n :] if n > 1 else "W"
+    return "N" + spatial + "C" if fmt == "channels_last" else "NC" + spatial
+
+
+def conv(inputs, kernel, strides=1, padding: str = "valid", data_format=None, dilation_rate=1):
+    """N-D convolution; ``kernel`` is ``(*spatial, in_channels // groups, out_channels)``."""
+    x = tensor(inputs)
+    w = tensor(kernel, x.dtype)
+    n = x.ndim - 2
+    return _conv_ops.convolution(
+        x, w, strides, padding.upper(), _data_format(data_format, n), dilation_rate
+    )
+
+
+def _pool(inputs, kind, pool_size, strides, padding, data_format):
+    x = tensor(inputs)
+    n = x.ndim - 2
+    strides = pool_size if strides is None else strides
+    return _conv_ops.pool(
+        x, pool_size, kind, strides, padding.upper(), _data_format(data_format, n)
+    )
+
+
+def max_pool(inputs, pool_size, strides=None, padding: str = "valid", data_format=None):
+    """Max pooling over the spatial axes (``strides`` default to ``pool_size``)."""
+    return _pool(inputs, "MAX", pool_size, strides, padding, data_format)
+
+
+def average_pool(inputs, pool_size, strides=None, padding: str = "valid", data_format=None):
+    """Average pooling; padded positions are not counted, as on TensorFlow."""
+    return _pool(inputs, "AVG", pool_size, strides, padding, data_format)
