@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _dtypes
 from ._op_errors import InvalidArgumentError
+from ._state import state
 from ._tensor import Tensor
 from ._variable import Variable
 
@@ -163,7 +164,13 @@ class DtypeRule:
                             f"Cannot convert {x!r} to EagerTensor of dtype {tf_name(want)}"
                         )
                     raise _mismatch(self.name, i, want, _dtypes.default_dtype_for(x))
-                # Python numbers stay static: JAX's weak typing gives ``want``.
+                if not state.frames:
+                    # Eagerly a Python number is a value, not a program constant: as a
+                    # numpy scalar of ``want`` it is a dynamic argument of the op's one
+                    # compiled program, whatever the number. Inside a trace it stays
+                    # static (TF: a constant of that trace; JAX's weak typing gives
+                    # ``want``).
+                    out[i] = Tensor(np.dtype(want).type(x))
             elif _is_py(x):
                 try:
                     out[i] = Tensor(jax.numpy.asarray(convert_python(x, want)))

@@ -108,6 +108,9 @@ class _TraceFrame:
         self.created: list[Variable] = []
         self.pending: list[Variable] = []
         self.allow_create = allow_create
+        # At the last creation from a traced value: the created Variables' initial
+        # values and the random generators' states (what their initializers consumed).
+        self.initial: dict[int, Any] = {}
 
     def read(self, var: Variable):
         vid = id(var)
@@ -148,6 +151,10 @@ class _TraceFrame:
         self.written[id(var)] = var
         if isinstance(value, jax.core.Tracer):
             self.pending.append(var)
+            self.initial[id(var)] = value
+            for vid, written in self.written.items():
+                if getattr(written, "_jt_rng_state", False):
+                    self.initial[vid] = self.values[vid]
 
 
 class Function:
@@ -312,6 +319,9 @@ class Function:
             except _Retrace:
                 continue
             break
+        initialized = self._out_meta[static_key][3]
+        if initialized:
+            return self._initialize_then_record(static_key, dyn, args, kwargs, initialized)
         call = _RecordedCall(self, self._jitted_plain, static_key)
         reads_d = [v.value() for v in donated]
         reads_k = [v.value() for v in kept]
@@ -320,8 +330,31 @@ class Function:
         written = [w._value for w in written]
         return self._finish(static_key, [o._value for o in outs], written, wrap=outs)
 
+    def _initialize_then_record(self, static_key, dyn, args, kwargs, initialized):
+        """A first call under a tape that creates Variables from traced values.
+
+        As TF lifts initializers out of the function, the creating program runs once
+        (unrecorded) only for the new Variables' initial values and the generator states
+        right after them; its other effects are dropped. Then the function is traced
+        again with the new Variables as inputs, and that call is the recorded one: the
+        tape watches the new Variables on this first call, as in TF.
+        """
+        donated, kept = self._partition
+        saved, state.recorders = state.recorders, []
+        try:
+            _, outs = self._jitted_plain(
+                static_key, [v._value for v in donated], [v._value for v in kept], dyn
+            )
+        finally:
+            state.recorders = saved
+        for var, value in zip(initialized, outs[len(outs) - len(initialized) :]):
+            var._value = value
+        return self._call_recorded(static_key, dyn, args, kwargs)
+
     def _finish(self, static_key, outs, written, wrap=None):
-        out_tree, statics, written_vars = self._out_meta[static_key]
+        out_tree, statics, written_vars, initialized = self._out_meta[static_key]
+        if initialized:  # drop the initial values a creating program appends
+            outs = outs[: len(outs) - len(initialized)]
         for var, value in zip(written_vars, written):
             var._value = value
         tensors = wrap if wrap is not None else [Tensor(o) for o in outs]
@@ -595,8 +628,11 @@ def _traced_program(
     written_vars = [frame.written[vid] for vid in order]
     if all(s is _DYNAMIC for s in out_statics):
         out_statics = None  # the common case: every output is a Tensor
-    function._out_meta[static_key] = (out_tree, out_statics, written_vars)
-    return [frame.values[vid] for vid in order], outs
+    # A program that creates Variables from traced values also returns what they (and
+    # the generators their initializers used) held right after creation, after ``outs``.
+    initial = [(v, frame.initial[id(v)]) for v in frame.written.values() if id(v) in frame.initial]
+    function._out_meta[static_key] = (out_tree, out_statics, written_vars, [v for v, _ in initial])
+    return [frame.values[vid] for vid in order], outs + [x for _, x in initial]
 
 
 def _learn_donation(function: Function, assigned: frozenset, donated: list) -> None:

@@ -45,6 +45,7 @@ class Generator:
     def __init__(self, seed: int = 0) -> None:
         key = jax.random.key_data(jax.random.key(int(seed)))
         self.state = Variable(key, trainable=False, name="rng_state")
+        self.state._jt_rng_state = True  # jt.function restores it after lifted initializers
 
     @classmethod
     def from_seed(cls, seed: int, alg=None) -> Generator:
@@ -103,6 +104,7 @@ class Generator:
         for _ in range(count):
             g = Generator.__new__(Generator)
             g.state = Variable(self.next_key_data(), trainable=False, name="rng_state")
+            g.state._jt_rng_state = True
             out.append(g)
         return out
 
