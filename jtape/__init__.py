@@ -13,7 +13,9 @@ from . import errors as errors
 from . import linalg as linalg
 from . import nn as nn
 from . import optimizers as optimizers
+from . import profiler as profiler
 from . import random as random
+from . import summary as summary
 from . import test as test
 from . import train as train
 from ._array_ops import argsort as argsort

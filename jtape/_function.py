@@ -34,6 +34,9 @@ from ._tensor import Tensor, _Ref
 from ._variable import Variable
 
 _RUN_EAGERLY = False
+# Hooks called after each compiled call as ``observe(function, args, kwargs)``; the
+# summary trace (``tf.summary.trace_on``) records the program graphs this way.
+call_observers: list = []
 # sys.getrefcount of a Variable's array when only the Variable holds it (its attribute,
 # the list of values being passed, getrefcount's own argument).
 _SOLE_OWNER = 3
@@ -249,6 +252,8 @@ class Function:
             self._tracing_detector.called_without_tracing()
         else:
             self._tracing_detector.called_with_tracing(self.python_function)
+        for observe in call_observers:  # empty unless tf.summary.trace_on is active
+            observe(self, args, kwargs)
         return result
 
     def _call(self, args, kwargs):
