@@ -339,6 +339,8 @@ LAZY = {
     "losses": "jtape.nn.losses",
     "metrics": "jtape.nn.metrics",
     "initializers": "jtape.nn.initializers",
+    "summary": "jtape.compat.summary",
+    "profiler": "jtape.compat.profiler",
 }
 
 __getattr__ = missing("tf", lazy=LAZY)

@@ -42,8 +42,9 @@ ALTERNATIVES: dict[str, str] = {
     "strings": "jtape tensors are numeric; process strings in Python or numpy before "
     "converting to tensors.",
     "io": "Read files with Python/numpy and feed arrays to tf.data.Dataset.from_tensor_slices.",
-    "summary": "Log scalars with Python (e.g. tensorboardX or print); values are `float(t)`.",
     "lite": "TF Lite conversion needs TensorFlow itself.",
+    "profiler": "tf.profiler.experimental provides start/stop/Trace/Profile/ProfilerOptions/"
+    "server.start (on jax.profiler); use jax.profiler directly for anything else.",
     "compat": "jtape runs TF2-style eager code only; tf.compat.v1 graphs and sessions are "
     "not supported.",
     "Session": "There are no sessions: code runs eagerly, or compiled with tf.function.",

@@ -20,8 +20,8 @@ import logging
 import threading
 from typing import Any
 
-import jax
 import numpy as np
+from jax.extend.core import Literal
 
 from .._state import tracing
 from ._writer import state
@@ -93,7 +93,7 @@ class _GraphBuilder:
             env[var] = self.node(f"{scope}const", "Const", [], [var.aval])
 
         def read(atom) -> str:
-            if isinstance(atom, jax.core.Literal):
+            if isinstance(atom, Literal):
                 return self.node(f"{scope}Const", "Const", [], [atom.aval], value=atom.val)
             if atom not in env:  # a constvar of an open jaxpr
                 env[atom] = self.node(f"{scope}const", "Const", [], [atom.aval])
