@@ -1,0 +1,223 @@
+"""``tf.image`` measures and filters: SSIM, PSNR, gradients, Sobel, patches, variation.
+
+Each is one jtape op on ``jax.lax`` convolutions, so its gradient is JAX's.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._image_ops import _convert_image_dtype, as_image
+from ._op import op
+from ._tensor import Tensor
+
+_F32 = np.dtype(np.float32)
+
+
+def _to_f32(x):
+    return _convert_image_dtype.__jtape_op__(x, _F32, False)
+
+
+def _depthwise_valid(x, kernel2d):
+    """``kernel2d`` ([kh, kw]) applied to every channel of ``[..., h, w, c]``, VALID."""
+    lead = x.shape[:-3]
+    x4 = x.reshape((-1, *x.shape[-3:]))
+    c = x4.shape[-1]
+    k = jnp.broadcast_to(kernel2d[:, :, None, None], (*kernel2d.shape, 1, c)).astype(x.dtype)
+    y = jax.lax.conv_general_dilated(
+        x4,
+        k,
+        (1, 1),
+        "VALID",
+        dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        feature_group_count=c,
+        precision=jax.lax.Precision.HIGHEST,
+    )
+    return y.reshape((*lead, *y.shape[1:]))
+
+
+def _gauss_kernel(size: int, sigma):
+    coords = jnp.arange(size, dtype=jnp.float32) - (size - 1) / 2.0
+    g = coords**2 * (-0.5 / jnp.square(sigma))
+    g = (g[None, :] + g[:, None]).reshape(-1)
+    return jax.nn.softmax(g).reshape(size, size)
+
+
+@op
+def _ssim(img1, img2, max_val, filter_size, filter_sigma, k1, k2, return_index_map):
+    max_val = _to_f32(jnp.asarray(max_val).astype(img1.dtype))
+    x, y = _to_f32(img1), _to_f32(img2)
+    kernel = _gauss_kernel(filter_size, jnp.asarray(filter_sigma, jnp.float32))
+
+    def reduce(v):
+        return _depthwise_valid(v, kernel)
+
+    c1 = (k1 * max_val) ** 2
+    c2 = (k2 * max_val) ** 2
+    mean0, mean1 = reduce(x), reduce(y)
+    num0 = mean0 * mean1 * 2.0
+    den0 = jnp.square(mean0) + jnp.square(mean1)
+    luminance = (num0 + c1) / (den0 + c1)
+    num1 = reduce(x * y) * 2.0
+    den1 = reduce(jnp.square(x) + jnp.square(y))
+    cs = (num1 - num0 + c2) / (den1 - den0 + c2)
+    per_pixel = luminance * cs
+    if return_index_map:
+        return jnp.mean(per_pixel, axis=-1)
+    return jnp.mean(jnp.mean(per_pixel, axis=(-3, -2)), axis=-1)
+
+
+def ssim(
+    img1,
+    img2,
+    max_val,
+    filter_size: int = 11,
+    filter_sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+    return_index_map: bool = False,
+) -> Tensor:
+    """Structural similarity of two batches of images (TF's Gaussian-window SSIM).
+
+    Integer images are scaled to [0, 1] first (``max_val`` with them), as in TF.
+
+    Example:
+        >>> import jtape as jt
+        >>> x = jt.random.uniform([16, 16, 1], seed=0)
+        >>> round(float(ssim(x, x, 1.0)), 4)
+        1.0
+    """
+    img1, img2 = as_image(img1), as_image(img2)
+    if tuple(img1.shape) != tuple(img2.shape):
+        raise ValueError(f"ssim: shapes {img1.shape} and {img2.shape} differ")
+    h, w = img1.shape[-3], img1.shape[-2]
+    if h < filter_size or w < filter_size:
+        from ._op_errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"ssim: images of size {h}x{w} are smaller than filter_size={filter_size}"
+        )
+    return _ssim(
+        img1,
+        img2,
+        max_val,
+        int(filter_size),
+        filter_sigma,
+        float(k1),
+        float(k2),
+        bool(return_index_map),
+    )
+
+
+@op
+def _psnr(a, b, max_val):
+    max_val = _to_f32(jnp.asarray(max_val).astype(a.dtype))
+    a, b = _to_f32(a), _to_f32(b)
+    mse = jnp.mean(jnp.square(a - b), axis=(-3, -2, -1))
+    return 20 * jnp.log(max_val) / jnp.log(10.0) - np.float32(10 / np.log(10)) * jnp.log(mse)
+
+
+def psnr(a, b, max_val) -> Tensor:
+    """Peak signal-to-noise ratio in dB, one value per image.
+
+    Example:
+        >>> import jtape as jt
+        >>> round(float(psnr(jt.zeros([2, 2, 1]), jt.fill([2, 2, 1], 0.1), 1.0)), 3)
+        20.0
+    """
+    return _psnr(as_image(a), as_image(b), max_val)
+
+
+@op
+def _image_gradients(x):
+    dy = x[:, 1:] - x[:, :-1]
+    dx = x[:, :, 1:] - x[:, :, :-1]
+    dy = jnp.concatenate([dy, jnp.zeros_like(x[:, :1])], axis=1)
+    dx = jnp.concatenate([dx, jnp.zeros_like(x[:, :, :1])], axis=2)
+    return dy, dx
+
+
+def _check_4d(image, name: str) -> Tensor:
+    image = as_image(image)
+    if image.shape.rank != 4:
+        raise ValueError(
+            f"{name} expects a 4D tensor [batch_size, h, w, d], not {tuple(image.shape)}."
+        )
+    return image
+
+
+def image_gradients(image) -> tuple[Tensor, Tensor]:
+    """``(dy, dx)``: forward differences, zero in the last row / column (4-D input)."""
+    return _image_gradients(_check_4d(image, "image_gradients"))
+
+
+_SOBEL = np.array(
+    [[[-1, -2, -1], [0, 0, 0], [1, 2, 1]], [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]], np.float32
+)
+
+
+@op
+def _sobel_edges(x):
+    padded = jnp.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="reflect")
+    return jnp.stack([_depthwise_valid(padded, jnp.asarray(k)) for k in _SOBEL], axis=-1)
+
+
+def sobel_edges(image) -> Tensor:
+    """Sobel ``(dy, dx)`` responses, shape ``[b, h, w, d, 2]`` (reflect-padded, 4-D input)."""
+    image = _check_4d(image, "sobel_edges")
+    if not jnp.issubdtype(image.dtype, jnp.floating):
+        from ._math_ops import cast
+
+        image = cast(image, "float32")
+    return _sobel_edges(image)
+
+
+@op
+def _total_variation(x):
+    axes = tuple(range(x.ndim - 3, x.ndim))
+    dy = jnp.abs(x[..., 1:, :, :] - x[..., :-1, :, :])
+    dx = jnp.abs(x[..., :, 1:, :] - x[..., :, :-1, :])
+    return (jnp.sum(dy, axis=axes) + jnp.sum(dx, axis=axes)).astype(x.dtype)
+
+
+def total_variation(images) -> Tensor:
+    """Sum of absolute neighbour differences, per image (a scalar for one image)."""
+    return _total_variation(as_image(images))
+
+
+@op
+def _extract_patches(x, sizes, strides, rates, padding):
+    n, _, _, c = x.shape
+    p = jax.lax.conv_general_dilated_patches(
+        x,
+        sizes,
+        strides,
+        padding,
+        rhs_dilation=rates,
+        dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        precision=jax.lax.Precision.HIGHEST,
+    )
+    oh, ow = p.shape[1], p.shape[2]
+    # JAX orders a patch's values channel-major; TF orders them (row, column, channel).
+    p = p.reshape(n, oh, ow, c, sizes[0] * sizes[1])
+    return jnp.swapaxes(p, -1, -2).reshape(n, oh, ow, -1)
+
+
+def _four(values, name: str) -> tuple[int, int]:
+    v = [int(e) for e in values]
+    if len(v) != 4 or v[0] != 1 or v[3] != 1:
+        raise ValueError(f"extract_patches: {name} must be [1, rows, cols, 1], got {values}")
+    return v[1], v[2]
+
+
+def extract_patches(images, sizes, strides, rates, padding) -> Tensor:
+    """Every ``sizes`` patch (flattened row, column, channel) on a strided grid."""
+    images = _check_4d(images, "extract_patches")
+    padding = str(padding).upper()
+    if padding not in ("VALID", "SAME"):
+        raise ValueError(f"extract_patches: padding must be 'VALID' or 'SAME', got {padding!r}")
+    return _extract_patches(
+        images, _four(sizes, "sizes"), _four(strides, "strides"), _four(rates, "rates"), padding
+    )
