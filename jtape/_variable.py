@@ -9,6 +9,7 @@ import weakref
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import SingleDeviceSharding
 
 from . import _dtypes
 from ._op_errors import InvalidArgumentError
@@ -39,6 +40,9 @@ class Variable:
     """
 
     __array_priority__ = 100
+    # Layer.add_weight(autocast=True) sets it: inside a mixed-precision layer's call the
+    # weight reads as the compute dtype. A plain Variable never autocasts (as tf.Variable).
+    _jt_autocast = False
 
     def __init__(
         self,
@@ -72,8 +76,21 @@ class Variable:
                 value = to_value(initial_value, dtype)
         if dtype is not None and value.dtype != dtype:
             value = value.astype(dtype)
+        #: Where the value lives (a strategy's replicated or split sharding, or the
+        #: sharding of a committed initial value), kept by every write; None: wherever
+        #: JAX puts it (one device, uncommitted).
+        self._sharding = None
         if state.placers:
-            value = state.placers[-1](value, bool(trainable))
+            placer = state.placers[-1]
+            value = placer(value, bool(trainable))
+            sharding_for = getattr(placer, "sharding_for", None)
+            if sharding_for is not None:
+                self._sharding = sharding_for(value, bool(trainable))
+            elif not isinstance(value, jax.core.Tracer):
+                self._sharding = value.sharding
+        elif isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer):
+            if getattr(value, "committed", False):  # placed explicitly (device_put)
+                self._sharding = value.sharding
         self._shape = _shape_spec(shape, value.shape)
         self.trainable = bool(trainable) and tf_kwargs.get("synchronization") != "ON_READ"
         self._name = name or "Variable"
@@ -86,12 +103,26 @@ class Variable:
         if frame is not None:
             frame.on_create(self, value)
 
+    # -- placement -----------------------------------------------------------
+    @property
+    def _value(self):
+        return self._array
+
+    @_value.setter
+    def _value(self, value) -> None:
+        # Every store goes through here (assign, jt.function write-back, checkpoint
+        # restore, strategy.run), so placement is a property of the variable.
+        self._array = _place(value, self._sharding)
+
     # -- reading -------------------------------------------------------------
     def _jt_read(self) -> Tensor:
         frame = current_frame()
         t = Tensor(frame.read(self) if frame is not None else self._value)
         for rec in state.recorders:
             rec._on_read(self, t)
+        cast_to = state.autocast
+        if cast_to is not None and self._jt_autocast and t.dtype != cast_to:
+            return _autocast(t, cast_to)
         return t
 
     def value(self) -> Tensor:
@@ -184,6 +215,8 @@ class Variable:
             rec._on_assign(self, source)
         frame = current_frame()
         if frame is not None:
+            if self._sharding is not None and isinstance(new, jax.core.Tracer):
+                new = _constrain(new, self._sharding)
             frame.write(self, new)
         else:
             self._value = new
@@ -435,6 +468,15 @@ class Variable:
         return format(self.value(), spec)
 
 
+def _autocast(t: Tensor, dtype) -> Tensor:
+    """``t`` cast to ``dtype`` when it is a float (a recorded op: the gradient flows back)."""
+    if not jnp.issubdtype(t.dtype, jnp.floating):
+        return t
+    from ._math_ops import cast
+
+    return cast(t, dtype)
+
+
 _IGNORED_TF_KWARGS = {
     "validate_shape",
     "caching_device",
@@ -607,6 +649,51 @@ def install_tf_protocol() -> None:
     Variable.__hash__ = _unhashable
     if "assign" not in Tensor.__dict__:
         Tensor.assign = property(_slice_assign)
+
+
+def _place(value, sharding):
+    """``value`` on ``sharding`` (a variable's placement); cheap when it already is.
+
+    Host data and arrays placed elsewhere are moved with ``jax.device_put`` (with
+    several processes, each process supplies its addressable shards from the same
+    host value). With no placement (``sharding`` None) a concrete value spread over
+    several devices comes back to one device, so an unplaced variable stays usable
+    next to other unplaced ones (a checkpoint written under a strategy, restored
+    without one).
+    """
+    if isinstance(value, jax.core.Tracer):
+        return value
+    if sharding is None:
+        if isinstance(value, jax.Array) and type(value.sharding) is not SingleDeviceSharding:
+            if value.is_fully_addressable and len(value.sharding.device_set) > 1:
+                return jnp.asarray(np.asarray(value))
+        return value
+    if isinstance(value, jax.Array):
+        have = value.sharding
+        if have is sharding or have == sharding:
+            return value
+        try:
+            if have.is_equivalent_to(sharding, value.ndim):
+                return value
+        except (TypeError, ValueError, AttributeError):
+            pass
+        if jax.process_count() == 1 or not value.is_fully_addressable:
+            return jax.device_put(value, sharding)
+    if jax.process_count() > 1:
+        host = np.asarray(value)
+        return jax.make_array_from_callback(host.shape, sharding, lambda idx: host[idx])
+    return jax.device_put(value, sharding)
+
+
+def _constrain(value, sharding):
+    """A traced write keeps the variable's sharding, except inside a per-replica program
+    (``strategy.run``'s shard_map), whose frame collects replica-local values."""
+    if any(getattr(f, "per_replica", False) for f in state.frames):
+        return value
+    try:
+        return jax.lax.with_sharding_constraint(value, sharding)
+    except (ValueError, TypeError):  # e.g. under vmap with a rank-changing batch axis
+        return value
 
 
 def _fmt(value) -> str:

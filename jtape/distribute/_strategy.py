@@ -59,15 +59,14 @@ class Strategy:
     def scope(self):
         """Variables created inside are replicated on the strategy's devices."""
         _local.strategies.append(self)
-        state.placers.append(self._place_variable)
+        state.placers.append(_Placer(self))
         try:
             yield self
         finally:
             state.placers.pop()
             _local.strategies.pop()
 
-    def _place_variable(self, value, trainable: bool):
-        sharding = self._replicated
+    def _variable_sharding(self, value, trainable: bool):
         if (
             self._shard_opt
             and not trainable
@@ -77,7 +76,11 @@ class Strategy:
         ):
             # ZeRO-1: optimizer slots (non-trainable float state) split over replicas;
             # GSPMD inserts the reduce-scatter / all-gather around their update.
-            sharding = self._split
+            return self._split
+        return self._replicated
+
+    def _place_variable(self, value, trainable: bool):
+        sharding = self._variable_sharding(value, trainable)
         if isinstance(value, jax.core.Tracer):
             return jax.lax.with_sharding_constraint(value, sharding)
         return _put(value, sharding)
@@ -159,7 +162,7 @@ class Strategy:
             state.recorders = []
             state.frames.append(frame)
             # Variables created while replicas run (optimizer slots) belong to the strategy.
-            state.placers.append(self._place_variable)
+            state.placers.append(_Placer(self))
             _local.replica_contexts.append(ReplicaContext(self, AXIS, n))
             try:
                 result = fn(*a, **kw)
@@ -320,10 +323,27 @@ class DistributedDataset:
             )
 
 
+class _Placer:
+    """The placement hook ``scope()`` installs: places a new Variable's value and tells
+    the Variable its sharding, which every later write keeps."""
+
+    __slots__ = ("strategy",)
+
+    def __init__(self, strategy: Strategy) -> None:
+        self.strategy = strategy
+
+    def __call__(self, value, trainable: bool):
+        return self.strategy._place_variable(value, trainable)
+
+    def sharding_for(self, value, trainable: bool):
+        return self.strategy._variable_sharding(value, trainable)
+
+
 class _ReplicaFrame:
     """Variable frame inside a replica program: reads come from the enclosing trace."""
 
     traces = True
+    per_replica = True  # writes hold replica-local values: no global sharding constraint
 
     def __init__(self, strategy: Strategy, parent) -> None:
         self.strategy = strategy
