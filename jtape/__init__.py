@@ -16,6 +16,7 @@ from . import optimizers as optimizers
 from . import profiler as profiler
 from . import random as random
 from . import summary as summary
+from . import strings as strings
 from . import test as test
 from . import train as train
 from ._array_ops import argsort as argsort
@@ -84,6 +85,7 @@ from ._dtypes import int8 as int8
 from ._dtypes import int16 as int16
 from ._dtypes import int32 as int32
 from ._dtypes import int64 as int64
+from ._dtypes import string as string
 from ._dtypes import uint8 as uint8
 from ._dtypes import uint16 as uint16
 from ._dtypes import uint32 as uint32
@@ -209,6 +211,8 @@ from ._nn_ops import (
 )
 from ._nn_ops import swish as swish
 from ._op import op as op
+from ._strings import RaggedTensor as RaggedTensor
+from ._strings import StringTensor as StringTensor
 from ._tape import GradientTape as GradientTape
 from ._tape import UnconnectedGradients as UnconnectedGradients
 from ._tensor import Tensor as Tensor

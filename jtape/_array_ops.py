@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _strings
 from ._math_ops import _axis
 from ._op import op
 from ._op_errors import InvalidArgumentError
@@ -34,6 +34,8 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
         >>> jt.constant(0.0, shape=(2, 2)).shape
         (2, 2)
     """
+    if _strings.is_string_value(value) or dtype is _dtypes.string:  # host strings
+        return _strings.constant(value, dtype, shape)
     v = to_value(value, dtype)
     if shape is not None:
         shape = _static_shape(shape)
@@ -46,6 +48,8 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     """``value`` as a Tensor; Tensors pass through, Variables are read."""
+    if _strings.is_string_value(value) or dtype is _dtypes.string:  # host strings
+        return _strings.constant(value, dtype)
     if isinstance(value, Tensor):
         if dtype is not None and value.dtype != _dtypes.as_dtype(dtype):
             raise ValueError(

@@ -35,6 +35,7 @@ _ENUMS = {
     "uint8": 4,
     "int16": 5,
     "int8": 6,
+    "string": 7,
     "complex64": 8,
     "int64": 9,
     "bool": 10,
@@ -73,7 +74,7 @@ class DType:
 
     @property
     def name(self) -> str:
-        return self._np.name
+        return "string" if self._np.kind == "O" else self._np.name  # tf.string: host bytes
 
     @property
     def as_numpy_dtype(self) -> type:
@@ -115,7 +116,7 @@ class DType:
 
     @property
     def is_numeric(self) -> bool:
-        return not self.is_bool
+        return not self.is_bool and self._np.kind != "O"
 
     @property
     def is_quantized(self) -> bool:
@@ -198,6 +199,8 @@ def _np_dtype(dtype) -> np.dtype:
         if dtype not in _BY_ENUM:
             raise TypeError(f"dtype: {dtype} is not a TensorFlow DataType enum value")
         dtype = _BY_ENUM[dtype]
+    if dtype in _STRING_NAMES or getattr(dtype, "kind", None) in ("O", "U", "S"):
+        return np.dtype(object)  # tf.string: numpy object arrays of bytes (jtape/_strings.py)
     if dtype is float:  # Python's float means float32 in TF's conversions, not float64
         return np.dtype(np.float32)
     if dtype is int:
@@ -208,6 +211,7 @@ def _np_dtype(dtype) -> np.dtype:
         raise TypeError(f"dtype: expected a dtype such as jt.float32, got {dtype!r}") from e
 
 
+_STRING_NAMES = ("string", object, np.object_, np.str_, np.bytes_, str, bytes)
 _CACHE: dict = {}
 
 
@@ -262,6 +266,7 @@ uint64 = as_dtype("uint64")
 bool_ = as_dtype("bool")
 complex64 = as_dtype("complex64")
 complex128 = as_dtype("complex128")
+string = as_dtype("string")
 
 _WIDE = {"float64", "int64", "uint64", "complex128"}
 

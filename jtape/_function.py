@@ -31,6 +31,7 @@ from ._op import call_op
 from ._shape import TensorShape
 from ._state import state, tracing
 from ._tensor import Tensor, _Ref
+from ._strings import StringTensor, _ValueRef
 from ._variable import Variable
 
 _RUN_EAGERLY = False
@@ -573,7 +574,7 @@ def _traced_program(
     treedef, statics = static_key[0], static_key[1]
     dyn_iter = iter(dyn)
     leaves = [
-        Tensor(next(dyn_iter)) if s is _DYNAMIC else (s.deref() if type(s) is _Ref else s)
+        Tensor(next(dyn_iter)) if s is _DYNAMIC else (s.deref() if isinstance(s, _Ref) else s)
         for s in statics
     ]
     args, kwargs = jax.tree_util.tree_unflatten(treedef, leaves)
@@ -713,6 +714,8 @@ def _signature(args, kwargs):
             statics.append(_DYNAMIC)
         elif isinstance(leaf, Variable):
             statics.append(_Ref(leaf))  # by identity: Variable == is elementwise
+        elif isinstance(leaf, StringTensor):
+            statics.append(_ValueRef(leaf))  # by value: TF retraces per string value
         else:
             # Python values specialise the trace, as in TF.
             try:

@@ -109,7 +109,12 @@ _clip = op(jnp.clip, name="clip_by_value", same_dtype=3)
 
 def cast(x, dtype) -> Tensor:
     """``x`` converted to ``dtype``; gradients flow between floating dtypes only."""
-    return _cast(x, _dtypes.as_dtype(dtype))
+    dtype = _dtypes.as_dtype(dtype)
+    if dtype == _dtypes.string or getattr(x, "dtype", None) == _dtypes.string:
+        from ._strings import cast_string  # host strings: only string -> string
+
+        return cast_string(x, dtype)
+    return _cast(x, dtype)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max) -> Tensor:

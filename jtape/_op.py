@@ -79,7 +79,7 @@ class NodeSpec:
 
 
 def _node_vjp(spec: NodeSpec, values, out_cts):
-    diff = [i for i, v in enumerate(values) if jnp.issubdtype(v.dtype, jnp.inexact)]
+    diff = [i for i, v in enumerate(values) if jnp.issubdtype(jnp.result_type(v), jnp.inexact)]
 
     def f(*dvals):
         full = list(values)
@@ -119,6 +119,8 @@ def match_varying(ct, like):
 
 _SPECS: dict = {}
 _MAX_SPECS = 8192
+# Key in an op's own spec dict: the op needs its Python floats as static arguments.
+_STATIC_FLOATS = "static floats"
 
 
 def _intern_spec(fn, treedef, leaves, tensor_pos) -> NodeSpec:
@@ -165,16 +167,23 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
     primitives inside ``fn``. Other callers (whole programs, backward passes) keep
     their own compilation policy. ``specs`` is the op's own arity -> spec cache.
     """
+    # Eagerly, a Python float is a value: a weakly typed dynamic argument of the op's
+    # one compiled program (as jax.numpy's own jitted functions take it), so a number
+    # that changes every step compiles nothing new. Ints stay static (axes, sizes).
+    dyn_floats = jit and specs is not None and not state.frames and _STATIC_FLOATS not in specs
     if not kwargs:
         # Fast path for the common case, positional Tensors, Variables and Python
         # scalars (``a + b``, ``v * 2.0``, ``jt.exp(x)``): no pytree flattening, and
         # the spec comes from the op's own dict, keyed by which arguments are static.
         statics = None
+        floats = None
         for i, a in enumerate(args):
             ta = type(a)
             if ta is Tensor:
                 continue
-            if (
+            if ta is float and dyn_floats and i:
+                floats = (*floats, i) if floats else (i,)
+            elif (
                 ta is float
                 or ta is int
                 or ta is bool
@@ -189,7 +198,7 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
             if (
                 statics is not None
                 and statics[0][0] == 0
-                and len(statics) == len(args)
+                and len(statics) + len(floats or ()) == len(args)
                 and statics[0][1] is not tuple
                 and args[0] is not None
             ):
@@ -197,7 +206,19 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
                 # TF's dtype (float32), not JAX's 64-bit default for Python floats.
                 args = (_python_data(args[0]), *args[1:])
                 statics = statics[1:] or None
-            return _call_fast(fn, args, statics, jit, specs)
+            if floats is None:
+                return _call_fast(fn, args, statics, jit, specs)
+            dyn_args = tuple(Tensor(a) if i in floats else a for i, a in enumerate(args))
+            try:
+                return _call_fast(fn, dyn_args, statics, jit, specs)
+            except Exception:
+                # ``fn`` needs the number itself (Python control flow on it, a lax op
+                # that wants one dtype): if it works with numbers static, this op
+                # keeps them static from now on.
+                out = call_op(fn, args, kwargs, jit=jit, specs={_STATIC_FLOATS: True})
+                specs.clear()  # the specs made with dynamic numbers are not used again
+                specs[_STATIC_FLOATS] = True
+                return out
     if args and _is_python_data(args[0]):
         args = (_python_data(args[0]), *args[1:])
     leaves, treedef = _tree_flatten((args, kwargs), is_leaf=_is_leaf)
@@ -210,11 +231,19 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
             inputs.append(t)
             tensor_pos.append(i)
             values.append(t._value)
+        elif dyn_floats and type(leaf) is float:
+            inputs.append(Tensor(leaf))
+            tensor_pos.append(i)
+            values.append(leaf)
     tensor_pos = tuple(tensor_pos)
     recorders = state.recorders
     if jit or recorders:
         spec = _intern_spec(fn, treedef, leaves, tensor_pos)
         outputs, out_tree = _forward(spec, values, jit)
+        if dyn_floats and spec._fwd is False and any(type(v) is float for v in values):
+            # Not jittable with the numbers dynamic (see the fast path): keep them
+            # static for this op from now on; this call's eager result stands.
+            specs[_STATIC_FLOATS] = True
         if recorders and inputs:
             _record_spec(recorders, spec, tuple(inputs), outputs)
         return _tree_unflatten(out_tree, outputs)
@@ -333,6 +362,10 @@ def op_error(error: Exception, spec: NodeSpec, values) -> Exception:
 
     if isinstance(error, OpError):
         return error
+    from ._strings import host_only_error  # a string tensor reached a JAX op
+
+    if (found := host_only_error(spec)) is not None:
+        return found
     if state.frames:  # while tracing TF's shape inference raises ValueError
         return ValueError(f"{getattr(spec.fn, '__name__', 'op')}: {error}")
     base = type(error)

@@ -44,6 +44,7 @@ from .._module import Module as Module
 from .._module import name_scope as name_scope
 from .._shape import TensorShape as TensorShape
 from .._state import tracing as _tracing
+from .._strings import RaggedTensor as RaggedTensor
 from .._tape import GradientTape as GradientTape
 from .._tape import UnconnectedGradients as UnconnectedGradients
 from .._tensor import Tensor as Tensor
@@ -60,6 +61,7 @@ from . import math as math
 from . import nest as nest
 from . import nn as nn
 from . import random as random
+from . import strings as strings
 from . import test as test
 from ._api import tf_api
 from ._missing import NotProvidedError as NotProvidedError
@@ -80,6 +82,7 @@ from .dtypes import int8 as int8
 from .dtypes import int16 as int16
 from .dtypes import int32 as int32
 from .dtypes import int64 as int64
+from .dtypes import string as string
 from .dtypes import uint8 as uint8
 from .dtypes import uint16 as uint16
 from .dtypes import uint32 as uint32
@@ -226,8 +229,10 @@ def executing_eagerly() -> bool:
 
 
 def is_tensor(x) -> bool:
-    """True for jtape Tensors and Variables (TF's "tensor-like")."""
-    return isinstance(x, (Tensor, Variable))
+    """True for jtape Tensors and Variables (TF's "tensor-like"), string tensors included."""
+    from .._strings import RaggedTensor, StringTensor
+
+    return isinstance(x, (Tensor, Variable, StringTensor, RaggedTensor))
 
 
 def get_static_value(tensor, partial: bool = False):

@@ -39,8 +39,6 @@ ALTERNATIVES: dict[str, str] = {
     "provides it).",
     "image": "Use jax.image (e.g. `jt.op(jax.image.resize)`) or write the op with jax.numpy.",
     "signal": "Use jax.numpy.fft / jax.scipy.signal wrapped with jt.op.",
-    "strings": "jtape tensors are numeric; process strings in Python or numpy before "
-    "converting to tensors.",
     "io": "Read files with Python/numpy and feed arrays to tf.data.Dataset.from_tensor_slices.",
     "lite": "TF Lite conversion needs TensorFlow itself.",
     "profiler": "tf.profiler.experimental provides start/stop/Trace/Profile/ProfilerOptions/"
@@ -55,7 +53,6 @@ ALTERNATIVES: dict[str, str] = {
     "sparse wrapped with jt.op).",
     "SparseTensor": "Sparse tensors are not supported; use dense tensors.",
     "ragged": "Ragged tensors are not supported; pad to a dense tensor with a mask.",
-    "RaggedTensor": "Ragged tensors are not supported; pad to a dense tensor with a mask.",
     "RegisterGradient": "Define the gradient with tf.custom_gradient, or make the op with "
     "jt.op (its gradient is JAX's).",
     "Graph": "There are no graphs: tf.function compiles to one XLA program via jax.jit.",

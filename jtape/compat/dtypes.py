@@ -30,6 +30,7 @@ uint64 = _dtypes.uint64
 bool = _dtypes.bool_  # noqa: A001 - TF's name
 complex64 = _dtypes.complex64
 complex128 = _dtypes.complex128
+string = _dtypes.string
 
 cast = tf_api(_cast, tf_name="cast")
 
@@ -38,6 +39,7 @@ __all__ = [
     "as_dtype",
     "cast",
     "float16",
+    "string",
     "half",
     "bfloat16",
     "float32",

@@ -248,7 +248,7 @@ class Dataset:
                 )
             out = []
             for x, s in zip(leaves, specs):
-                arr = np.asarray(x)
+                arr = _structure.to_host(x) if s.dtype == object else np.asarray(x)
                 arr = arr.astype(s.dtype) if arr.dtype != s.dtype else arr
                 if not s.is_compatible_with(arr):
                     raise TypeError(
@@ -988,6 +988,9 @@ def _pad_stack(leaves, shape, pad):
     longest = [max(a.shape[d] for a in arrs) for d in builtins_range(rank)]
     if shape is not None:
         longest = [m if d is None or d == -1 else int(d) for m, d in zip(longest, shape)]
+    if arrs[0].dtype == object:  # strings pad with b"" unless a string is given (TF)
+        pad = pad if isinstance(pad, (str, bytes)) else b""
+        pad = _structure.to_host(pad)
     out = np.full((len(arrs), *longest), np.asarray(pad).astype(arrs[0].dtype), arrs[0].dtype)
     for i, a in enumerate(arrs):
         if any(s > m for s, m in zip(a.shape, longest)):

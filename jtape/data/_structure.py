@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _dtypes
+from .. import _dtypes, _strings
 from .._function import TensorSpec as _BaseTensorSpec
 from .._tensor import Tensor
 
@@ -40,7 +40,12 @@ class Row:
         self.index = index
 
     def materialize(self):
-        return jax.tree_util.tree_unflatten(self.treedef, [x[self.index] for x in self.leaves])
+        return jax.tree_util.tree_unflatten(self.treedef, [_row(x, self.index) for x in self.leaves])
+
+
+def _row(x: np.ndarray, i: int):
+    # A string (object) array's element would be a bare bytes object: keep it an array.
+    return x[i] if x.dtype != object else x[i, ...]
 
 
 def materialize(element):
@@ -50,7 +55,7 @@ def materialize(element):
 def flatten(structure) -> tuple[list, Any]:
     """Leaves (in TF's order: dict keys sorted) and the structure to rebuild them."""
     if type(structure) is Row:
-        return [x[structure.index] for x in structure.leaves], structure.treedef
+        return [_row(x, structure.index) for x in structure.leaves], structure.treedef
     return jax.tree_util.tree_flatten(structure, is_leaf=_is_leaf)
 
 
@@ -122,8 +127,15 @@ def to_host(x) -> np.ndarray:
 
     Python floats become float32 and ints int32 (TF's defaults); float64 numpy input
     becomes float32 and int64 becomes int32 unless JAX's x64 mode is on, because that
-    is what the device array will hold.
+    is what the device array will hold. Strings become object arrays of bytes (tf.string).
     """
+    if _strings.is_string_value(x):
+        return _strings.to_bytes_array(x)
+    if isinstance(x, _strings.RaggedTensor):
+        raise TypeError(
+            "tf.data: ragged elements are not supported by jtape; pad them with "
+            ".to_tensor(), or keep each element a scalar/1-D tensor and use padded_batch"
+        )
     if isinstance(x, Tensor) or hasattr(x, "_jt_read"):
         return np.asarray(x)
     if isinstance(x, jax.Array):
@@ -159,6 +171,9 @@ def to_tensors(element):
     out = list(leaves)
     for i, v in zip(idx, moved):
         out[i] = Tensor(v)
+    for i, x in enumerate(out):
+        if isinstance(x, np.ndarray) and x.dtype == object:  # strings: host StringTensors
+            out[i] = _strings.StringTensor._wrap(x)
     return unflatten(treedef, out)
 
 
@@ -200,11 +215,15 @@ def zeros_for(spec, unknown: int, fill: int = 0):
         shape = tuple(unknown if d is None else d for d in (s.shape or ()))
         if s.dtype.kind in "biufc" or s.dtype == _dtypes.bfloat16:
             return np.full(shape, fill, s.dtype)
-        return np.full(shape, "", s.dtype)
+        # Two probes with strings of different lengths (and word counts), so shapes that
+        # depend on the text (tf.strings.split) come out unknown.
+        return np.full(shape, b"" if fill == 0 else b"0 0", s.dtype)
 
     return map_structure(make, spec)
 
 
 def jnp_dtype(dtype) -> np.dtype:
     """``dtype`` as JAX will hold it (int64 is int32 unless x64 is on)."""
+    if _dtypes.as_dtype(dtype) == _dtypes.string:
+        return np.dtype(object)  # host strings
     return np.dtype(jax.dtypes.canonicalize_dtype(jnp.dtype(dtype)))
