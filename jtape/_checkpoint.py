@@ -2,36 +2,45 @@
 
 What is saved: every Variable reachable from the objects given to ``Checkpoint``,
 through attributes of jtape objects (Modules, layers, optimizers, generators, metrics),
-lists, tuples and dicts, keyed by its attribute path ("model/dense/kernel"). Storage
-is orbax-checkpoint, the JAX ecosystem's checkpoint library: it writes sharded and
-multi-host arrays correctly and restores them onto the current variables' shardings.
+lists, tuples and dicts, keyed by its path in that object graph ("model/dense/kernel").
+A layer's weights are named by their ``add_weight`` name. Storage is orbax-checkpoint
+plus a JSON index with per-array checksums (``_checkpoint_io``).
 
-On disk, ``save("dir/ckpt")`` makes ``dir/ckpt-N/`` (an orbax composite checkpoint
-with ``state/``, the arrays, and ``meta/``, a JSON index of paths, shapes and dtypes)
-and rewrites ``dir/checkpoint``, a small JSON file naming the latest checkpoint.
-orbax writes into a temporary directory and renames it when complete; the index file
-is replaced atomically only after that, so a crash during a save leaves the previous
-checkpoint loadable and named by ``latest_checkpoint``.
+Restoring is all or nothing, then deferred, as TensorFlow:
+
+1. The whole checkpoint is read and verified (files present, checksums, shapes and
+   dtypes of the variables that exist) before any variable changes; any failure raises
+   ``CheckpointError`` (and TF's class) and leaves every variable as it was.
+2. Values whose variable exists are assigned (``Variable.assign``: placement is kept).
+3. The others wait in a ``_Restoration`` until their variable is created: the places
+   where jtape objects create state call :func:`on_new_state` (``Layer.add_weight``,
+   attribute assignment on a ``Module``, ``Optimizer.build``), which walks that object's
+   part of the graph and assigns the values whose path now exists.
+
+A crash during a save leaves the previous checkpoint loadable: orbax writes into a
+temporary directory and renames it when complete, and the index file naming the latest
+checkpoint is replaced atomically after that.
 """
 
 from __future__ import annotations
 
-import json
+import atexit
+import logging
 import os
 import time
-from collections.abc import Iterable
+import weakref
 
-import jax
 import numpy as np
 
-from ._variable import Variable
+from ._checkpoint_io import INDEX as _INDEX
+from ._checkpoint_io import CheckpointDtypeError, CheckpointError, read_arrays, read_meta
+from ._checkpoint_io import write_checkpoint as _write_arrays
+from ._state import current_frame
+from ._variable import Variable, init_scope
 
-_INDEX = "checkpoint"
-_FORMAT = "jtape-checkpoint-1"
+__all__ = ["Checkpoint", "CheckpointError", "CheckpointLoadStatus", "CheckpointManager"]
 
-
-class CheckpointError(ValueError):
-    """A checkpoint cannot be read, or does not match the objects restored into."""
+_log = logging.getLogger("jtape")
 
 
 # -- the object graph -------------------------------------------------------------------
@@ -39,90 +48,338 @@ def _is_jtape_object(obj) -> bool:
     return any(c.__module__.split(".")[0] == "jtape" for c in type(obj).__mro__[:-1])
 
 
-def collect_variables(objects: dict) -> dict[str, Variable]:
-    """``{path: Variable}`` for every Variable reachable from ``objects``.
+def _weight_keys(layer, weights: list) -> list[tuple[str, Variable]]:
+    """A layer's own weights keyed by their ``add_weight`` name (``kernel``, ``bias``)."""
+    scope = getattr(layer, "_scope_name", "")
+    out, used = [], set()
+    for var in weights:
+        if not isinstance(var, Variable):
+            continue
+        name = var._name
+        key = name[len(scope) :] if scope and name.startswith(scope) else name.rsplit("/", 1)[-1]
+        key = key.split(":")[0] or "Variable"
+        base, n = key, 0
+        while key in used:
+            n += 1
+            key = f"{base}_{n}"
+        used.add(key)
+        out.append((key, var))
+    return out
 
-    Paths follow attribute names, sorted, so they are stable across processes; a
-    Variable reachable along several paths is saved once, under the first.
+
+def _walk(objects: dict) -> tuple[dict[str, Variable], dict[int, tuple[str, object]]]:
+    """``({path: Variable}, {id(object): (path, object)})`` for the graph from ``objects``.
+
+    Paths follow attribute names in sorted order (a layer's own weights first, by
+    weight name), so they are stable across processes; a Variable or object reachable
+    along several paths is recorded once, under the first.
     """
     from ._function import Function
 
-    out: dict[str, Variable] = {}
+    variables: dict[str, Variable] = {}
+    nodes: dict[int, tuple[str, object]] = {}
     seen_vars: set[int] = set()
-    seen_objs: set[int] = set()
 
     def visit(obj, path: str) -> None:
         if isinstance(obj, Variable):
             if id(obj) not in seen_vars:
                 seen_vars.add(id(obj))
-                out[path] = obj
+                variables[path] = obj
             return
         if isinstance(obj, Function) or callable(obj) and not _is_jtape_object(obj):
             return
-        if id(obj) in seen_objs:
+        if id(obj) in nodes:
             return
         if isinstance(obj, (list, tuple)):
-            seen_objs.add(id(obj))
+            nodes[id(obj)] = (path, obj)
             for i, x in enumerate(obj):
                 visit(x, f"{path}/{i}")
         elif isinstance(obj, dict):
-            seen_objs.add(id(obj))
+            nodes[id(obj)] = (path, obj)
             for k in sorted(obj, key=str):
                 visit(obj[k], f"{path}/{k}")
         elif _is_jtape_object(obj) and hasattr(obj, "__dict__"):
-            seen_objs.add(id(obj))
-            for k in sorted(vars(obj)):
-                if k.startswith("_jt_"):
+            nodes[id(obj)] = (path, obj)
+            attrs = vars(obj)
+            skip: set[str] = set()
+            own = attrs.get("_own_weights")
+            if isinstance(own, list):  # a Keras layer: weights by name, not list index
+                skip = {"_own_weights", "_weight_regularizers"}
+                for key, var in _weight_keys(obj, own):
+                    visit(var, f"{path}/{key}")
+            for k in sorted(attrs):
+                if k.startswith("_jt_") or k in skip:
                     continue  # jtape's own caches (compiled functions) hold no new state
-                visit(vars(obj)[k], f"{path}/{k.lstrip('_') or k}")
+                visit(attrs[k], f"{path}/{k.lstrip('_') or k}")
 
     for name in sorted(objects):
         visit(objects[name], name)
-    return out
+    return variables, nodes
+
+
+def collect_variables(objects: dict) -> dict[str, Variable]:
+    """``{path: Variable}`` for every Variable reachable from ``objects``."""
+    return _walk(objects)[0]
+
+
+def _assign(var: Variable, value) -> None:
+    """Write a restored value through ``Variable.assign`` (which keeps its placement)."""
+    with init_scope():
+        var.assign(value, read_value=False)
+    # A variable created inside a jt.function trace is served from the trace's frame:
+    # give the frame the restored value too, or the trace would write the initial back.
+    frame = current_frame()
+    values = getattr(frame, "values", None)
+    if isinstance(values, dict) and id(var) in values:
+        values[id(var)] = var._value
+
+
+def _check(path: str, var: Variable, info: dict) -> str | None:
+    shape, dtype = tuple(info["shape"]), info["dtype"]
+    if tuple(var.shape) != shape or var.dtype.name != dtype:
+        return (
+            f"{path}: checkpoint has {shape} {dtype}, variable has "
+            f"{tuple(var.shape)} {var.dtype.name}"
+        )
+    return None
+
+
+# -- deferred restoration -----------------------------------------------------------------
+_PENDING: list[_Restoration] = []  # restorations with values still waiting for variables
+
+
+def on_new_state(owner) -> None:
+    """Assign waiting checkpoint values to variables ``owner`` has just created.
+
+    Called by ``Layer.add_weight``, ``Module.__setattr__`` and ``Optimizer.build``;
+    costs one list check when no restoration is waiting.
+    """
+    if _PENDING:
+        for restoration in list(_PENDING):
+            restoration.offer(owner)
+
+
+def on_assign(owner, value) -> None:
+    """``owner.<name> = value`` happened: state may have joined the graph."""
+    if _PENDING and (isinstance(value, (Variable, list, tuple, dict)) or _is_jtape_object(value)):
+        on_new_state(owner)
+
+
+def _ref(obj, callback=None):
+    try:
+        return weakref.ref(obj, callback)
+    except TypeError:  # lists and dicts: held strongly
+        return lambda: obj
+
+
+class _Restoration:
+    """The values of one ``restore`` call that have not found their variable yet."""
+
+    def __init__(self, path: str, checkpoint: Checkpoint, saved: dict, waiting: dict) -> None:
+        self.path = path
+        self.saved = saved  # {path: {shape, dtype, crc32}}: the whole checkpoint
+        self.waiting = waiting  # {path: host array}: values whose variable does not exist
+        self.partial = False
+        self._checkpoint = weakref.ref(checkpoint)
+        self._roots = {
+            name: _ref(obj, self._root_died) for name, obj in checkpoint._roots().items()
+        }
+        self._nodes: dict[int, tuple[str, object]] = {}
+
+    def _root_died(self, _ref) -> None:
+        if _PENDING is None:  # interpreter shutdown: module globals are gone
+            return
+        if self in _PENDING and self.roots() is None:
+            self.close()
+
+    def roots(self) -> dict | None:
+        roots = {name: ref() for name, ref in self._roots.items()}
+        if all(r is None for r in roots.values()):
+            return None
+        return {k: v for k, v in roots.items() if v is not None}
+
+    def walk(self) -> dict[str, Variable]:
+        roots = self.roots()
+        if roots is None:
+            return {}
+        variables, nodes = _walk(roots)
+        self._nodes = {i: (p, _ref(o)) for i, (p, o) in nodes.items()}
+        return variables
+
+    def _path_of(self, owner) -> str | None:
+        entry = self._nodes.get(id(owner))
+        if entry is None or entry[1]() is not owner:
+            self.walk()  # the graph grew since the last walk
+            entry = self._nodes.get(id(owner))
+        return entry[0] if entry is not None and entry[1]() is owner else None
+
+    def offer(self, owner) -> None:
+        path = self._path_of(owner)
+        if path is None:
+            if self.roots() is None:
+                self.close()
+            return
+        self.apply(_walk({path: owner})[0])
+
+    def apply(self, variables: dict[str, Variable]) -> None:
+        for p, var in variables.items():
+            if p not in self.waiting:
+                continue
+            problem = _check(p, var, self.saved[p])
+            if problem is not None:
+                raise CheckpointError(
+                    f"the checkpoint {self.path} value for a variable created after restore "
+                    f"does not match: {problem}"
+                )
+            _assign(var, self.waiting.pop(p))
+        if not self.waiting:
+            self.close(warn=False)
+
+    def close(self, warn: bool = True) -> None:
+        if self in _PENDING:
+            _PENDING.remove(self)
+        if warn:
+            self.warn()
+
+    def warn(self) -> None:
+        if self.partial or not self.waiting:
+            return
+        _log.warning(
+            "Detecting that an object or model or jt.train.Checkpoint is being deleted with "
+            "unrestored values. See the following logs for the specific values in question. "
+            "To silence these warnings, use `status.expect_partial()`."
+        )
+        for p in sorted(self.waiting):
+            _log.warning(
+                "Value in checkpoint could not be found in the restored object: (root).%s",
+                p.replace("/", "."),
+            )
+
+
+@atexit.register
+def _warn_at_exit() -> None:
+    for restoration in list(_PENDING):
+        restoration.warn()
 
 
 # -- status objects ---------------------------------------------------------------------
 class CheckpointLoadStatus:
-    """What a restore matched; TF's ``assert_consumed`` and friends."""
+    """What a restore matched, checked when asked (TF's ``CheckpointLoadStatus``).
 
-    def __init__(self, path: str, unused: list[str], missing: list[str]) -> None:
-        self.path = path
-        self.unused_checkpoint_values = unused
-        self.unrestored_variables = missing
-        self._partial = False
+    Values for variables that do not exist yet are applied when each is created, so
+    the assertions describe the state at the time they are called.
+    """
+
+    def __init__(self, restoration: _Restoration) -> None:
+        self._restoration = restoration
+
+    @property
+    def path(self) -> str:
+        return self._restoration.path
+
+    @property
+    def unused_checkpoint_values(self) -> list[str]:
+        """Checkpoint paths not yet assigned to a variable (waiting or unmatched)."""
+        return sorted(self._restoration.waiting)
+
+    @property
+    def unrestored_variables(self) -> list[str]:
+        """Paths of existing variables that the checkpoint has no value for."""
+        return sorted(p for p in self._restoration.walk() if p not in self._restoration.saved)
+
+    def _late(self, variables: dict) -> list[str]:
+        # A waiting value whose variable exists now was created where no hook runs (e.g.
+        # appended to a list after restore): it kept its initial value.
+        return sorted(p for p in self._restoration.waiting if p in variables)
+
+    def _raise_unbound(self, variables: dict) -> None:
+        saved = self._restoration.saved
+        unbound = [(p, v) for p, v in variables.items() if p not in saved]
+        late = self._late(variables)
+        if late:
+            raise AssertionError(
+                f"Variables {late[:10]} were created after restoring {self.path} in a way "
+                "jtape does not watch (only Layer.add_weight, attribute assignment on a "
+                "Module and Optimizer.build apply deferred values), so they kept their "
+                "initial values. Create them before restore, or assign them as attributes."
+            )
+        if unbound:
+            shown = ", ".join(f"{p} ({v.name})" for p, v in unbound[:10])
+            raise AssertionError(
+                f"Found {len(unbound)} Python objects that were not bound to checkpointed "
+                f"values, likely due to changes in the Python program. Showing "
+                f"{min(10, len(unbound))} of {len(unbound)} unmatched objects: [{shown}]"
+            )
 
     def assert_consumed(self) -> CheckpointLoadStatus:
-        """Every value in the checkpoint was used and every variable was restored."""
-        if self.unused_checkpoint_values or self.unrestored_variables:
+        """Every checkpoint value was assigned and every existing variable was restored."""
+        variables = self._restoration.walk()
+        self._raise_unbound(variables)
+        waiting = sorted(self._restoration.waiting)
+        if waiting:
             raise AssertionError(
-                f"restore from {self.path} was partial: unused checkpoint values "
-                f"{self.unused_checkpoint_values[:10]}, variables not restored "
-                f"{self.unrestored_variables[:10]}. If the model or optimizer was not built "
-                "yet, build it first (call the model once, optimizer.build(vars)); jtape "
-                "does not defer restoration."
+                f"Unresolved object in checkpoint {self.path}: "
+                + ", ".join(f"(root).{p.replace('/', '.')}" for p in waiting[:10])
+                + (f" and {len(waiting) - 10} more" if len(waiting) > 10 else "")
+                + ". Their variables do not exist (yet): the values are assigned when the "
+                "model is built or the optimizer creates its slots."
             )
         return self
 
     def assert_existing_objects_matched(self) -> CheckpointLoadStatus:
-        """Every variable that exists now was restored."""
-        if self.unrestored_variables:
-            raise AssertionError(
-                f"restore from {self.path}: variables not found in the checkpoint: "
-                f"{self.unrestored_variables[:10]}"
-            )
+        """Every variable that exists now got its value from the checkpoint."""
+        self._raise_unbound(self._restoration.walk())
         return self
 
     def assert_nontrivial_match(self) -> CheckpointLoadStatus:
+        """Something besides the save counter was matched (now or deferred)."""
+        r = self._restoration
+        if not [p for p in r.saved if p not in r.waiting and p != "save_counter"] and any(
+            p != "save_counter" for p in r.saved
+        ):
+            raise AssertionError(
+                f"Nothing except the root object matched a checkpointed value in {self.path}; "
+                "is it a checkpoint of different objects?"
+            )
         return self
 
     def expect_partial(self) -> CheckpointLoadStatus:
-        self._partial = True
+        """Silence the warning about values never assigned."""
+        self._restoration.partial = True
+        return self
+
+    def run_restore_ops(self, session=None) -> None:
+        """Nothing to run: restoring is eager (TF 1 graphs only)."""
+
+    def initialize_or_restore(self, session=None) -> None:
+        """Nothing to run: restoring is eager (TF 1 graphs only)."""
+
+
+class InitializationOnlyStatus(CheckpointLoadStatus):
+    """``restore(None)``: nothing restored, nothing to check (TF's)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def assert_consumed(self):
+        raise AssertionError("No checkpoint specified (save_path=None); nothing is being restored.")
+
+    def assert_existing_objects_matched(self):
+        raise AssertionError("No checkpoint specified (save_path=None); nothing is being restored.")
+
+    def assert_nontrivial_match(self):
+        raise AssertionError("No checkpoint specified (save_path=None); nothing is being restored.")
+
+    def expect_partial(self):
         return self
 
 
 # -- Checkpoint ---------------------------------------------------------------------------
 class Checkpoint:
     """Save and restore the Variables of a set of objects (``tf.train.Checkpoint``).
+
+    ``restore`` may come before the model is built or the optimizer has its slots:
+    those values are assigned when each variable is created (TF's deferred restoration).
 
     Example:
         >>> import tempfile, jtape as jt
@@ -143,6 +400,7 @@ class Checkpoint:
         if root is not None:
             self._objects["root"] = root
         self.save_counter = Variable(0, trainable=False, name="save_counter")
+        self._restoration: _Restoration | None = None
 
     def __getattr__(self, name):
         objects = self.__dict__.get("_objects", {})
@@ -150,15 +408,17 @@ class Checkpoint:
             return objects[name]
         raise AttributeError(name)
 
+    def _roots(self) -> dict:
+        return {**self._objects, "save_counter": self.save_counter}
+
     def _variables(self) -> dict[str, Variable]:
-        return collect_variables({**self._objects, "save_counter": self.save_counter})
+        return collect_variables(self._roots())
 
     # writing ------------------------------------------------------------------------------
     def write(self, file_prefix: str, options=None) -> str:
         """Write a checkpoint at exactly ``file_prefix`` (no counter); returns the path."""
         path = os.path.abspath(os.fspath(file_prefix))
-        variables = self._variables()
-        _write_checkpoint(path, variables)
+        _write_arrays(path, {p: v._value for p, v in self._variables().items()})
         return path
 
     def save(self, file_prefix: str, options=None) -> str:
@@ -175,136 +435,61 @@ class Checkpoint:
 
     # reading ---------------------------------------------------------------------------
     def read(self, save_path: str, options=None) -> CheckpointLoadStatus:
+        """Restore from a checkpoint written by :meth:`write` (same as :meth:`restore`)."""
         return self.restore(save_path)
 
     def restore(self, save_path: str | None, options=None) -> CheckpointLoadStatus:
-        """Assign the saved values to the matching variables.
+        """Assign the saved values to the matching variables, now or when created.
 
-        Shapes and dtypes are checked first; on any mismatch nothing is assigned.
+        The whole checkpoint is read and verified first (files, checksums, shapes,
+        dtypes); on any failure a ``CheckpointError`` names the path and the reason and
+        no variable changes. Missing checkpoint: also ``tf.errors.NotFoundError``;
+        damaged files: ``DataLossError``; another dtype: ``InvalidArgumentError``.
         """
         if save_path is None:
-            return CheckpointLoadStatus("<none>", [], [])
+            return InitializationOnlyStatus()
         path = os.path.abspath(os.fspath(save_path))
-        variables = self._variables()
-        meta, arrays = _read_checkpoint(path, variables)
+        meta = read_meta(path)
         saved = meta["variables"]
-        unused = sorted(set(saved) - set(variables))
-        missing = sorted(set(variables) - set(saved) - {"save_counter"})
+        variables = self._variables()
         matched = [p for p in variables if p in saved]
-        if not [p for p in matched if p != "save_counter"] and len(saved) > 1:
-            raise CheckpointError(
-                f"the checkpoint at {path} shares no variable with these objects: it has "
-                f"{sorted(saved)[:8]}, the objects have {sorted(variables)[:8]}. Is it from "
-                "a different model?"
-            )
-        problems = []
-        for p in matched:
-            shape, dtype = tuple(saved[p]["shape"]), saved[p]["dtype"]
-            var = variables[p]
-            if tuple(var.shape) != shape or var.dtype.name != dtype:
-                problems.append(
-                    f"{p}: checkpoint has {shape} {dtype}, variable has "
-                    f"{tuple(var.shape)} {var.dtype.name}"
-                )
+        problems = [m for m in (_check(p, variables[p], saved[p]) for p in matched) if m]
         if problems:
-            raise CheckpointError(
+            kind = (
+                CheckpointDtypeError
+                if any(variables[p].dtype.name != saved[p]["dtype"] for p in matched)
+                else CheckpointError
+            )
+            raise kind(
                 f"checkpoint {path} does not match; nothing was restored:\n  "
                 + "\n  ".join(problems)
             )
-        values = arrays(matched)
-        for p in matched:
-            variables[p]._value = values[p]
-        return CheckpointLoadStatus(path, unused, missing)
+        arrays = read_arrays(path, meta, {p: variables[p]._value for p in matched})
+        for p in matched:  # everything is verified: only now does anything change
+            _assign(variables[p], arrays[p])
+        waiting = {p: np.asarray(a) for p, a in arrays.items() if p not in variables}
+        if self._restoration is not None:
+            self._restoration.close(warn=False)  # a new restore supersedes the last
+        restoration = self._restoration = _Restoration(path, self, saved, waiting)
+        if waiting:
+            _PENDING.append(restoration)
+            weakref.finalize(self, _on_checkpoint_deleted, weakref.ref(restoration))
+        return CheckpointLoadStatus(restoration)
 
 
-def _nest(flat: dict[str, object]) -> dict:
-    tree: dict = {}
-    for path, value in flat.items():
-        node = tree
-        parts = path.split("/")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
-    return tree
-
-
-def _flat(tree: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in tree.items():
-        p = f"{prefix}/{k}" if prefix else k
-        if isinstance(v, dict):
-            out.update(_flat(v, p))
-        else:
-            out[p] = v
-    return out
-
-
-def _write_checkpoint(path: str, variables: dict[str, Variable]) -> None:
-    import orbax.checkpoint as ocp
-
-    state = _nest({p: v._value for p, v in variables.items()})
-    meta = {
-        "format": _FORMAT,
-        "variables": {
-            p: {"shape": list(v.shape), "dtype": v.dtype.name} for p, v in variables.items()
-        },
-    }
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with ocp.Checkpointer(ocp.CompositeCheckpointHandler()) as ckptr:
-        ckptr.save(
-            path,
-            args=ocp.args.Composite(
-                state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)
-            ),
-            force=True,
-        )
-
-
-def _read_checkpoint(path: str, variables: dict[str, Variable]):
-    import orbax.checkpoint as ocp
-
-    if not os.path.isdir(path):
-        raise FileNotFoundError(
-            f"no checkpoint at {path} (expected a directory written by Checkpoint.save/write)"
-        )
-    meta_path = os.path.join(path, "meta", "metadata")
-    try:
-        with open(meta_path) as f:
-            meta = json.load(f)
-        if meta.get("format") != _FORMAT:
-            raise ValueError(f"unknown format {meta.get('format')!r}")
-    except (OSError, ValueError) as e:
-        raise CheckpointError(f"checkpoint {path} is unreadable or corrupted: {e}") from None
-
-    def arrays(paths: Iterable[str]) -> dict:
-        wanted = {}
-        for p in paths:
-            v = variables[p]._value
-            sharding = getattr(v, "sharding", None)
-            wanted[p] = jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=sharding)
-        # Restore every saved leaf (orbax needs the full tree), then keep what matched.
-        full = {}
-        for p, info in meta["variables"].items():
-            full[p] = (
-                wanted[p]
-                if p in wanted
-                else jax.ShapeDtypeStruct(tuple(info["shape"]), np.dtype(info["dtype"]))
-            )
-        try:
-            with ocp.Checkpointer(ocp.CompositeCheckpointHandler()) as ckptr:
-                restored = ckptr.restore(
-                    path, args=ocp.args.Composite(state=ocp.args.StandardRestore(_nest(full)))
-                )
-        except Exception as e:  # orbax/tensorstore raise many types for damaged files
-            raise CheckpointError(f"checkpoint {path} is unreadable or corrupted: {e}") from e
-        flat = _flat(restored["state"])
-        return {p: flat[p] for p in wanted}
-
-    return meta, arrays
+def _on_checkpoint_deleted(ref) -> None:
+    # TF warns when the objects holding unrestored values go away; a Checkpoint made
+    # only to restore (``Checkpoint(model=m).restore(p)``) dies at once, so the values
+    # stay queued while any of its root objects lives.
+    restoration = ref()
+    if restoration is not None and restoration.roots() is None:
+        restoration.close()
 
 
 # -- the index file ----------------------------------------------------------------------
 def _read_index(directory: str) -> dict:
+    import json
+
     try:
         with open(os.path.join(directory, _INDEX)) as f:
             return json.load(f)
@@ -313,6 +498,8 @@ def _read_index(directory: str) -> dict:
 
 
 def _write_index(directory: str, index: dict) -> None:
+    import json
+
     tmp = os.path.join(directory, f".{_INDEX}.tmp-{os.getpid()}")
     with open(tmp, "w") as f:
         json.dump(index, f)

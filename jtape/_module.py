@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import _checkpoint
 from ._variable import Variable
 
 
@@ -145,6 +146,11 @@ class Module:
     def name_scope(self) -> name_scope:
         """A ``name_scope`` for this module, fixed where the module was created."""
         return name_scope(self._scope_name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if _checkpoint._PENDING:  # a restore waits for variables: maybe these
+            _checkpoint.on_assign(self, value)
 
     # -- the walk ------------------------------------------------------------
     def _walk_items(self) -> Iterator[tuple[str, Any]]:

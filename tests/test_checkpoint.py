@@ -163,12 +163,18 @@ def test_kill_during_save_keeps_previous_checkpoint(tmp_path):
     assert float(big.numpy()[-1]) == (0.0 if number == 1 else 1.0)
 
 
-def test_checkpoint_from_other_model_is_rejected_unchanged(tmp_path):
+def test_checkpoint_from_other_model_matches_nothing(tmp_path):
     path = train.Checkpoint(a=jt.Variable([1.0])).write(str(tmp_path / "a"))
     b = jt.Variable([7.0])
-    with pytest.raises(train.CheckpointError, match="shares no variable"):
-        train.Checkpoint(b=b).restore(path)
+    status = train.Checkpoint(b=b).restore(path)
     assert float(b.numpy()[0]) == 7.0
+    # TF: no error at restore (the values might be for variables created later); the
+    # status says nothing matched.
+    with pytest.raises(AssertionError, match="Nothing except the root object matched"):
+        status.assert_nontrivial_match()
+    with pytest.raises(AssertionError, match="not bound"):
+        status.assert_existing_objects_matched()
+    status.expect_partial()
 
 
 def test_shape_mismatch_names_paths_and_changes_nothing(tmp_path):
@@ -195,7 +201,7 @@ def test_corrupted_and_missing_checkpoints(tmp_path):
     with pytest.raises(train.CheckpointError, match="unreadable or corrupted"):
         train.Checkpoint(v=target).restore(path)
     assert not target.numpy().any()
-    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+    with pytest.raises(jt.errors.NotFoundError, match="no checkpoint"):
         train.Checkpoint(v=target).restore(str(tmp_path / "missing"))
     assert train.latest_checkpoint(str(tmp_path / "nowhere")) is None
 
@@ -205,9 +211,9 @@ def test_partial_restore_status(tmp_path):
     a, c = jt.Variable(0.0), jt.Variable(0.0)
     status = train.Checkpoint(a=a, c=c).restore(path)
     assert float(a) == 1.0 and float(c) == 0.0
-    with pytest.raises(AssertionError, match="partial"):
+    with pytest.raises(AssertionError, match="not bound"):
         status.assert_consumed()
-    with pytest.raises(AssertionError, match="not found"):
+    with pytest.raises(AssertionError, match="not bound"):
         status.assert_existing_objects_matched()
     status.expect_partial()
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._autograph import _call_target as _autograph_target
+from .._checkpoint import on_new_state
 from .._module import Module, _children
 from .._random import Generator
 from .._state import tracing as _tracing
@@ -437,6 +438,7 @@ class Layer(Module):
         self._own_weights.append(var)
         if var.regularizer is not None:
             self._weight_regularizers.append(var)
+        on_new_state(self)  # a restore() that waits for this weight assigns it now
         return var
 
     def _own_items(self, include_state: bool) -> tuple[list, list]:

@@ -28,6 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from .._checkpoint import on_new_state
 from .._state import state
 from .._tensor import Tensor, to_value
 from .._variable import Variable, init_scope
@@ -311,6 +312,7 @@ class Optimizer:
                         Variable(_const(x), trainable=False, name=f"{v._name}/average")
                     )
         self.built = True
+        on_new_state(self)  # a restore() that waits for these slots assigns them now
 
     def _placeholder_lr(self) -> float:
         return 0.001
