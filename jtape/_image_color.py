@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._image_ops import _convert_image_dtype, convert_image_dtype
+from ._image_ops import _convert_image_dtype, convert_image_dtype, no_gradient
 from ._op import op
 from ._tensor import Tensor
 
@@ -89,10 +89,12 @@ def hsv_to_rgb(images) -> Tensor:
         >>> hsv_to_rgb(jt.constant([0.0, 1.0, 1.0])).numpy().tolist()
         [1.0, 0.0, 0.0]
     """
+    from ._custom_gradient import stop_gradient
+
     images = _tensor(images)
     _check_float(images, "hsv_to_rgb")
     _check_rgb(images, "hsv_to_rgb")
-    return _hsv_to_rgb_op(images)
+    return _hsv_to_rgb_op(stop_gradient(images))  # TF: no gradient (None), not an error
 
 
 def _tensor(x) -> Tensor:
@@ -131,6 +133,7 @@ def adjust_brightness(image, delta) -> Tensor:
 
 @op
 def _adjust_contrast(x, factor):
+    x, factor = no_gradient(x, "AdjustContrastv2"), no_gradient(factor, "AdjustContrastv2")
     f = _to_float(x)
     mean = jnp.mean(f, axis=(-3, -2), keepdims=True)
     out = (f - mean) * jnp.asarray(factor).astype(f.dtype) + mean
@@ -164,6 +167,7 @@ def adjust_gamma(image, gamma=1, gain=1) -> Tensor:
 
 @op
 def _adjust_saturation(x, factor):
+    x, factor = no_gradient(x, "AdjustSaturation"), no_gradient(factor, "AdjustSaturation")
     f = _to_float(x)
     hsv = _rgb_to_hsv(f.astype(jnp.float32))
     s = jnp.clip(hsv[..., 1] * jnp.asarray(factor, jnp.float32), 0.0, 1.0)
@@ -180,6 +184,7 @@ def adjust_saturation(image, saturation_factor) -> Tensor:
 
 @op
 def _adjust_hue(x, delta):
+    x, delta = no_gradient(x, "AdjustHue"), no_gradient(delta, "AdjustHue")
     f = _to_float(x)
     hsv = _rgb_to_hsv(f.astype(jnp.float32))
     # TF's kernel works with hue in [0, 6) and wraps it once each way.

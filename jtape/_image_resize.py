@@ -197,6 +197,10 @@ def _resize(images, size, method, antialias):
         return jnp.take(out, _nearest_index(w, size[1]), axis=2)
     dtype = jnp.float64 if images.dtype == jnp.float64 else jnp.float32
     x = images.astype(dtype)
+    if method == "area":
+        from ._image_ops import no_gradient
+
+        x = no_gradient(x, "ResizeArea")
     wh = jnp.asarray(weights(h, size[0], method, antialias), dtype)
     ww = jnp.asarray(weights(w, size[1], method, antialias), dtype)
     hi = jax.lax.Precision.HIGHEST

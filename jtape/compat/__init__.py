@@ -42,6 +42,8 @@ from .._function import TensorSpec as TensorSpec
 from .._function import function as function
 from .._module import Module as Module
 from .._module import name_scope as name_scope
+from .._py_function import numpy_function as numpy_function
+from .._py_function import py_function as py_function
 from .._shape import TensorShape as TensorShape
 from .._state import tracing as _tracing
 from .._strings import RaggedTensor as RaggedTensor
@@ -321,6 +323,8 @@ __all__ = sorted(
         "newaxis",
         "nn",
         "no_op",
+        "numpy_function",
+        "py_function",
         "random",
         "scan",
         "switch_case",
@@ -346,6 +350,9 @@ LAZY = {
     "initializers": "jtape.nn.initializers",
     "summary": "jtape.compat.summary",
     "profiler": "jtape.compat.profiler",
+    "image": "jtape.compat.image",
+    "signal": "jtape.compat.signal",
+    "io": "jtape.compat.io",
 }
 
 __getattr__ = missing("tf", lazy=LAZY)

@@ -37,9 +37,14 @@ ALTERNATIVES: dict[str, str] = {
     "saved_model": "Save weights instead: `np.savez(path, *[v.numpy() for v in "
     "model.variables])` and `v.assign(...)` to restore (or model.save_weights where jtape.nn "
     "provides it).",
-    "image": "Use jax.image (e.g. `jt.op(jax.image.resize)`) or write the op with jax.numpy.",
-    "signal": "Use jax.numpy.fft / jax.scipy.signal wrapped with jt.op.",
-    "io": "Read files with Python/numpy and feed arrays to tf.data.Dataset.from_tensor_slices.",
+    "image": "jtape.compat.image covers resizing, crops, flips, colour, ssim/psnr and "
+    "random augmentations (docs/image_signal.md); write other image ops with jax.image / "
+    "jax.numpy wrapped with jt.op.",
+    "signal": "jtape.compat.signal covers FFTs, frame, stft, windows, DCT and mel filters; "
+    "wrap other jax.numpy.fft / jax.scipy.signal functions with jt.op.",
+    "io": "jtape.compat.io covers local files (read_file, write_file, gfile), "
+    "serialize_tensor/parse_tensor and PNG; read other formats (TFRecord, tf.train.Example, "
+    "JPEG) with Python/numpy and feed arrays to tf.data.Dataset.from_tensor_slices.",
     "lite": "TF Lite conversion needs TensorFlow itself.",
     "profiler": "tf.profiler.experimental provides start/stop/Trace/Profile/ProfilerOptions/"
     "server.start (on jax.profiler); use jax.profiler directly for anything else.",
@@ -47,8 +52,6 @@ ALTERNATIVES: dict[str, str] = {
     "not supported.",
     "Session": "There are no sessions: code runs eagerly, or compiled with tf.function.",
     "placeholder": "There are no placeholders: pass tensors to a tf.function instead.",
-    "py_function": "Eager code is Python already; inside tf.function use jax.pure_callback.",
-    "numpy_function": "Eager code is Python already; inside tf.function use jax.pure_callback.",
     "sparse": "Sparse tensors are not supported; use dense tensors (or jax.experimental."
     "sparse wrapped with jt.op).",
     "SparseTensor": "Sparse tensors are not supported; use dense tensors.",
@@ -71,9 +74,6 @@ ALTERNATIVES: dict[str, str] = {
     "mlir": "jtape lowers to XLA through JAX; see `jax.jit(...).lower(...).as_text()`.",
     "nn.ctc_loss": "Use optax.ctc_loss wrapped with jt.op.",
     "random.experimental": "Use tf.random.stateless_* or tf.random.Generator.",
-    "image.adjust_contrast": "Write it with jax.numpy: "
-    "`jt.op(lambda x, f: (x - x.mean((-3, -2), keepdims=True)) * f + "
-    "x.mean((-3, -2), keepdims=True))`.",
 }
 
 
