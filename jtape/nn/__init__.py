@@ -8,7 +8,10 @@ from . import callbacks as callbacks
 from . import initializers as initializers
 from . import losses as losses
 from . import metrics as metrics
+from . import mixed_precision as mixed_precision
+from . import models as models
 from . import regularizers as regularizers
+from . import saving as saving
 from ._conv import Conv1D as Conv1D
 from ._conv import Conv2D as Conv2D
 from ._conv import Conv2DTranspose as Conv2DTranspose
@@ -52,5 +55,8 @@ from ._rnn_cells import GRUCell as GRUCell
 from ._rnn_cells import LSTMCell as LSTMCell
 from ._rnn_cells import SimpleRNNCell as SimpleRNNCell
 from ._rnn_cells import StackedRNNCells as StackedRNNCells
+from ._text_layers import IntegerLookup as IntegerLookup
+from ._text_layers import StringLookup as StringLookup
+from ._text_layers import TextVectorization as TextVectorization
 from ._wrappers import Bidirectional as Bidirectional
 from ._wrappers import TimeDistributed as TimeDistributed
