@@ -48,6 +48,13 @@ class Plan:
     )
 
 
+def _shape_dtype(t) -> tuple:
+    v = t._value
+    if type(v) is float:  # an eager op's Python number, a weakly typed input
+        return ((), float)
+    return (v.shape, v.dtype)
+
+
 def build_plan(nodes: list, targets: list, source_groups: list[list]) -> Plan:
     """Select the recorded nodes linking ``source_groups`` to ``targets``.
 
@@ -100,10 +107,7 @@ def build_plan(nodes: list, targets: list, source_groups: list[list]) -> Plan:
         spec = node.spec
         if spec.key is None:
             cacheable = False
-        key_parts.append(
-            (spec, tuple(in_slots), out_slots)
-            + tuple((t._value.shape, t._value.dtype) for t in node.inputs)
-        )
+        key_parts.append((spec, tuple(in_slots), out_slots) + tuple(map(_shape_dtype, node.inputs)))
         plan_nodes.append((spec, tuple(in_slots), out_slots))
 
     target_slots = tuple(slot(t) for t in targets)

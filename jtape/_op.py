@@ -123,6 +123,10 @@ _MAX_SPECS = 8192
 _STATIC_FLOATS = "static floats"
 
 
+class _NeedsStaticNumbers(Exception):
+    """An op's program cannot take its Python numbers as dynamic arguments."""
+
+
 def _intern_spec(fn, treedef, leaves, tensor_pos) -> NodeSpec:
     statics = tuple(None if i in tensor_pos else leaves[i] for i in range(len(leaves)))
     # The type is part of the key: 1, 1.0 and True hash alike but give different dtypes.
@@ -239,11 +243,13 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
     recorders = state.recorders
     if jit or recorders:
         spec = _intern_spec(fn, treedef, leaves, tensor_pos)
-        outputs, out_tree = _forward(spec, values, jit)
-        if dyn_floats and spec._fwd is False and any(type(v) is float for v in values):
-            # Not jittable with the numbers dynamic (see the fast path): keep them
-            # static for this op from now on; this call's eager result stands.
+        try:
+            outputs, out_tree = _forward(spec, values, jit)
+        except _NeedsStaticNumbers:  # see the fast path
+            out = call_op(fn, args, kwargs, jit=jit, specs={_STATIC_FLOATS: True})
+            specs.clear()
             specs[_STATIC_FLOATS] = True
+            return out
         if recorders and inputs:
             _record_spec(recorders, spec, tuple(inputs), outputs)
         return _tree_unflatten(out_tree, outputs)
@@ -329,6 +335,8 @@ def _forward(spec: NodeSpec, values: list, jit: bool):
             try:
                 out = fwd(*values)
             except Exception:
+                if any(type(v) is float for v in values):
+                    raise _NeedsStaticNumbers() from None  # call_op retries: static
                 # Not jittable (value-dependent Python code in a user op)? Run it
                 # eagerly; if that works, this spec stays eager. Otherwise the eager
                 # error is the clearer one to show.

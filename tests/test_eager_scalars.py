@@ -65,6 +65,10 @@ def test_varying_scalar_values_are_the_numbers_given():
         lambda s: jt.constant([1, 2]) + int(s * 10),
         lambda s: jt.maximum(jt.constant([0.25, 0.75]), s),
         lambda s: jt.constant([2.0, 3.0]) ** s,
+        # numbers that are not data operands: a slope, a fill value, a rate
+        lambda s: tf.nn.leaky_relu(jt.constant([-1.0, 2.0]), alpha=s),
+        lambda s: tf.where(jt.constant([True, False]), jt.constant([1.0, 2.0]), s),
+        lambda s: tf.clip_by_value(jt.constant([0.1, 0.9]), s, 0.8),
     ],
 )
 def test_each_value_compiles_once(make, compiles):
@@ -100,3 +104,31 @@ def test_inside_function_a_number_is_a_constant_of_the_trace():
     assert f.experimental_get_tracing_count() == 2  # a Python argument retraces, as TF
     jaxpr = jax.make_jaxpr(lambda v: (jt.Tensor(v) * 0.5)._value)(np.ones(2, np.float32))
     assert "0.5" in str(jaxpr)  # traced: the number is a literal of the program
+
+
+def test_an_op_that_needs_its_number_static_still_works(compiles):
+    """Python control flow on the number: the op falls back to static numbers."""
+    seen = []
+
+    def scale_if_large(x, s):
+        seen.append(s)
+        return x * 2 if s > 0.5 else x
+
+    op = jt.op(scale_if_large)
+    x = jt.constant([1.0, -1.0])
+    np.testing.assert_allclose(op(x, 0.75).numpy(), [2.0, -2.0])
+    np.testing.assert_allclose(op(x, 0.25).numpy(), [1.0, -1.0])
+    with jt.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(op(x, 0.75))
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [2.0, 2.0])
+
+
+def test_gradient_with_a_dynamic_number_matches_jax():
+    x = jt.constant([-1.0, 0.5, 2.0])
+    for alpha in (0.1, 0.3):
+        with jt.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(tf.nn.leaky_relu(x, alpha=alpha) * 1.5)
+        want = jax.grad(lambda v, a=alpha: (jax.nn.leaky_relu(v, a) * 1.5).sum())(x.numpy())
+        np.testing.assert_allclose(tape.gradient(y, x).numpy(), want, rtol=1e-6)
