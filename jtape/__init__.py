@@ -15,6 +15,7 @@ from . import nn as nn
 from . import optimizers as optimizers
 from . import profiler as profiler
 from . import random as random
+from . import saved_model as saved_model
 from . import summary as summary
 from . import strings as strings
 from . import test as test

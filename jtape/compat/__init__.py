@@ -344,6 +344,7 @@ LAZY = {
     "distribute": "jtape.distribute",
     "keras": "jtape.compat.keras",
     "train": "jtape.train",
+    "saved_model": "jtape.saved_model",
     "optimizers": "jtape.optimizers",
     "losses": "jtape.nn.losses",
     "metrics": "jtape.nn.metrics",

@@ -17,13 +17,13 @@ class NotProvidedError(AttributeError):
 
     Example:
         >>> import jtape.compat as tf
-        >>> hasattr(tf, "saved_model")
+        >>> hasattr(tf, "lite")
         False
         >>> try:
-        ...     tf.saved_model
+        ...     tf.lite
         ... except NotProvidedError as e:
         ...     print(str(e).split(" by ")[0])
-        `tf.saved_model` is not provided
+        `tf.lite` is not provided
     """
 
 
@@ -34,9 +34,6 @@ _GENERIC = (
 
 # Known gaps and what to use instead; keys are full TF paths without the "tf." prefix.
 ALTERNATIVES: dict[str, str] = {
-    "saved_model": "Save weights instead: `np.savez(path, *[v.numpy() for v in "
-    "model.variables])` and `v.assign(...)` to restore (or model.save_weights where jtape.nn "
-    "provides it).",
     "image": "jtape.compat.image covers resizing, crops, flips, colour, ssim/psnr and "
     "random augmentations (docs/image_signal.md); write other image ops with jax.image / "
     "jax.numpy wrapped with jt.op.",

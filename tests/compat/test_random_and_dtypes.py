@@ -78,7 +78,7 @@ def test_dtype_objects():
 
 
 def test_missing_api_errors():
-    assert not hasattr(tf, "saved_model")
+    assert not hasattr(tf, "lite")
     with pytest.raises(tf.NotProvidedError, match="tf.nn.ctc_loss.*optax.ctc_loss"):
         tf.nn.ctc_loss  # noqa: B018
     with pytest.raises(AttributeError, match="tf.math.bogus` is not provided.*jt.op"):
