@@ -1072,6 +1072,10 @@ def for_stmt(iterable, extra_test, body, state, names, carried, lineno, maximum_
     if isinstance(iterable, _TensorRange) or _is_tensor(iterable):
         loop = _TensorLoop(body, names, carried, lineno, maximum_iterations)
         return loop.run_for(iterable, extra_test, state)
+    feed = _traced_feed(iterable)
+    if feed is not None:  # a dataset in a trace: a loop fed by the host, not unrolled
+        loop = _TensorLoop(body, names, carried, lineno, maximum_iterations)
+        return loop.run_feed(feed, extra_test, state)
     state = tuple(state)
     for item in iterable:
         if extra_test is not None:
@@ -1093,6 +1097,16 @@ def for_stmt(iterable, extra_test, body, state, names, carried, lineno, maximum_
                 break
         state = body(item, *state)
     return state
+
+
+def _traced_feed(iterable):
+    """The host feed of a dataset (or its iterator) iterated inside a trace, else None."""
+    make = getattr(type(iterable), "_jt_traced_feed", None)
+    if make is None:
+        return None
+    from ._state import state, tracing
+
+    return make(iterable) if state.frames and tracing() else None
 
 
 class _TensorRange:
@@ -1421,6 +1435,38 @@ class _TensorLoop:
 
     def run_for(self, iterable, extra_test, state):
         return self._retrying(lambda: self._run_for(iterable, extra_test, state))
+
+    def run_feed(self, feed, extra_test, state):
+        return self._retrying(lambda: self._run_feed(feed, extra_test, state))
+
+    def _run_feed(self, feed, extra_test, state):
+        """One while_loop per run of equally shaped elements (full batches, then the
+        partial last one), each iteration pulling its element from the host."""
+        from ._math_ops import logical_and
+
+        self.probe = {}
+        slots = self._entry(state)
+        flat = [t for s in slots if s is not None for t in s.tensors]
+        n_flat = len(flat)
+        feed.begin()
+        for example in feed.plan():
+
+            def cond_fn(has, *rest):
+                if extra_test is None:
+                    return has
+                more = extra_test(*self._state(slots, rest[:n_flat], state))
+                return logical_and(has, _as_bool_tensor(more))
+
+            def body_fn(has, *rest, example=example):
+                item = feed.take(example)
+                new = self.body(item, *self._state(slots, rest[:n_flat], state))
+                return [feed.peek(example), *self._flat(slots, new), *rest[n_flat:]]
+
+            out = self._loop(cond_fn, body_fn, [feed.peek(example), *flat])
+            flat = out[1 : 1 + n_flat]
+        final = self._state(slots, flat, state)
+        feed.finish(True if extra_test is None else extra_test(*final))
+        return final
 
     def _run_while(self, test, state):
         self.probe = {}

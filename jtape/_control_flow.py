@@ -571,6 +571,8 @@ def while_loop(
 
     cap = _discover(run, *[t._value for t in init])
     wpos = [k for k, v in enumerate(cap.variables) if any(v is w for w in cap.written)]
+    # The carried writes in wpos order (first read), whatever order they were written in.
+    cap.written = [cap.variables[k] for k in wpos]
 
     def loop_fns(var_vals, cap_vals):
         def with_vars(written_vals):

@@ -18,7 +18,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from . import _structure
+from . import _feed, _structure
 from ._fn import StructuredFunction
 from ._prefetch import PrefetchIterator
 from ._structure import TensorSpec
@@ -308,7 +308,13 @@ class Dataset:
 
     # -- iteration ---------------------------------------------------------------------
     def __iter__(self) -> DatasetIterator:
+        if _feed.tracing():  # inside jt.function: `next` pulls elements at run time
+            return _feed.TracedIterator(self._jt_traced_feed())
         return DatasetIterator(self)
+
+    def _jt_traced_feed(self) -> _feed.Feed:
+        """``for x in dataset`` inside jt.function: fed by the host, not unrolled."""
+        return _feed.Feed(lambda: _feed.HostStream(iter(self._make_iter())))
 
     def as_numpy_iterator(self) -> Iterator:
         """Iterate elements as numpy arrays (scalars as numpy scalars), no device copy.
@@ -928,6 +934,7 @@ class DatasetIterator:
     def __init__(self, dataset: Dataset) -> None:
         self._dataset = dataset
         self._it = iter(dataset._make_iter())
+        self._host = None  # a HostStream once a jt.function pulled from this iterator
 
     @property
     def element_spec(self):
@@ -937,7 +944,19 @@ class DatasetIterator:
         return self
 
     def __next__(self):
+        if _feed.tracing():  # `next(iterator)` inside jt.function: fed at run time
+            return self._jt_traced_feed().next()
+        if self._host is not None:  # elements a function looked ahead at come first
+            e = self._host.take()
+            if e is _feed._END:
+                raise StopIteration
+            return _structure.to_tensors(_structure.unflatten(e.treedef, e.leaves))
         return _structure.to_tensors(next(self._it))
+
+    def _jt_traced_feed(self) -> _feed.Feed:
+        if self._host is None:
+            self._host = _feed.HostStream(self._it)
+        return _feed.outside_feed(self, self._host)
 
     def get_next(self):
         """The next element; raises ``StopIteration`` at the end (TF: OutOfRangeError)."""

@@ -22,6 +22,7 @@ from .. import _math_ops as M
 from .._state import current_frame, state, tracing
 from .._tensor import Tensor
 from .._variable import Variable
+from ..data import _feed
 from ._context import ReduceOp, ReplicaContext, _local, _reduce_op
 from ._values import PerReplica
 
@@ -203,10 +204,11 @@ class Strategy:
                 outer.write(var, value)
             else:
                 var._value = value
-        it = iter(outs)
+        tensors = [Tensor(o) for o in outs]
+        _feed._made_here(tensors)  # results of this call, not captures of a loop body
+        it = iter(tensors)
         leaves = [
-            PerReplica(Tensor(next(it)), "stacked", n) if s is None else s[1]
-            for s in out_meta["statics"]
+            PerReplica(next(it), "stacked", n) if s is None else s[1] for s in out_meta["statics"]
         ]
         return jax.tree_util.tree_unflatten(out_meta["tree"], leaves)
 
@@ -315,12 +317,84 @@ class DistributedDataset:
         self._per_process = per_process
 
     def __iter__(self):
-        for element in self._dataset:
-            yield jax.tree_util.tree_map(
-                lambda x: self._strategy._distribute_batch(x, self._per_process),
-                element,
-                is_leaf=lambda x: isinstance(x, Tensor),
+        if _feed.tracing():  # inside jt.function: `next` pulls batches at run time
+            return _feed.TracedIterator(self._jt_traced_feed())
+        return DistributedIterator(self)
+
+    def _distribute(self, element):
+        return jax.tree_util.tree_map(
+            lambda x: self._strategy._distribute_batch(x, self._per_process),
+            element,
+            is_leaf=lambda x: isinstance(x, Tensor),
+        )
+
+    def _host_elements(self):
+        source = self._dataset
+        make = getattr(source, "_make_iter", None)
+        return iter(make()) if make is not None else iter(source)
+
+    def _jt_traced_feed(self, stream=None, owner=None) -> _feed.Feed:
+        """``for x in dist_dataset`` inside jt.function: each batch fed by the host."""
+        strategy = self._strategy
+        if jax.process_count() > 1:
+            raise NotImplementedError(
+                "iterating a distributed dataset inside jt.function with several processes "
+                "is not supported by jtape: iterate it in Python and call the compiled "
+                "step per batch (`for batch in dist_dataset: train_step(batch)`)"
             )
+        n = strategy.num_replicas_in_sync
+
+        def distribute(t: Tensor) -> PerReplica:
+            value = t._value
+            if strategy._axis is not None:
+                value = jax.lax.with_sharding_constraint(value, strategy._split)
+            return PerReplica(Tensor(value), "split", n)
+
+        def check(element) -> None:
+            for x in element.leaves:
+                if not x.ndim or x.shape[0] % n:
+                    size = x.shape[0] if x.ndim else "a scalar"
+                    raise ValueError(
+                        f"global batch size {size} is not divisible by the {n} replicas; "
+                        "use batch(..., drop_remainder=True) or a batch size that is a "
+                        f"multiple of {n}"
+                    )
+
+        if stream is not None:
+            return _feed.outside_feed(owner, stream, distribute, check)
+        return _feed.Feed(
+            lambda: _feed.HostStream(self._host_elements()), distribute=distribute, check=check
+        )
+
+
+class DistributedIterator:
+    """``iter(dist_dataset)``: each ``next`` is the next global batch split over the
+    replicas; inside ``jt.function`` it is pulled when the program runs."""
+
+    def __init__(self, dataset: DistributedDataset) -> None:
+        self._dataset = dataset
+        self._host = _feed.HostStream(dataset._host_elements())
+
+    def __iter__(self) -> DistributedIterator:
+        return self
+
+    def __next__(self):
+        if _feed.tracing():
+            return self._dataset._jt_traced_feed(self._host, self).next()
+        e = self._host.take()
+        if e is _feed._END:
+            raise StopIteration
+        return self._dataset._distribute(_feed_element(e))
+
+    def get_next(self):
+        return next(self)
+
+    def _jt_traced_feed(self) -> _feed.Feed:
+        return self._dataset._jt_traced_feed(self._host, self)
+
+
+def _feed_element(e):
+    return jax.tree_util.tree_unflatten(e.treedef, list(e.leaves))
 
 
 class _Placer:
