@@ -17,6 +17,7 @@ import jax
 import numpy as np
 
 from .. import _dtypes
+from .._fingerprint import fingerprint64
 from .._op_errors import InvalidArgumentError
 from .._strings import RaggedTensor, StringTensor, is_string_value, to_bytes_array
 from .._tensor import Tensor
@@ -359,12 +360,9 @@ class _IndexLookup(Layer):
                 )
             if self.num_oov_indices == 1:
                 oov = np.full(x.shape, self._oov_start_index(), np.int64)
-            elif self._strings:
-                raise NotImplementedError(
-                    f"{type(self).__name__}(num_oov_indices={self.num_oov_indices}) hashes "
-                    "strings into OOV buckets with FarmHash, which jtape does not implement "
-                    "(it would give other ids than Keras); use num_oov_indices=1"
-                )
+            elif self._strings:  # Keras: FarmHash Fingerprint64 buckets
+                buckets = [fingerprint64(t) % self.num_oov_indices for t in flat]
+                oov = np.asarray(buckets, np.int64).reshape(x.shape) + self._oov_start_index()
             else:
                 oov = np.mod(x.astype(np.int64), self.num_oov_indices) + self._oov_start_index()
             ids = np.where(missing, oov, ids)
@@ -470,7 +468,8 @@ class StringLookup(_IndexLookup):
     ``num_oov_indices`` OOV ids, then the vocabulary. ``invert=True`` maps ids back to
     strings. ``adapt`` learns the vocabulary, most frequent first (ties: higher token
     first, as Keras). Runs on the host; outputs int64 ids (or float32 encodings).
-    ``num_oov_indices > 1`` (FarmHash buckets) is not supported.
+    ``num_oov_indices > 1`` buckets OOV strings with FarmHash Fingerprint64, as Keras;
+    ``salt`` (SipHash) is not supported.
 
     Example:
         >>> import jtape as jt
@@ -498,8 +497,14 @@ class StringLookup(_IndexLookup):
         sparse: bool = False,
         encoding: str = "utf-8",
         name=None,
+        salt=None,
         **kwargs: Any,
     ) -> None:
+        if salt is not None:
+            raise NotImplementedError(
+                "StringLookup(salt=...): Keras then buckets OOV strings with SipHash, which "
+                "jtape does not implement; leave salt=None (FarmHash buckets)"
+            )
         self.encoding = encoding
         super().__init__(
             max_tokens=max_tokens,

@@ -138,8 +138,6 @@ def test_string_lookup_invert_given_ragged_integer():
     ints = keras.layers.IntegerLookup(vocabulary=[12, 36], num_oov_indices=2)
     assert ints.get_vocabulary() == rec["integer_oov2"]["vocab"]
     check(ints(tf.constant([12, 36, 7, 8])), rec["integer_oov2"]["out"])
-    with pytest.raises(NotImplementedError, match="FarmHash"):
-        keras.layers.StringLookup(vocabulary=["a"], num_oov_indices=2)(tf.constant(["q"]))
 
 
 def test_char_rnn_pipeline_trains():
