@@ -402,6 +402,13 @@ class Checkpoint:
         self.save_counter = Variable(0, trainable=False, name="save_counter")
         self._restoration: _Restoration | None = None
 
+    def __setattr__(self, name: str, value) -> None:
+        # TF tracks objects assigned after construction (``ckpt.step = v``) as well.
+        if name.startswith("_") or name == "save_counter":
+            object.__setattr__(self, name, value)
+        else:
+            self._objects[name] = value
+
     def __getattr__(self, name):
         objects = self.__dict__.get("_objects", {})
         if name in objects:

@@ -67,3 +67,13 @@ def test_reader_errors(saved, tmp_path):
     with pytest.raises(tf.errors.NotFoundError, match="failed to find any checkpoint"):
         tf.train.list_variables(str(tmp_path / "nowhere"))
     assert issubclass(jt.train.CheckpointError, ValueError)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape import _checkpoint, _checkpoint_io, _saved_model
+
+    for module in (_checkpoint, _checkpoint_io, _saved_model):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -210,3 +210,14 @@ def test_paths_name_layer_weights():
     paths = list(train.Checkpoint(model=model, opt=opt)._variables())
     assert "model/seq_layers/0/kernel" in paths and "model/seq_layers/1/bias" in paths
     assert "opt/iterations" in paths and "opt/slot_vars/0/0" in paths
+
+
+def test_objects_assigned_to_the_checkpoint_later_are_saved(tmp_path):
+    ckpt = train.Checkpoint()
+    ckpt.step = jt.Variable(4)
+    path = ckpt.write(str(tmp_path / "c"))
+    assert ("step/.ATTRIBUTES/VARIABLE_VALUE", []) in train.list_variables(path)
+    other = train.Checkpoint()
+    other.step = jt.Variable(0)
+    other.restore(path).assert_consumed()
+    assert int(other.step.numpy()) == 4
