@@ -605,7 +605,7 @@ class Trainer:
                 logs = self._metrics_results()
             epoch_logs = self._ordered(pythonify(logs))
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_adapter(val, cbs=None)
+                val_logs = self._evaluate_adapter(val, cbs=cbs)  # test hooks fire, as Keras
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, logs=epoch_logs)
             if self.stop_training:
