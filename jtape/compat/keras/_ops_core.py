@@ -40,10 +40,15 @@ def while_loop(cond: Callable, body: Callable, loop_vars, maximum_iterations=Non
 def fori_loop(lower, upper, body_fun: Callable, init_val):
     """``val = body_fun(i, val)`` for ``i`` in ``[lower, upper)``; returns the final ``val``."""
     i0 = tensor(lower, "int32")
+    # Python bounds fix the trip count: as a bounded loop it has reverse-mode gradients.
+    static = isinstance(lower, (int, np.integer)) and isinstance(upper, (int, np.integer))
+    if static and upper <= lower:
+        return init_val
     _, out = _cf.while_loop(
         lambda i, v: i < upper,
         lambda i, v: (i + 1, body_fun(i, v)),
         (i0, init_val),
+        maximum_iterations=int(upper) - int(lower) if static else None,
     )
     return out
 

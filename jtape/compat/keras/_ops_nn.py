@@ -15,6 +15,7 @@ from ... import _conv_ops
 from ..._nn_ops import moments as _tf_moments
 from ..._op import op
 from ..._tensor import Tensor
+from ...nn import _pooling
 from ...nn import activations as _act
 from ...nn import losses as _losses
 from ...nn._logits import resolve_logits
@@ -185,20 +186,26 @@ def conv(inputs, kernel, strides=1, padding: str = "valid", data_format=None, di
     )
 
 
-def _pool(inputs, kind, pool_size, strides, padding, data_format):
+def _ntuple(v, n: int) -> tuple[int, ...]:
+    return (int(v),) * n if isinstance(v, (int, np.integer)) else tuple(int(e) for e in v)
+
+
+def _pool(inputs, fn, pool_size, strides, padding, data_format):
     x = tensor(inputs)
     n = x.ndim - 2
-    strides = pool_size if strides is None else strides
-    return _conv_ops.pool(
-        x, pool_size, kind, strides, padding.upper(), _data_format(data_format, n)
+    size = _ntuple(pool_size, n)
+    strides = size if strides is None else _ntuple(strides, n)
+    channels_last = _data_format(data_format, n).endswith("C")
+    return fn(
+        x, pool_size=size, strides=strides, padding=padding.upper(), channels_last=channels_last
     )
 
 
 def max_pool(inputs, pool_size, strides=None, padding: str = "valid", data_format=None):
     """Max pooling over the spatial axes (``strides`` default to ``pool_size``)."""
-    return _pool(inputs, "MAX", pool_size, strides, padding, data_format)
+    return _pool(inputs, _pooling.max_pool, pool_size, strides, padding, data_format)
 
 
 def average_pool(inputs, pool_size, strides=None, padding: str = "valid", data_format=None):
     """Average pooling; padded positions are not counted, as on TensorFlow."""
-    return _pool(inputs, "AVG", pool_size, strides, padding, data_format)
+    return _pool(inputs, _pooling.avg_pool, pool_size, strides, padding, data_format)

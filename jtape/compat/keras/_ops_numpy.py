@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..._op import op
+from ..._op_errors import InvalidArgumentError
 from ..._tensor import Tensor, to_value
 from ._ops_dtypes import FLOATX, float_type, promoted, result_type, standardize_dtype, tensor
 
@@ -30,11 +31,26 @@ def _shape_tuple(shape) -> tuple[int, ...]:
 
 
 # -- elementwise ---------------------------------------------------------------------
-def _binary(fn, name: str, floating: bool = False):
+def _check_kernel(name: str, dt, kinds: str | None) -> None:
+    """Keras' TensorFlow backend calls TF kernels that lack some dtypes (no bool ``add``,
+    no integer ``erf``); refuse those as TF does rather than compute a value."""
+    if kinds is not None and np.dtype(dt).kind not in kinds:
+        raise InvalidArgumentError(
+            f"keras.ops.{name}: Value for attr 'T' of {np.dtype(dt).name} is not in the list "
+            "of allowed values (Keras' TensorFlow backend has no such kernel)"
+        )
+
+
+def _binary(fn, name: str, floating: bool = False, kinds: str | None = None, strong: bool = False):
+    """``strong``: Python numbers become int32/float32 tensors before promotion (Keras'
+    ``mod``, ``dot``, comparisons), instead of taking the other operand's dtype."""
     jt_op = op(fn, name=name)
 
     def keras_op(x1, x2) -> Tensor:
+        if strong:
+            x1, x2 = tensor(x1), tensor(x2)
         dt = float_type(x1, x2) if floating else result_type(x1, x2)
+        _check_kernel(name, dt, kinds)
         return jt_op(*promoted(x1, x2, dtype=dt))
 
     keras_op.__name__ = name
@@ -42,11 +58,13 @@ def _binary(fn, name: str, floating: bool = False):
     return keras_op
 
 
-def _unary(fn, name: str, floating: bool = False):
+def _unary(fn, name: str, floating: bool = False, kinds: str | None = None):
     jt_op = op(fn, name=name)
 
     def keras_op(x) -> Tensor:
-        return jt_op(tensor(x, float_type(x) if floating else None))
+        x = tensor(x, float_type(x) if floating else None)
+        _check_kernel(name, x.dtype, kinds)
+        return jt_op(x)
 
     keras_op.__name__ = name
     keras_op.__doc__ = f"``keras.ops.{name}``: elementwise" + (
@@ -55,34 +73,34 @@ def _unary(fn, name: str, floating: bool = False):
     return keras_op
 
 
-add = _binary(jnp.add, "add")
-subtract = _binary(jnp.subtract, "subtract")
-multiply = _binary(jnp.multiply, "multiply")
+add = _binary(jnp.add, "add", kinds="iufcV")
+subtract = _binary(jnp.subtract, "subtract", kinds="iufcV")
+multiply = _binary(jnp.multiply, "multiply", kinds="iufcV")
 divide = _binary(jnp.true_divide, "divide", floating=True)
 true_divide = _binary(jnp.true_divide, "true_divide", floating=True)
 floor_divide = _binary(jnp.floor_divide, "floor_divide")
-mod = _binary(jnp.mod, "mod")
+mod = _binary(jnp.mod, "mod", strong=True)
 power = _binary(jnp.power, "power")
 maximum = _binary(jnp.maximum, "maximum")
 minimum = _binary(jnp.minimum, "minimum")
-equal = _binary(jnp.equal, "equal")
-not_equal = _binary(jnp.not_equal, "not_equal")
-greater = _binary(jnp.greater, "greater")
-greater_equal = _binary(jnp.greater_equal, "greater_equal")
-less = _binary(jnp.less, "less")
-less_equal = _binary(jnp.less_equal, "less_equal")
+equal = _binary(jnp.equal, "equal", strong=True)
+not_equal = _binary(jnp.not_equal, "not_equal", strong=True)
+greater = _binary(jnp.greater, "greater", strong=True)
+greater_equal = _binary(jnp.greater_equal, "greater_equal", strong=True)
+less = _binary(jnp.less, "less", strong=True)
+less_equal = _binary(jnp.less_equal, "less_equal", strong=True)
 logical_and = _binary(lambda a, b: jnp.logical_and(a, b), "logical_and")
 logical_or = _binary(lambda a, b: jnp.logical_or(a, b), "logical_or")
 logical_xor = _binary(lambda a, b: jnp.logical_xor(a, b), "logical_xor")
 matmul = _binary(jnp.matmul, "matmul")
-dot = _binary(jnp.dot, "dot")
-outer = _binary(jnp.outer, "outer")
+dot = _binary(jnp.dot, "dot", strong=True)
+outer = _binary(jnp.outer, "outer", strong=True)
 
 abs = _unary(jnp.abs, "abs")  # noqa: A001 - Keras' name
 absolute = abs
-negative = _unary(jnp.negative, "negative")
+negative = _unary(jnp.negative, "negative", kinds="ifcV")
 square = _unary(jnp.square, "square")
-sign = _unary(jnp.sign, "sign")
+sign = _unary(jnp.sign, "sign", kinds="iufcV")
 logical_not = _unary(jnp.logical_not, "logical_not")
 isnan = _unary(jnp.isnan, "isnan")
 isinf = _unary(jnp.isinf, "isinf")
@@ -102,7 +120,7 @@ sinh = _unary(jnp.sinh, "sinh", floating=True)
 cosh = _unary(jnp.cosh, "cosh", floating=True)
 tanh = _unary(jnp.tanh, "tanh", floating=True)
 arctan = _unary(jnp.arctan, "arctan", floating=True)
-erf = _unary(jax.scipy.special.erf, "erf", floating=True)
+erf = _unary(jax.scipy.special.erf, "erf", kinds="fV")
 floor = _unary(jnp.floor, "floor", floating=True)
 ceil = _unary(jnp.ceil, "ceil", floating=True)
 reciprocal = _unary(jnp.reciprocal, "reciprocal", floating=True)
@@ -112,7 +130,9 @@ _round = op(lambda x, decimals: jnp.round(x, decimals), name="round")
 
 def round(x, decimals: int = 0) -> Tensor:  # noqa: A001 - Keras' name
     """Round half to even (``keras.ops.round``); integers keep their dtype."""
-    return _round(tensor(x), int(decimals))
+    x = tensor(x)
+    _check_kernel("round", x.dtype, "iufcV")
+    return _round(x, int(decimals))
 
 
 _clip = op(jnp.clip, name="clip")
@@ -220,8 +240,10 @@ def all(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
 
 
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
-    """``log(sum(exp(x)))``, computed stably; integer inputs give float32."""
-    return _logsumexp(tensor(x, float_type(x)), _axis(axis), bool(keepdims))
+    """``log(sum(exp(x)))``, computed stably (float inputs only, as on TensorFlow)."""
+    x = tensor(x)
+    _check_kernel("logsumexp", x.dtype, "fV")
+    return _logsumexp(x, _axis(axis), bool(keepdims))
 
 
 _argmax = op(lambda x, axis, keepdims: jnp.argmax(x, axis, keepdims=keepdims).astype(jnp.int32))
@@ -616,6 +638,7 @@ _tensordot = op(lambda a, b, axes: jnp.tensordot(a, b, axes), name="tensordot")
 
 
 def tensordot(x1, x2, axes=2) -> Tensor:
+    x1, x2 = tensor(x1), tensor(x2)
     if isinstance(axes, (list, tuple)):
         axes = tuple(_ints(a) if isinstance(a, (list, tuple)) else int(a) for a in axes)
     return _tensordot(*promoted(x1, x2), axes)
