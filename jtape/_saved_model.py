@@ -220,8 +220,7 @@ def save(obj, export_dir: str, signatures=None, options=None) -> None:
     for n, f in _signatures(signatures, _functions(obj)).items():
         if not isinstance(f, Function) or f.input_signature is None:
             raise SavedModelError(
-                f"signatures[{n!r}]: jtape exports jt.functions with an input_signature; got "
-                f"{f!r}"
+                f"signatures[{n!r}]: jtape exports jt.functions with an input_signature; got {f!r}"
             )
         entries[("signature", n)] = f
     exported_all = {}
@@ -245,7 +244,7 @@ def save(obj, export_dir: str, signatures=None, options=None) -> None:
     for (kind, n), (exported, meta, f) in exported_all.items():
         file = f"{kind}_{_file_name(n)}.stablehlo"
         with open(os.path.join(export_dir, "functions", file), "wb") as fh:
-            fh.write(exported.serialize())
+            fh.write(exported.serialize(vjp_order=1))  # loaded functions are differentiable
         names = _input_names(f)
         manifest["functions" if kind == "function" else "signatures"][n] = {
             "file": file,
@@ -387,8 +386,10 @@ def _attach(root: Module, paths: list[str], variables: list[Variable]) -> None:
     def build(node):
         if isinstance(node, Variable):
             return node
-        if node and all(k.isdigit() for k in node) and sorted(map(int, node)) == list(
-            range(len(node))
+        if (
+            node
+            and all(k.isdigit() for k in node)
+            and sorted(map(int, node)) == list(range(len(node)))
         ):
             return [build(node[str(i)]) for i in range(len(node))]
         obj = Module(name="restored")

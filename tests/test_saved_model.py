@@ -141,3 +141,16 @@ def test_tf_saved_model_directory_is_refused(tmp_path):
         tf.saved_model.load(str(tmp_path))
     with pytest.raises(tf.errors.NotFoundError, match="does not exist"):
         tf.saved_model.load(str(tmp_path / "nothing"))
+
+
+def test_gradients_flow_through_a_loaded_function(exported):
+    module, directory = exported
+    loaded = jt.saved_model.load(directory)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(loaded(X) ** 2)
+    got = tape.gradient(loss, [loaded.hidden.kernel, loaded.scale])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(module(X) ** 2)
+    expected = tape.gradient(loss, [module.hidden.kernel, module.scale])
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-5)
