@@ -133,6 +133,9 @@ class DtypeRule:
         return args
 
     def _match(self, items: list, python_error) -> list:
+        if state.autocast is not None:
+            # Inside a mixed-precision layer's call its weights read as the compute dtype.
+            items = [x._jt_read() if type(x) is Variable and x._jt_autocast else x for x in items]
         want = None
         for x in items:
             if _is_tensor(x):

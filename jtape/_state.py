@@ -23,6 +23,9 @@ class _ThreadState(threading.local):
         self.frames: list = []
         # Variable placement hooks (a distribution strategy's scope); the last one wins.
         self.placers: list = []
+        # A layer's compute dtype while its `call` runs under a mixed dtype policy:
+        # reads of its autocast weights are cast to it (Keras' AutocastScope).
+        self.autocast = None
 
 
 state = _ThreadState()

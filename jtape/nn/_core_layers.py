@@ -19,6 +19,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from .._math_ops import cast as _cast
 from .._op import op
 from .._random import Generator, get_global_generator
 from .._variable import init_scope
@@ -629,7 +630,10 @@ class Embedding(Layer):
         )
 
     def call(self, inputs):
-        return _embedding(self.embeddings, inputs)
+        out = _embedding(self.embeddings, inputs)
+        # Keras casts the looked-up rows to the compute dtype (bfloat16 under
+        # "mixed_bfloat16"), also when the table was not autocast.
+        return out if out.dtype == self.compute_dtype else _cast(out, self.compute_dtype)
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
@@ -725,11 +729,17 @@ def _masked_moments(x, mask, reduce):
     return mean, var
 
 
+def _upcast(x):
+    # Keras normalizes half-precision inputs in float32 (they overflow otherwise).
+    return x.astype(jnp.float32) if x.dtype in (jnp.float16, jnp.bfloat16) else x
+
+
 @op(name="batch_norm_train")
-def _batch_norm_train(x, gamma, beta, moving_mean, moving_var, mask, axes, shape, momentum, eps):
+def _batch_norm_train(
+    x, gamma, beta, moving_mean, moving_var, mask, axes, shape, momentum, eps, out_dtype
+):
     reduce = tuple(i for i in range(x.ndim) if i not in axes)
-    compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
-    xc = x.astype(compute)
+    xc = _upcast(x)
     if mask is None:
         mean = jnp.mean(xc, axis=reduce, keepdims=True)
         var = jnp.var(xc, axis=reduce, keepdims=True)
@@ -739,20 +749,21 @@ def _batch_norm_train(x, gamma, beta, moving_mean, moving_var, mask, axes, shape
     mean_v, var_v = mean.reshape(moving_mean.shape), var.reshape(moving_var.shape)
     new_mean = moving_mean * momentum + mean_v.astype(moving_mean.dtype) * (1.0 - momentum)
     new_var = moving_var * momentum + var_v.astype(moving_var.dtype) * (1.0 - momentum)
-    return y.astype(x.dtype), new_mean, new_var
+    return y.astype(out_dtype), new_mean, new_var
 
 
 @op(name="batch_norm_inference")
-def _batch_norm_infer(x, gamma, beta, moving_mean, moving_var, shape, eps):
+def _batch_norm_infer(x, gamma, beta, moving_mean, moving_var, shape, eps, out_dtype):
+    xc = _upcast(x)
     y = _normalize(
-        x,
-        jnp.reshape(moving_mean, shape).astype(x.dtype),
-        jnp.reshape(moving_var, shape).astype(x.dtype),
+        xc,
+        jnp.reshape(moving_mean, shape).astype(xc.dtype),
+        jnp.reshape(moving_var, shape).astype(xc.dtype),
         _bshape(gamma, shape),
         _bshape(beta, shape),
         eps,
     )
-    return y
+    return y.astype(out_dtype)
 
 
 class _Normalization(Layer):
@@ -836,6 +847,7 @@ class BatchNormalization(_Normalization):
                 initializer=self.gamma_initializer,
                 regularizer=self.gamma_regularizer,
                 constraint=self.gamma_constraint,
+                autocast=False,  # Keras: normalization weights stay float32
                 name="gamma",
             )
         if self.center:
@@ -844,18 +856,21 @@ class BatchNormalization(_Normalization):
                 initializer=self.beta_initializer,
                 regularizer=self.beta_regularizer,
                 constraint=self.beta_constraint,
+                autocast=False,  # Keras: normalization weights stay float32
                 name="beta",
             )
         self.moving_mean = self.add_weight(
             shape=shape,
             initializer=self.moving_mean_initializer,
             trainable=False,
+            autocast=False,  # Keras: normalization weights stay float32
             name="moving_mean",
         )
         self.moving_variance = self.add_weight(
             shape=shape,
             initializer=self.moving_variance_initializer,
             trainable=False,
+            autocast=False,  # Keras: normalization weights stay float32
             name="moving_variance",
         )
 
@@ -878,6 +893,7 @@ class BatchNormalization(_Normalization):
                 self._bcast,
                 self.momentum,
                 self.epsilon,
+                self.compute_dtype,
             )
             self.moving_mean.assign(new_mean)
             self.moving_variance.assign(new_var)
@@ -890,6 +906,7 @@ class BatchNormalization(_Normalization):
             self.moving_variance,
             self._bcast,
             self.epsilon,
+            self.compute_dtype,
         )
 
     def get_config(self) -> dict[str, Any]:
@@ -904,16 +921,15 @@ class BatchNormalization(_Normalization):
 
 
 @op(name="layer_norm")
-def _layer_norm(x, gamma, beta, axes, shape, eps, rms):
-    compute = jnp.float32 if x.dtype in (jnp.float16, jnp.bfloat16) else x.dtype
-    xc = x.astype(compute)
+def _layer_norm(x, gamma, beta, axes, shape, eps, rms, out_dtype):
+    xc = _upcast(x)
     var = jnp.var(xc, axis=axes, keepdims=True)
     if rms:
         y = xc * jax.lax.rsqrt(var + eps) * jnp.reshape(gamma, shape)
     else:
         mean = jnp.mean(xc, axis=axes, keepdims=True)
         y = _normalize(xc, mean, var, _bshape(gamma, shape), _bshape(beta, shape), eps)
-    return y.astype(x.dtype)
+    return y.astype(out_dtype)
 
 
 class LayerNormalization(_Normalization):
@@ -957,6 +973,9 @@ class LayerNormalization(_Normalization):
         self.gamma = None
         self.beta = None
         self.supports_masking = True
+        # As Keras: inputs are normalized in their own dtype (float32 at least), and
+        # the output is cast to the compute dtype.
+        self.autocast = False
 
     def build(self, input_shape) -> None:
         _, shape = self._param_shape(input_shape)
@@ -966,6 +985,7 @@ class LayerNormalization(_Normalization):
                 initializer=self.gamma_initializer,
                 regularizer=self.gamma_regularizer,
                 constraint=self.gamma_constraint,
+                autocast=False,  # Keras: normalization weights stay float32
                 name="gamma",
             )
         if self.center and not self.rms_scaling:
@@ -974,6 +994,7 @@ class LayerNormalization(_Normalization):
                 initializer=self.beta_initializer,
                 regularizer=self.beta_regularizer,
                 constraint=self.beta_constraint,
+                autocast=False,  # Keras: normalization weights stay float32
                 name="beta",
             )
 
@@ -986,6 +1007,7 @@ class LayerNormalization(_Normalization):
             self._bcast,
             self.epsilon,
             self.rms_scaling,
+            self.compute_dtype,
         )
 
     def get_config(self) -> dict[str, Any]:

@@ -27,10 +27,12 @@ from .._autograph import _call_target as _autograph_target
 from .._checkpoint import on_new_state
 from .._module import Module, _children
 from .._random import Generator
+from .._state import state as _state
 from .._state import tracing as _tracing
 from .._tensor import Tensor, to_value
 from .._variable import Variable, init_scope
 from . import _masking
+from . import _mixed_precision as _mp
 from . import initializers as _initializers
 from . import regularizers as _regularizers
 
@@ -269,7 +271,7 @@ class Layer(Module):
         # is skipped; weights are named "<layer>/<weight>" wherever the layer is built.
         self._name = name
         self._scope_name = f"{name}/"
-        self._dtype = _dtypes.as_dtype(getattr(dtype, "name", dtype)) or _dtypes.float32
+        self._set_dtype_policy(dtype)
         self._trainable = bool(trainable)
         self.built = False
         self._losses: list = []
@@ -286,19 +288,44 @@ class Layer(Module):
             shape = (kwargs.get("batch_size"), int(kwargs["input_dim"]))
         self._batch_input_shape = None if shape is None else tuple(shape)
 
+    # -- dtype policy -------------------------------------------------------------------
+    def _set_dtype_policy(self, dtype) -> None:
+        # `dtype=`: a policy, its name ("mixed_bfloat16"), a dtype, or None (the global
+        # policy when the layer is created). `_dtype` is the weights' dtype.
+        policy = _mp.get(dtype)
+        self._dtype_policy = policy
+        self._dtype = _dtypes.as_dtype(policy.variable_dtype)
+        self._compute_dtype = _dtypes.as_dtype(policy.compute_dtype)
+
+    @property
+    def dtype_policy(self) -> _mp.DTypePolicy:
+        """The layer's :class:`~jtape.nn.mixed_precision.DTypePolicy` (settable)."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value) -> None:
+        self._set_dtype_policy(value)
+
+    @property
+    def dtype(self) -> _dtypes.DType:
+        """The dtype of the layer's weights (Keras 3: an alias of ``variable_dtype``)."""
+        return self._dtype
+
+    @property
+    def compute_dtype(self) -> _dtypes.DType:
+        """The dtype of the layer's float inputs, computations and outputs."""
+        return self._compute_dtype
+
+    @property
+    def variable_dtype(self) -> _dtypes.DType:
+        return self._dtype
+
+    @property
+    def input_dtype(self) -> _dtypes.DType:
+        """The dtype float inputs are cast to (when ``autocast``): the compute dtype."""
+        return self._compute_dtype
+
     # -- properties ---------------------------------------------------------------------
-    @property
-    def dtype(self) -> np.dtype:
-        """The dtype of the layer's weights (and of its float computations)."""
-        return self._dtype
-
-    @property
-    def compute_dtype(self) -> np.dtype:
-        return self._dtype
-
-    @property
-    def variable_dtype(self) -> np.dtype:
-        return self._dtype
 
     @property
     def trainable(self) -> bool:
@@ -433,6 +460,8 @@ class Layer(Module):
         )
         # Keras' Variable attributes; optimizers apply `constraint` after an update.
         var._jt_layer_trainable = bool(trainable)
+        # Read as the compute dtype inside a mixed-precision call (see _call_with_context).
+        var._jt_autocast = bool(autocast)
         var.constraint = constraint
         var.regularizer = _regularizers.get(regularizer)
         self._own_weights.append(var)
@@ -629,9 +658,9 @@ class Layer(Module):
                 and input_shape
                 and isinstance(input_shape[0], (list, tuple))
             ):
-                x = [KerasTensor(tuple(s), self._dtype) for s in input_shape]
+                x = [KerasTensor(tuple(s), self._compute_dtype) for s in input_shape]
             else:
-                x = KerasTensor(tuple(input_shape), self._dtype)
+                x = KerasTensor(tuple(input_shape), self._compute_dtype)
             self(x)
         self.built = True
 
@@ -649,7 +678,7 @@ class Layer(Module):
         """The output shape for ``input_shape``, by running ``call`` on a symbolic input."""
         from ._model import KerasTensor
 
-        out = self(KerasTensor(tuple(input_shape), self._dtype))
+        out = self(KerasTensor(tuple(input_shape), self._compute_dtype))
         return jax.tree_util.tree_map(lambda t: t.shape, out, is_leaf=_is_symbolic)
 
     # -- calling ------------------------------------------------------------------------
@@ -658,12 +687,13 @@ class Layer(Module):
         return inputs
 
     def _convert_input(self, x):
-        """Keras' input conversion: arrays become Tensors, floats the layer's dtype."""
+        """Keras' input conversion: arrays become Tensors, floats the compute dtype."""
+        dtype = self._compute_dtype
         if isinstance(x, Tensor):
-            if self.autocast and x.dtype != self._dtype and jnp.issubdtype(x.dtype, jnp.floating):
+            if self.autocast and x.dtype != dtype and jnp.issubdtype(x.dtype, jnp.floating):
                 from .._math_ops import cast
 
-                y = cast(x, self._dtype)
+                y = cast(x, dtype)
                 mask = _masking.get_keras_mask(x)
                 if mask is not None:  # the cast input keeps its mask (Keras' maybe_convert)
                     _masking.set_keras_mask(y, mask)
@@ -677,14 +707,40 @@ class Layer(Module):
             return type(x)(self._convert_input(v) for v in x)
         if isinstance(x, (np.ndarray, jax.Array, np.number, float, int, list, tuple)):
             arr = to_value(x)
-            if (
-                self.autocast
-                and arr.dtype != self._dtype
-                and jnp.issubdtype(arr.dtype, jnp.floating)
-            ):
-                arr = arr.astype(self._dtype)
+            if self.autocast and arr.dtype != dtype and jnp.issubdtype(arr.dtype, jnp.floating):
+                arr = arr.astype(dtype)
             return Tensor(arr)
         return x
+
+    def _autocast_dtype(self, current):
+        """The dtype weights read as during this call (Keras' AutocastScope rule), or None.
+
+        A layer whose compute and variable dtypes differ casts its weights; a layer
+        inside such a call follows its own compute dtype unless it turned ``autocast``
+        off or computes in a non-float dtype.
+        """
+        compute = self._compute_dtype
+        if current is None:
+            return compute if compute != self._dtype else None
+        if not self.autocast or not jnp.issubdtype(compute, jnp.floating):
+            return None
+        return compute
+
+    def _cast_inputs(self, args: tuple, kwargs: dict, dtype) -> tuple[tuple, dict]:
+        """Keras' conversion of every tensor argument (not only the first) to ``dtype``.
+
+        Only runs under a mixed policy: the first argument was converted by ``__call__``
+        already, but symbolic calls and further tensor arguments arrive here uncast.
+        """
+        if not self.autocast:
+            return args, kwargs
+        convert = self._convert_input
+        args = tuple(convert(a) if _holds_tensor(a) else a for a in args)
+        kwargs = {
+            k: convert(v) if k not in ("mask", "training") and _holds_tensor(v) else v
+            for k, v in kwargs.items()
+        }
+        return args, kwargs
 
     @property
     def output(self):
@@ -731,8 +787,13 @@ class Layer(Module):
             previous_mask = kwargs.get("mask") if spec.has_mask else None
             if previous_mask is None:
                 previous_mask = _masking.mask_of(args[0])
+        saved_autocast = _state.autocast
+        autocast = self._autocast_dtype(saved_autocast)
+        if autocast is not None:
+            args, kwargs = self._cast_inputs(args, kwargs, autocast)
         ctx.depth += 1
         ctx.training = training
+        _state.autocast = autocast
         try:
             if not self.built:
                 self._maybe_build(_shape_of(args[0]) if args else None)
@@ -745,6 +806,7 @@ class Layer(Module):
         finally:
             ctx.depth -= 1
             ctx.training = saved_training
+            _state.autocast = saved_autocast
         if self.activity_regularizer is not None:
             for out in _flatten(outputs):
                 if isinstance(out, Tensor):
@@ -769,11 +831,26 @@ class Layer(Module):
 
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments common to all layers."""
-        return {"name": self.name, "trainable": self.trainable, "dtype": self._dtype.name}
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": _mp.serialize(self._dtype_policy),
+        }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
         return cls(**config)
+
+
+def _holds_tensor(x) -> bool:
+    """A Tensor, or a list/tuple/dict holding one (Python numbers are left alone)."""
+    if isinstance(x, Tensor):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_holds_tensor(v) for v in x)
+    if isinstance(x, dict):
+        return any(_holds_tensor(v) for v in x.values())
+    return False
 
 
 def _is_numeric_list(x) -> bool:

@@ -221,6 +221,8 @@ class InputLayer(Layer):
     ) -> None:
         shape = kwargs.pop("input_shape", shape)
         batch_shape = kwargs.pop("batch_input_shape", batch_shape)
+        # Keras: an Input is float32 (floatx) unless given a dtype, whatever the policy.
+        dtype = "float32" if dtype is None else dtype
         super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
         if batch_shape is None:
             if shape is None:

@@ -318,7 +318,7 @@ class RNN(Layer):
         if fn is not None:
             states = fn(batch_size=batch_size)
             return list(states) if isinstance(states, (list, tuple)) else [states]
-        return [Tensor(jnp.zeros((batch_size, d), self.dtype)) for d in self.state_size]
+        return [Tensor(jnp.zeros((batch_size, d), self.compute_dtype)) for d in self.state_size]
 
     # -- calling ----------------------------------------------------------------------
     def _check_inputs(self, inputs, mask) -> None:

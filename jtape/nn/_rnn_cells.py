@@ -187,7 +187,8 @@ class _Cell(Layer):
 
     def get_initial_state(self, batch_size=None) -> list[Tensor]:
         return [
-            Tensor(jnp.zeros((batch_size, self.units), self.dtype)) for _ in range(self._num_states)
+            Tensor(jnp.zeros((batch_size, self.units), self.compute_dtype))
+            for _ in range(self._num_states)
         ]
 
     def dropout_masks(self, batch: int, input_dim: int, dtype, training) -> tuple:
@@ -559,10 +560,13 @@ class StackedRNNCells(Layer):
             if fn is not None:
                 states.append(fn(batch_size=batch_size))
             elif isinstance(cell.state_size, int):
-                states.append(Tensor(jnp.zeros((batch_size, cell.state_size), self.dtype)))
+                states.append(Tensor(jnp.zeros((batch_size, cell.state_size), self.compute_dtype)))
             else:
                 states.append(
-                    [Tensor(jnp.zeros((batch_size, d), self.dtype)) for d in cell.state_size]
+                    [
+                        Tensor(jnp.zeros((batch_size, d), self.compute_dtype))
+                        for d in cell.state_size
+                    ]
                 )
         return states
 

@@ -275,6 +275,15 @@ class Trainer:
         # As Keras: a model compiled inside `strategy.scope()` trains data-parallel on it.
         self.distribute_strategy = distribute.get_strategy()
         self.optimizer = optimizers.get(optimizer)
+        if (
+            auto_scale_loss
+            and self.dtype_policy.name == "mixed_float16"
+            and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)
+        ):
+            # As Keras: float16 training gets dynamic loss scaling.
+            self.optimizer = optimizers.LossScaleOptimizer(
+                self.optimizer, name="loss_scale_optimizer"
+            )
         self.loss = loss
         self._compiled_loss = _resolve_loss(loss)
         self._loss_weights = loss_weights
@@ -379,10 +388,11 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+            scaled_loss = self.optimizer.scale_loss(loss)  # recorded: its gradient is scaled
         self._loss_tracker.update_state(loss, sample_weight=_batch_size_of(x))
         variables = self.trainable_variables
         if variables:
-            grads = tape.gradient(self.optimizer.scale_loss(loss), variables)
+            grads = tape.gradient(scaled_loss, variables)
             self.optimizer.apply_gradients(zip(grads, variables))
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 

@@ -25,6 +25,7 @@ from ._family import Nadam as Nadam
 from ._family import ProximalAdagrad as ProximalAdagrad
 from ._family import ProximalGradientDescent as ProximalGradientDescent
 from ._family import RMSprop as RMSprop
+from ._loss_scale import LossScaleOptimizer as LossScaleOptimizer
 from ._registry import deserialize as deserialize
 from ._registry import get as get
 from ._registry import serialize as serialize

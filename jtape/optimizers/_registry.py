@@ -6,12 +6,14 @@ from typing import Any
 
 from . import _family
 from ._base import Optimizer
+from ._loss_scale import LossScaleOptimizer
 
 _BY_NAME = {
     name.lower(): cls
     for name, cls in vars(_family).items()
     if isinstance(cls, type) and issubclass(cls, Optimizer) and cls is not Optimizer
 }
+_BY_NAME["lossscaleoptimizer"] = LossScaleOptimizer
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:

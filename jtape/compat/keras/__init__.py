@@ -20,6 +20,7 @@ from ...nn import regularizers as regularizers
 from .._missing import NotProvidedError, message
 from . import backend as backend
 from . import layers as layers
+from . import mixed_precision as mixed_precision
 from . import ops as ops
 from . import random as random
 
@@ -33,6 +34,7 @@ __all__ = [
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "ops",
     "optimizers",
     "random",
