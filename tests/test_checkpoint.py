@@ -258,6 +258,17 @@ def test_sharded_checkpoint_restores_on_other_layouts(tmp_path):
         train.Checkpoint(w=target).restore(p2).assert_consumed()
         assert np.array_equal(target.numpy(), data)
         assert len(target._value.sharding.device_set) == 4
+        # Deferred: a layer built under a strategy after restore keeps its placement.
+        x = np.ones((1, 3), np.float32)
+        src = jt.nn.Dense(2)
+        src(x)
+        p3 = train.Checkpoint(m=src).write(sys.argv[1] + "/layer")
+        with jt.distribute.MirroredStrategy().scope():
+            dst = jt.nn.Dense(2)
+            train.Checkpoint(m=dst).restore(p3)
+            dst(x)
+        assert np.array_equal(dst.kernel.numpy(), src.kernel.numpy())
+        assert len(dst.kernel._value.sharding.device_set) == 4
         print("ok")
         """
     )
