@@ -667,6 +667,8 @@ class Layer(Module):
     def _maybe_build(self, input_shape) -> None:
         if self.built:
             return
+        # Keras' build_config: a model file records the shape a subclassed model was built for.
+        self._jt_build_input_shape = input_shape
         if not getattr(type(self).build, "_jt_default_build", False):
             self.build(input_shape)
         self.built = True

@@ -443,6 +443,55 @@ class Model(Trainer, Layer):
 
         print_summary(self, line_length, positions, print_fn, show_trainable)
 
+    # -- model files (jtape/nn/_saving.py) ------------------------------------------------
+    def save(self, filepath, overwrite: bool = True, **kwargs: Any) -> None:
+        """Save config, weights and optimizer state as a Keras 3 ``.keras`` file."""
+        from ._saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite: bool = True, **kwargs) -> None:
+        """Write the weights (and optimizer state) to ``filepath``.
+
+        ``*.weights.h5`` is Keras 3's HDF5 layout, readable by Keras; any other path is
+        a ``jt.train.Checkpoint`` directory (Keras 3 refuses other suffixes).
+        """
+        from ._saving import is_h5_weights_path, save_weights_h5
+
+        if is_h5_weights_path(filepath):
+            return save_weights_h5(self, filepath, overwrite=overwrite)
+        return super().save_weights(filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs):
+        """Restore weights saved by ``save_weights`` (or Keras 3's ``.weights.h5``/``.keras``)."""
+        from ._saving import is_h5_weights_path, load_weights_h5
+
+        if is_h5_weights_path(filepath) or str(filepath).endswith(".keras"):
+            return load_weights_h5(self, filepath, skip_mismatch=skip_mismatch)
+        return super().load_weights(filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's config (Keras 3's format) as a JSON string."""
+        from ._saving import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras' config: the whole graph for a functional model, else name/trainable/dtype."""
+        if getattr(self, "_functional", False) and type(self) in (Model, Functional):
+            from ._model_config import functional_config
+
+            return functional_config(self)
+        return super().get_config()
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects=None) -> Model:
+        if {"layers", "input_layers", "output_layers"} <= set(config):
+            from ._model_config import functional_from_config
+
+            return functional_from_config(config, custom_objects, cls=cls)
+        return cls(**config)
+
 
 def _attach_masks(inputs, mask) -> None:
     """An explicit ``mask=`` for a model goes onto its input tensors (Keras' Functional)."""
@@ -550,6 +599,18 @@ class Sequential(Model):
             x = layer(x)
         self._jt_output_shape = _map(lambda t: t.shape, x)
         self.built = True
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras' Sequential config: the layers' configs (an InputLayer first)."""
+        from ._model_config import sequential_config
+
+        return sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects=None) -> Sequential:
+        from ._model_config import sequential_from_config
+
+        return sequential_from_config(config, custom_objects, cls=cls)
 
     def call(self, inputs, training=None, mask=None):
         _attach_masks(inputs, mask)

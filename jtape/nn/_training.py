@@ -596,7 +596,10 @@ class Trainer:
         batch_end = cbs.implements("on_train_batch_end")
         quiet = None if batch_end else self._quiet_function("train")
         train_fn = quiet or self.make_train_function()
+        self._initial_epoch = None
         cbs.on_train_begin()
+        # As Keras: a callback (BackupAndRestore) may set the epoch training resumes at.
+        initial_epoch = self._initial_epoch or initial_epoch
         epoch_logs: dict[str, Any] = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()

@@ -7,6 +7,8 @@ from ._callbacks import History as History
 from ._callbacks import LambdaCallback as LambdaCallback
 from ._callbacks import LearningRateScheduler as LearningRateScheduler
 from ._callbacks import ProgbarLogger as ProgbarLogger
+from ._checkpoint_callbacks import BackupAndRestore as BackupAndRestore
+from ._checkpoint_callbacks import ModelCheckpoint as ModelCheckpoint
 from ._tensorboard_callback import TensorBoard as TensorBoard
 from ._training_callbacks import CSVLogger as CSVLogger
 from ._training_callbacks import ReduceLROnPlateau as ReduceLROnPlateau

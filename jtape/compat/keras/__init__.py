@@ -21,8 +21,10 @@ from .._missing import NotProvidedError, message
 from . import backend as backend
 from . import layers as layers
 from . import mixed_precision as mixed_precision
+from . import models as models
 from . import ops as ops
 from . import random as random
+from . import saving as saving
 
 __all__ = [
     "Input",
@@ -34,11 +36,13 @@ __all__ = [
     "layers",
     "losses",
     "metrics",
+    "models",
     "mixed_precision",
     "ops",
     "optimizers",
     "random",
     "regularizers",
+    "saving",
 ]
 
 
