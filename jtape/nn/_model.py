@@ -262,6 +262,12 @@ def Input(  # noqa: N802 - Keras' name
     """
     if sparse:
         raise ValueError("Input: sparse inputs are not supported by jtape.")
+    if dtype is not None and _dtypes.as_dtype(dtype) == _dtypes.string:
+        raise NotImplementedError(
+            "Input(dtype='string'): jtape models run on JAX, which has no strings; apply "
+            "TextVectorization/StringLookup in the tf.data pipeline (docs/strings.md) and "
+            "give the model their integer output"
+        )
     layer = InputLayer(
         shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape, name=name
     )

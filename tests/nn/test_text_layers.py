@@ -216,3 +216,27 @@ def test_text_vectorization_classifier_fits():
     probe = vectorize(tf.constant(["great fun", "awful film"]))
     scores = model(probe).numpy().ravel()
     assert scores[0] > scores[1]
+
+
+def test_host_layers_inside_function_and_clear_errors():
+    vectorize = keras.layers.TextVectorization(output_sequence_length=3)
+    vectorize.adapt(["a b", "b c"])
+    embed = keras.layers.Embedding(10, 2)
+
+    @tf.function
+    def on_text(text):  # a string argument: vectorized at trace time
+        return embed(vectorize(text))
+
+    assert on_text(tf.constant(["a b"])).shape == (1, 3, 2)
+    inverse = keras.layers.StringLookup(vocabulary=["a", "b"], invert=True)
+
+    @tf.function
+    def on_ids(ids):
+        return inverse(ids + 1)
+
+    with pytest.raises(TypeError, match="lookups run on the host"):
+        on_ids(tf.constant([0]))
+    with pytest.raises(NotImplementedError, match="tf.data pipeline"):
+        keras.Input(shape=(1,), dtype="string")
+    with pytest.raises(NotImplementedError, match="SipHash"):
+        keras.layers.StringLookup(salt=1)
