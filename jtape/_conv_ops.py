@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import _pooling_math
 from ._op import op
 from ._tensor import Tensor
 
@@ -183,22 +184,13 @@ def conv2d_transpose(
 
 @op
 def _pool(x, kind, window, strides, padding, channels_last):
-    nd = x.ndim
     if channels_last:
         dims, strd = (1, *window, 1), (1, *strides, 1)
     else:
         dims, strd = (1, 1, *window), (1, 1, *strides)
     if kind == "max":
-        init = -jnp.inf if jnp.issubdtype(x.dtype, jnp.floating) else jnp.iinfo(x.dtype).min
-        return jax.lax.reduce_window(
-            x, jnp.asarray(init, x.dtype), jax.lax.max, dims, strd, padding
-        )
-    total = jax.lax.reduce_window(x, jnp.zeros((), x.dtype), jax.lax.add, dims, strd, padding)
-    # TF's average pooling divides by the number of valid (unpadded) entries.
-    count = jax.lax.reduce_window(
-        jnp.ones(x.shape[:nd], x.dtype), jnp.zeros((), x.dtype), jax.lax.add, dims, strd, padding
-    )
-    return total / count
+        return _pooling_math.max_pool(x, dims, strd, padding)
+    return _pooling_math.avg_pool(x, dims, strd, padding)
 
 
 def pool(

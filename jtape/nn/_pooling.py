@@ -1,17 +1,16 @@
 """Pooling, upsampling and zero-padding layers (Keras semantics) on ``jax.lax``.
 
-Each layer call is one jtape op. Pooling uses ``lax.reduce_window`` with TensorFlow's
-``"SAME"`` rule; average pooling with ``"same"`` divides by the number of real (not
-padded) elements in each window, as TensorFlow and Keras do.
+Each layer call is one jtape op on ``jtape._pooling_math`` (TensorFlow's ``"SAME"`` rule,
+TF's max-pool gradient; average pooling with ``"same"`` divides by the number of real,
+not padded, elements in each window, as TensorFlow and Keras do).
 """
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
-from jax import lax
 
+from .. import _pooling_math
 from .._op import op
 from ._conv import check_input_rank, normalize_data_format, normalize_padding, normalize_tuple
 from ._layer import Layer
@@ -27,30 +26,14 @@ def _window(x_ndim: int, size: tuple, channels_last: bool) -> tuple:
 def max_pool(x, *, pool_size, strides, padding, channels_last=True):
     """Max pooling over the spatial axes; ``padding`` is ``"VALID"`` or ``"SAME"``."""
     window = _window(x.ndim, pool_size, channels_last)
-    step = _window(x.ndim, strides, channels_last)
-    # A concrete (numpy) init value lets JAX see the max monoid and use its VJP rule.
-    if jnp.issubdtype(x.dtype, jnp.floating):
-        init = np.array(-np.inf, x.dtype)
-    else:
-        init = np.array(np.iinfo(x.dtype).min, x.dtype)
-    return lax.reduce_window(x, init, lax.max, window, step, padding)
+    return _pooling_math.max_pool(x, window, _window(x.ndim, strides, channels_last), padding)
 
 
 @op(name="avg_pool")
 def avg_pool(x, *, pool_size, strides, padding, channels_last=True):
     """Average pooling; with ``"SAME"`` padded positions are not counted."""
     window = _window(x.ndim, pool_size, channels_last)
-    step = _window(x.ndim, strides, channels_last)
-    zero = np.array(0, x.dtype)
-    total = lax.reduce_window(x, zero, lax.add, window, step, padding)
-    if padding == "VALID":
-        return total / np.prod(pool_size)
-    # Window sizes depend only on the spatial shape: count them on a ones array with
-    # singleton batch/channel axes (XLA folds this into a constant).
-    spatial_mask = [w > 1 or s > 1 for w, s in zip(window, step)]
-    ones_shape = tuple(d if m else 1 for d, m in zip(x.shape, spatial_mask))
-    counts = lax.reduce_window(jnp.ones(ones_shape, x.dtype), zero, lax.add, window, step, padding)
-    return total / counts
+    return _pooling_math.avg_pool(x, window, _window(x.ndim, strides, channels_last), padding)
 
 
 @op(name="global_avg_pool")

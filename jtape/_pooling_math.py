@@ -1,0 +1,98 @@
+"""Max and average pooling as pure JAX functions, with TensorFlow's padding and gradients.
+
+One implementation behind ``tf.nn.max_pool*``/``pool`` and the Keras pooling layers.
+``window`` and ``strides`` cover every axis (1 on batch and channels).
+
+Max pooling whose windows tile the input (window == stride on every axis, ``"VALID"``
+or ``"SAME"`` padding; Keras' default ``MaxPooling2D()``) is lowered as a reshape and a
+max over the window axes: XLA:CPU runs that much faster than ``reduce_window`` and its
+``select_and_scatter`` gradient. Its gradient goes to the first maximum of each window in
+row-major order, as TF's ``MaxPoolGrad`` does (``jnp.max``'s own rule would split it
+between ties). Other windows use ``lax.reduce_window``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+
+def _lowest(dtype) -> np.ndarray:
+    # A concrete (numpy) init value lets JAX see the max monoid and use its VJP rule.
+    if jnp.issubdtype(dtype, jnp.floating):
+        return np.array(-np.inf, dtype)
+    return np.array(np.iinfo(dtype).min, dtype)
+
+
+def max_pool(x, window: tuple, strides: tuple, padding) -> jax.Array:
+    """Max over windows; ``padding`` is "VALID", "SAME" or per-axis ``(lo, hi)`` pairs."""
+    if tuple(window) == tuple(strides) and isinstance(padding, str):
+        return _tiled_max_pool(x, tuple(window), padding)
+    return lax.reduce_window(x, _lowest(x.dtype), lax.max, window, strides, padding)
+
+
+def avg_pool(x, window: tuple, strides: tuple, padding) -> jax.Array:
+    """Mean over windows; padded positions are not counted, as in TF and Keras."""
+    zero = np.array(0, x.dtype)
+    total = lax.reduce_window(x, zero, lax.add, window, strides, padding)
+    if padding == "VALID":
+        return total / math.prod(window)
+    # Window sizes depend only on the spatial shape: count them on a ones array with
+    # singleton batch/channel axes (XLA folds this into a constant).
+    spatial = [w > 1 or s > 1 for w, s in zip(window, strides)]
+    ones_shape = tuple(d if m else 1 for d, m in zip(x.shape, spatial))
+    ones = jnp.ones(ones_shape, x.dtype)
+    counts = lax.reduce_window(ones, zero, lax.add, window, strides, padding)
+    return total / counts
+
+
+# -- windows that tile the input -----------------------------------------------------------
+def _tiled_max_pool(x, window: tuple, padding: str) -> jax.Array:
+    pads = []
+    for dim, k in zip(x.shape, window):
+        if padding == "VALID":
+            pads.append((0, -(dim % k)))  # drop the rows no window covers
+        else:
+            total = -(-dim // k) * k - dim  # TF's SAME: the extra row goes after
+            pads.append((total // 2, total - total // 2))
+    if any(lo or hi for lo, hi in pads):
+        x = lax.pad(x, _lowest(x.dtype), [(lo, hi, 0) for lo, hi in pads])
+    split = []
+    for dim, k in zip(x.shape, window):
+        split.extend((dim // k, k) if k > 1 else (dim,))
+    axes = []
+    pos = 0
+    for k in window:
+        if k > 1:
+            axes.append(pos + 1)
+            pos += 2
+        else:
+            pos += 1
+    return _window_max(x.reshape(split), tuple(axes))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _window_max(xr, axes: tuple) -> jax.Array:
+    return jnp.max(xr, axis=axes)
+
+
+def _first_max(xr, axes: tuple) -> jax.Array:
+    """True at the first maximum of each window, in row-major window order (TF's pick)."""
+    rest = [a for a in range(xr.ndim) if a not in axes]
+    moved = jnp.transpose(xr, (*rest, *axes))
+    flat = moved.reshape((*moved.shape[: len(rest)], -1))
+    first = jnp.argmax(flat, axis=-1)
+    hot = lax.broadcasted_iota(first.dtype, flat.shape, flat.ndim - 1) == first[..., None]
+    return jnp.transpose(hot.reshape(moved.shape), np.argsort((*rest, *axes)))
+
+
+@_window_max.defjvp
+def _window_max_jvp(axes, primals, tangents):
+    (xr,), (t,) = primals, tangents
+    hot = lax.stop_gradient(_first_max(xr, axes))
+    return jnp.max(xr, axis=axes), jnp.sum(jnp.where(hot, t, jnp.zeros((), t.dtype)), axis=axes)
