@@ -12,6 +12,7 @@ from . import mixed_precision as mixed_precision
 from . import models as models
 from . import regularizers as regularizers
 from . import saving as saving
+from ._attention import MultiHeadAttention as MultiHeadAttention
 from ._conv import Conv1D as Conv1D
 from ._conv import Conv2D as Conv2D
 from ._conv import Conv2DTranspose as Conv2DTranspose
@@ -29,6 +30,7 @@ from ._core_layers import Masking as Masking
 from ._core_layers import ReLU as ReLU
 from ._core_layers import Reshape as Reshape
 from ._core_layers import Softmax as Softmax
+from ._einsum_dense import EinsumDense as EinsumDense
 from ._layer import Layer as Layer
 from ._layer import clear_session as clear_session
 from ._model import Functional as Functional
@@ -51,6 +53,7 @@ from ._recurrent import GRU as GRU
 from ._recurrent import LSTM as LSTM
 from ._recurrent import RNN as RNN
 from ._recurrent import SimpleRNN as SimpleRNN
+from ._repeat_vector import RepeatVector as RepeatVector
 from ._rnn_cells import GRUCell as GRUCell
 from ._rnn_cells import LSTMCell as LSTMCell
 from ._rnn_cells import SimpleRNNCell as SimpleRNNCell
