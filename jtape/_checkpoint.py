@@ -126,10 +126,10 @@ def collect_variables(objects: dict) -> dict[str, Variable]:
 def _assign(var: Variable, value) -> None:
     """Write a restored value through ``Variable.assign`` (which keeps its placement)."""
     current = var._value
-    if isinstance(value, np.ndarray) and isinstance(current, jax.Array):
-        if not isinstance(current, jax.core.Tracer):  # a waiting value: onto its device(s)
-            value = jax.device_put(value.astype(current.dtype), current.sharding)
-    with init_scope():
+    with init_scope():  # eager and concrete, even while a jt.function traces
+        if isinstance(value, np.ndarray) and isinstance(current, jax.Array):
+            if not isinstance(current, jax.core.Tracer):  # a waiting value: onto its devices
+                value = jax.device_put(value.astype(current.dtype), current.sharding)
         var.assign(value, read_value=False)
     # A variable created inside a jt.function trace is served from the trace's frame:
     # give the frame the restored value too, or the trace would write the initial back.
