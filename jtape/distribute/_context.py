@@ -100,7 +100,10 @@ def get_cross_replica_context():
 
 
 def get_strategy():
-    """The strategy whose ``scope()`` is active, or the default one-device strategy."""
+    """The strategy running ``strategy.run`` or whose ``scope()`` is active, or the
+    default one-device strategy."""
+    if _local.replica_contexts:
+        return _local.replica_contexts[-1].strategy
     if _local.strategies:
         return _local.strategies[-1]
     from ._strategy import _default_strategy

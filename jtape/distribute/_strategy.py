@@ -184,7 +184,10 @@ class Strategy:
                 else:
                     statics.append(("static", leaf))
             out_meta["tree"], out_meta["statics"] = out_tree, statics
-            writes = {vid: _aggregate(var, frame.values[vid]) for vid, var in frame.written.items()}
+            writes = {
+                vid: _aggregate(var, frame.values[vid], lambda var=var: frame.original(var))
+                for vid, var in frame.written.items()
+            }
             out_meta["vars"] = dict(frame.written)
             return outs, writes
 
@@ -438,24 +441,31 @@ class _ReplicaFrame:
         self.values[id(var)] = value
         self.written[id(var)] = var
 
+    def original(self, var: Variable):
+        """The value the variable had when the replicas started."""
+        return self.parent.read(var) if self.parent is not None else var._value
+
     def on_create(self, var: Variable, value) -> None:
         if self.parent is not None:
             self.parent.on_create(var, value)
         self.values[id(var)] = value
 
 
-def _aggregate(var: Variable, value):
+def _aggregate(var: Variable, value, original):
     """A Variable assigned in replica context, by its ``aggregation`` (TF's rule).
 
-    "mean"/"sum" combine the replicas' values (batch-norm statistics use "mean");
-    "only_first_replica" takes replica 0's; the default ("none") trusts that every
-    replica assigned the same value, as after ``apply_gradients``'s all-reduce.
+    "mean"/"sum" combine the replicas' updates: the variable moves by the mean / sum
+    of the changes the replicas made (``assign_add`` of a metric total adds every
+    replica's part once; batch-norm statistics use "mean"). "only_first_replica" takes
+    replica 0's value; the default ("none") trusts that every replica assigned the
+    same value, as after ``apply_gradients``'s all-reduce.
     """
     how = str(getattr(var.aggregation, "name", var.aggregation) or "none").lower()
     if how.endswith("mean"):
         return jax.lax.pmean(value, AXIS)
     if how.endswith("sum"):
-        return jax.lax.psum(value, AXIS)
+        old = original()
+        return old + jax.lax.psum(value - old, AXIS)
     if how.endswith("only_first_replica"):
         first = jax.lax.axis_index(AXIS) == 0
         return jax.lax.psum(jnp.where(first, value, jnp.zeros_like(value)), AXIS)
