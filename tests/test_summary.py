@@ -302,3 +302,26 @@ def test_graph_writes_a_run_graph(tmp_path):
 
     graph = graph_pb2.GraphDef.FromString(load(tmp_path).Graph().SerializeToString())
     assert [n.op for n in graph.node] == ["Placeholder", "sin", "Const", "mul", "_Retval"]
+
+
+def test_summary_under_a_tape_inside_function_is_written_once(tmp_path):
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    v = tf.Variable(2.0)
+    step = tf.Variable(0, dtype=tf.int64)
+
+    @tf.function
+    def train_step(x):
+        step.assign_add(1)
+        with tf.GradientTape() as tape:
+            y = v * x
+            tf.summary.scalar("y", y, step=step)
+        g = tape.gradient(y, v)
+        tf.summary.scalar("grad", g, step=step)
+        v.assign_sub(0.5 * g)
+
+    with writer.as_default():
+        for _ in range(2):
+            train_step(tf.constant(3.0))
+    acc = load(tmp_path)
+    assert [(s, float(x)) for s, x in values(acc, "y")] == [(1, 6.0), (2, 1.5)]
+    assert [(s, float(x)) for s, x in values(acc, "grad")] == [(1, 3.0), (2, 3.0)]

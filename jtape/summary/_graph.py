@@ -297,6 +297,8 @@ def graph(graph_data) -> bool:
     """
     from tensorboard.compat.proto import event_pb2, graph_pb2
 
+    from ._ops import _recording
+
     if tracing():
         raise ValueError("graph() cannot be invoked inside a graph context.")
     writer = state.writer
@@ -304,9 +306,7 @@ def graph(graph_data) -> bool:
         return False
     if not isinstance(graph_data, graph_pb2.GraphDef):
         graph_data = jaxpr_to_graph_def(graph_data)
-    cond = state.is_recording
-    cond = cond() if callable(cond) else cond
-    if cond is not None and not bool(np.asarray(getattr(cond, "_value", cond))):
+    if _recording() is None:
         return False
     writer._add_event(event_pb2.Event(graph_def=graph_data.SerializeToString()))
     return True

@@ -42,11 +42,18 @@ def _is_traced(x) -> bool:
     return isinstance(x, jax.core.Tracer)
 
 
-def _condition():
+def _recording():
+    """The recording condition now (a bool array, or a traced one); None when nothing
+    can be recorded (no default writer, or ``record_if`` is statically False)."""
+    if state.writer is None:
+        return None
     cond = state.is_recording
     if callable(cond):
         cond = cond()
-    return True if cond is None else cond
+    cond = np.asarray(True) if cond is None else _value(cond)
+    if not _is_traced(cond) and not bool(np.asarray(cond)):
+        return None
+    return cond
 
 
 def should_record_summaries() -> Tensor:
@@ -57,14 +64,10 @@ def should_record_summaries() -> Tensor:
         >>> bool(jt.summary.should_record_summaries())  # no default writer
         False
     """
-    if state.writer is None:
+    cond = _recording()
+    if cond is None:
         return Tensor(np.asarray(False))
-    cond = _condition()
-    return Tensor(
-        jax.numpy.asarray(_value(cond), bool)
-        if _is_traced(_value(cond))
-        else np.asarray(bool(np.asarray(_value(cond))))
-    )
+    return Tensor(jax.numpy.asarray(cond, bool) if _is_traced(cond) else np.asarray(True))
 
 
 def _metadata(plugin: str, data_class: int, description: str | None, content: bytes = b""):
@@ -79,16 +82,16 @@ def _metadata(plugin: str, data_class: int, description: str | None, content: by
     return md
 
 
-def _record(tag: str, step, metadata, arrays: list, to_proto: Callable[..., Any]) -> Tensor:
+def _record(
+    tag: str, step, metadata, arrays: list, to_proto: Callable[..., Any], cond=None
+) -> Tensor:
     """Write ``to_proto(*concrete arrays)`` under ``tag`` at ``step`` if recording.
 
     Returns the recording condition as a boolean Tensor (TF's return value).
     """
     writer = state.writer
-    if writer is None:
-        return Tensor(np.asarray(False))
-    cond = _value(_condition())
-    if not _is_traced(cond) and not bool(np.asarray(cond)):
+    cond = _recording() if cond is None else cond
+    if cond is None:
         return Tensor(np.asarray(False))
     if step is None:
         step = state.step
@@ -160,17 +163,18 @@ def write(tag: str, tensor, step=None, metadata=None, name: str | None = None) -
         md = summary_pb2.SummaryMetadata.FromString(metadata)
     else:
         md = metadata
-    if state.writer is None:
+    cond = _recording()
+    if cond is None:
         return Tensor(np.asarray(False))
-    if callable(tensor):
+    if callable(tensor):  # called only when recording, as in TF
         tensor = tensor()
     value = _value(tensor)
     if value.dtype.kind in "USO":
         strings = np.asarray(value)
         return _record(
-            tag, step, md, [], lambda: _strings_proto(strings.reshape(-1), strings.shape)
+            tag, step, md, [], lambda: _strings_proto(strings.reshape(-1), strings.shape), cond
         )
-    return _record(tag, step, md, [value], _tensor_proto)
+    return _record(tag, step, md, [value], _tensor_proto, cond)
 
 
 def scalar(name: str, data, step=None, description: str | None = None) -> Tensor:
