@@ -253,8 +253,9 @@ class Function:
             self._tracing_detector.called_without_tracing()
         else:
             self._tracing_detector.called_with_tracing(self.python_function)
-        for observe in call_observers:  # empty unless tf.summary.trace_on is active
-            observe(self, args, kwargs)
+        if call_observers:  # tf.summary.trace_on, TensorBoard(write_graph=True)
+            for observe in list(call_observers):  # an observer may remove itself
+                observe(self, args, kwargs)
         return result
 
     def _call(self, args, kwargs):

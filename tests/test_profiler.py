@@ -46,3 +46,20 @@ def test_stop_without_saving_leaves_no_run(tmp_path):
     tf.profiler.experimental.start(str(tmp_path / "dropped"))
     tf.profiler.experimental.stop(save=False)
     assert os.listdir(tmp_path / "dropped" / "plugins" / "profile") == []
+
+
+def test_summary_trace_on_with_profiler_profiles_until_export(tmp_path):
+    writer = tf.summary.create_file_writer(str(tmp_path / "logs"))
+
+    @tf.function
+    def f(x):
+        return x * 3.0
+
+    tf.summary.trace_on(graph=True, profiler=True, profiler_outdir=str(tmp_path / "prof"))
+    f(tf.ones(2))
+    with writer.as_default():
+        tf.summary.trace_export("f", step=0)
+    writer.close()
+    assert glob.glob(str(tmp_path / "prof" / "plugins" / "profile" / "*" / "*.xplane.pb"))
+    tf.profiler.experimental.start(str(tmp_path / "again"))  # the profile was stopped
+    tf.profiler.experimental.stop()

@@ -10,11 +10,13 @@ Example:
 
 from __future__ import annotations
 
+import types
+
 from ..summary import SummaryWriter as SummaryWriter
 from ..summary import audio as audio
 from ..summary import create_file_writer as create_file_writer
 from ..summary import create_noop_writer as create_noop_writer
-from ..summary import experimental as experimental
+from ..summary import experimental as _experimental
 from ..summary import flush as flush
 from ..summary import graph as graph
 from ..summary import histogram as histogram
@@ -28,6 +30,13 @@ from ..summary import trace_off as trace_off
 from ..summary import trace_on as trace_on
 from ..summary import write as write
 from ._missing import missing
+
+# tf.summary.experimental: a namespace whose unknown names raise NotProvidedError.
+experimental = types.ModuleType("tf.summary.experimental")
+experimental.get_step = _experimental.get_step
+experimental.set_step = _experimental.set_step
+experimental.summary_scope = _experimental.summary_scope
+experimental.__getattr__ = missing("tf.summary.experimental")
 
 __all__ = [
     "SummaryWriter",
