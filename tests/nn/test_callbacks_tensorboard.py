@@ -107,6 +107,13 @@ def test_runs_tags_steps_and_values_match_keras(runs, config):
         assert ("__run_graph__" in acc.Tags()["tensors"]) == (run == "train")
 
 
+def test_epoch_logging_keeps_fits_quiet_step(runs):
+    # update_freq="epoch" reads no batch logs, so fit runs its step without them.
+    _, models = runs
+    assert "train" in models["epoch"].__dict__.get("_quiet_functions", {})
+    assert "train" not in models["freq2"].__dict__.get("_quiet_functions", {})
+
+
 def test_histograms_are_the_weights_after_the_epoch(runs):
     root, models = runs
     acc = load(root / "freq2" / "train")
