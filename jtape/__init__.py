@@ -3,6 +3,7 @@
 The public API, in one place. Implementation lives in the ``_``-prefixed modules.
 """
 
+from . import _compilation_cache as _compilation_cache  # turns on the XLA cache first
 from . import _dtypes as _dtypes  # first: turns on JAX 64-bit types before any array
 from . import _operators as _operators  # installs Python operators on Tensor/Variable
 from . import _variable as _variable
@@ -16,8 +17,8 @@ from . import optimizers as optimizers
 from . import profiler as profiler
 from . import random as random
 from . import saved_model as saved_model
-from . import summary as summary
 from . import strings as strings
+from . import summary as summary
 from . import test as test
 from . import train as train
 from ._array_ops import argsort as argsort
