@@ -111,6 +111,12 @@ def write_checkpoint(path: str, values: dict[str, jax.Array]) -> None:
 # -- reading ----------------------------------------------------------------------------
 def read_meta(path: str) -> dict:
     """The JSON index of the checkpoint at ``path``; TF's error classes when it has none."""
+    if not os.path.isdir(path) and os.path.exists(path + ".index"):
+        raise CheckpointError(
+            f"{path} is a TensorFlow checkpoint ({path}.index and .data files): jtape reads "
+            "only its own checkpoints (orbax directories). Save from jtape, or move Keras "
+            "weights with .weights.h5 files."
+        )
     if not os.path.isdir(path):
         raise CheckpointNotFoundError(
             f"no checkpoint at {path} (expected a directory written by Checkpoint.save or "
@@ -194,7 +200,7 @@ def resolve(ckpt_dir_or_file: str) -> str:
             name = None
         if name:
             return os.path.join(path, name)
-    if not os.path.isdir(path):
+    if not os.path.isdir(path) and not os.path.exists(path + ".index"):
         raise CheckpointNotFoundError(
             f"Unsuccessful checkpoint reader: failed to find any checkpoint at {path}"
         )

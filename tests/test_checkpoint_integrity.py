@@ -104,3 +104,13 @@ def test_wrong_shape_and_dtype(saved):
     with pytest.raises(jt.errors.InvalidArgumentError, match="variable has .2, 3. float64"):
         train.Checkpoint(big=big, small=small64).restore(saved)
     assert not big.numpy().any() and not small64.numpy().any()
+
+
+def test_tensorflow_checkpoint_is_named_as_such(tmp_path):
+    prefix = tmp_path / "ckpt-1"
+    (tmp_path / "ckpt-1.index").write_bytes(b"")
+    (tmp_path / "ckpt-1.data-00000-of-00001").write_bytes(b"")
+    with pytest.raises(train.CheckpointError, match="is a TensorFlow checkpoint"):
+        _restore_into_fresh(str(prefix))
+    with pytest.raises(train.CheckpointError, match="is a TensorFlow checkpoint"):
+        train.list_variables(str(prefix))
