@@ -25,6 +25,7 @@ from . import models as models
 from . import ops as ops
 from . import random as random
 from . import saving as saving
+from . import utils as utils
 
 __all__ = [
     "Input",
@@ -41,6 +42,7 @@ __all__ = [
     "ops",
     "optimizers",
     "random",
+    "utils",
     "regularizers",
     "saving",
 ]

@@ -20,18 +20,27 @@ from ..._math_ops import cast as _cast
 from ..._tensor import Tensor, to_value
 from ..._variable import Variable
 
-FLOATX = np.dtype("float32")
 _INT = np.dtype("int32")
+_FLOATX = [np.dtype("float32")]
+
+
+def floatx() -> np.dtype:
+    """Keras' default float dtype (``keras.backend.floatx()``; float32 unless set)."""
+    return _FLOATX[0]
+
+
+def set_floatx(dtype) -> None:
+    _FLOATX[0] = np.dtype(_dtypes.as_dtype(dtype))
 
 
 def standardize_dtype(dtype) -> str:
     """The dtype's name (``"float32"``), as ``keras.backend.standardize_dtype``."""
     if dtype is None:
-        return FLOATX.name
+        return floatx().name
     if dtype is int:
         return "int32" if not _dtypes.X64 else "int64"
     if dtype is float:
-        return FLOATX.name
+        return floatx().name
     return _dtypes.as_dtype(dtype).name
 
 
@@ -53,15 +62,15 @@ def _strong_dtype(x) -> np.dtype | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _promote(strong: tuple, weak: frozenset) -> np.dtype:
+def _promote(strong: tuple, weak: frozenset, fx: np.dtype) -> np.dtype:
     if not strong:
         if float in weak:
-            return FLOATX
+            return fx
         return _INT if int in weak else np.dtype(bool)
     out = functools.reduce(jnp.promote_types, strong)
     kind = np.dtype(out).kind
     if float in weak and kind in "biu":
-        return FLOATX
+        return fx
     if int in weak and kind == "b":
         return _INT
     return np.dtype(out)
@@ -86,13 +95,13 @@ def result_type(*values) -> np.dtype:
             weak.add(bool if isinstance(v, bool) else int if isinstance(v, int) else float)
         else:
             strong.append(d)
-    return _promote(tuple(strong), frozenset(weak))
+    return _promote(tuple(strong), frozenset(weak), floatx())
 
 
 def float_type(*values) -> np.dtype:
     """``result_type`` made floating: integers and bools become floatx (float32)."""
     dt = result_type(*values)
-    return dt if dt.kind in "fcV" or dt == _dtypes.bfloat16 else FLOATX
+    return dt if dt.kind in "fcV" or dt == _dtypes.bfloat16 else floatx()
 
 
 def tensor(x, dtype=None) -> Tensor:

@@ -19,7 +19,7 @@ from ...nn import _pooling
 from ...nn import activations as _act
 from ...nn import losses as _losses
 from ...nn._logits import resolve_logits
-from ._ops_dtypes import FLOATX, float_type, standardize_dtype, tensor
+from ._ops_dtypes import float_type, floatx, standardize_dtype, tensor
 
 relu = _act.relu
 relu6 = _act.relu6
@@ -103,7 +103,7 @@ def one_hot(x, num_classes: int, axis: int = -1, dtype=None, sparse: bool = Fals
     """One-hot rows (float32 by default); negative indices give all-zero rows."""
     if sparse:
         raise ValueError("one_hot: jtape has no sparse tensors (sparse=True)")
-    dt = np.dtype(standardize_dtype(dtype)) if dtype is not None else FLOATX
+    dt = np.dtype(standardize_dtype(dtype)) if dtype is not None else floatx()
     return _one_hot(tensor(x, "int64"), int(num_classes), int(axis), dt)
 
 
@@ -122,7 +122,7 @@ def multi_hot(inputs, num_classes=None, axis: int = -1, dtype=None, sparse: bool
     if sparse:
         raise ValueError("multi_hot: jtape has no sparse tensors (sparse=True)")
     x = tensor(inputs, "int64")
-    dt = np.dtype(standardize_dtype(dtype)) if dtype is not None else FLOATX
+    dt = np.dtype(standardize_dtype(dtype)) if dtype is not None else floatx()
     if x.ndim == 1:
         x = tensor(x)[None]
         return _multi_hot(x, int(num_classes), int(axis), dt)[0]

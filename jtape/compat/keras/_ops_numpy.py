@@ -13,7 +13,7 @@ import numpy as np
 from ..._op import op
 from ..._op_errors import InvalidArgumentError
 from ..._tensor import Tensor, to_value
-from ._ops_dtypes import FLOATX, float_type, promoted, result_type, standardize_dtype, tensor
+from ._ops_dtypes import float_type, floatx, promoted, result_type, standardize_dtype, tensor
 
 
 def _axis(axis):
@@ -310,17 +310,17 @@ def _dtype_or(dtype, default) -> np.dtype:
 
 def zeros(shape, dtype=None) -> Tensor:
     """Zeros, float32 unless ``dtype`` is given."""
-    return Tensor(jnp.zeros(_shape_tuple(shape), _dtype_or(dtype, FLOATX)))
+    return Tensor(jnp.zeros(_shape_tuple(shape), _dtype_or(dtype, floatx())))
 
 
 def ones(shape, dtype=None) -> Tensor:
     """Ones, float32 unless ``dtype`` is given."""
-    return Tensor(jnp.ones(_shape_tuple(shape), _dtype_or(dtype, FLOATX)))
+    return Tensor(jnp.ones(_shape_tuple(shape), _dtype_or(dtype, floatx())))
 
 
 def full(shape, fill_value, dtype=None) -> Tensor:
     """``fill_value`` everywhere; float32 unless ``dtype`` is given (Keras' default)."""
-    dt = _dtype_or(dtype, FLOATX)
+    dt = _dtype_or(dtype, floatx())
     return _full(tensor(fill_value, dt), _shape_tuple(shape))
 
 
@@ -347,7 +347,9 @@ def full_like(x, fill_value, dtype=None) -> Tensor:
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Tensor:  # noqa: N803
     """The identity matrix (float32 unless ``dtype`` is given)."""
-    return Tensor(jnp.eye(int(N), None if M is None else int(M), int(k), _dtype_or(dtype, FLOATX)))
+    return Tensor(
+        jnp.eye(int(N), None if M is None else int(M), int(k), _dtype_or(dtype, floatx()))
+    )
 
 
 def identity(n: int, dtype=None) -> Tensor:
@@ -381,7 +383,9 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep=False, d
 
 
 def tri(N, M=None, k=0, dtype=None) -> Tensor:  # noqa: N803
-    return Tensor(jnp.tri(int(N), None if M is None else int(M), int(k), _dtype_or(dtype, FLOATX)))
+    return Tensor(
+        jnp.tri(int(N), None if M is None else int(M), int(k), _dtype_or(dtype, floatx()))
+    )
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None) -> Tensor:

@@ -27,7 +27,7 @@ import numpy as np
 from ..._op import op
 from ..._tensor import Tensor
 from ..._variable import Variable, init_scope
-from ._ops_dtypes import FLOATX, is_float, standardize_dtype, tensor
+from ._ops_dtypes import floatx, is_float, standardize_dtype, tensor
 
 __all__ = [
     "SeedGenerator",
@@ -117,7 +117,7 @@ def _key(state):
 
 
 def _float_dtype(dtype, fn: str) -> np.dtype:
-    dt = np.dtype(standardize_dtype(dtype)) if dtype is not None else FLOATX
+    dt = np.dtype(standardize_dtype(dtype)) if dtype is not None else floatx()
     if not is_float(dt):
         raise ValueError(
             f"`keras.random.{fn}` requires a floating point `dtype`. Received: dtype={dt.name}"
