@@ -325,3 +325,32 @@ def test_summary_under_a_tape_inside_function_is_written_once(tmp_path):
     acc = load(tmp_path)
     assert [(s, float(x)) for s, x in values(acc, "y")] == [(1, 6.0), (2, 1.5)]
     assert [(s, float(x)) for s, x in values(acc, "grad")] == [(1, 3.0), (2, 3.0)]
+
+
+def test_inside_strategy_run_replica_zero_writes(tmp_path):
+    # As TF: in a replica program only replica 0 records (the tests run 4 CPU devices).
+    strategy = tf.distribute.MirroredStrategy()
+    assert strategy.num_replicas_in_sync > 1
+    with strategy.scope():
+        v = tf.Variable(1.0)
+        step = tf.Variable(0, dtype=tf.int64)
+
+    @tf.function
+    def train(x):
+        def replica_fn(x):
+            y = tf.reduce_sum(x) * v
+            tf.summary.scalar("inside", y, step=step)
+            return y
+
+        step.assign_add(1)
+        out = strategy.run(replica_fn, args=(x,))
+        tf.summary.scalar("outside", v * 2.0, step=step)  # a program over all devices
+        return out
+
+    writer = tf.summary.create_file_writer(str(tmp_path))
+    with writer.as_default():
+        for _ in range(2):
+            train(tf.ones(4))
+    acc = load(tmp_path)
+    assert [(s, float(x)) for s, x in values(acc, "inside")] == [(1, 4.0), (2, 4.0)]
+    assert [(s, float(x)) for s, x in values(acc, "outside")] == [(1, 2.0), (2, 2.0)]

@@ -11,6 +11,7 @@ time it runs.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -120,10 +121,22 @@ def _record(
         writer._add_event(event)
 
     if any(_is_traced(v) for v in values):
-        jax.debug.callback(host, *values, ordered=True)
-        return Tensor(jax.numpy.asarray(cond, bool))
+        replica = _replica_axis()
+        if replica is not None:  # as TF: in strategy.run only replica 0 records
+            values[0] = jax.numpy.logical_and(cond, jax.lax.axis_index(replica) == 0)
+        # Unordered: JAX refuses ordered effects in programs over several devices. Each
+        # event carries its step, so TensorBoard does not depend on the write order.
+        jax.debug.callback(host, *values)
+        return Tensor(jax.numpy.asarray(values[0], bool))
     host(*values)
     return Tensor(np.asarray(True))
+
+
+def _replica_axis() -> str | None:
+    """The mesh axis of the ``strategy.run`` replica program being traced, if any."""
+    context = sys.modules.get("jtape.distribute._context")
+    replica = context.get_replica_context() if context is not None else None
+    return getattr(replica, "_axis", None) if replica is not None else None
 
 
 def _tensor_proto(array: np.ndarray):

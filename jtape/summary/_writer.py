@@ -152,7 +152,7 @@ def _emit_traced(host_fn) -> bool:
 
     if not tracing():
         return False
-    jax.debug.callback(host_fn, ordered=True)
+    jax.debug.callback(host_fn)
     return True
 
 
