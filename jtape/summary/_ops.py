@@ -4,9 +4,8 @@ Every op resolves the default writer, step and recording condition now (eagerly,
 at trace time inside ``jt.function``), and hands the values to one host function that
 builds the ``Summary`` proto and adds the ``Event``. Eagerly that function runs at
 once. When any value is traced (a Tensor computed in the step, a Variable step, a
-condition that reads a Variable), it runs as an ordered ``jax.debug.callback``: the
-compiled step calls back into Python with the concrete values, in program order, each
-time it runs.
+condition that reads a Variable), it runs as a ``jax.debug.callback``: the compiled
+step calls back into Python with the concrete values each time it runs.
 """
 
 from __future__ import annotations
