@@ -474,3 +474,14 @@ diag = op(
 )
 diag_part = op(lambda x: jnp.diagonal(x, axis1=-2, axis2=-1), name="diag_part")
 trace = op(lambda x: jnp.trace(x, axis1=-2, axis2=-1), name="trace")
+
+
+# String tensors live on the host: these shape ops also take them, run by numpy there.
+def _also_strings() -> None:
+    from ._string_ops import _HOST_SHAPE_OPS, host_shape_op
+
+    for name in _HOST_SHAPE_OPS:
+        globals()[name] = host_shape_op(globals()[name], name)
+
+
+_also_strings()

@@ -11,6 +11,7 @@ an error naming the op. Batched results whose rows differ in length are a
 from __future__ import annotations
 
 import builtins
+import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -686,3 +687,87 @@ def format(template: str, inputs, placeholder: str = "{}", summarize: int = 3, n
         texts.append(str(arr.item()) if arr.dtype.kind != "b" else str(bool(arr)))
     out = pieces[0] + "".join(t + p for t, p in zip(texts, pieces[1:]))
     return StringTensor._wrap(np.asarray(out.encode(), dtype=object))
+
+
+# -- shape ops on string tensors ---------------------------------------------------------
+def _np_of(x):
+    return x._np if isinstance(x, StringTensor) else to_bytes_array(x)
+
+
+def _static(shape) -> tuple:
+    shape = np.asarray(shape).reshape(-1).tolist() if not isinstance(shape, int) else [shape]
+    return tuple(-1 if d is None else int(d) for d in shape)
+
+
+def _axis_of(axis):
+    if axis is None:
+        return None
+    arr = np.asarray(axis)
+    return int(arr) if arr.ndim == 0 else tuple(int(a) for a in arr.tolist())
+
+
+def _gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    if batch_dims:
+        raise NotImplementedError("tf.gather on strings: batch_dims is not supported by jtape")
+    arr = _np_of(params)
+    ax = _axis_of(axis) or 0
+    idx = np.asarray(indices)
+    n = arr.shape[ax]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = idx[(idx < -n) | (idx >= n)].reshape(-1)[0]
+        raise InvalidArgumentError(f"indices = {bad} is not in [0, {n}) [Op:GatherV2]")
+    return StringTensor._wrap(np.take(arr, idx, axis=ax))
+
+
+def _host(fn):
+    return lambda *args, **kwargs: StringTensor._wrap(np.asarray(fn(*args, **kwargs), object))
+
+
+_HOST_SHAPE_OPS: dict[str, Callable] = {
+    "shape": lambda x, out_type=_dtypes.int32, name=None: Tensor(
+        jax.device_put(np.asarray(x._np.shape, _dtypes.as_dtype(out_type).as_numpy_dtype))
+    ),
+    "rank": lambda x, name=None: Tensor(jax.device_put(np.int32(x._np.ndim))),
+    "size": lambda x, out_type=_dtypes.int32, name=None: Tensor(
+        jax.device_put(np.asarray(x._np.size, _dtypes.as_dtype(out_type).as_numpy_dtype))
+    ),
+    "reshape": _host(lambda t, shape, name=None: t._np.reshape(_static(shape))),
+    "expand_dims": _host(lambda t, axis, name=None: np.expand_dims(t._np, _axis_of(axis))),
+    "squeeze": _host(lambda t, axis=None, name=None: np.squeeze(t._np, _axis_of(axis))),
+    "transpose": _host(
+        lambda a, perm=None, conjugate=False, name=None: np.transpose(a._np, _axis_of(perm))
+    ),
+    "tile": _host(lambda t, multiples, name=None: np.tile(t._np, _static(multiples))),
+    "broadcast_to": _host(lambda t, shape, name=None: np.broadcast_to(t._np, _static(shape))),
+    "reverse": _host(lambda t, axis, name=None: np.flip(t._np, _axis_of(axis))),
+    "concat": _host(
+        lambda values, axis, name=None: np.concatenate([_np_of(v) for v in values], _axis_of(axis))
+    ),
+    "stack": _host(
+        lambda values, axis=0, name=None: np.stack([_np_of(v) for v in values], _axis_of(axis))
+    ),
+    "gather": _gather,
+    "identity": lambda t, name=None: t,
+}
+
+
+def host_shape_op(fn: Callable, name: str) -> Callable:
+    """``fn`` (an array op) that also takes string tensors, running numpy on the host.
+
+    Only the first argument (or, for ``concat``/``stack``, the list of values) is
+    checked, so numeric calls pay one ``isinstance``.
+    """
+    host = _HOST_SHAPE_OPS[name]
+    listed = name in ("concat", "stack")
+
+    def wrapped(*args, **kwargs):
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        if isinstance(first, StringTensor) or (
+            listed
+            and isinstance(first, (list, tuple))
+            and any(isinstance(v, StringTensor) for v in first)
+        ):
+            return host(*args, **kwargs)
+        return fn(*args, **kwargs)
+
+    return functools.update_wrapper(wrapped, fn)

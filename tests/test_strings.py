@@ -238,3 +238,19 @@ def test_docstring_examples():
     for module in (_strings, _string_ops, _fingerprint, _text_layers):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+def test_shape_ops_take_string_tensors():
+    s = tf.constant(["a b", "c"])
+    assert tf.shape(s).numpy().tolist() == [2] and int(tf.size(s)) == 2 and int(tf.rank(s)) == 1
+    column = tf.expand_dims(s, -1)  # TF's text-classification tutorial does this
+    assert column.dtype == tf.string and column.shape == (2, 1)
+    assert tf.reshape(s, [1, 2]).shape == (1, 2) and tf.squeeze(column, -1).shape == (2,)
+    assert tf.concat([s, ["d"]], 0).numpy().tolist() == [b"a b", b"c", b"d"]
+    assert tf.stack([s, s], axis=1).shape == (2, 2)
+    assert tf.transpose(tf.stack([s, s])).shape == (2, 2)
+    assert tf.gather(s, [1, 0, 1]).numpy().tolist() == [b"c", b"a b", b"c"]
+    assert tf.identity(s) is s and tf.tile(s, [2]).shape == (4,)
+    with pytest.raises(InvalidArgumentError, match="not in"):
+        tf.gather(s, [5])
+    assert tf.expand_dims(tf.constant([1.0]), 0).shape == (1, 1)  # numbers unchanged
