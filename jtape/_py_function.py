@@ -3,7 +3,8 @@
 Eagerly both simply call ``func``: ``py_function`` with Tensors (so a GradientTape sees
 its ops and differentiates through it, as in TF), ``numpy_function`` with numpy arrays
 (no gradient, as in TF). While ``jt.function`` or ``Dataset.map`` traces, the call
-becomes one ``jax.pure_callback`` that runs ``func`` on the host when the program runs;
+becomes one host callback (``jax.experimental.io_callback``, or ``jax.pure_callback`` for
+``numpy_function(stateful=False)``) that runs ``func`` when the program runs;
 ``py_function``'s callback carries a VJP that re-runs ``func`` under a tape, so its
 gradient works inside ``jt.function`` too.
 
@@ -19,8 +20,10 @@ import contextlib
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import io_callback
 
 from . import _dtypes
+from ._dtype_rules import tf_name
 from ._op import op
 from ._op_errors import InvalidArgumentError
 from ._state import state, tracing
@@ -102,8 +105,8 @@ def _as_outputs(value, specs, func_name: str, strict: bool) -> list:
             python = not isinstance(v, (Tensor, np.ndarray, np.generic))
             if strict or (isinstance(v, Tensor) and not python):
                 raise InvalidArgumentError(
-                    f"{i}-th value returned by {func_name} is {_dtypes.as_dtype(arr.dtype).name}, "
-                    f"but expects {_dtypes.as_dtype(dtype).name}"
+                    f"{i}-th value returned by {func_name} is {tf_name(arr.dtype)}, "
+                    f"but expects {tf_name(dtype)}"
                 )
             arr = arr.astype(dtype)
         out.append(arr)
@@ -147,7 +150,7 @@ def _shapes(func, tensors, specs, numpy_args: bool, name: str) -> list:
     ]
 
 
-def _callback(func, tensors, specs, numpy_args: bool, name: str):
+def _callback(func, tensors, specs, numpy_args: bool, name: str, stateful: bool = True):
     """A pure function of the input values that calls ``func`` on the host."""
     out_shapes = _shapes(func, tensors, specs, numpy_args, name)
 
@@ -162,6 +165,8 @@ def _callback(func, tensors, specs, numpy_args: bool, name: str):
         return tuple(outs)
 
     def call(*values):
+        if stateful:  # runs on every call even if its outputs go unused, as TF's stateful ops
+            return io_callback(host, tuple(out_shapes), *values, ordered=False)
         return jax.pure_callback(host, tuple(out_shapes), *values, vmap_method="sequential")
 
     if numpy_args:
@@ -227,7 +232,7 @@ def _differentiable(func, call, tensors, specs, out_shapes, name):
     return fn
 
 
-def _call(func, inp, Tout, numpy_args: bool, name: str):
+def _call(func, inp, Tout, numpy_args: bool, name: str, stateful: bool = True):
     tensors = _flat_inputs(inp)
     specs, single = _tout(Tout)
     name = name or getattr(func, "__name__", "func")
@@ -240,7 +245,7 @@ def _call(func, inp, Tout, numpy_args: bool, name: str):
     if not specs:
         _callback_no_outputs(func, tensors, numpy_args, name)
         return _result([], single)
-    runner = _callback(func, tensors, specs, numpy_args, name)
+    runner = _callback(func, tensors, specs, numpy_args, name, stateful)
     return _result(list(_run_callback(*tensors, runner=runner)), single)
 
 
@@ -261,8 +266,8 @@ def _eager_outputs(value, specs, name: str) -> list:
         if isinstance(v, Tensor):
             if np.dtype(v.dtype) != dtype:
                 raise InvalidArgumentError(
-                    f"{i}-th value returned by {name} is {v.dtype.name}, but expects "
-                    f"{_dtypes.as_dtype(dtype).name}"
+                    f"{i}-th value returned by {name} is {tf_name(v.dtype)}, but expects "
+                    f"{tf_name(dtype)}"
                 )
             out.append(v)
         else:
@@ -275,7 +280,7 @@ def _callback_no_outputs(func, tensors, numpy_args: bool, name: str) -> None:
         _run_host(func, arrays, [], numpy_args, name)
         return ()
 
-    jax.experimental.io_callback(host, (), *[t._value for t in tensors], ordered=True)
+    io_callback(host, (), *[t._value for t in tensors], ordered=False)
 
 
 def py_function(func, inp, Tout, name=None):  # noqa: N803 - TF's argument name
@@ -305,4 +310,4 @@ def numpy_function(func, inp, Tout, stateful=True, name=None):  # noqa: N803 - T
         >>> numpy_function(np.sort, [jt.constant([3, 1, 2])], jt.int32).numpy().tolist()
         [1, 2, 3]
     """
-    return _call(func, inp, Tout, True, name)
+    return _call(func, inp, Tout, True, name, bool(stateful))
