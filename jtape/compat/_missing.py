@@ -52,7 +52,8 @@ ALTERNATIVES: dict[str, str] = {
     "sparse": "Sparse tensors are not supported; use dense tensors (or jax.experimental."
     "sparse wrapped with jt.op).",
     "SparseTensor": "Sparse tensors are not supported; use dense tensors.",
-    "ragged": "Ragged tensors are not supported; pad to a dense tensor with a mask.",
+    "ragged": "tf.ragged is not provided; tf.strings ops return a tf.RaggedTensor with one "
+    "ragged dimension (docs/strings.md); otherwise pad to a dense tensor with a mask.",
     "RegisterGradient": "Define the gradient with tf.custom_gradient, or make the op with "
     "jt.op (its gradient is JAX's).",
     "Graph": "There are no graphs: tf.function compiles to one XLA program via jax.jit.",
@@ -63,7 +64,8 @@ ALTERNATIVES: dict[str, str] = {
     "tpu": "jtape runs on whatever JAX runs on; there is no TPU-specific API.",
     "xla": "tf.function always compiles with XLA (through jax.jit).",
     "experimental.numpy": "Use jax.numpy directly (wrap with jt.op for gradients).",
-    "lookup": "Lookup tables are not supported; map keys to ids in Python before training.",
+    "lookup": "Lookup tables are not supported; use keras.layers.StringLookup / "
+    "IntegerLookup (docs/strings.md), or map keys to ids in Python before training.",
     "audio": "Decode audio with a Python library, then use the arrays.",
     "sets": "Set operations are not supported; use numpy on concrete values.",
     "bitwise": "Use jax.numpy's bitwise functions wrapped with jt.op.",
