@@ -21,7 +21,7 @@ from .._module import current_name_scope
 from .._tensor import Tensor
 from .._variable import Variable
 from . import _encode
-from ._writer import state
+from ._writer import NoopWriter, state
 
 SCALAR, TENSOR, BLOB_SEQUENCE = 1, 2, 3  # tensorboard's DataClass values
 DEFAULT_BUCKETS = 30
@@ -70,16 +70,24 @@ def should_record_summaries() -> Tensor:
     return Tensor(jax.numpy.asarray(cond, bool) if _is_traced(cond) else np.asarray(True))
 
 
-def _metadata(plugin: str, data_class: int, description: str | None, content: bytes = b""):
-    from tensorboard.compat.proto import summary_pb2
+def _metadata(
+    plugin: str, data_class: int, description: str | None, content: bytes = b""
+) -> Callable[[], Any]:
+    """A maker of the ``SummaryMetadata`` (built only when a file is written, so that
+    summary ops without a writer need no ``tensorboard``)."""
 
-    md = summary_pb2.SummaryMetadata()
-    md.plugin_data.plugin_name = plugin
-    md.plugin_data.content = content
-    md.data_class = data_class
-    if description:
-        md.summary_description = description
-    return md
+    def make():
+        from tensorboard.compat.proto import summary_pb2
+
+        md = summary_pb2.SummaryMetadata()
+        md.plugin_data.plugin_name = plugin
+        md.plugin_data.content = content
+        md.data_class = data_class
+        if description:
+            md.summary_description = description
+        return md
+
+    return make
 
 
 def _record(
@@ -105,6 +113,10 @@ def _record(
         raise ValueError(
             f"Argument `step` must be a scalar. Received step with shape {np.shape(step_value)}."
         )
+    if isinstance(writer, NoopWriter):  # nothing to build (and no tensorboard needed)
+        return Tensor(np.asarray(True))
+    if callable(metadata):
+        metadata = metadata()
     values = [cond, step_value, *(_value(a) for a in arrays)]
 
     def host(cond, step, *arrays) -> None:
@@ -167,14 +179,16 @@ def write(tag: str, tensor, step=None, metadata=None, name: str | None = None) -
     ``metadata`` is a ``SummaryMetadata`` proto or its serialized bytes. Returns whether
     a summary was written, as ``tf.summary.write``.
     """
-    from tensorboard.compat.proto import summary_pb2
 
-    if metadata is None:
-        md = summary_pb2.SummaryMetadata()
-    elif isinstance(metadata, bytes):
-        md = summary_pb2.SummaryMetadata.FromString(metadata)
-    else:
-        md = metadata
+    def md():
+        from tensorboard.compat.proto import summary_pb2
+
+        if metadata is None:
+            return summary_pb2.SummaryMetadata()
+        if isinstance(metadata, bytes):
+            return summary_pb2.SummaryMetadata.FromString(metadata)
+        return metadata
+
     cond = _recording()
     if cond is None:
         return Tensor(np.asarray(False))
@@ -278,17 +292,18 @@ def audio(
 
     Encoded as 16-bit PCM WAV (``encoding="wav"``, the only one, as in TF).
     """
-    from tensorboard.plugins.audio import plugin_data_pb2
-
     if encoding not in (None, "wav"):
         raise ValueError(f"Unknown encoding: {encoding}")
     shape = np.shape(_value(data))
     if len(shape) != 3:
         raise ValueError(f"audio: `data` must have rank 3 [k, t, c], got shape {shape}")
-    content = plugin_data_pb2.AudioPluginData(
-        encoding=plugin_data_pb2.AudioPluginData.WAV
-    ).SerializeToString()
-    md = _metadata("audio", BLOB_SEQUENCE, description, content)
+
+    def md():
+        from tensorboard.plugins.audio import plugin_data_pb2
+
+        wav = plugin_data_pb2.AudioPluginData.WAV
+        content = plugin_data_pb2.AudioPluginData(encoding=wav).SerializeToString()
+        return _metadata("audio", BLOB_SEQUENCE, description, content)()
 
     def to_proto(x, rate):
         clips = [_encode.encode_wav(c, int(rate)) for c in x[:max_outputs]]

@@ -91,7 +91,13 @@ class FileWriter(SummaryWriter):
     def __init__(
         self, logdir: str, max_queue: int, flush_millis: int, filename_suffix: str
     ) -> None:
-        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+        try:
+            from tensorboard.summary.writer.event_file_writer import EventFileWriter
+        except ImportError as e:
+            raise ImportError(
+                "jtape.summary writes event files with the `tensorboard` package: "
+                "pip install 'jtape[tensorboard]' (or tensorboard)"
+            ) from e
 
         self.logdir = str(logdir)
         self._writer = EventFileWriter(
