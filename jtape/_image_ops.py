@@ -116,7 +116,7 @@ def central_crop(image, central_fraction: float) -> Tensor:
     Example:
         >>> import jtape as jt
         >>> central_crop(jt.zeros([4, 6, 1]), 0.5).shape.as_list()
-        [2, 4]
+        [2, 4, 1]
     """
     image = as_image(image)
     f = float(central_fraction)

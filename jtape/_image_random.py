@@ -62,7 +62,14 @@ def _flip(image, key, axis: int) -> Tensor:
 
 
 def random_flip_left_right(image, seed=None) -> Tensor:
-    """Mirror each image horizontally with probability 1/2."""
+    """Mirror each image horizontally with probability 1/2.
+
+    Example:
+        >>> import jtape as jt
+        >>> out = random_flip_left_right(jt.constant([[[1.0], [2.0]]]), seed=1)
+        >>> sorted(out.numpy().ravel().tolist())
+        [1.0, 2.0]
+    """
     return _flip(image, _stateful_key(seed), -2)
 
 

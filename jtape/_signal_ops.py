@@ -355,7 +355,7 @@ def dct(input, type=2, n=None, axis=-1, norm=None) -> Tensor:  # noqa: A002 - TF
 
     Example:
         >>> import jtape as jt
-        >>> dct(jt.constant([1.0, 1.0]), norm="ortho").numpy().round(4).tolist()
+        >>> [round(v, 4) for v in dct(jt.constant([1.0, 1.0]), norm="ortho").numpy().tolist()]
         [1.4142, 0.0]
     """
     x = _tensor(input)

@@ -360,3 +360,14 @@ def test_random_ops_advance_inside_function():
     f = jt.function(lambda x: I.random_flip_left_right(x))
     first, second = f(x).numpy(), f(x).numpy()
     assert not np.array_equal(first, second)
+
+
+@pytest.mark.parametrize(
+    "module", ["_image_resize", "_image_ops", "_image_color", "_image_metrics", "_image_random"]
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"jtape.{module}"))
+    assert result.attempted > 0 and result.failed == 0

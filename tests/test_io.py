@@ -140,3 +140,12 @@ def test_read_write_file_and_gfile(tmp_path):
         g.listdir(str(tmp_path / "missing"))
     with pytest.raises(tf.NotProvidedError, match="TFRecord"):
         tf.io.TFRecordWriter  # noqa: B018
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape import _io
+
+    result = doctest.testmod(_io)
+    assert result.attempted > 0 and result.failed == 0

@@ -127,3 +127,12 @@ def test_unused_outputs_still_run_each_call():
     f(jt.constant(1.0))
     f(jt.constant(2.0))
     assert len(calls) == 2  # stateful, as TF's py_function: never pruned
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape import _py_function
+
+    result = doctest.testmod(_py_function)
+    assert result.attempted > 0 and result.failed == 0

@@ -155,3 +155,12 @@ def test_dct_gradient():
 def test_errors(call, err, match):
     with pytest.raises(err, match=match):
         call()
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape import _signal_ops
+
+    result = doctest.testmod(_signal_ops)
+    assert result.attempted > 0 and result.failed == 0
