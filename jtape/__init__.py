@@ -11,12 +11,14 @@ from . import autograph as autograph
 from . import data as data
 from . import distribute as distribute
 from . import errors as errors
+from . import image as image
 from . import linalg as linalg
 from . import nn as nn
 from . import optimizers as optimizers
 from . import profiler as profiler
 from . import random as random
 from . import saved_model as saved_model
+from . import signal as signal
 from . import strings as strings
 from . import summary as summary
 from . import test as test
@@ -213,6 +215,8 @@ from ._nn_ops import (
 )
 from ._nn_ops import swish as swish
 from ._op import op as op
+from ._py_function import numpy_function as numpy_function
+from ._py_function import py_function as py_function
 from ._strings import RaggedTensor as RaggedTensor
 from ._strings import StringTensor as StringTensor
 from ._tape import GradientTape as GradientTape
