@@ -1,6 +1,6 @@
 """``keras.random``: Keras 3's random functions and ``SeedGenerator`` on JAX keys.
 
-A ``SeedGenerator`` keeps Keras' state, a non-trainable ``uint32[2]`` Variable
+A ``SeedGenerator`` keeps Keras' state, a non-trainable ``int64[2]`` Variable
 ``[seed, counter]``; each draw uses ``fold_in(key(seed), counter)`` and increments the
 counter, so successive calls differ, the same seed replays the same stream, and
 ``jt.function`` carries the state like any Variable. An integer ``seed=`` gives the
@@ -63,7 +63,7 @@ class SeedGenerator:
         self._initial_seed = int(seed)
         with init_scope():  # created inside a jt.function trace: still a concrete state
             self.state = Variable(
-                np.array([int(seed) % 2**32, 0], np.uint32),
+                np.array([int(seed), 0], np.int64),
                 trainable=False,
                 name="seed_generator_state",
             )
@@ -78,7 +78,7 @@ class SeedGenerator:
         return {"seed": self._initial_seed}
 
 
-_advance = op(lambda s: s + jnp.array([0, 1], jnp.uint32), name="seed_advance")
+_advance = op(lambda s: s + jnp.array([0, 1], s.dtype), name="seed_advance")
 
 _global: SeedGenerator | None = None
 
@@ -103,9 +103,9 @@ def _seed_tensor(seed) -> Tensor:
     if seed is None:
         return global_seed_generator().next()
     if isinstance(seed, (int, np.integer)):
-        return Tensor(jnp.array([int(seed) % 2**32, 0], jnp.uint32))
+        return Tensor(jnp.array([int(seed), 0], jnp.int64))
     if isinstance(seed, (Tensor, Variable, np.ndarray, tuple, list)):
-        return tensor(seed, "uint32")
+        return tensor(seed, "int64")
     raise ValueError(
         "Argument `seed` must be either an integer or an instance of `SeedGenerator`. "
         f"Received: seed={seed} (of type {type(seed)})"
@@ -116,10 +116,10 @@ def _key(state):
     return jax.random.fold_in(jax.random.key(state[0]), state[1])
 
 
-def _float_dtype(dtype, fn: str) -> np.dtype:
+def _float_dtype(dtype, fn: str, error=ValueError) -> np.dtype:
     dt = np.dtype(standardize_dtype(dtype)) if dtype is not None else floatx()
     if not is_float(dt):
-        raise ValueError(
+        raise error(
             f"`keras.random.{fn}` requires a floating point `dtype`. Received: dtype={dt.name}"
         )
     return dt
@@ -148,13 +148,13 @@ _randint = op(
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """Samples of a normal distribution (float32 unless ``dtype`` is given)."""
-    dt = _float_dtype(dtype, "normal")
+    dt = _float_dtype(dtype, "normal", TypeError)  # TF's error class there
     return _normal(_seed_tensor(seed), tensor(mean, dt), tensor(stddev, dt), _shape(shape), dt)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """Normal samples redrawn until within two standard deviations of ``mean``."""
-    dt = _float_dtype(dtype, "truncated_normal")
+    dt = _float_dtype(dtype, "truncated_normal", TypeError)
     return _truncated(_seed_tensor(seed), tensor(mean, dt), tensor(stddev, dt), _shape(shape), dt)
 
 
