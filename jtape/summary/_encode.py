@@ -3,15 +3,16 @@
 These run on concrete arrays (eagerly, or in the host callback of a compiled step), and
 compute what TensorFlow's summary ops compute, so that the event files hold the same
 tensors: histograms as float64 ``[k, 3]`` (left edge, right edge, count), images as
-PNG strings and audio as 16-bit PCM WAV strings.
+PNG strings (jtape's ``tf.io.encode_png``) and audio as 16-bit PCM WAV strings.
 """
 
 from __future__ import annotations
 
 import struct
-import zlib
 
 import numpy as np
+
+from .. import _png
 
 
 def histogram_buckets(data, buckets: int) -> np.ndarray:
@@ -59,27 +60,9 @@ def to_uint8_images(data) -> np.ndarray:
     raise TypeError(f"image: data must be a float or integer image, got dtype {x.dtype}")
 
 
-_PNG_COLOR_TYPE = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> gray, gray+alpha, RGB, RGBA
-
-
-def _chunk(kind: bytes, payload: bytes) -> bytes:
-    crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
-
-
 def encode_png(image: np.ndarray) -> bytes:
-    """One ``[height, width, channels]`` uint8 image as PNG bytes (8 bits, no filter)."""
-    height, width, channels = image.shape
-    header = struct.pack(">IIBBBBB", width, height, 8, _PNG_COLOR_TYPE[channels], 0, 0, 0)
-    rows = np.concatenate(
-        [np.zeros((height, 1), np.uint8), image.reshape(height, width * channels)], axis=1
-    )
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
-        + _chunk(b"IEND", b"")
-    )
+    """One ``[height, width, channels]`` uint8 image as PNG bytes (``tf.io.encode_png``'s)."""
+    return _png.encode(image)
 
 
 def encode_wav(samples, sample_rate: int) -> bytes:
