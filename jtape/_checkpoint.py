@@ -275,8 +275,9 @@ class CheckpointLoadStatus:
     the assertions describe the state at the time they are called.
     """
 
-    def __init__(self, restoration: _Restoration) -> None:
+    def __init__(self, restoration: _Restoration, checkpoint: Checkpoint | None = None) -> None:
         self._restoration = restoration
+        self._checkpoint = checkpoint  # as TF's status: keeps the objects alive
 
     @property
     def path(self) -> str:
@@ -337,11 +338,9 @@ class CheckpointLoadStatus:
         return self
 
     def assert_nontrivial_match(self) -> CheckpointLoadStatus:
-        """Something besides the save counter was matched (now or deferred)."""
+        """Some checkpoint value was assigned (the save counter counts, as in TF)."""
         r = self._restoration
-        if not [p for p in r.saved if p not in r.waiting and p != "save_counter"] and any(
-            p != "save_counter" for p in r.saved
-        ):
+        if all(p in r.waiting for p in r.saved):
             raise AssertionError(
                 f"Nothing except the root object matched a checkpointed value in {self.path}; "
                 "is it a checkpoint of different objects?"
@@ -486,7 +485,7 @@ class Checkpoint:
         if waiting:
             _PENDING.append(restoration)
             weakref.finalize(self, _on_checkpoint_deleted, weakref.ref(restoration))
-        return CheckpointLoadStatus(restoration)
+        return CheckpointLoadStatus(restoration, self)
 
 
 def _on_checkpoint_deleted(ref) -> None:

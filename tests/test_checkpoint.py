@@ -169,9 +169,8 @@ def test_checkpoint_from_other_model_matches_nothing(tmp_path):
     status = train.Checkpoint(b=b).restore(path)
     assert float(b.numpy()[0]) == 7.0
     # TF: no error at restore (the values might be for variables created later); the
-    # status says nothing matched.
-    with pytest.raises(AssertionError, match="Nothing except the root object matched"):
-        status.assert_nontrivial_match()
+    # status says 'b' is not in the checkpoint (the save counter alone is a match for TF).
+    status.assert_nontrivial_match()
     with pytest.raises(AssertionError, match="not bound"):
         status.assert_existing_objects_matched()
     status.expect_partial()

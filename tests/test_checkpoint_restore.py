@@ -1,15 +1,20 @@
 """Deferred restoration (TF's): values for variables created after ``restore`` are
 assigned when each variable is created; the status assertions follow TF 2.21."""
 
+import builtins
 import gc
+import json
 import logging
+import os
 
+import jax
 import numpy as np
 import pytest
 
 import jtape as jt
 import jtape.compat as tf
 from jtape import train
+from jtape._checkpoint_io import write_checkpoint
 
 X = np.linspace(-1.0, 1.0, 6 * 8 * 4, dtype=np.float32).reshape(6, 8, 4)
 Y = np.cos(X.sum(-1, keepdims=True))
@@ -155,8 +160,14 @@ def test_status_assertions_follow_tf(tmp_path):
         status.assert_consumed()
     assert status.unused_checkpoint_values == ["m/b"]
     status.expect_partial()
-    # Nothing but the save counter in common: assert_nontrivial_match fails.
+    # Only the save counter in common: that is a match for TF.
     status = train.Checkpoint(z=jt.Variable(0.0)).restore(path)
+    status.assert_nontrivial_match()
+    status.expect_partial()
+    # Nothing at all in common (a file without a save counter): it fails.
+    other = str(tmp_path / "other")
+    write_checkpoint(other, {"x": jax.numpy.zeros(2)})
+    status = train.Checkpoint(z=jt.Variable(0.0)).restore(other)
     with pytest.raises(AssertionError, match="Nothing except the root object matched"):
         status.assert_nontrivial_match()
     status.expect_partial()
@@ -221,3 +232,88 @@ def test_objects_assigned_to_the_checkpoint_later_are_saved(tmp_path):
     other.step = jt.Variable(0)
     other.restore(path).assert_consumed()
     assert int(other.step.numpy()) == 4
+
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "tf_checkpoint_status.json")
+
+
+def _outcomes(status):
+    out = {}
+    for name in ("assert_consumed", "assert_existing_objects_matched", "assert_nontrivial_match"):
+        try:
+            getattr(status, name)()
+            out[name] = "ok"
+        except AssertionError:
+            out[name] = "AssertionError"
+    return out
+
+
+def test_status_outcomes_match_tf_2_21(tmp_path):
+    """The scenarios of tests/fixtures/record_tf_checkpoint_status.py, run on jtape."""
+    with open(FIXTURE) as f:
+        tf_rec = json.load(f)
+    got = {}
+    ab = tf.train.Checkpoint(m=AB("ab")).save(str(tmp_path / "ab"))
+    for name, names in (
+        ("variable_missing_from_checkpoint", "ac"),
+        ("checkpoint_value_unused", "a"),
+    ):
+        status = tf.train.Checkpoint(m=AB(names)).restore(ab)
+        got[name] = _outcomes(status)
+        status.expect_partial()
+    status = tf.train.Checkpoint(z=tf.Variable(0.0)).restore(ab)
+    got["unrelated_objects"] = _outcomes(status)
+    status.expect_partial()
+    got["restore_none"] = _outcomes(tf.train.Checkpoint(m=AB("a")).restore(None))
+
+    def model():
+        return tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.Dense(2)])
+
+    src, x = model(), np.ones((1, 4), np.float32)
+    src(x)
+    mp = tf.train.Checkpoint(model=src).save(str(tmp_path / "model"))
+    fresh = model()
+    status = tf.train.Checkpoint(model=fresh).restore(mp)
+    got["unbuilt_model_before_build"] = _outcomes(status)
+    fresh(x)
+    got["unbuilt_model_after_build"] = _outcomes(status)
+    assert got == tf_rec["status"]
+    assert np.array_equal(fresh(x).numpy(), src(x).numpy()) and tf_rec["deferred_values_equal"]
+
+
+def test_error_classes_and_keys_match_tf_2_21(tmp_path):
+    with open(FIXTURE) as f:
+        tf_rec = json.load(f)
+    errors = {
+        k: getattr(tf.errors, v, None) or getattr(builtins, v) for k, v in tf_rec["errors"].items()
+    }
+    path = tf.train.Checkpoint(v=tf.Variable(np.arange(1000, dtype=np.float32))).save(
+        str(tmp_path / "v")
+    )
+    cases = {
+        "missing_checkpoint": lambda: train.Checkpoint(v=jt.Variable(0.0)).restore(
+            str(tmp_path / "no")
+        ),
+        "wrong_shape": lambda: train.Checkpoint(v=jt.Variable(np.zeros(5, np.float32))).restore(
+            path
+        ),
+        "wrong_dtype": lambda: train.Checkpoint(v=jt.Variable(np.zeros(1000, np.float64))).restore(
+            path
+        ),
+        "reader_unknown_key": lambda: tf.train.load_variable(path, "v"),
+        "reader_unknown_checkpoint": lambda: tf.train.list_variables(str(tmp_path / "x")),
+    }
+    for name, fn in cases.items():
+        with pytest.raises(errors[name]):
+            fn()
+    assert errors["flipped_bytes"] is tf.errors.DataLossError  # tests/test_checkpoint_integrity
+
+    class Net(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable([1.0, 2.0])
+            self.parts = [tf.Variable(1.0), {"k": tf.Variable(2.0)}]
+
+    net_path = tf.train.Checkpoint(net=Net()).save(str(tmp_path / "net"))
+    keys = [[k, s] for k, s in tf.train.list_variables(net_path)]
+    assert keys == tf_rec["keys"]
