@@ -230,8 +230,8 @@ def layer_config(layer) -> dict[str, Any]:
             if klass is Layer or klass is object:
                 break
             init = klass.__dict__.get("__init__")
-            if init is None:
-                continue
+            if init is None or klass.__name__.startswith("_"):
+                continue  # private bases take arguments their public subclasses fix
             for name in inspect.signature(init).parameters:
                 if name in config or name in _NOT_ARGUMENTS or name.startswith("_"):
                     continue

@@ -404,6 +404,17 @@ def test_backup_and_restore_resumes_bit_for_bit(tmp_path):
     assert not os.path.exists(backup)  # deleted after a completed fit
 
 
+@pytest.mark.parametrize(
+    "module", ["_saving", "_serialization", "_checkpoint_callbacks", "_model_config"]
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"jtape.nn.{module}"))
+    assert result.failed == 0
+
+
 # -- writing the files real Keras checks ------------------------------------------------
 def write(directory: str) -> None:
     """jtape's files and predictions for ``record_keras_files.py verify``."""
