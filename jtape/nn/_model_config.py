@@ -190,7 +190,7 @@ def sequential_config(model) -> dict[str, Any]:
     from ._serialization import _plain, _policy, _serialize_layer
 
     layers = []
-    shape = model._batch_input_shape
+    shape = model._batch_input_shape or getattr(model, "_jt_build_input_shape", None)
     if model._input_layer is not None:
         layers.append(input_layer_config(model._input_layer))
     elif shape is not None and model.built:
@@ -208,8 +208,9 @@ def sequential_config(model) -> dict[str, Any]:
         "dtype": _policy(model._dtype),
         "layers": layers,
     }
-    if model._batch_input_shape is not None:
-        config["build_input_shape"] = _plain(model._batch_input_shape)
+    first_shape = model._batch_input_shape or getattr(model, "_jt_build_input_shape", None)
+    if first_shape is not None:
+        config["build_input_shape"] = _plain(first_shape)
     return config
 
 
