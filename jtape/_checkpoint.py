@@ -153,7 +153,7 @@ def _check(path: str, var: Variable, info: dict) -> str | None:
 _PENDING: list[_Restoration] = []  # restorations with values still waiting for variables
 
 
-def on_new_state(owner) -> None:
+def on_new_state(owner, rewalk: bool = True) -> None:
     """Assign waiting checkpoint values to variables ``owner`` has just created.
 
     Called by ``Layer.add_weight``, ``Module.__setattr__`` and ``Optimizer.build``;
@@ -161,13 +161,20 @@ def on_new_state(owner) -> None:
     """
     if _PENDING:
         for restoration in list(_PENDING):
-            restoration.offer(owner)
+            restoration.offer(owner, rewalk)
 
 
 def on_assign(owner, value) -> None:
     """``owner.<name> = value`` happened: state may have joined the graph."""
-    if _PENDING and (isinstance(value, (Variable, list, tuple, dict)) or _is_jtape_object(value)):
+    if not _PENDING:
+        return
+    if isinstance(value, Variable):
         on_new_state(owner)
+    elif (isinstance(value, (list, tuple, dict)) and value) or _is_jtape_object(value):
+        # Not a new variable: look only below objects already known to be in the graph
+        # (an object still being constructed is attached later, by an assignment that
+        # this also sees). Empty containers (a layer resetting its losses) are skipped.
+        on_new_state(owner, rewalk=False)
 
 
 def _ref(obj, callback=None):
@@ -211,20 +218,25 @@ class _Restoration:
         self._nodes = {i: (p, _ref(o)) for i, (p, o) in nodes.items()}
         return variables
 
-    def _path_of(self, owner) -> str | None:
+    def _path_of(self, owner, rewalk: bool) -> str | None:
         entry = self._nodes.get(id(owner))
-        if entry is None or entry[1]() is not owner:
+        if (entry is None or entry[1]() is not owner) and rewalk:
             self.walk()  # the graph grew since the last walk
             entry = self._nodes.get(id(owner))
         return entry[0] if entry is not None and entry[1]() is owner else None
 
-    def offer(self, owner) -> None:
-        path = self._path_of(owner)
+    def offer(self, owner, rewalk: bool = True) -> None:
+        path = self._path_of(owner, rewalk)
         if path is None:
-            if self.roots() is None:
+            if rewalk and self.roots() is None:
                 self.close()
             return
-        self.apply(_walk({path: owner})[0])
+        variables, nodes = _walk({path: owner})
+        for i, (p, o) in nodes.items():  # the objects below are in the graph too
+            known = self._nodes.get(i)
+            if known is None or known[1]() is not o:
+                self._nodes[i] = (p, _ref(o))
+        self.apply(variables)
 
     def apply(self, variables: dict[str, Variable]) -> None:
         for p, var in variables.items():

@@ -317,3 +317,30 @@ def test_error_classes_and_keys_match_tf_2_21(tmp_path):
     net_path = tf.train.Checkpoint(net=Net()).save(str(tmp_path / "net"))
     keys = [[k, s] for k, s in tf.train.list_variables(net_path)]
     assert keys == tf_rec["keys"]
+
+
+class Stack(jt.nn.Layer):
+    """Sub-layers created in build and kept in a list: found when they add weights."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks = []
+
+    def build(self, input_shape):
+        self.blocks.append(jt.nn.Dense(3, activation="tanh"))
+        self.blocks.append(jt.nn.Dense(1))
+
+    def call(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+def test_layers_created_in_build_inside_lists(tmp_path):
+    src = Stack()
+    expected = src(X[0]).numpy()
+    path = train.Checkpoint(net=src).write(str(tmp_path / "c"))
+    dst = Stack()
+    status = train.Checkpoint(net=dst).restore(path)
+    np.testing.assert_array_equal(dst(X[0]).numpy(), expected)
+    status.assert_consumed()
