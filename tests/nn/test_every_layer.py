@@ -44,6 +44,10 @@ def _cell(cell, units_states):
     return cell, run
 
 
+def _self_attention(layer):
+    return layer, lambda x: layer(x, x, use_causal_mask=True)
+
+
 def _functional():
     inputs = nn.Input((5,))
     hidden = nn.Dense(4, activation="tanh")(inputs)
@@ -69,6 +73,11 @@ CASES = {
     "Conv2DTranspose": lambda r: (nn.Conv2DTranspose(3, 3, strides=2), None, _x(r, B, 3, 3, 2)),
     "Dense": lambda r: (nn.Dense(3, activation="gelu"), None, _x(r, B, 5)),
     "Dropout": lambda r: (nn.Dropout(0.5, seed=1), None, _x(r, B, 5)),
+    "EinsumDense": lambda r: (
+        nn.EinsumDense("abc,cd->abd", (None, 3), bias_axes="d"),
+        None,
+        _x(r, B, 4, 5),
+    ),
     "Embedding": lambda r: (nn.Embedding(7, 3), None, r.integers(0, 7, size=(B, 4))),
     "Flatten": lambda r: (nn.Flatten(), None, _x(r, B, 3, 2)),
     "Functional": lambda r: (_functional(), None, _x(r, B, 5)),
@@ -86,8 +95,12 @@ CASES = {
     "Masking": lambda r: (nn.Masking(), None, _x(r, B, 4, 3)),
     "MaxPooling1D": lambda r: (nn.MaxPooling1D(2), None, _x(r, B, 6, 3)),
     "MaxPooling2D": lambda r: (nn.MaxPooling2D(2), None, _x(r, B, 4, 4, 3)),
+    "MultiHeadAttention": lambda r: (
+        _self_attention(nn.MultiHeadAttention(2, 3)) + (_x(r, B, 4, 6),)
+    ),
     "RNN": lambda r: (nn.RNN(nn.SimpleRNNCell(3)), None, _x(r, B, 4, 5)),
     "ReLU": lambda r: (nn.ReLU(), None, _x(r, B, 5)),
+    "RepeatVector": lambda r: (nn.RepeatVector(3), None, _x(r, B, 5)),
     "Reshape": lambda r: (nn.Reshape((5, 1)), None, _x(r, B, 5)),
     "Sequential": lambda r: (_sequential(), None, _x(r, B, 5)),
     "SimpleRNN": lambda r: (nn.SimpleRNN(3, return_sequences=True), None, _x(r, B, 4, 5)),
