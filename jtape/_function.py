@@ -30,8 +30,8 @@ from . import _dtypes
 from ._op import call_op
 from ._shape import TensorShape
 from ._state import state, tracing
-from ._tensor import Tensor, _Ref
 from ._strings import StringTensor, _ValueRef
+from ._tensor import Tensor, _Ref
 from ._variable import Variable
 
 _RUN_EAGERLY = False
@@ -487,7 +487,11 @@ def _to_spec(name: str, value, spec, path: str):
             )
         return {k: _to_spec(name, value[k], s, f"{path}[{k!r}]") for k, s in spec.items()}
     t = value.value() if isinstance(value, Variable) else value
-    if not isinstance(t, Tensor):
+    if spec.dtype == _dtypes.string:  # host strings: trace-time values (docs/strings.md)
+        from ._strings import constant as string_constant
+
+        t = string_constant(t)
+    elif not isinstance(t, Tensor):
         t = Tensor(jax.numpy.asarray(t, dtype=spec.dtype))
     if not spec.is_compatible_with(t):
         raise TypeError(

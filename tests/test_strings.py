@@ -254,3 +254,20 @@ def test_shape_ops_take_string_tensors():
     with pytest.raises(InvalidArgumentError, match="not in"):
         tf.gather(s, [5])
     assert tf.expand_dims(tf.constant([1.0]), 0).shape == (1, 1)  # numbers unchanged
+
+
+def test_string_input_signature_still_traces_per_value():
+    # TF traces once for a tf.string TensorSpec (its graph holds strings); jtape cannot
+    # hold strings in a program, so it traces once per value, as without a signature.
+    traces = []
+
+    @tf.function(input_signature=[tf.TensorSpec([], tf.string)])
+    def length(s):
+        traces.append(s.numpy())
+        return tf.strings.length(s)
+
+    assert int(length(tf.constant("abc"))) == 3 and int(length("hello")) == 5
+    assert int(length(tf.constant("abc"))) == 3
+    assert traces == [b"abc", b"hello"]
+    with pytest.raises(TypeError, match="expected a string tensor"):
+        length(tf.constant(1))

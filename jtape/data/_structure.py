@@ -40,7 +40,8 @@ class Row:
         self.index = index
 
     def materialize(self):
-        return jax.tree_util.tree_unflatten(self.treedef, [_row(x, self.index) for x in self.leaves])
+        leaves = [_row(x, self.index) for x in self.leaves]
+        return jax.tree_util.tree_unflatten(self.treedef, leaves)
 
 
 def _row(x: np.ndarray, i: int):
