@@ -296,6 +296,8 @@ class Layer(Module):
         self._dtype_policy = policy
         self._dtype = _dtypes.as_dtype(policy.variable_dtype)
         self._compute_dtype = _dtypes.as_dtype(policy.compute_dtype)
+        # DTypes are interned: an identity test keeps the per-call check off DType.__eq__.
+        self._jt_mixed = self._compute_dtype is not self._dtype
 
     @property
     def dtype_policy(self) -> _mp.DTypePolicy:
@@ -723,7 +725,7 @@ class Layer(Module):
         """
         compute = self._compute_dtype
         if current is None:
-            return compute if compute != self._dtype else None
+            return compute if self._jt_mixed else None
         if not self.autocast or not jnp.issubdtype(compute, jnp.floating):
             return None
         return compute
@@ -731,8 +733,9 @@ class Layer(Module):
     def _cast_inputs(self, args: tuple, kwargs: dict, dtype) -> tuple[tuple, dict]:
         """Keras' conversion of every tensor argument (not only the first) to ``dtype``.
 
-        Only runs under a mixed policy: the first argument was converted by ``__call__``
-        already, but symbolic calls and further tensor arguments arrive here uncast.
+        Runs only while weights autocast (a mixed policy here or in an enclosing call):
+        ``__call__`` converted the first argument already, but symbolic calls and
+        further tensor arguments arrive here uncast.
         """
         if not self.autocast:
             return args, kwargs

@@ -16,8 +16,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import numpy as np
-
 from .. import _dtypes
 
 _MIXED = {"mixed_float16": ("float16", "float32"), "mixed_bfloat16": ("bfloat16", "float32")}
@@ -38,6 +36,7 @@ _NAMES = {
     "bool",
     "complex64",
     "complex128",
+    "string",
 }
 
 
@@ -178,12 +177,12 @@ def get(identifier) -> DTypePolicy:
         dtype = _dtypes.as_dtype(getattr(identifier, "name", identifier))
     except (TypeError, ValueError):
         dtype = None
-    if dtype is None or np.dtype(dtype).name not in _NAMES:
+    if dtype is None or dtype.name not in _NAMES:
         raise ValueError(
             "Cannot interpret `dtype` argument. Expected a string or an instance of "
             f"DTypePolicy. Received: dtype={identifier}"
         )
-    return DTypePolicy(np.dtype(dtype).name)
+    return DTypePolicy(dtype.name)
 
 
 def serialize(policy: DTypePolicy) -> dict[str, Any]:

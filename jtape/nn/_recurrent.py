@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._math_ops import cast as _cast
 from .._op import op
 from .._state import state
 from .._tensor import Tensor, to_value
@@ -343,7 +344,8 @@ class RNN(Layer):
         sizes = _leaves(self.state_size)
         if initial_state is None:
             if self.stateful:
-                return list(self.states)
+                # Float32 state Variables enter a mixed-precision call in the compute dtype.
+                return [self._convert_input(v.value()) for v in self.states]
             if fused:
                 return [None] * len(sizes)
             return [
@@ -410,7 +412,7 @@ class RNN(Layer):
             final = _leaves(final, is_leaf=_is_tensorish)
         if self.stateful:
             for var, value in zip(self.states, final):
-                var.assign(value)
+                var.assign(value if value.dtype == var.dtype else _cast(value, var.dtype))
         if self.return_state:
             return (output, *_pack(final, self._state_structure()))
         return output

@@ -13,7 +13,8 @@ _BY_NAME = {
     for name, cls in vars(_family).items()
     if isinstance(cls, type) and issubclass(cls, Optimizer) and cls is not Optimizer
 }
-_BY_NAME["lossscaleoptimizer"] = LossScaleOptimizer
+# Wrappers of another optimizer: found by deserialize, not constructible from a name.
+_WRAPPERS = {"lossscaleoptimizer": LossScaleOptimizer}
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
 
 def deserialize(config: dict[str, Any], custom_objects: dict | None = None) -> Optimizer:
     """Inverse of :func:`serialize`; ``class_name`` is matched case-insensitively."""
-    table = dict(_BY_NAME)
+    table = {**_BY_NAME, **_WRAPPERS}
     table.update({k.lower(): v for k, v in (custom_objects or {}).items()})
     cls = table.get(str(config.get("class_name", "")).lower())
     if cls is None:

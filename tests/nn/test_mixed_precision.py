@@ -218,6 +218,22 @@ def test_float32_layer_inside_a_mixed_model(policy):
     np.testing.assert_array_equal(y.numpy(), [[2.0, 2.0]])
 
 
+def test_stateful_rnn_keeps_float32_states(policy):
+    policy("mixed_bfloat16")
+    model = nn.Sequential([nn.Input((5, 3), batch_size=2), nn.LSTM(4, stateful=True)])
+    x = np.ones((2, 5, 3), np.float32)
+    first = model(x)
+    states = model.layers[0].states
+    kept = states[0].numpy().copy()
+    second = model(x)  # starts from the states the first call left
+    got = [first.dtype.name] + [v.dtype.name for v in states]
+    assert got == list(FIXTURE["stateful/dtypes"])  # ["bfloat16", "float32", "float32"]
+    assert second.dtype == "bfloat16" and np.any(kept != 0)
+    assert not np.array_equal(
+        jt.cast(first, jt.float32).numpy(), jt.cast(second, jt.float32).numpy()
+    )
+
+
 # -- values against Keras ---------------------------------------------------------------
 def _dense_model():
     return nn.Sequential([nn.Dense(16, activation="relu"), nn.Dense(4, activation="softmax")])
