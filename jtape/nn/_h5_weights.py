@@ -127,11 +127,15 @@ def _vars_path(path: str) -> str:
 
 
 # -- writing ----------------------------------------------------------------------------
-def write(model, file) -> None:
-    """Write ``model``'s weights (and its optimizer's) to ``file`` (a path or binary file)."""
+def write(model, file, require_built: bool = True) -> None:
+    """Write ``model``'s weights (and its optimizer's) to ``file`` (a path or binary file).
+
+    ``save_weights`` needs a built model (as Keras); ``model.save`` does not.
+    """
     import h5py
 
-    _check_built(model, "saving")
+    if require_built:
+        _check_built(model, "saving")
     with h5py.File(file, "w") as f:
         for path, obj in saveables(model):
             group = f.create_group(_vars_path(path))
@@ -152,7 +156,9 @@ def _check_built(model, doing: str) -> None:
 
 
 # -- reading ----------------------------------------------------------------------------
-def read(model, file, skip_mismatch: bool = False, build_optimizer: bool = False) -> None:
+def read(
+    model, file, skip_mismatch: bool = False, build_optimizer: bool = False, require_built=True
+) -> None:
     """Assign the weights in ``file`` to ``model``; checked completely before any write.
 
     As Keras: an optimizer whose variable count differs from the file's (for example
@@ -163,7 +169,8 @@ def read(model, file, skip_mismatch: bool = False, build_optimizer: bool = False
 
     from ..optimizers import Optimizer
 
-    _check_built(model, "loading")
+    if require_built:
+        _check_built(model, "loading")
     assignments: list[tuple[Any, np.ndarray]] = []
     errors: list[str] = []
     with h5py.File(file, "r") as f:
@@ -217,9 +224,7 @@ def read(model, file, skip_mismatch: bool = False, build_optimizer: bool = False
             + "\n".join(errors)
         )
     for v, a in assignments:
-        v.assign(
-            a.astype(v.dtype.as_numpy_dtype if hasattr(v.dtype, "as_numpy_dtype") else v.dtype)
-        )
+        v.assign(a.astype(v.dtype.as_numpy_dtype))
 
 
 def _fail(problem: str, skip_mismatch: bool, errors: list[str]) -> None:

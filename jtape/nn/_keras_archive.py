@@ -77,7 +77,7 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
         }
     )
     weights = io.BytesIO()
-    _h5_weights.write(model, weights)
+    _h5_weights.write(model, weights, require_built=False)
     tmp = f"{filepath}.tmp{os.getpid()}"
     with zipfile.ZipFile(tmp, "w") as zf:  # stored, not deflated, as Keras writes it
         zf.writestr(_METADATA, metadata)
@@ -119,7 +119,8 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     if compile and compile_cfg:
         compile_from_config(model, compile_cfg, custom_objects)
     if weights is not None:
-        _h5_weights.read(model, io.BytesIO(weights), build_optimizer=True)
+        # An unbuilt model (saved unbuilt) has no variables, and its file none either.
+        _h5_weights.read(model, io.BytesIO(weights), build_optimizer=True, require_built=False)
     return model
 
 

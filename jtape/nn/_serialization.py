@@ -377,9 +377,9 @@ def _layer_class(config: dict, custom_objects: dict | None):
                 return obj
     module = config.get("module")
     builtins = _builtin_layer_classes()
-    if (module is None or str(module).startswith("keras")) and class_name in builtins:
-        if registered in (None, class_name, "Functional") or module is not None:
-            return builtins[class_name]
+    keras_module = module is None or str(module).startswith("keras")
+    if keras_module and class_name in builtins and registered in (None, class_name, "Functional"):
+        return builtins[class_name]
     raise TypeError(
         f"Could not locate class {class_name!r}. Make sure custom classes are decorated with "
         "`@keras.saving.register_keras_serializable()` (jtape.nn.saving."

@@ -357,6 +357,29 @@ def test_model_checkpoint_keras_errors(tmp_path):
         _small_model().fit(x, y, epochs=1, verbose=0, callbacks=[cb])
 
 
+def test_model_checkpoint_auto_mode_direction(tmp_path):
+    from jtape.nn._checkpoint_callbacks import _monitor_maximizes
+
+    def direction(monitor):
+        cb = keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), monitor=monitor)
+        return _monitor_maximizes(cb, None)
+
+    assert direction("val_loss") is False and direction("mean_absolute_error") is False
+    assert direction("val_accuracy") is True and direction("auc") is True
+    with pytest.raises(ValueError, match="mode='max'"):
+        direction("val_custom")
+
+
+def test_unbuilt_model_saves_and_loads_config_only(tmp_path):
+    model = keras.Sequential([keras.layers.Dense(3, activation="tanh")])
+    model.save(str(tmp_path / "u.keras"))
+    loaded = keras.models.load_model(str(tmp_path / "u.keras"))
+    assert not loaded.built and loaded.layers[0].units == 3
+    assert loaded.layers[0].activation is nn.activations.tanh
+    with pytest.raises(ValueError, match="not yet been built"):
+        model.save_weights(str(tmp_path / "u.weights.h5"))
+
+
 class _Interrupt(keras.callbacks.Callback):
     def __init__(self, epoch):
         super().__init__()
