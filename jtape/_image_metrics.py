@@ -168,10 +168,18 @@ def sobel_edges(image) -> Tensor:
     """Sobel ``(dy, dx)`` responses, shape ``[b, h, w, d, 2]`` (reflect-padded, 4-D input)."""
     image = _check_4d(image, "sobel_edges")
     if not jnp.issubdtype(image.dtype, jnp.floating):
-        from ._math_ops import cast
-
-        image = cast(image, "float32")
+        raise _kernel_dtype_error(image, "half, bfloat16, float, double")
     return _sobel_edges(image)
+
+
+def _kernel_dtype_error(image, allowed: str):
+    from ._dtype_rules import tf_name
+    from ._op_errors import InvalidArgumentError
+
+    return InvalidArgumentError(
+        f"Value for attr 'T' of {tf_name(image.dtype)} is not in the list of allowed values: "
+        f"{allowed}"
+    )
 
 
 @op
@@ -184,7 +192,10 @@ def _total_variation(x):
 
 def total_variation(images) -> Tensor:
     """Sum of absolute neighbour differences, per image (a scalar for one image)."""
-    return _total_variation(as_image(images))
+    images = as_image(images)
+    if jnp.issubdtype(images.dtype, jnp.unsignedinteger) or images.dtype == jnp.bool_:
+        raise _kernel_dtype_error(images, "signed integer and floating types")
+    return _total_variation(images)
 
 
 @op

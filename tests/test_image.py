@@ -217,6 +217,16 @@ def test_resize_dtype_rules():
             tf.errors.InvalidArgumentError,
             "floating",
         ),
+        (
+            lambda: I.sobel_edges(jt.zeros([1, 3, 3, 1], jt.int32)),
+            tf.errors.InvalidArgumentError,
+            "int32",
+        ),
+        (
+            lambda: I.total_variation(jt.zeros([3, 3, 1], jt.uint8)),
+            tf.errors.InvalidArgumentError,
+            "uint8",
+        ),
     ],
 )
 def test_errors(call, err, match):
