@@ -71,6 +71,40 @@ def _signatures(signatures, functions: dict[str, Function]) -> dict[str, Functio
     )
 
 
+def _keras_serving_function(obj) -> Function | None:
+    """``obj(inputs, training=False)`` over its input shape, for a Keras model with one
+    known input (TF exports that as the model's serving signature); else None."""
+    from .nn import Layer
+
+    if not isinstance(obj, Layer):
+        return None
+    try:
+        shape = obj.input_shape
+    except (AttributeError, ValueError):
+        shape = None
+    if not isinstance(shape, tuple) or not all(d is None or isinstance(d, int) for d in shape):
+        raise SavedModelError(
+            f"saved_model.save: the input shape of {obj.name!r} is unknown, so there is no "
+            "function to export. Build it from an Input (jt.nn.Input(shape)) or give it a "
+            "jt.function with an input_signature."
+        )
+    dtype = None
+    inputs = getattr(obj, "inputs", None)
+    if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
+        inputs = inputs[0]
+    dtype = getattr(inputs, "dtype", None)
+    if dtype is None and getattr(obj, "_input_layer", None) is not None:
+        dtype = getattr(obj._input_layer, "dtype", None)
+    spec = TensorSpec(shape, dtype or "float32", name="inputs")
+
+    def serve(inputs):
+        return obj(inputs, training=False)
+
+    from ._function import function
+
+    return function(serve, input_signature=[spec], autograph=False)
+
+
 def _check_spec(name: str, spec) -> list[TensorSpec]:
     specs = list(spec or [])
     for i, s in enumerate(specs):
@@ -212,11 +246,18 @@ def save(obj, export_dir: str, signatures=None, options=None) -> None:
             f"saved_model.save: expected a jt.Module (or other jtape object), got "
             f"{type(obj).__name__}"
         )
+    extra: dict = {}  # a Keras model without functions: its call, as TF exports it
+    if signatures is None and not any(f.input_signature for f in _functions(obj).values()):
+        serve = _keras_serving_function(obj)
+        if serve is not None:
+            signatures = {"serving_default": serve}
+            extra[("function", "__call__")] = serve
     found = collect_variables({"root": obj})
     paths = [p.split("/", 1)[1] for p in found]
     variables = list(found.values())
     functions = {n: f for n, f in _functions(obj).items() if f.input_signature is not None}
     entries = {("function", n): f for n, f in functions.items()}
+    entries.update(extra)
     for n, f in _signatures(signatures, _functions(obj)).items():
         if not isinstance(f, Function) or f.input_signature is None:
             raise SavedModelError(

@@ -154,3 +154,18 @@ def test_gradients_flow_through_a_loaded_function(exported):
     expected = tape.gradient(loss, [module.hidden.kernel, module.scale])
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=1e-5)
+
+
+def test_keras_model_exports_its_call(tmp_path):
+    jt.random.set_seed(0)
+    layers = tf.keras.layers
+    model = tf.keras.Sequential([tf.keras.Input((3,)), layers.Dense(4, "relu"), layers.Dense(2)])
+    tf.saved_model.save(model, str(tmp_path / "m"))
+    loaded = tf.saved_model.load(str(tmp_path / "m"))
+    for n in (1, 5):
+        np.testing.assert_allclose(loaded(X[:n]).numpy(), model(X[:n]).numpy(), rtol=1e-6)
+    out = loaded.signatures["serving_default"](inputs=X[:2])["output_0"]
+    np.testing.assert_allclose(out.numpy(), model(X[:2]).numpy(), rtol=1e-6)
+    unbuilt = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="input shape of 'sequential.*' is unknown"):
+        tf.saved_model.save(unbuilt, str(tmp_path / "u"))
