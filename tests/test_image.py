@@ -394,3 +394,39 @@ def test_augmentation_pipeline_in_dataset_map():
         small = I.resize(img, (4, 4)).numpy()
         got = got.numpy()
         assert np.allclose(got, small) or np.allclose(got, small[:, ::-1])
+
+
+GRADS = {
+    **{
+        f"grad/resize/{m}/{aa}": (
+            lambda x, m=m, aa=aa: I.resize(x, (4, 10), m, antialias=bool(aa)),
+            "ct_small",
+        )
+        for m in ("bilinear", "nearest", "bicubic", "lanczos3", "mitchellcubic")
+        for aa in (0, 1)
+    },
+    "grad/ssim": (lambda x: I.ssim(x, IN["img4b"], 1.0, filter_size=3), "ct_ssim"),
+    "grad/adjust_gamma": (lambda x: I.adjust_gamma(x, 1.7, 0.8), "img4b"),
+    "grad/per_image_standardization": (I.per_image_standardization, "img4b"),
+    "grad/rgb_to_hsv": (I.rgb_to_hsv, "img4b"),
+    "grad/sobel_edges": (lambda x: I.sobel_edges(x)[..., 1], "img4b"),
+}
+
+
+def test_gradients_match_tf():
+    @jt.function
+    def grads(x, cts):
+        out = {}
+        for key, (fn, ct) in GRADS.items():
+            with jt.GradientTape() as tape:
+                tape.watch(x)
+                y = fn(x)
+            out[key] = tape.gradient(y, x, output_gradients=cts[ct])
+        return out
+
+    got = grads(
+        jt.constant(IN["img4"]), {k: jt.constant(IN[k]) for k in ("ct_small", "ct_ssim", "img4b")}
+    )
+    assert sorted(GRADS) == sorted(k for k in F.files if k.startswith("grad/"))
+    for key in GRADS:
+        np.testing.assert_allclose(got[key].numpy(), F[key], rtol=2e-4, atol=2e-5, err_msg=key)
