@@ -34,6 +34,12 @@ _spec.loader.exec_module(CASES_MODULE)
 CASES = {c[0]: c for c in CASES_MODULE.cases()}
 
 
+def _op(ops, fn):
+    for part in fn.split("."):
+        ops = getattr(ops, part)
+    return ops
+
+
 def _resolve(arg, tensors):
     if isinstance(arg, str) and arg.startswith("@"):
         return tensors[arg[1:]]
@@ -64,7 +70,7 @@ def _call(name, tensors):
     _, fn, args, kwargs = CASES[name]
     a = [_resolve(x, tensors) for x in args]
     k = {key: _resolve(v, tensors) for key, v in kwargs.items()}
-    return getattr(ops, fn)(*a, **k)
+    return _op(ops, fn)(*a, **k)
 
 
 def _outs(res):

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from . import _ops_image as image
 from ._ops_core import cond as cond
 from ._ops_core import fori_loop as fori_loop
 from ._ops_core import in_top_k as in_top_k
@@ -182,6 +183,7 @@ from ._ops_numpy import zeros as zeros
 from ._ops_numpy import zeros_like as zeros_like
 
 __all__ = [
+    "image",
     "abs",
     "absolute",
     "add",
