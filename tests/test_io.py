@@ -149,3 +149,18 @@ def test_docstring_examples():
 
     result = doctest.testmod(_io)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_png_files_through_dataset_map(tmp_path):
+    paths = []
+    for i in range(3):
+        paths.append(str(tmp_path / f"{i}.png"))
+        tf.io.write_file(paths[-1], tf.image.encode_png(np.full((4, 5, 1), 40 * i, np.uint8)))
+    ds = tf.data.Dataset.from_tensor_slices(paths).map(
+        lambda p: tf.image.convert_image_dtype(
+            tf.image.decode_png(tf.io.read_file(p), channels=3), tf.float32
+        )
+    )
+    batch = next(iter(ds.batch(3))).numpy()
+    assert batch.shape == (3, 4, 5, 3)
+    np.testing.assert_allclose(batch[:, 0, 0, 0], [0.0, 40 / 255, 80 / 255], rtol=1e-6)

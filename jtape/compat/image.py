@@ -61,5 +61,9 @@ _API = {
 }
 globals().update(_API)
 resize_image_with_crop_or_pad = _API["resize_with_crop_or_pad"]  # TF's older alias
+# TF also exports the PNG codec under tf.image.
+from .io import decode_image as decode_image  # noqa: E402
+from .io import decode_png as decode_png  # noqa: E402
+from .io import encode_png as encode_png  # noqa: E402
 
 __getattr__ = missing("tf.image")
