@@ -292,7 +292,3 @@ def convert_image_dtype(image, dtype, saturate: bool = False) -> Tensor:
         if not (jnp.issubdtype(d, np.integer) or jnp.issubdtype(d, np.floating)):
             raise AttributeError(f"convert_image_dtype: {np.dtype(d).name} is not an image dtype")
     return _convert_image_dtype(image, np.dtype(dtype), bool(saturate))
-
-
-def is_float_image(image) -> bool:
-    return jnp.issubdtype(np.dtype(image.dtype), np.floating)
