@@ -465,7 +465,7 @@ class Model(Trainer, Layer):
         from ._saving import is_h5_weights_path, save_weights_h5
 
         if is_h5_weights_path(filepath):
-            return save_weights_h5(self, filepath, overwrite=overwrite)
+            return save_weights_h5(self, filepath, overwrite=overwrite, **kwargs)
         return super().save_weights(filepath, overwrite=overwrite, **kwargs)
 
     def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs):

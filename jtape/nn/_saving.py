@@ -21,8 +21,13 @@ def is_h5_weights_path(filepath) -> bool:
     return isinstance(filepath, str | os.PathLike) and os.fspath(filepath).endswith(WEIGHTS_SUFFIX)
 
 
-def save_weights_h5(model, filepath, overwrite: bool = True) -> None:
+def save_weights_h5(model, filepath, overwrite: bool = True, max_shard_size=None) -> None:
     """Write ``model``'s weights and optimizer state to ``filepath`` in Keras 3's layout."""
+    if max_shard_size is not None:
+        raise ValueError(
+            "save_weights: jtape writes one `.weights.h5` file; sharded weights "
+            f"(max_shard_size={max_shard_size!r}, `.weights.json`) are not supported."
+        )
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"save_weights: {filepath} exists and overwrite=False")

@@ -187,6 +187,8 @@ def test_save_weights_h5_is_atomic_and_checked(tmp_path):
     assert h5py.is_hdf5(path)
     with pytest.raises(FileExistsError):
         model.save_weights(path, overwrite=False)
+    with pytest.raises(ValueError, match="sharded weights"):
+        model.save_weights(path, max_shard_size=1)
     wrong = keras.Sequential([keras.Input((6,)), keras.layers.Dense(9), keras.layers.Dense(3)])
     before = [w.copy() for w in wrong.get_weights()]
     with pytest.raises(ValueError, match="could not be loaded"):
