@@ -134,13 +134,21 @@ def _jtape_layers():
     ]
 
 
-@pytest.mark.parametrize("name", ["mixed_bfloat16", "mixed_float16"])
-def test_output_dtypes_match_keras(policy, name):
+def _symbolic(x):
+    """An ``Input`` like ``x`` (a list of them for a list)."""
+    if isinstance(x, list):
+        return [_symbolic(v) for v in x]
+    return nn.Input(x.shape[1:], batch_size=x.shape[0], dtype=x.dtype.name)
+
+
+@pytest.mark.parametrize("name, symbolic", [("mixed_bfloat16", False), ("mixed_float16", True)])
+def test_output_dtypes_match_keras(policy, name, symbolic):
+    """Eagerly for bfloat16; float16 on symbolic inputs (the same call, traced abstractly)."""
     policy(name)
     got = []
     for layer_name, make, x in _jtape_layers():
         layer = make()
-        y = layer(x)
+        y = layer(_symbolic(x) if symbolic else x)
         got.append(f"{layer_name}:{y.dtype.name}")
         assert all(w.dtype == "float32" for w in layer.weights), layer_name
     assert got == list(FIXTURE[f"dtypes/{name}"])
