@@ -117,7 +117,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         )
     if clone_function is None:
         config = _serialization.serialize_keras_object(model)
-        return _serialization.deserialize_keras_object(config)
+        cls = type(model)  # a subclassed model clones without being registered
+        own = {_serialization.get_registered_name(cls): cls, cls.__name__: cls}
+        return _serialization.deserialize_keras_object(config, custom_objects=own)
     if isinstance(model, Sequential):
         layers = [clone_function(layer) for layer in model._seq_layers]
         clone = Sequential(name=model.name)

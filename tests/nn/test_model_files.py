@@ -256,6 +256,8 @@ def test_unregistered_subclass_needs_custom_objects(tmp_path):
     with keras.saving.custom_object_scope({"Plain": Plain}):
         again = keras.models.load_model(path)
     np.testing.assert_array_equal(_predict(again, x), _predict(model, x))
+    clone = keras.models.clone_model(model)  # cloning needs no registration
+    assert type(clone) is Plain and clone.d.kernel is not model.d.kernel
 
 
 def test_registry_names():
