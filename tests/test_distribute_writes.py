@@ -190,3 +190,43 @@ def test_save_and_restore_across_strategies(tmp_path, how):
         x = jt.constant(np.ones((4, 3), np.float32))
         out = dst.run(lambda x, m=target: m(x), args=(x,))
         assert len(dst.experimental_local_results(out)) == n
+
+
+def test_tf_errors_for_what_tf_refuses():
+    strategy = dist.MirroredStrategy()
+    per_replica = strategy.run(lambda: jt.constant([1.0, 2.0]))
+    with pytest.raises(ValueError, match="PerReplica object while not inside a replica context"):
+        jt.sum(per_replica)
+    with pytest.raises(ValueError, match="not inside a replica context"):
+        jt.convert_to_tensor(per_replica)
+    with pytest.raises(TypeError):
+        per_replica + 1.0
+    ctx = dist.InputContext(1, 0, 4)
+    assert ctx.get_per_replica_batch_size(16) == 4
+    with pytest.raises(ValueError, match="The `global_batch_size` 7 is not divisible by"):
+        ctx.get_per_replica_batch_size(7)
+    ds = jt.data.Dataset.from_tensor_slices(np.ones((6, 2), np.float32)).batch(6)
+
+    @jt.function
+    def total(dist_ds):
+        t = 0.0
+        for x in dist_ds:
+            t += strategy.reduce("sum", strategy.run(jt.sum, args=(x,)), None)
+        return t
+
+    with pytest.raises(ValueError, match="6 is not divisible by the 4 replicas"):
+        total(strategy.experimental_distribute_dataset(ds))
+
+
+def test_datasets_from_function_each_replica_takes_one_per_replica_batch():
+    strategy = dist.MirroredStrategy()
+    rows = np.arange(32, dtype=np.float32).reshape(32, 1)
+
+    def dataset_fn(ctx):
+        per_replica = ctx.get_per_replica_batch_size(8)
+        return jt.data.Dataset.from_tensor_slices(rows).batch(per_replica)
+
+    batches = list(strategy.distribute_datasets_from_function(dataset_fn))
+    assert len(batches) == 4  # 16 per-replica batches of 2, four replicas per step
+    parts = strategy.experimental_local_results(batches[1])
+    assert [p.numpy().ravel().tolist() for p in parts] == [[8, 9], [10, 11], [12, 13], [14, 15]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 
 import jax
 import jax.numpy as jnp
@@ -272,11 +273,7 @@ class Strategy:
         procs = jax.process_count()
         global_size = arr.shape[0] * (procs if per_process else 1)
         if global_size % n:
-            raise ValueError(
-                f"global batch size {global_size} is not divisible by the {n} replicas; "
-                "use batch(..., drop_remainder=True) or a batch size that is a multiple "
-                f"of {n}"
-            )
+            raise ValueError(_uneven_batch(global_size, n))
         if procs > 1:
             local = arr
             if not per_process:
@@ -298,9 +295,9 @@ class InputContext:
 
     def get_per_replica_batch_size(self, global_batch_size: int) -> int:
         if global_batch_size % self.num_replicas_in_sync:
-            raise ValueError(
-                f"global_batch_size {global_batch_size} is not divisible by "
-                f"{self.num_replicas_in_sync} replicas"
+            raise ValueError(  # TF's message
+                f"The `global_batch_size` {global_batch_size} is not divisible by "
+                f"`num_replicas_in_sync` {self.num_replicas_in_sync} "
             )
         return global_batch_size // self.num_replicas_in_sync
 
@@ -334,7 +331,14 @@ class DistributedDataset:
     def _host_elements(self):
         source = self._dataset
         make = getattr(source, "_make_iter", None)
-        return iter(make()) if make is not None else iter(source)
+        elements = iter(make()) if make is not None else iter(source)
+        if not self._per_process:
+            return elements
+        # distribute_datasets_from_function: the dataset is batched per replica and each
+        # of this process's replicas takes the next element (as in TF), so one step's
+        # local part is that many consecutive elements, concatenated.
+        local = sum(d.process_index == jax.process_index() for d in self._strategy._devices)
+        return _grouped(elements, max(local, 1))
 
     def _jt_traced_feed(self, stream=None, owner=None) -> _feed.Feed:
         """``for x in dist_dataset`` inside jt.function: each batch fed by the host."""
@@ -357,11 +361,7 @@ class DistributedDataset:
             for x in element.leaves:
                 if not x.ndim or x.shape[0] % n:
                     size = x.shape[0] if x.ndim else "a scalar"
-                    raise ValueError(
-                        f"global batch size {size} is not divisible by the {n} replicas; "
-                        "use batch(..., drop_remainder=True) or a batch size that is a "
-                        f"multiple of {n}"
-                    )
+                    raise ValueError(_uneven_batch(size, n))
 
         if stream is not None:
             return _feed.outside_feed(owner, stream, distribute, check)
@@ -394,6 +394,38 @@ class DistributedIterator:
 
     def _jt_traced_feed(self) -> _feed.Feed:
         return self._dataset._jt_traced_feed(self._host, self)
+
+
+def _grouped(elements, k: int):
+    from ..data import _structure
+
+    while True:
+        group = list(itertools.islice(elements, k))
+        if not group:
+            return
+        if len(group) < k:
+            raise ValueError(
+                f"distribute_datasets_from_function: the dataset ended after {len(group)} "
+                f"of this process's {k} replicas took an element; TensorFlow would run a "
+                "last step with empty parts, jtape needs one element per replica. Make the "
+                "number of per-replica batches a multiple of the local replicas "
+                "(e.g. drop_remainder=True and repeat(), or take())"
+            )
+        if k == 1:
+            yield group[0]
+            continue
+        flat = [_structure.flatten(e) for e in group]
+        columns = zip(*(leaves for leaves, _ in flat))
+        leaves = [np.concatenate([np.asarray(x) for x in col]) for col in columns]
+        yield _structure.unflatten(flat[0][1], leaves)
+
+
+def _uneven_batch(size, n: int) -> str:
+    return (
+        f"global batch size {size} is not divisible by the {n} replicas: TensorFlow "
+        "would give the replicas unequal parts, jtape's replicas hold equal shards of one "
+        f"array. Use batch(..., drop_remainder=True) or a batch size that is a multiple of {n}"
+    )
 
 
 def _feed_element(e):

@@ -34,6 +34,18 @@ class PerReplica:
     def __repr__(self) -> str:
         return f"PerReplica({self._layout}, replicas={self._num}, value={self._value!r})"
 
+    def _jt_read(self):
+        # An op reading it (jt.sum(per_replica), convert_to_tensor): TF's refusal, not a
+        # silent op over every replica's part at once.
+        raise ValueError(
+            "It looks like you are using a PerReplica object while not inside a replica "
+            "context, which is not supported. Try running your op or function inside a "
+            "replica context by using `strategy.run`, or combine the parts first with "
+            "`strategy.reduce` / `strategy.gather` / `strategy.experimental_local_results`."
+        )
+
+    __jax_array__ = _jt_read
+
 
 def _flatten(p: PerReplica):
     return (p._value,), (p._layout, p._num)
