@@ -297,3 +297,21 @@ def test_errors():
         ops.split(ops.ones(5), 2)
     with pytest.raises(tf.errors.InvalidArgumentError, match="erf"):
         ops.erf(ops.arange(3))
+
+
+def test_arange_from_static_shape_in_functional_model():
+    # keras-io's TokenAndPositionEmbedding: positions from ops.shape inside call().
+    class Positions(keras.layers.Layer):
+        def call(self, x):
+            return ops.cast(ops.arange(0, ops.shape(x)[-1], 1), "float32") + ops.zeros_like(x)
+
+    inp = keras.Input((4,))
+    model = keras.Model(inp, Positions()(inp))
+    assert model(np.ones((2, 4), np.float32)).numpy().tolist() == [[0.0, 1.0, 2.0, 3.0]] * 2
+
+    @jt.function
+    def f(n):
+        return ops.arange(n)
+
+    with pytest.raises(ValueError, match="bounds must be known"):
+        f(jt.constant(3))

@@ -356,6 +356,20 @@ def identity(n: int, dtype=None) -> Tensor:
     return eye(n, dtype=dtype)
 
 
+def _static_number(v, what: str):
+    """A Python number from ``v`` (a number or a concrete scalar tensor)."""
+    if isinstance(v, (bool, int, float, np.number)):
+        return v.item() if isinstance(v, np.number) else v
+    value = v._value if isinstance(v, Tensor) else getattr(v, "_jt_read", lambda: None)()
+    value = value._value if isinstance(value, Tensor) else value if value is not None else v
+    if isinstance(value, jax.core.Tracer):
+        raise ValueError(
+            f"keras.ops.{what}: its bounds must be known when the program is built (a "
+            "Python number or an eager tensor); got a traced tensor. XLA needs static shapes."
+        )
+    return np.asarray(value).item()
+
+
 def arange(start, stop=None, step=None, dtype=None) -> Tensor:
     """``[start, stop)`` by ``step``: int32 for integer arguments, float32 for floats."""
     if stop is None:
@@ -367,7 +381,7 @@ def arange(start, stop=None, step=None, dtype=None) -> Tensor:
         if dtype is not None
         else result_type(*[v for v in (start, stop, step)])
     )
-    vals = [np.asarray(to_value(v)).item() for v in (start, stop, step)]
+    vals = [_static_number(v, "arange") for v in (start, stop, step)]
     return Tensor(jnp.arange(*vals, dtype=dt))
 
 
