@@ -230,3 +230,107 @@ def test_datasets_from_function_each_replica_takes_one_per_replica_batch():
     assert len(batches) == 4  # 16 per-replica batches of 2, four replicas per step
     parts = strategy.experimental_local_results(batches[1])
     assert [p.numpy().ravel().tolist() for p in parts] == [[8, 9], [10, 11], [12, 13], [14, 15]]
+
+
+CUSTOM_LOOP_WORKER = """
+import os, sys
+os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+import numpy as np
+import jax
+jax.config.update("jax_cpu_collectives_implementation", "gloo")
+import jtape as jt
+from jtape import distribute as dist
+
+strategy = dist.MultiWorkerMirroredStrategy()  # from TF_CONFIG
+rng = np.random.default_rng(0)
+x = rng.normal(size=(48, 5)).astype(np.float32)
+y = rng.normal(size=(48, 2)).astype(np.float32)
+w0 = rng.normal(size=(5, 2)).astype(np.float32)
+with strategy.scope():
+    w = jt.Variable(np.zeros((5, 2), np.float32))
+    opt = jt.optimizers.Adam(0.1)
+w.assign(w0)  # host data into a variable replicated over both processes
+
+
+def dataset_fn(ctx):
+    ds = jt.data.Dataset.from_tensor_slices((x, y))
+    ds = ds.shard(ctx.num_input_pipelines, ctx.input_pipeline_id)
+    return ds.batch(ctx.get_per_replica_batch_size(16))
+
+
+def replica_step(xb, yb):
+    with jt.GradientTape() as tape:
+        per_example = jt.sum((xb @ w - yb) ** 2, axis=1)
+        loss = dist.compute_average_loss(per_example, global_batch_size=16)
+    opt.apply_gradients([(tape.gradient(loss, w), w)])
+    return loss
+
+
+@jt.function
+def train_step(batch):
+    return strategy.reduce(dist.ReduceOp.SUM, strategy.run(replica_step, args=batch), None)
+
+
+losses = [float(train_step(b)) for b in strategy.distribute_datasets_from_function(dataset_fn)]
+from jax.experimental import multihost_utils
+out = np.asarray(multihost_utils.process_allgather(w._value, tiled=True))
+np.savez(sys.argv[1] + f"/p{jax.process_index()}.npz", w=out, losses=np.array(losses))
+jax.distributed.shutdown()
+"""
+
+
+def test_two_process_custom_loop_matches_one_process(tmp_path):
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    script = tmp_path / "worker.py"
+    script.write_text(CUSTOM_LOOP_WORKER)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    workers = [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]
+    procs = []
+    for index in range(2):
+        config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        env = {**os.environ, "TF_CONFIG": json.dumps(config), "PYTHONPATH": root}
+        env.pop("XLA_FLAGS", None)
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(script), str(tmp_path)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    try:
+        outputs = [p.communicate(timeout=240) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    for p, (_, err) in zip(procs, outputs):
+        assert p.returncode == 0, err[-3000:]
+    # One process, whole global batches of 16 rows (the rows both processes fed).
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(48, 5)).astype(np.float32)
+    y = rng.normal(size=(48, 2)).astype(np.float32)
+    w = jt.Variable(rng.normal(size=(5, 2)).astype(np.float32))
+    opt = jt.optimizers.Adam(0.1)
+    want_losses = []
+    for s in range(3):
+        xb, yb = jt.constant(x[16 * s : 16 * (s + 1)]), jt.constant(y[16 * s : 16 * (s + 1)])
+        with jt.GradientTape() as tape:
+            loss = jt.mean(jt.sum((xb @ w - yb) ** 2, axis=1))
+        opt.apply_gradients([(tape.gradient(loss, w), w)])
+        want_losses.append(float(loss))
+    for i in range(2):
+        got = np.load(tmp_path / f"p{i}.npz")
+        np.testing.assert_allclose(got["losses"], want_losses, rtol=1e-5)
+        np.testing.assert_allclose(got["w"], w.numpy(), rtol=1e-5, atol=1e-6)
