@@ -159,7 +159,14 @@ def where(condition, x1=None, x2=None):
 
 def nonzero(x) -> tuple[Tensor, ...]:
     """The indices of nonzero elements, one int32 tensor per axis (eager values only)."""
-    arr = np.asarray(to_value(x))
+    value = to_value(x)
+    if isinstance(value, jax.core.Tracer):
+        raise ValueError(
+            "keras.ops.nonzero (and where(condition) alone): the number of results is data "
+            "dependent, which a compiled program cannot have; call it eagerly, or use "
+            "where(condition, x1, x2) / a boolean mask in the loss instead"
+        )
+    arr = np.asarray(value)
     return tuple(Tensor(jnp.asarray(i, dtype=jnp.int32)) for i in np.nonzero(arr))
 
 

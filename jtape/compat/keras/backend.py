@@ -28,12 +28,13 @@ from ... import _math_ops as M
 from ... import _nn_ops as N
 from ... import _random as R
 from ..._custom_gradient import stop_gradient as stop_gradient
+from ..._module import name_scope as name_scope
 from ..._tensor import Tensor
 from ..._variable import Variable
 from ...nn import _mixed_precision as _mp
 from ...nn import clear_session as clear_session
 from ...nn import losses as _losses
-from .._missing import missing
+from .._missing import missing as _missing
 from . import _ops_dtypes
 
 _EPSILON = [1e-7]
@@ -213,6 +214,36 @@ def update_add(x: Variable, increment):
 
 def update_sub(x: Variable, decrement):
     return x.assign_sub(decrement)
+
+
+def eval(x):  # noqa: A001 - Keras' name
+    """``x``'s value as a numpy array."""
+    return get_value(_t(x))
+
+
+def is_sparse(x) -> bool:
+    """Always False: jtape has no sparse tensors."""
+    return False
+
+
+def to_dense(x):
+    return x
+
+
+_UIDS: dict = {}
+
+
+def get_uid(prefix: str = "") -> int:
+    """1, 2, 3 ... per ``prefix`` (Keras' name counter)."""
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]
+
+
+def arange(start, stop=None, step=1, dtype="int32") -> Tensor:
+    """``tf.range(start, stop, step)`` as ``dtype`` (int32 by default)."""
+    if stop is None:
+        start, stop = 0, start
+    return M.cast(A.range(start, stop, step), dtype)
 
 
 # -- math (TensorFlow's ops and dtype rules) -----------------------------------------
@@ -569,4 +600,4 @@ def dropout(x, level: float, noise_shape=None, seed=None) -> Tensor:
     return _dropout(x, level, noise_shape, seed=_seed(seed))
 
 
-__getattr__ = missing("tf.keras.backend")
+__getattr__ = _missing("tf.keras.backend")

@@ -23,7 +23,7 @@ from ..._tensor import Tensor
 from ..._variable import Variable
 from ...nn._training import pack_x_y_sample_weight as pack_x_y_sample_weight
 from ...nn._training import unpack_x_y_sample_weight as unpack_x_y_sample_weight
-from .._missing import missing
+from .._missing import missing as _missing
 from . import random as _keras_random
 
 __all__ = [
@@ -141,4 +141,4 @@ def set_random_seed(seed: int) -> None:
     _keras_random.set_global_seed(int(seed))
 
 
-__getattr__ = missing("tf.keras.utils")
+__getattr__ = _missing("tf.keras.utils")
