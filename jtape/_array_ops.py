@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtypes, _strings
+from . import _dtypes, _lowering, _strings
 from ._math_ops import _axis
 from ._op import op
 from ._op_errors import InvalidArgumentError
@@ -276,6 +276,8 @@ def _gather_fn(params, indices, axis, batch_dims):
 
 
 _gather = op(_gather_fn, name="gather")
+# Whole rows (axis 0, no batch dims): the gradient is an IndexedSlices, as in TF.
+_lowering.row_gather(_gather_fn)(lambda spec: spec.template[2:] == (0, 0))
 
 
 def gather(params, indices, validate_indices=None, axis=None, batch_dims: int = 0) -> Tensor:

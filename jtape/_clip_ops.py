@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from ._indexed_slices import IndexedSlices
 from ._math_ops import _axis
 from ._op import op
 from ._tensor import Tensor
@@ -27,6 +28,9 @@ def clip_by_norm(t, clip_norm, axes=None) -> Tensor:
         >>> [round(float(v), 2) for v in clip_by_norm(jt.constant([3.0, 4.0]), 1.0)]
         [0.6, 0.8]
     """
+    if isinstance(t, IndexedSlices):  # as TF: clip the slices by their own norm
+        values = _clip_by_norm(t.values, clip_norm, _axis(axes))
+        return IndexedSlices(values, t.indices, t.dense_shape, _static_shape=t._static_shape())
     return _clip_by_norm(t, clip_norm, _axis(axes))
 
 
@@ -37,7 +41,8 @@ def _global_norm(ts):
 
 def global_norm(t_list) -> Tensor:
     """``sqrt(sum(l2norm(t)**2 for t in t_list))``; None entries are ignored."""
-    ts = [t for t in t_list if t is not None]
+    # An IndexedSlices counts by its values (repeated rows separately), as in TF.
+    ts = [t.values if isinstance(t, IndexedSlices) else t for t in t_list if t is not None]
     if not ts:
         raise ValueError("global_norm: t_list has no tensors")
     return _global_norm(ts)
@@ -66,8 +71,15 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None) -> tuple[list, Tensor]
     t_list = list(t_list)
     norm = global_norm(t_list) if use_norm is None else use_norm
     present = [i for i, t in enumerate(t_list) if t is not None]
-    scaled = _scale_all([t_list[i] for i in present], clip_norm, norm)
+    parts = [t_list[i] for i in present]
+    scaled = _scale_all([_values(t) for t in parts], clip_norm, norm)
     out: list = [None] * len(t_list)
-    for i, t in zip(present, scaled):
+    for i, t, orig in zip(present, scaled, parts):
+        if isinstance(orig, IndexedSlices):
+            t = IndexedSlices(t, orig.indices, orig.dense_shape, _static_shape=orig._static_shape())
         out[i] = t
     return out, norm
+
+
+def _values(t):
+    return t.values if isinstance(t, IndexedSlices) else t

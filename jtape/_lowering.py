@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 
 import jax
+import jax.numpy as jnp
 
 from ._op import NodeSpec
 
@@ -143,6 +144,51 @@ def build_plan(nodes: list, targets: list, source_groups: list[list]) -> Plan:
 # -- programs ------------------------------------------------------------------
 
 
+def row_gather(fn):
+    """Mark ``fn(params, indices, ...)`` as a row lookup of ``params`` (TF's sparse gradient).
+
+    ``rule(spec)`` (default: always) says whether a call looks up whole rows (axis 0,
+    no batch dims). A source used only by such calls gets an ``IndexedSlices`` gradient.
+    """
+
+    def mark(rule=None):
+        raw = getattr(fn, "__jtape_op__", fn)  # an ``op``: mark the function it wraps
+        raw._jt_row_gather = rule or (lambda spec: True)
+        return fn
+
+    return mark
+
+
+def _sparse_plan(nodes, source_groups, target_slots) -> tuple:
+    """Per connected group: None (dense gradient) or the node numbers that look it up.
+
+    As TF: sparse only when every use of the source is a row lookup of it (any other
+    use, or the source as a target, makes the gradient dense).
+    """
+    uses: dict[int, list] = {}
+    for k, (spec, in_slots, _out) in enumerate(nodes):
+        for pos, s in enumerate(in_slots):
+            uses.setdefault(s, []).append((k, pos, spec))
+    produced = {s for _spec, _in, outs in nodes for s in outs}
+    out = []
+    for group in source_groups:
+        lookups = []
+        for s in group:
+            if s in target_slots or s in produced:
+                lookups = None
+                break
+            for k, pos, spec in uses.get(s, ()):
+                rule = getattr(spec.fn, "_jt_row_gather", None)
+                if pos != 0 or rule is None or len(nodes[k][1]) != 2 or not rule(spec):
+                    lookups = None
+                    break
+                lookups.append(k)
+            if lookups is None:
+                break
+        out.append(tuple(lookups) if lookups else None)
+    return tuple(out)
+
+
 class Program:
     """Pure functions for one graph structure, compiled once the structure repeats."""
 
@@ -153,6 +199,7 @@ class Program:
         "source_groups",
         "captured_slots",
         "uses",
+        "sparse",
         "_jitted",
         "__weakref__",
     )
@@ -165,10 +212,20 @@ class Program:
         self.captured_slots = plan.captured_slots
         self.uses = 0
         self._jitted: dict = {}
+        # Per connected source: None, or the row lookups giving it an IndexedSlices
+        # gradient (two outputs: values, indices). None altogether when all are dense.
+        sparse = _sparse_plan(self.nodes, self.source_groups, self.target_slots)
+        self.sparse = sparse if any(x is not None for x in sparse) else None
 
     # reverse mode ------------------------------------------------------------
     def backward(self, *flat):
-        """``(*input_values, *target_cts) -> grads`` for each connected source."""
+        """``(*input_values, *target_cts) -> grads`` for each connected source.
+
+        A sparse source (see ``sparse``) gives two arrays: the rows' cotangents and
+        their indices, later uses first (TF's order).
+        """
+        if self.sparse is not None:
+            return self._backward_sparse(flat)
         n = len(self.input_slots)
         vals = dict(zip(self.input_slots, flat[:n]))
         cts: dict = {}
@@ -184,6 +241,53 @@ class Program:
                     cts[s] = cts[s] + c if s in cts else c
         out = []
         for group in self.source_groups:
+            total = None
+            for s in group:
+                c = cts.get(s)
+                if c is not None:
+                    total = c if total is None else total + c
+            out.append(total)
+        return tuple(out)
+
+    def _backward_sparse(self, flat):
+        n = len(self.input_slots)
+        vals = dict(zip(self.input_slots, flat[:n]))
+        cts: dict = {}
+        for s, c in zip(self.target_slots, flat[n:]):
+            cts[s] = cts[s] + c if s in cts else c
+        lookup_of: dict[int, list] = {}
+        for i, ks in enumerate(self.sparse):
+            for k in ks or ():
+                lookup_of.setdefault(k, []).append(i)
+        rows: list[list] = [[] for _ in self.sparse]
+        for k in range(len(self.nodes) - 1, -1, -1):
+            spec, in_slots, out_slots = self.nodes[k]
+            out_cts = tuple(cts.get(s) for s in out_slots)
+            if all(c is None for c in out_cts):
+                continue
+            owners = lookup_of.get(k)
+            if owners is not None:  # a row lookup of a sparse source: keep its rows
+                params, ids = (vals[s] for s in in_slots)
+                if not jnp.issubdtype(ids.dtype, jnp.integer):
+                    ids = ids.astype(jnp.int32)
+                found = (out_cts[0].reshape((-1, *params.shape[1:])), ids.reshape(-1))
+                for i in owners:
+                    rows[i].append(found)
+                continue
+            in_cts = spec.vjp(tuple(vals[s] for s in in_slots), out_cts)
+            for s, c in zip(in_slots, in_cts):
+                if c is not None:
+                    cts[s] = cts[s] + c if s in cts else c
+        out = []
+        for group, lookups, found in zip(self.source_groups, self.sparse, rows):
+            if lookups is not None:
+                params = vals[group[0]]
+                if not found:
+                    empty = jnp.zeros((0, *params.shape[1:]), params.dtype)
+                    found = [(empty, jnp.zeros(0, jnp.int32))]
+                out.append(jnp.concatenate([v for v, _ in found]))
+                out.append(jnp.concatenate([ix for _, ix in found]))
+                continue
             total = None
             for s in group:
                 c = cts.get(s)
@@ -280,4 +384,13 @@ class BoundCall:
         )
 
 
-__all__ = ["BoundCall", "NodeSpec", "Plan", "Program", "build_plan", "programs", "stats"]
+__all__ = [
+    "BoundCall",
+    "NodeSpec",
+    "Plan",
+    "Program",
+    "build_plan",
+    "programs",
+    "row_gather",
+    "stats",
+]

@@ -9,9 +9,11 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _lowering
 from ._errors import UnconnectedGradientError, where
+from ._indexed_slices import IndexedSlices
 from ._op import call_op
 from ._op_errors import InvalidArgumentError
 from ._state import state, tracing
@@ -329,11 +331,16 @@ class GradientTape(Recorder):
                 group = []
             groups.append(group)
         plan = _lowering.build_plan(self._nodes, targets, groups)
-        grads = self._run_backward(plan, targets, cts)
+        grads, sparse = self._run_backward(plan, targets, cts)
         results = []
         it = iter(grads)
+        sp = iter(sparse or ())
         for src, connected in zip(src_leaves, plan.connected):
             g = next(it) if connected else None
+            if sparse is not None and connected and next(sp) is not None:
+                shape = tuple(src.shape)
+                dense_shape = Tensor(np.asarray(shape, np.int32))
+                g = IndexedSlices(g, next(it), dense_shape, _static_shape=shape)
             if g is None:
                 if mode is UnconnectedGradients.ZERO:
                     g = Tensor(jnp.zeros(src.shape, src.dtype))
@@ -386,11 +393,13 @@ class GradientTape(Recorder):
         return cts
 
     def _run_backward(self, plan, targets, cts) -> tuple:
+        """The connected sources' gradients (two tensors for a sparse one) and, per
+        connected source, whether it is sparse (None when none is)."""
         if not any(plan.connected):
-            return ()
+            return (), None
         program, compiled = _lowering.programs.get(plan)
         fn = _lowering.BoundCall(program, "backward", compiled)
-        return call_op(fn, (*plan.input_tensors, *cts), {})
+        return call_op(fn, (*plan.input_tensors, *cts), {}), program.sparse
 
     # -- jacobians ---------------------------------------------------------------
     def jacobian(

@@ -12,6 +12,7 @@ import numpy as np
 from jax.sharding import SingleDeviceSharding
 
 from . import _dtypes
+from ._indexed_slices import IndexedSlices
 from ._op_errors import InvalidArgumentError
 from ._shape import TensorShape
 from ._state import current_frame, state
@@ -487,40 +488,6 @@ _IGNORED_TF_KWARGS = {
     "aggregation",
     "experimental_enable_variable_lifting",
 }
-
-
-class IndexedSlices:
-    """Rows ``values`` of a dense tensor at ``indices`` (TF's ``tf.IndexedSlices``).
-
-    jtape's gradients are always dense; this is the sparse update that the Variable
-    ``scatter_*`` methods take.
-
-    Example:
-        >>> import jtape as jt
-        >>> v = jt.Variable([1.0, 2.0, 3.0])
-        >>> v.scatter_add(jt.IndexedSlices(jt.constant([10.0]), jt.constant([1]))).numpy()
-        array([ 1., 12.,  3.], dtype=float32)
-    """
-
-    def __init__(self, values, indices, dense_shape=None) -> None:
-        self._values, self._indices, self._dense_shape = values, indices, dense_shape
-
-    @property
-    def values(self):
-        return self._values
-
-    @property
-    def indices(self):
-        return self._indices
-
-    @property
-    def dense_shape(self):
-        return self._dense_shape
-
-    def __repr__(self) -> str:
-        return f"IndexedSlices(indices={self._indices!r}, values={self._values!r}" + (
-            f", dense_shape={self._dense_shape!r})" if self._dense_shape is not None else ")"
-        )
 
 
 def _need_slices(sparse_delta) -> None:

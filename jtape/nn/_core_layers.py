@@ -19,6 +19,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from .._lowering import row_gather
 from .._math_ops import cast as _cast
 from .._op import op
 from .._random import Generator, get_global_generator
@@ -581,6 +582,9 @@ def _embedding(table, ids):
     if not jnp.issubdtype(ids.dtype, jnp.integer):
         ids = ids.astype(jnp.int32)
     return jnp.take(table, ids, axis=0)
+
+
+row_gather(_embedding)()  # the table's gradient is an IndexedSlices, as in TF
 
 
 class Embedding(Layer):

@@ -29,11 +29,13 @@ import numpy as np
 import optax
 
 from .._checkpoint import on_new_state
+from .._indexed_slices import IndexedSlices
 from .._state import state
 from .._tensor import Tensor, to_value
 from .._variable import Variable, init_scope
-from ..distribute._context import sum_over_replicas
+from ..distribute._context import _local, sum_over_replicas
 from . import _schedules, _transforms
+from ._transforms import SparseGrad
 
 
 def _int_dtype():
@@ -106,6 +108,9 @@ class Optimizer:
     # input, increment and output per variable: on CPU those tiny independent kernels
     # made a small model's compiled train step ~1.5x slower than optax.adam's.
     _shared_step = False
+    # Rules that apply an IndexedSlices gradient as Keras 3 does (see
+    # ``_transforms.grad_square``); the others refuse one rather than differ.
+    _sparse_rule = False
     _config_keys: tuple[str, ...] = ()  # the rule's own hyperparameters, for get_config
 
     def __init__(
@@ -379,6 +384,7 @@ class Optimizer:
         present = self._validate(grads, variables)
         # Inside strategy.run, per-replica gradients are summed first (TF's default).
         summed = sum_over_replicas([g for _, g in present])
+        summed = [_gather_replicas(g) if isinstance(g, SparseGrad) else g for g in summed]
         present = [(v, g) for (v, _), g in zip(present, summed)]
         self.build(variables)
         self._run(present)
@@ -438,6 +444,9 @@ class Optimizer:
             if g is None:
                 missing.append(v.name)
                 continue
+            if isinstance(g, IndexedSlices):
+                present.append((v, self._sparse_value(i, g, v)))
+                continue
             raw = to_value(g)
             if tuple(raw.shape) != tuple(v.shape):
                 raise ValueError(
@@ -459,6 +468,41 @@ class Optimizer:
             )
         return present
 
+    def _sparse_value(self, i: int, g: IndexedSlices, v: Variable):
+        """An IndexedSlices gradient as the step's ``SparseGrad`` (checked like a dense one)."""
+        if not self._sparse_rule and self._per_variable_state:
+            raise NotImplementedError(
+                f"apply_gradients: gradient {i} (for variable '{v.name}') is a "
+                f"tf.IndexedSlices, which {type(self).__name__} cannot apply as Keras does. "
+                "Pass tf.convert_to_tensor(gradient) for a dense update. Nothing was changed."
+            )
+        if self.loss_scale_factor is not None:
+            # Keras divides each gradient by the factor, which an IndexedSlices refuses.
+            raise TypeError(
+                f"apply_gradients: gradient {i} (for variable '{v.name}') is a "
+                "tf.IndexedSlices, which `loss_scale_factor` cannot divide (as in Keras): "
+                "unsupported operand type(s) for /: 'IndexedSlices' and 'float'"
+            )
+        values, indices = to_value(g.values), to_value(g.indices)
+        shape = g._static_shape() or (v.shape[0], *values.shape[1:])
+        if shape != tuple(v.shape) or tuple(values.shape[1:]) != tuple(v.shape[1:]):
+            raise ValueError(
+                f"apply_gradients: gradient {i} has shape {shape} (IndexedSlices rows of shape "
+                f"{tuple(values.shape[1:])}) but variable '{v.name}' has shape "
+                f"{tuple(v.shape)}. Nothing was changed."
+            )
+        if values.dtype != v.dtype:
+            raise ValueError(
+                f"apply_gradients: gradient {i} has dtype {values.dtype.name} but variable "
+                f"'{v.name}' has dtype {v.dtype.name}; cast it first. Nothing was changed."
+            )
+        if not jnp.issubdtype(indices.dtype, jnp.integer):
+            raise TypeError(
+                f"apply_gradients: gradient {i}'s indices must be integers, got "
+                f"{indices.dtype.name}. Nothing was changed."
+            )
+        return _transforms.SparseGrad(values, indices.reshape(-1))
+
     def _lr_input(self):
         lr = self._learning_rate
         if isinstance(lr, _schedules.LearningRateSchedule):
@@ -476,6 +520,7 @@ class Optimizer:
             grads = [g for _, g in present]
             frozen = ()
         else:
+            present = [(v, _dense(g, v.shape[0])) for v, g in present]
             given = {index[id(v)]: g for v, g in present}
             idx = tuple(range(len(self._vars)))
             frozen = tuple(i for i in idx if i not in given)
@@ -496,7 +541,7 @@ class Optimizer:
         it = self._iterations._current()
         lr = self._lr_input()
         traced = isinstance(it, jax.core.Tracer) or any(
-            isinstance(g, jax.core.Tracer) for g in grads
+            isinstance(g.values if type(g) is SparseGrad else g, jax.core.Tracer) for g in grads
         )
         fn = self._step if traced else self._jitted
         with _no_recording():
@@ -530,9 +575,9 @@ class Optimizer:
             else:
                 lr = jnp.asarray(self._placeholder_lr())
         lr = jnp.asarray(lr, jnp.float32)
+        sel_params = [params[i] for i in idx]
         if self.loss_scale_factor is not None:
             grads = [g / jnp.asarray(self.loss_scale_factor, g.dtype) for g in grads]
-        sel_params = [params[i] for i in idx]
         if self._per_variable_state:
             sel_slots = [self._unflatten(i, slots[i]) for i in idx]
         else:
@@ -540,6 +585,8 @@ class Optimizer:
 
         steps = self.gradient_accumulation_steps
         if steps:
+            # Keras adds an IndexedSlices gradient into its dense accumulator.
+            grads = [_dense(g, p.shape[0]) for g, p in zip(grads, sel_params)]
             is_update = (it + 1) % steps == 0
 
             def update_branch(_):
@@ -587,7 +634,7 @@ class Optimizer:
         return self.transform(lr, step) if self._shared_step else self.transform(lr)
 
     def _update(self, grads, params, slots, lr, decay, frozen, step):
-        grads = self._clip(grads)
+        grads = self._clip(grads, params)
         if self.weight_decay is not None:
             params = [
                 p - p * jnp.asarray(self.weight_decay, p.dtype) * lr.astype(p.dtype) if d else p
@@ -596,6 +643,13 @@ class Optimizer:
         if self._per_variable_state:
             new_p, new_s = [], []
             for g, p, s in zip(grads, params, slots):
+                if type(g) is SparseGrad:
+                    with _transforms.sparse_update(g, p.shape[0]):
+                        tx = self._transform(lr.astype(p.dtype), step)
+                        u, s = tx.update(_dense(g, p.shape[0]), s, p)
+                    new_p.append(optax.apply_updates(p, u))
+                    new_s.append(s)
+                    continue
                 tx = self._transform(lr.astype(p.dtype), step)
                 u, s = tx.update(g, s, p)
                 new_p.append(optax.apply_updates(p, u))
@@ -606,17 +660,29 @@ class Optimizer:
         new_p = [params[i] if i in frozen else x for i, x in enumerate(new_p)]
         return list(new_p), new_s
 
-    def _clip(self, grads):
+    def _clip(self, grads, params):
+        densify = False
         if self.clipnorm and self.clipnorm > 0:
             tx = _transforms.clip_by_norm(self.clipnorm)
         elif self.global_clipnorm and self.global_clipnorm > 0:
             tx = optax.clip_by_global_norm(self.global_clipnorm)
+            # Keras multiplies each gradient by a tensor: an IndexedSlices turns dense
+            # (the rule then sees its summed rows).
+            densify = True
         elif self.clipvalue and self.clipvalue > 0:
             tx = optax.clip(self.clipvalue)
         else:
             return grads
-        out, _ = tx.update(list(grads), tx.init(None))
-        return list(out)
+        # An IndexedSlices gradient is clipped by its slices, as Keras: its norm is that
+        # of its values (repeats counted separately) and clipvalue clips each slice.
+        flat = [g.values if type(g) is SparseGrad else g for g in grads]
+        out, _ = tx.update(flat, tx.init(None))
+        return [
+            (_dense(g._replace(values=o), p.shape[0]) if densify else g._replace(values=o))
+            if type(g) is SparseGrad
+            else o
+            for g, o, p in zip(grads, out, params)
+        ]
 
     # -- EMA, loss scaling -----------------------------------------------------------
     def finalize_variable_values(self, var_list: Sequence[Variable]) -> None:
@@ -707,6 +773,22 @@ def from_optax(tx: optax.GradientTransformation, **kwargs) -> Optimizer:
         [0.5, -1.5]
     """
     return OptaxOptimizer(tx, **kwargs)
+
+
+def _dense(g, rows: int):
+    """A gradient as a dense array (an IndexedSlices' repeated rows added)."""
+    if type(g) is SparseGrad:
+        return _transforms.segment_sum(g.values, g.indices, rows)
+    return g
+
+
+def _gather_replicas(g: SparseGrad) -> SparseGrad:
+    # Inside strategy.run TF all-reduces IndexedSlices by concatenating every
+    # replica's slices; gathering them keeps Keras' per-slice rules.
+    ctx = _local.replica_contexts[-1] if _local.replica_contexts else None
+    if ctx is None or ctx._axis is None:
+        return g
+    return SparseGrad(*(jax.lax.all_gather(x, ctx._axis, tiled=True) for x in g))
 
 
 def _const(x):

@@ -30,6 +30,8 @@ class SGD(Optimizer):
         0.71
     """
 
+    _sparse_rule = True  # applies IndexedSlices gradients as Keras does
+
     _config_keys = ("momentum", "nesterov")
 
     def __init__(
@@ -77,6 +79,8 @@ class Adam(Optimizer):
         >>> round(float(v), 5)  # first Adam step moves by ~lr
         0.9
     """
+
+    _sparse_rule = True  # applies IndexedSlices gradients as Keras does
 
     _config_keys = ("beta_1", "beta_2", "epsilon", "amsgrad")
 
@@ -150,6 +154,8 @@ class Adagrad(Optimizer):
         0.1
     """
 
+    _sparse_rule = True  # applies IndexedSlices gradients as Keras does
+
     _config_keys = ("initial_accumulator_value", "epsilon")
 
     def __init__(
@@ -164,6 +170,8 @@ class Adagrad(Optimizer):
         self.epsilon = epsilon
 
     def transform(self, learning_rate):
+        if T.sparse_active():
+            return T.sparse_adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
         return optax.adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
 
 
@@ -178,6 +186,8 @@ class RMSprop(Optimizer):
         >>> jt.optimizers.RMSprop(centered=True).get_config()["centered"]
         True
     """
+
+    _sparse_rule = True  # applies IndexedSlices gradients as Keras does
 
     _config_keys = ("rho", "momentum", "epsilon", "centered")
 
@@ -197,8 +207,11 @@ class RMSprop(Optimizer):
         self.centered = centered
 
     def transform(self, learning_rate):
-        scale = optax.scale_by_stddev if self.centered else optax.scale_by_rms
-        rms = scale(decay=self.rho, eps=self.epsilon, initial_scale=0.0)
+        if T.sparse_active():
+            rms = T.sparse_scale_by_rms(self.rho, self.epsilon, self.centered)
+        else:
+            scale = optax.scale_by_stddev if self.centered else optax.scale_by_rms
+            rms = scale(decay=self.rho, eps=self.epsilon, initial_scale=0.0)
         if self.momentum > 0:
             # Keras: m = momentum * m + lr * g / sqrt(...); p -= m.
             return optax.chain(rms, T.keras_momentum(learning_rate, self.momentum))
@@ -214,6 +227,8 @@ class Adadelta(Optimizer):
         0.95
     """
 
+    _sparse_rule = True  # applies IndexedSlices gradients as Keras does
+
     _config_keys = ("rho", "epsilon")
 
     def __init__(
@@ -224,6 +239,8 @@ class Adadelta(Optimizer):
         self.epsilon = epsilon
 
     def transform(self, learning_rate):
+        if T.sparse_active():
+            return T.sparse_adadelta(learning_rate, self.rho, self.epsilon)
         return optax.adadelta(learning_rate, rho=self.rho, eps=self.epsilon)
 
 
@@ -237,6 +254,8 @@ class Adamax(Optimizer):
         >>> round(float(v), 5)
         0.9
     """
+
+    _sparse_rule = True  # applies IndexedSlices gradients as Keras does
 
     _config_keys = ("beta_1", "beta_2", "epsilon")
 
@@ -271,6 +290,8 @@ class Nadam(Optimizer):
         1e-07
     """
 
+    _sparse_rule = True  # applies IndexedSlices gradients as Keras does
+
     _config_keys = ("beta_1", "beta_2", "epsilon")
 
     def __init__(
@@ -303,6 +324,8 @@ class Ftrl(Optimizer):
         >>> jt.optimizers.Ftrl(l1_regularization_strength=0.01).learning_rate_power
         -0.5
     """
+
+    _sparse_rule = True  # applies IndexedSlices gradients as Keras does
 
     _config_keys = (
         "learning_rate_power",
@@ -367,6 +390,8 @@ class Lion(Optimizer):
         >>> round(float(v), 5)  # moves by exactly lr * sign(...)
         0.9
     """
+
+    _sparse_rule = True  # applies IndexedSlices gradients as Keras does
 
     _config_keys = ("beta_1", "beta_2")
 

@@ -12,6 +12,7 @@ Lion, Lamb, plain SGD) jtape uses optax directly; see ``_family.py``.
 
 from __future__ import annotations
 
+import contextlib
 from typing import NamedTuple
 
 import jax
@@ -47,6 +48,58 @@ def _state_count(count, step):
 
 def _cast(x, like):
     return jnp.asarray(x, dtype=like.dtype)
+
+
+# -- sparse (IndexedSlices) gradients ------------------------------------------------
+
+
+class SparseGrad(NamedTuple):
+    """An ``IndexedSlices`` gradient inside the optimizer step: rows and their indices."""
+
+    values: jax.Array
+    indices: jax.Array
+
+
+def segment_sum(values, indices, rows: int):
+    """The dense gradient: rows of repeated indices added (TF's conversion)."""
+    return jax.ops.segment_sum(values, indices.astype(jnp.int32), num_segments=rows)
+
+
+_SPARSE: list = []  # (values, indices, rows) while a sparse gradient's update is traced
+
+
+@contextlib.contextmanager
+def sparse_update(grad: SparseGrad, rows: int):
+    """Within: :func:`grad_square`/:func:`grad_abs` follow Keras' IndexedSlices rules."""
+    _SPARSE.append((grad.values, grad.indices, rows))
+    try:
+        yield
+    finally:
+        _SPARSE.pop()
+
+
+def sparse_active() -> bool:
+    return bool(_SPARSE)
+
+
+def grad_square(g):
+    """``g ** 2`` of the raw gradient ``g``.
+
+    For an IndexedSlices gradient Keras squares each slice, then adds the rows of
+    repeated indices: the sum of squares, not the square of the sum.
+    """
+    if _SPARSE:
+        values, indices, rows = _SPARSE[-1]
+        return segment_sum(jnp.square(values), indices, rows).astype(g.dtype)
+    return jnp.square(g)
+
+
+def grad_abs(g):
+    """``|g|`` of the raw gradient (sparse: the sum of the slices' absolute values)."""
+    if _SPARSE:
+        values, indices, rows = _SPARSE[-1]
+        return segment_sum(jnp.abs(values), indices, rows).astype(g.dtype)
+    return jnp.abs(g)
 
 
 # -- clipping -----------------------------------------------------------------------
@@ -147,7 +200,7 @@ def scale_by_keras_adam(
         del params
         count = _next_count(state.count, step)
         mu = _map(lambda g, m: m + (g - m) * (1 - beta_1), updates, state.mu)
-        nu = _map(lambda g, v: v + (jnp.square(g) - v) * (1 - beta_2), updates, state.nu)
+        nu = _map(lambda g, v: v + (grad_square(g) - v) * (1 - beta_2), updates, state.nu)
         nu_max = _map(jnp.maximum, state.nu_max, nu) if amsgrad else ()
         denom_src = nu_max if amsgrad else nu
 
@@ -185,7 +238,7 @@ def scale_by_keras_adamax(
         del params
         count = _next_count(state.count, step)
         mu = _map(lambda g, m: m + (g - m) * (1 - beta_1), updates, state.mu)
-        nu = _map(lambda g, u: jnp.maximum(beta_2 * u, jnp.abs(g)), updates, state.nu)
+        nu = _map(lambda g, u: jnp.maximum(beta_2 * u, grad_abs(g)), updates, state.nu)
 
         def direction(m, u):
             t = count.astype(m.dtype)
@@ -232,7 +285,7 @@ def scale_by_keras_nadam(
         # (Adam does not); in float32 that matters at rtol 1e-5 because v_hat divides
         # by 1 - beta_2^t computed from the same rounded beta_2.
         mu = _map(lambda g, m: m + (g - m) * (1 - _cast(beta_1, m)), updates, state.mu)
-        nu = _map(lambda g, v: v + (jnp.square(g) - v) * (1 - _cast(beta_2, v)), updates, state.nu)
+        nu = _map(lambda g, v: v + (grad_square(g) - v) * (1 - _cast(beta_2, v)), updates, state.nu)
 
         def direction(g, m, v):
             m_hat = u_t_1 * m / (1 - u_product_1) + (1 - u_t) * g / (1 - u_product)
@@ -361,7 +414,7 @@ def ftrl(
             lr = _cast(learning_rate, p)
             l2_reg = l2_regularization_strength + beta / (2.0 * lr)
             grad_to_use = g + 2 * l2_shrinkage_regularization_strength * p
-            new_accum = accum + jnp.square(g)
+            new_accum = accum + grad_square(g)
             linear = (
                 linear
                 + grad_to_use
@@ -513,3 +566,65 @@ def _unzip3(fn, updates, *trees_and_ctor):
     if ctor is tuple:
         return parts[0], parts[1], parts[2]
     return parts[0], ctor(parts[1], parts[2])
+
+
+# -- Keras' rules for IndexedSlices gradients where jtape uses optax's dense rule -------
+# Same state structure as the optax rule they stand in for, so the slots carry over;
+# used only while :func:`sparse_update` is active (a dense step never sees them).
+
+
+def sparse_scale_by_rms(decay: float, eps: float, centered: bool) -> optax.GradientTransformation:
+    """Keras RMSprop's ``g / sqrt(v + eps)`` with ``v`` from :func:`grad_square`."""
+    base = (optax.scale_by_stddev if centered else optax.scale_by_rms)(
+        decay=decay, eps=eps, initial_scale=0.0
+    )
+
+    def update_fn(updates, state, params=None):
+        del params
+        nu = _map(lambda g, n: decay * n + (1 - decay) * grad_square(g), updates, state.nu)
+        if not centered:
+            out = _map(lambda g, n: g / jnp.sqrt(n + eps), updates, nu)
+            return out, state._replace(nu=nu)
+        mu = _map(lambda g, m: decay * m + (1 - decay) * g, updates, state.mu)
+        out = _map(lambda g, m, n: g / jnp.sqrt(n - jnp.square(m) + eps), updates, mu, nu)
+        return out, state._replace(mu=mu, nu=nu)
+
+    return optax.GradientTransformation(base.init, update_fn)
+
+
+def sparse_adagrad(learning_rate, initial_accumulator_value: float, eps: float):
+    """Keras Adagrad: ``acc += g**2`` (sum of squared slices), step ``lr g / sqrt(acc + eps)``."""
+    base = optax.scale_by_rss(initial_accumulator_value, eps)
+
+    def update_fn(updates, state, params=None):
+        del params
+        acc = _map(lambda g, a: a + grad_square(g), updates, state.sum_of_squares)
+        out = _map(lambda g, a: g / jnp.sqrt(a + eps), updates, acc)
+        return out, state._replace(sum_of_squares=acc)
+
+    rss = optax.GradientTransformation(base.init, update_fn)
+    return optax.chain(rss, optax.scale_by_learning_rate(learning_rate))
+
+
+def sparse_adadelta(learning_rate, rho: float, eps: float):
+    """Keras Adadelta; the squared step of a sparse gradient squares each slice."""
+    base = optax.scale_by_adadelta(rho, eps)
+
+    def update_fn(updates, state, params=None):
+        del params
+        e_g = _map(lambda g, e: rho * e + (1 - rho) * grad_square(g), updates, state.e_g)
+        ratio = _map(lambda eg, ex: jnp.sqrt(ex + eps) / jnp.sqrt(eg + eps), e_g, state.e_x)
+        out = _map(lambda g, r: r * g, updates, ratio)
+        e_x = _map(
+            lambda g, r, ex: rho * ex + (1 - rho) * jnp.square(r) * grad_square(g),
+            updates,
+            ratio,
+            state.e_x,
+        )
+        return out, state._replace(e_g=e_g, e_x=e_x)
+
+    step = optax.GradientTransformation(base.init, update_fn)
+    # optax.adadelta's chain (its weight decay, 0 here, keeps the state's structure)
+    return optax.chain(
+        optax.add_decayed_weights(0.0), step, optax.scale_by_learning_rate(learning_rate)
+    )
