@@ -315,3 +315,24 @@ def test_arange_from_static_shape_in_functional_model():
 
     with pytest.raises(ValueError, match="bounds must be known"):
         f(jt.constant(3))
+
+
+def test_custom_gradient_and_attention_gradient():
+    @ops.custom_gradient
+    def double_grad(x):
+        return ops.square(x), lambda dy: dy * 4.0 * x
+
+    v = tf.Variable([1.0, -2.0])
+    with tf.GradientTape() as tape:
+        y = ops.sum(double_grad(v))
+    np.testing.assert_allclose(tape.gradient(y, v), [4.0, -8.0])
+
+    rng = np.random.RandomState(0)
+    q, k = rng.normal(size=(1, 3, 2, 4)), rng.normal(size=(1, 3, 2, 4))
+
+    def pure(q, k):
+        logits = jnp.einsum("BTNH,BSNH->BNTS", q, k) / 2.0
+        logits = jnp.where(jnp.tril(jnp.ones((3, 3), bool)), logits, -1e30)
+        return jnp.einsum("BNTS,BSNH->BTNH", jax.nn.softmax(logits, -1), k)
+
+    check_grads(lambda q, k: ops.dot_product_attention(q, k, k, is_causal=True), pure, [q, k])

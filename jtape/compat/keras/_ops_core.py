@@ -198,3 +198,11 @@ _in_top_k = op(
 def in_top_k(targets, predictions, k: int) -> Tensor:
     """Whether each target's prediction is among the row's ``k`` largest."""
     return _in_top_k(tensor(targets), tensor(predictions), int(k))
+
+
+def custom_gradient(f: Callable) -> Callable:
+    """``f`` returning ``(value, grad_fn)`` defines its own gradient (``tf.custom_gradient``,
+    as ``keras.ops.custom_gradient`` on TensorFlow)."""
+    from ..._custom_gradient import custom_gradient as _custom_gradient
+
+    return _custom_gradient(f)

@@ -209,3 +209,53 @@ def max_pool(inputs, pool_size, strides=None, padding: str = "valid", data_forma
 def average_pool(inputs, pool_size, strides=None, padding: str = "valid", data_format=None):
     """Average pooling; padded positions are not counted, as on TensorFlow."""
     return _pool(inputs, _pooling.avg_pool, pool_size, strides, padding, data_format)
+
+
+def _attention(q, k, v, bias, mask, scale, is_causal):
+    logits = jnp.einsum("BTNH,BSNH->BNTS", q, k) * jnp.asarray(scale, q.dtype)
+    if bias is not None:
+        logits = logits + bias
+    allowed = None if mask is None else mask.astype(bool)
+    if is_causal:
+        t, s = logits.shape[-2], logits.shape[-1]
+        causal = jnp.tril(jnp.ones((t, s), bool))
+        allowed = causal if allowed is None else allowed & causal
+    if allowed is not None:
+        big = jnp.asarray(-0.7 * float(jnp.finfo(logits.dtype).max), logits.dtype)
+        logits = jnp.where(allowed, logits, big)
+    probs = jax.nn.softmax(logits.astype(jnp.float32), axis=-1).astype(q.dtype)
+    return jnp.einsum("BNTS,BSNH->BTNH", probs, v)
+
+
+_attention_op = op(_attention, name="dot_product_attention")
+
+
+def dot_product_attention(
+    query, key, value, bias=None, mask=None, scale=None, is_causal: bool = False,
+    flash_attention=None, attn_logits_soft_cap=None,
+):  # fmt: skip
+    """Softmax attention of ``(B, T, N, H)`` queries over ``(B, S, N, H)`` keys/values.
+
+    ``mask`` (broadcasting to ``(B, N, T, S)``) is True where attending is allowed;
+    ``scale`` defaults to ``1 / sqrt(H)``. A query with nothing to attend to gets
+    uniform weights, as on Keras' TensorFlow backend.
+    """
+    if flash_attention or attn_logits_soft_cap is not None:
+        raise NotImplementedError(
+            "dot_product_attention: flash_attention and attn_logits_soft_cap are not "
+            "supported by jtape"
+        )
+    q, k, v = tensor(query), tensor(key), tensor(value)
+    squeeze = q.ndim == 3
+    if squeeze:
+        q, k, v = q[None], k[None], v[None]
+    if q.ndim != 4:
+        raise ValueError(
+            f"dot_product_attention: expected 3D or 4D inputs, got query.shape={q.shape}"
+        )
+    scale = 1.0 / float(np.sqrt(q.shape[-1])) if scale is None else float(scale)
+    out = _attention_op(
+        q, k, v, None if bias is None else tensor(bias, q.dtype),
+        None if mask is None else tensor(mask), scale, bool(is_causal),
+    )  # fmt: skip
+    return out[0] if squeeze else out

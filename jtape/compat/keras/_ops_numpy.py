@@ -718,3 +718,62 @@ def is_tensor(x) -> bool:
 def dtype(x) -> str:
     """The dtype's name (a string, as Keras' ``ops.dtype``)."""
     return standardize_dtype(tensor(x).dtype)
+
+
+logaddexp = _binary(jnp.logaddexp, "logaddexp", floating=True)
+arctan2 = _binary(jnp.arctan2, "arctan2", floating=True)
+_nan_to_num = op(
+    lambda x, nan, posinf, neginf: jnp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),
+    name="nan_to_num",
+)
+
+
+def nan_to_num(x, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    """NaN as ``nan`` and infinities as ``posinf``/``neginf`` (the dtype's extremes)."""
+    return _nan_to_num(tensor(x), nan, posinf, neginf)
+
+
+_divide_no_nan = op(
+    lambda a, b: jnp.where(b == 0, jnp.zeros((), a.dtype), a / jnp.where(b == 0, 1, b)),
+    name="divide_no_nan",
+)
+
+
+def divide_no_nan(x1, x2) -> Tensor:
+    """``x1 / x2``, and 0 where ``x2`` is 0 (with a zero gradient there)."""
+    dt = float_type(x1, x2)
+    return _divide_no_nan(*promoted(x1, x2, dtype=dt))
+
+
+_scatter = op(
+    lambda idx, values, shape: (
+        jnp.zeros(shape, values.dtype).at[tuple(jnp.moveaxis(idx, -1, 0))].add(values)
+    ),
+    name="scatter",
+)
+_scatter_update = op(
+    lambda x, idx, updates: x.at[tuple(jnp.moveaxis(idx, -1, 0))].set(updates),
+    name="scatter_update",
+)
+_slice_update = op(
+    lambda x, start, updates: jax.lax.dynamic_update_slice(x, updates, start),
+    name="slice_update",
+)
+
+
+def scatter(indices, values, shape) -> Tensor:
+    """A zero tensor of ``shape`` with ``values`` added at ``indices`` (``(..., rank)``)."""
+    return _scatter(_index_tensor(indices), tensor(values), _shape_tuple(shape))
+
+
+def scatter_update(inputs, indices, updates) -> Tensor:
+    """``inputs`` with the entries at ``indices`` replaced by ``updates``."""
+    x = tensor(inputs)
+    return _scatter_update(x, _index_tensor(indices), tensor(updates, x.dtype))
+
+
+def slice_update(inputs, start_indices, updates) -> Tensor:
+    """``inputs`` with the block of ``updates``' shape at ``start_indices`` replaced."""
+    x = tensor(inputs)
+    start = [tensor(s, "int32") for s in start_indices]
+    return _slice_update(x, start, tensor(updates, x.dtype))

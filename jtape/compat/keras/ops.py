@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from . import _ops_image as image
 from ._ops_core import cond as cond
+from ._ops_core import custom_gradient as custom_gradient
 from ._ops_core import fori_loop as fori_loop
 from ._ops_core import in_top_k as in_top_k
 from ._ops_core import map as map
@@ -33,6 +34,7 @@ from ._ops_nn import binary_crossentropy as binary_crossentropy
 from ._ops_nn import categorical_crossentropy as categorical_crossentropy
 from ._ops_nn import celu as celu
 from ._ops_nn import conv as conv
+from ._ops_nn import dot_product_attention as dot_product_attention
 from ._ops_nn import elu as elu
 from ._ops_nn import gelu as gelu
 from ._ops_nn import glu as glu
@@ -67,6 +69,7 @@ from ._ops_numpy import amin as amin
 from ._ops_numpy import any as any
 from ._ops_numpy import arange as arange
 from ._ops_numpy import arctan as arctan
+from ._ops_numpy import arctan2 as arctan2
 from ._ops_numpy import argmax as argmax
 from ._ops_numpy import argmin as argmin
 from ._ops_numpy import argsort as argsort
@@ -86,6 +89,7 @@ from ._ops_numpy import cumprod as cumprod
 from ._ops_numpy import cumsum as cumsum
 from ._ops_numpy import diag as diag
 from ._ops_numpy import divide as divide
+from ._ops_numpy import divide_no_nan as divide_no_nan
 from ._ops_numpy import dot as dot
 from ._ops_numpy import dtype as dtype
 from ._ops_numpy import einsum as einsum
@@ -115,6 +119,7 @@ from ._ops_numpy import log as log
 from ._ops_numpy import log1p as log1p
 from ._ops_numpy import log2 as log2
 from ._ops_numpy import log10 as log10
+from ._ops_numpy import logaddexp as logaddexp
 from ._ops_numpy import logical_and as logical_and
 from ._ops_numpy import logical_not as logical_not
 from ._ops_numpy import logical_or as logical_or
@@ -130,6 +135,7 @@ from ._ops_numpy import minimum as minimum
 from ._ops_numpy import mod as mod
 from ._ops_numpy import moveaxis as moveaxis
 from ._ops_numpy import multiply as multiply
+from ._ops_numpy import nan_to_num as nan_to_num
 from ._ops_numpy import ndim as ndim
 from ._ops_numpy import negative as negative
 from ._ops_numpy import nonzero as nonzero
@@ -148,12 +154,15 @@ from ._ops_numpy import reshape as reshape
 from ._ops_numpy import roll as roll
 from ._ops_numpy import round as round
 from ._ops_numpy import rsqrt as rsqrt
+from ._ops_numpy import scatter as scatter
+from ._ops_numpy import scatter_update as scatter_update
 from ._ops_numpy import shape as shape
 from ._ops_numpy import sign as sign
 from ._ops_numpy import sin as sin
 from ._ops_numpy import sinh as sinh
 from ._ops_numpy import size as size
 from ._ops_numpy import slice as slice
+from ._ops_numpy import slice_update as slice_update
 from ._ops_numpy import sort as sort
 from ._ops_numpy import split as split
 from ._ops_numpy import sqrt as sqrt
@@ -183,6 +192,15 @@ from ._ops_numpy import zeros as zeros
 from ._ops_numpy import zeros_like as zeros_like
 
 __all__ = [
+    "logaddexp",
+    "arctan2",
+    "nan_to_num",
+    "divide_no_nan",
+    "scatter",
+    "scatter_update",
+    "slice_update",
+    "dot_product_attention",
+    "custom_gradient",
     "image",
     "abs",
     "absolute",
