@@ -16,18 +16,6 @@ EMBED = 6
 UNITS = 10
 
 
-_SPARSE_ADAM = (
-    "TF's Keras Adam updates an Embedding's IndexedSlices gradient slice by slice, so a "
-    "token repeated in a batch adds the squares of its gradients to v; jtape's gradients "
-    "are dense (square of the sum). docs/differences.md"
-)
-XFAIL_FIGURES = {
-    "loss": _SPARSE_ADAM,
-    "last_logits": _SPARSE_ADAM,
-    "state_after_generation": _SPARSE_ADAM,
-}
-
-
 def run(tf) -> dict:
     keras = tf.keras
     rng = np.random.RandomState(16)
