@@ -125,8 +125,9 @@ def set_dtype_policy(policy) -> None:
     Example:
         >>> from jtape import nn
         >>> nn.mixed_precision.set_global_policy("mixed_bfloat16")
-        >>> nn.Dense(2).compute_dtype
-        dtype('bfloat16')
+        >>> layer = nn.Dense(2)
+        >>> layer.compute_dtype == "bfloat16", layer.variable_dtype == "float32"
+        (True, True)
         >>> nn.mixed_precision.set_global_policy("float32")
     """
     if not isinstance(policy, DTypePolicy):

@@ -7,6 +7,7 @@ tolerances of a few bfloat16 ulps (8 mantissa bits: one ulp is 2**-8 relative).
 
 from __future__ import annotations
 
+import doctest
 import functools
 import os
 
@@ -18,7 +19,9 @@ import jtape as jt
 import jtape.compat as tf
 from jtape import _function, nn
 from jtape.compat._missing import NotProvidedError
+from jtape.nn import _mixed_precision as _mp_impl
 from jtape.nn import mixed_precision as mp
+from jtape.optimizers import _loss_scale
 
 FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "keras_mixed_precision.npz"))
 
@@ -459,6 +462,14 @@ def test_bfloat16_fit_trains_and_its_step_has_no_float32_matmul(policy):
     # forward and backward: 2 dots + 1 conv forward, their input/weight gradients
     assert len(matmuls) >= 7, matmuls
     assert all(dtypes == ("bfloat16", "bfloat16") for _, dtypes in matmuls), matmuls
+
+
+@pytest.mark.parametrize("module", [_mp_impl, _loss_scale], ids=lambda m: m.__name__)
+def test_docstring_examples(module):
+    try:
+        assert doctest.testmod(module).failed == 0
+    finally:
+        mp.set_global_policy("float32")
 
 
 # -- namespaces --------------------------------------------------------------------------
