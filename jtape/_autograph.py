@@ -1099,14 +1099,18 @@ def for_stmt(iterable, extra_test, body, state, names, carried, lineno, maximum_
     return state
 
 
-def _traced_feed(iterable):
-    """The host feed of a dataset (or its iterator) iterated inside a trace, else None."""
-    make = getattr(type(iterable), "_jt_traced_feed", None)
-    if make is None:
-        return None
+def _is_fed(iterable) -> bool:
+    """A dataset (or its iterator) iterated inside a trace: the host feeds the loop."""
+    if getattr(type(iterable), "_jt_traced_feed", None) is None:
+        return False
     from ._state import state, tracing
 
-    return make(iterable) if state.frames and tracing() else None
+    return bool(state.frames) and tracing()
+
+
+def _traced_feed(iterable):
+    """The host feed of a dataset (or its iterator) iterated inside a trace, else None."""
+    return iterable._jt_traced_feed() if _is_fed(iterable) else None
 
 
 class _TensorRange:
@@ -1128,6 +1132,11 @@ def for_iterable(func, *args, **kwargs):
             and (getattr(func, "__module__", "") or "").startswith("jtape")
         )
     )
+    if func is builtins.enumerate and args and _is_fed(args[0]):
+        # `enumerate(dataset)` in a trace: `dataset.enumerate()`, a host-fed loop too.
+        enumerate_ds = getattr(args[0], "enumerate", None)
+        if enumerate_ds is not None:
+            return enumerate_ds(*args[1:], **kwargs)
     if is_range and not kwargs.keys() - {"dtype"}:
         if any(_is_traced(a) for a in args):
             start, limit, delta = (0, args[0], 1) if len(args) == 1 else (*args, 1)[:3]

@@ -160,3 +160,20 @@ def test_loop_variable_used_after_the_loop_must_be_defined_before():
 
     with pytest.raises(ValueError, match="'out' must be defined before the loop"):
         last(ds)
+
+
+def test_enumerate_over_a_dataset_is_a_fed_loop_too():
+    ds = jt.data.Dataset.from_tensor_slices(np.arange(100, dtype=np.float32)).batch(3)
+    calls = []
+
+    @jt.function
+    def weighted(ds):
+        t = 0.0
+        for i, b in enumerate(ds):
+            calls.append(1)
+            t += jt.cast(i, jt.float32) * jt.sum(b)
+        return t
+
+    want = sum(i * b.numpy().sum() for i, b in enumerate(ds))
+    assert float(weighted(ds)) == want
+    assert len(calls) <= 8  # traced per element shape, not once per batch (34 batches)
