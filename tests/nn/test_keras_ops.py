@@ -336,3 +336,14 @@ def test_custom_gradient_and_attention_gradient():
         return jnp.einsum("BNTS,BSNH->BTNH", jax.nn.softmax(logits, -1), k)
 
     check_grads(lambda q, k: ops.dot_product_attention(q, k, k, is_causal=True), pure, [q, k])
+
+
+def test_ops_on_keras_inputs_build_a_functional_model():
+    inputs = keras.Input((4, 3))
+    mean = ops.mean(inputs, axis=-1)
+    both = ops.concatenate([mean, ops.square(mean)], axis=-1)
+    assert tuple(both.shape) == (None, 8)
+    model = keras.Model(inputs, ops.expand_dims(both, 1))
+    x = np.arange(24, dtype=np.float32).reshape(2, 4, 3)
+    m = x.mean(-1)
+    np.testing.assert_allclose(model(x).numpy(), np.concatenate([m, m**2], -1)[:, None])

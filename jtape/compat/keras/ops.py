@@ -368,3 +368,23 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# Every tensor function also accepts keras.Input's KerasTensors (a functional-graph node);
+# functions taking callables or returning Python values are left as they are.
+_NOT_SYMBOLIC = {
+    "image", "cond", "while_loop", "fori_loop", "scan", "map", "vectorized_map",
+    "custom_gradient", "shape", "ndim", "size", "dtype", "is_tensor", "convert_to_numpy",
+    "result_type",
+}  # fmt: skip
+
+
+def _wrap_all() -> None:
+    from ._ops_symbolic import symbolic
+
+    namespace = globals()
+    for name in __all__:
+        if name not in _NOT_SYMBOLIC:
+            namespace[name] = symbolic(namespace[name])
+
+
+_wrap_all()
