@@ -92,7 +92,13 @@ less_equal = _binary(jnp.less_equal, "less_equal", strong=True)
 logical_and = _binary(lambda a, b: jnp.logical_and(a, b), "logical_and")
 logical_or = _binary(lambda a, b: jnp.logical_or(a, b), "logical_or")
 logical_xor = _binary(lambda a, b: jnp.logical_xor(a, b), "logical_xor")
-matmul = _binary(jnp.matmul, "matmul")
+# Keras multiplies int8 matrices with int32 accumulation (an int32 result).
+matmul = _binary(
+    lambda a, b: jnp.matmul(
+        a, b, preferred_element_type=jnp.int32 if a.dtype == jnp.int8 else None
+    ),
+    "matmul",
+)
 dot = _binary(jnp.dot, "dot", strong=True)
 outer = _binary(jnp.outer, "outer", strong=True)
 
@@ -655,8 +661,14 @@ _einsum = op(lambda sub, ops: jnp.einsum(sub, *ops), name="einsum")
 
 
 def einsum(subscripts: str, *operands, **kwargs) -> Tensor:
-    """Einstein summation, promoting operand dtypes as Keras does."""
-    return _einsum(subscripts, promoted(*operands))
+    """Einstein summation, promoting operand dtypes as Keras does (int8 operands give an
+    int32 result; bool operands are refused, as on TensorFlow)."""
+    xs = promoted(*operands)
+    dt = np.dtype(xs[0].dtype) if xs else None
+    _check_kernel("einsum", dt, "iufcV")
+    if dt == np.int8:
+        xs = [tensor(x, "int32") for x in xs]
+    return _einsum(subscripts, xs)
 
 
 _tensordot = op(lambda a, b, axes: jnp.tensordot(a, b, axes), name="tensordot")
