@@ -1,0 +1,424 @@
+"""``keras.ops``' numpy-style array functions: creation, shapes, indexing, sorting.
+
+Each function calls one jtape op (``jt.op``) on Tensors of the dtype Keras 3 gives
+(``_ops_dtypes``), so tapes differentiate it like any other op.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..._op import op
+from ..._tensor import Tensor, to_value
+from ._ops_dtypes import float_type, floatx, promoted, result_type, standardize_dtype, tensor
+from ._ops_math import _ints, _sum_dtype
+
+
+def _shape_tuple(shape) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return (
+        tuple(int(d) for d in np.asarray(shape).reshape(-1).tolist())
+        if isinstance(shape, Tensor)
+        else tuple(int(d) for d in shape)
+    )
+
+
+# -- creation ------------------------------------------------------------------------
+def _dtype_or(dtype, default) -> np.dtype:
+    return np.dtype(standardize_dtype(dtype)) if dtype is not None else np.dtype(default)
+
+
+def zeros(shape, dtype=None) -> Tensor:
+    """Zeros, float32 unless ``dtype`` is given."""
+    return Tensor(jnp.zeros(_shape_tuple(shape), _dtype_or(dtype, floatx())))
+
+
+def ones(shape, dtype=None) -> Tensor:
+    """Ones, float32 unless ``dtype`` is given."""
+    return Tensor(jnp.ones(_shape_tuple(shape), _dtype_or(dtype, floatx())))
+
+
+def full(shape, fill_value, dtype=None) -> Tensor:
+    """``fill_value`` everywhere; float32 unless ``dtype`` is given (Keras' default)."""
+    dt = _dtype_or(dtype, floatx())
+    return _full(tensor(fill_value, dt), _shape_tuple(shape))
+
+
+_full = op(lambda v, shape: jnp.broadcast_to(v, shape), name="full")
+_like = op(lambda x, value, dtype: jnp.full_like(x, value, dtype=dtype), name="full_like")
+
+
+def zeros_like(x, dtype=None) -> Tensor:
+    x = tensor(x)
+    return Tensor(jnp.zeros(x.shape, _dtype_or(dtype, x.dtype)))
+
+
+def ones_like(x, dtype=None) -> Tensor:
+    x = tensor(x)
+    return Tensor(jnp.ones(x.shape, _dtype_or(dtype, x.dtype)))
+
+
+def full_like(x, fill_value, dtype=None) -> Tensor:
+    """``fill_value`` in ``x``'s shape and (unless ``dtype`` is given) dtype."""
+    x = tensor(x)
+    dt = _dtype_or(dtype, x.dtype)
+    return _full(tensor(fill_value, dt), tuple(x.shape))
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Tensor:  # noqa: N803
+    """The identity matrix (float32 unless ``dtype`` is given)."""
+    return Tensor(
+        jnp.eye(int(N), None if M is None else int(M), int(k), _dtype_or(dtype, floatx()))
+    )
+
+
+def identity(n: int, dtype=None) -> Tensor:
+    return eye(n, dtype=dtype)
+
+
+def _static_number(v, what: str):
+    """A Python number from ``v`` (a number or a concrete scalar tensor)."""
+    if isinstance(v, (bool, int, float, np.number)):
+        return v.item() if isinstance(v, np.number) else v
+    value = v._value if isinstance(v, Tensor) else getattr(v, "_jt_read", lambda: None)()
+    value = value._value if isinstance(value, Tensor) else value if value is not None else v
+    if isinstance(value, jax.core.Tracer):
+        raise ValueError(
+            f"keras.ops.{what}: its bounds must be known when the program is built (a "
+            "Python number or an eager tensor); got a traced tensor. XLA needs static shapes."
+        )
+    return np.asarray(value).item()
+
+
+def arange(start, stop=None, step=None, dtype=None) -> Tensor:
+    """``[start, stop)`` by ``step``: int32 for integer arguments, float32 for floats."""
+    if stop is None:
+        start, stop = 0, start
+    if step is None:
+        step = 1
+    dt = (
+        np.dtype(standardize_dtype(dtype))
+        if dtype is not None
+        else result_type(*[v for v in (start, stop, step)])
+    )
+    vals = [_static_number(v, "arange") for v in (start, stop, step)]
+    return Tensor(jnp.arange(*vals, dtype=dt))
+
+
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep=False, dtype=None, axis=0):
+    """``num`` evenly spaced values (float32 unless ``dtype`` is given)."""
+    dt = _dtype_or(dtype, float_type(start, stop))
+    out = jnp.linspace(
+        to_value(start), to_value(stop), int(num), endpoint=endpoint, retstep=retstep, axis=axis
+    )
+    if retstep:
+        return Tensor(out[0].astype(dt)), Tensor(jnp.asarray(out[1], dt))
+    return Tensor(out.astype(dt))
+
+
+def tri(N, M=None, k=0, dtype=None) -> Tensor:  # noqa: N803
+    return Tensor(
+        jnp.tri(int(N), None if M is None else int(M), int(k), _dtype_or(dtype, floatx()))
+    )
+
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None) -> Tensor:
+    """``x`` as a Tensor (Python ints int32, floats float32, numpy keeps its dtype)."""
+    if sparse or ragged:
+        raise ValueError("convert_to_tensor: jtape has no sparse or ragged tensors")
+    return tensor(x, None if dtype is None else standardize_dtype(dtype))
+
+
+def convert_to_numpy(x) -> np.ndarray:
+    return np.asarray(to_value(x))
+
+
+def cast(x, dtype) -> Tensor:
+    """``x`` converted to ``dtype`` (a recorded op: float-to-float casts differentiate)."""
+    return tensor(x, standardize_dtype(dtype))
+
+
+_copy = op(lambda x: jnp.array(x, copy=True), name="copy")
+
+
+def copy(x) -> Tensor:
+    return _copy(tensor(x))
+
+
+# -- shape ---------------------------------------------------------------------------
+def shape(x) -> tuple[int, ...]:
+    """The static shape as a tuple of ints (jtape shapes are always known)."""
+    return tuple(tensor(x).shape) if not hasattr(x, "shape") else tuple(x.shape)
+
+
+def ndim(x) -> int:
+    return len(shape(x))
+
+
+def size(x) -> int:
+    return int(np.prod(shape(x), dtype=np.int64))
+
+
+_reshape = op(lambda x, s: jnp.reshape(x, s), name="reshape")
+_transpose = op(lambda x, axes: jnp.transpose(x, axes), name="transpose")
+_expand = op(lambda x, axis: jnp.expand_dims(x, axis), name="expand_dims")
+_squeeze = op(lambda x, axis: jnp.squeeze(x, axis), name="squeeze")
+_tile = op(lambda x, reps: jnp.tile(x, reps), name="tile")
+_repeat = op(lambda x, r, axis: jnp.repeat(x, r, axis=axis), name="repeat")
+_flip = op(lambda x, axis: jnp.flip(x, axis), name="flip")
+_roll = op(lambda x, shift, axis: jnp.roll(x, shift, axis), name="roll")
+_broadcast = op(lambda x, s: jnp.broadcast_to(x, s), name="broadcast_to")
+_swap = op(lambda x, a, b: jnp.swapaxes(x, a, b), name="swapaxes")
+_move = op(lambda x, a, b: jnp.moveaxis(x, a, b), name="moveaxis")
+_tril = op(lambda x, k: jnp.tril(x, k), name="tril")
+_triu = op(lambda x, k: jnp.triu(x, k), name="triu")
+_diag = op(lambda x, k: jnp.diag(x, k), name="diag")
+_trace = op(lambda x, o, a, b: jnp.trace(x, o, a, b, dtype=x.dtype), name="trace")
+
+
+def reshape(x, newshape) -> Tensor:
+    return _reshape(
+        tensor(x), _ints(newshape) if not isinstance(newshape, Tensor) else _shape_tuple(newshape)
+    )
+
+
+def transpose(x, axes=None) -> Tensor:
+    return _transpose(tensor(x), None if axes is None else _ints(axes))
+
+
+def expand_dims(x, axis) -> Tensor:
+    return _expand(tensor(x), _ints(axis))
+
+
+def squeeze(x, axis=None) -> Tensor:
+    return _squeeze(tensor(x), None if axis is None else _ints(axis))
+
+
+def tile(x, repeats) -> Tensor:
+    return _tile(tensor(x), _ints(repeats))
+
+
+def repeat(x, repeats, axis=None) -> Tensor:
+    """Each element repeated (over the flattened input when ``axis`` is None)."""
+    return _repeat(tensor(x), _ints(repeats), axis)
+
+
+def flip(x, axis=None) -> Tensor:
+    return _flip(tensor(x), None if axis is None else _ints(axis))
+
+
+def roll(x, shift, axis=None) -> Tensor:
+    return _roll(tensor(x), _ints(shift), None if axis is None else _ints(axis))
+
+
+def broadcast_to(x, shape) -> Tensor:
+    return _broadcast(tensor(x), _shape_tuple(shape))
+
+
+def swapaxes(x, axis1: int, axis2: int) -> Tensor:
+    return _swap(tensor(x), int(axis1), int(axis2))
+
+
+def moveaxis(x, source, destination) -> Tensor:
+    return _move(tensor(x), _ints(source), _ints(destination))
+
+
+def ravel(x) -> Tensor:
+    return reshape(x, (-1,))
+
+
+def tril(x, k: int = 0) -> Tensor:
+    return _tril(tensor(x), int(k))
+
+
+def triu(x, k: int = 0) -> Tensor:
+    return _triu(tensor(x), int(k))
+
+
+def diag(x, k: int = 0) -> Tensor:
+    return _diag(tensor(x), int(k))
+
+
+def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    x = tensor(x)
+    return _trace(tensor(x, _sum_dtype(x)), int(offset), int(axis1), int(axis2))
+
+
+_concat = op(lambda xs, axis: jnp.concatenate(xs, axis=axis), name="concatenate")
+_stack = op(lambda xs, axis: jnp.stack(xs, axis=axis), name="stack")
+
+
+def concatenate(xs, axis: int | None = 0) -> Tensor:
+    """Join along ``axis``, promoting the inputs' dtypes as Keras does."""
+    return _concat(promoted(*xs), axis)
+
+
+def stack(x, axis: int = 0) -> Tensor:
+    return _stack(promoted(*x), int(axis))
+
+
+_unstack = op(lambda x, axis: tuple(jnp.moveaxis(x, axis, 0)), name="unstack")
+
+
+def unstack(x, num=None, axis: int = 0) -> list[Tensor]:
+    return list(_unstack(tensor(x), int(axis)))
+
+
+_split = op(lambda x, idx, axis: tuple(jnp.split(x, idx, axis=axis)), name="split")
+
+
+def split(x, indices_or_sections, axis: int = 0) -> list[Tensor]:
+    """numpy's ``split``: a number of equal sections, or the indices to split at."""
+    x = tensor(x)
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n = x.shape[axis]
+        if n % int(indices_or_sections):
+            raise ValueError(
+                f"split: axis {axis} of size {n} cannot be split into "
+                f"{indices_or_sections} equal sections"
+            )
+    return list(_split(x, _ints(indices_or_sections), int(axis)))
+
+
+def _fix_negative(indices, n: int):
+    return jnp.where(indices < 0, indices + n, indices)
+
+
+_take = op(
+    lambda x, i, axis: jnp.take(
+        x, _fix_negative(i, x.size if axis is None else x.shape[axis]), axis=axis
+    ),
+    name="take",
+)
+_take_along = op(
+    lambda x, i, axis: jnp.take_along_axis(
+        x, _fix_negative(i, x.size if axis is None else x.shape[axis]), axis=axis
+    ),
+    name="take_along_axis",
+)
+
+
+def _index_tensor(indices) -> Tensor:
+    t = tensor(indices)
+    if not np.issubdtype(np.dtype(t.dtype), np.integer):
+        t = tensor(t, "int32")
+    return t
+
+
+def take(x, indices, axis=None) -> Tensor:
+    """Elements of ``x`` at ``indices`` along ``axis`` (the flattened ``x`` when None);
+    negative indices count from the end."""
+    x = tensor(x)
+    if axis is None:
+        x = reshape(x, (-1,))
+        axis = 0
+    return _take(x, _index_tensor(indices), int(axis))
+
+
+def take_along_axis(x, indices, axis=None) -> Tensor:
+    x = tensor(x)
+    if axis is None:
+        x = reshape(x, (-1,))
+        axis = 0
+    return _take_along(x, _index_tensor(indices), int(axis))
+
+
+_pad = op(lambda x, w, mode, v: jnp.pad(x, w, mode=mode, constant_values=v), name="pad")
+_pad_other = op(lambda x, w, mode: jnp.pad(x, w, mode=mode), name="pad")
+
+
+def pad(x, pad_width, mode: str = "constant", constant_values=None) -> Tensor:
+    """numpy's ``pad`` (modes ``constant``, ``reflect``, ``symmetric``)."""
+    x = tensor(x)
+    width = tuple(tuple(int(v) for v in w) for w in np.asarray(pad_width).reshape(-1, 2).tolist())
+    if len(width) == 1 and x.ndim > 1:
+        width = width * x.ndim
+    if mode == "constant":
+        value = 0 if constant_values is None else constant_values
+        return _pad(x, width, mode, tensor(value, x.dtype))
+    if constant_values is not None:
+        raise ValueError(
+            "Argument `constant_values` can only be provided when `mode == 'constant'`. "
+            f"Received: mode={mode}"
+        )
+    if mode not in ("reflect", "symmetric"):
+        raise ValueError(f"pad: unsupported mode {mode!r}")
+    return _pad_other(x, width, mode)
+
+
+_dyn_slice = op(lambda x, start, shape: jax.lax.dynamic_slice(x, start, shape), name="slice")
+
+
+def slice(inputs, start_indices, shape) -> Tensor:  # noqa: A001 - Keras' name
+    """The block of ``shape`` starting at ``start_indices`` (which may be tensors)."""
+    start = [
+        tensor(s, "int32")
+        for s in (start_indices if not isinstance(start_indices, Tensor) else list(start_indices))
+    ]
+    return _dyn_slice(tensor(inputs), start, _shape_tuple(shape))
+
+
+_meshgrid = op(lambda xs, indexing: tuple(jnp.meshgrid(*xs, indexing=indexing)), name="meshgrid")
+
+
+def meshgrid(*x, indexing: str = "xy") -> list[Tensor]:
+    return list(_meshgrid([tensor(v) for v in x], indexing))
+
+
+_sort = op(lambda x, axis: jnp.sort(x, axis=axis), name="sort")
+_argsort = op(lambda x, axis: jnp.argsort(x, axis=axis).astype(jnp.int32), name="argsort")
+
+
+def sort(x, axis: int = -1) -> Tensor:
+    return _sort(tensor(x), axis)
+
+
+def argsort(x, axis: int = -1) -> Tensor:
+    """Indices that sort ``x`` (int32; over the flattened input when ``axis`` is None)."""
+    return _argsort(tensor(x), axis)
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+def dtype(x) -> str:
+    """The dtype's name (a string, as Keras' ``ops.dtype``)."""
+    return standardize_dtype(tensor(x).dtype)
+
+
+_scatter = op(
+    lambda idx, values, shape: (
+        jnp.zeros(shape, values.dtype).at[tuple(jnp.moveaxis(idx, -1, 0))].add(values)
+    ),
+    name="scatter",
+)
+_scatter_update = op(
+    lambda x, idx, updates: x.at[tuple(jnp.moveaxis(idx, -1, 0))].set(updates),
+    name="scatter_update",
+)
+_slice_update = op(
+    lambda x, start, updates: jax.lax.dynamic_update_slice(x, updates, start),
+    name="slice_update",
+)
+
+
+def scatter(indices, values, shape) -> Tensor:
+    """A zero tensor of ``shape`` with ``values`` added at ``indices`` (``(..., rank)``)."""
+    return _scatter(_index_tensor(indices), tensor(values), _shape_tuple(shape))
+
+
+def scatter_update(inputs, indices, updates) -> Tensor:
+    """``inputs`` with the entries at ``indices`` replaced by ``updates``."""
+    x = tensor(inputs)
+    return _scatter_update(x, _index_tensor(indices), tensor(updates, x.dtype))
+
+
+def slice_update(inputs, start_indices, updates) -> Tensor:
+    """``inputs`` with the block of ``updates``' shape at ``start_indices`` replaced."""
+    x = tensor(inputs)
+    start = [tensor(s, "int32") for s in start_indices]
+    return _slice_update(x, start, tensor(updates, x.dtype))
