@@ -98,9 +98,6 @@ class IndexedSlices:
         """The dense tensor (repeated indices summed), as TF's ``convert_to_tensor``."""
         return _densify(self._values, self._indices, self._num_rows())
 
-    def numpy(self):
-        return self._jt_read().numpy()
-
     def __neg__(self) -> IndexedSlices:
         return IndexedSlices(
             -self._values, self._indices, self._dense_shape, _static_shape=self._static_shape()

@@ -520,7 +520,7 @@ class Optimizer:
             grads = [g for _, g in present]
             frozen = ()
         else:
-            present = [(v, _dense(g, v.shape[0])) for v, g in present]
+            present = [(v, _dense(g, v)) for v, g in present]
             given = {index[id(v)]: g for v, g in present}
             idx = tuple(range(len(self._vars)))
             frozen = tuple(i for i in idx if i not in given)
@@ -586,7 +586,7 @@ class Optimizer:
         steps = self.gradient_accumulation_steps
         if steps:
             # Keras adds an IndexedSlices gradient into its dense accumulator.
-            grads = [_dense(g, p.shape[0]) for g, p in zip(grads, sel_params)]
+            grads = [_dense(g, p) for g, p in zip(grads, sel_params)]
             is_update = (it + 1) % steps == 0
 
             def update_branch(_):
@@ -646,7 +646,7 @@ class Optimizer:
                 if type(g) is SparseGrad:
                     with _transforms.sparse_update(g, p.shape[0]):
                         tx = self._transform(lr.astype(p.dtype), step)
-                        u, s = tx.update(_dense(g, p.shape[0]), s, p)
+                        u, s = tx.update(_dense(g, p), s, p)
                     new_p.append(optax.apply_updates(p, u))
                     new_s.append(s)
                     continue
@@ -678,7 +678,7 @@ class Optimizer:
         flat = [g.values if type(g) is SparseGrad else g for g in grads]
         out, _ = tx.update(flat, tx.init(None))
         return [
-            (_dense(g._replace(values=o), p.shape[0]) if densify else g._replace(values=o))
+            (_dense(g._replace(values=o), p) if densify else g._replace(values=o))
             if type(g) is SparseGrad
             else o
             for g, o, p in zip(grads, out, params)
@@ -775,10 +775,10 @@ def from_optax(tx: optax.GradientTransformation, **kwargs) -> Optimizer:
     return OptaxOptimizer(tx, **kwargs)
 
 
-def _dense(g, rows: int):
-    """A gradient as a dense array (an IndexedSlices' repeated rows added)."""
+def _dense(g, param):
+    """A gradient for ``param`` as a dense array (an IndexedSlices' repeated rows added)."""
     if type(g) is SparseGrad:
-        return _transforms.segment_sum(g.values, g.indices, rows)
+        return _transforms.segment_sum(g.values, g.indices, param.shape[0])
     return g
 
 
