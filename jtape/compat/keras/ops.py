@@ -388,3 +388,11 @@ def _wrap_all() -> None:
 
 
 _wrap_all()
+
+
+def __getattr__(name: str):
+    from .._missing import NotProvidedError, message
+
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise NotProvidedError(message("keras.ops", name))
