@@ -291,9 +291,13 @@ def _make_pure(f, layout, variables):
             )
         # One gradient per flattened positional argument; keep those of the tensors.
         grads = [flat[i] for i in pos if i < n_args] + [None] * n_kw_tensors + list(var_grads)
+        # The inputs grad_fn answered None for: the tape gives them None, as TF, when
+        # nothing else connects them (see Program.cut_by_none).
+        fn._jt_none_grads = frozenset(i for i, g in enumerate(grads) if g is None)
         return tuple(_cotangent(g, v) for g, v in zip(grads, vals))
 
     fn.defvjp(fwd, bwd)
+    fn._jt_none_grads = frozenset()
     return fn
 
 

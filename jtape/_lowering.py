@@ -200,6 +200,7 @@ class Program:
         "captured_slots",
         "uses",
         "sparse",
+        "custom",
         "_jitted",
         "__weakref__",
     )
@@ -216,6 +217,29 @@ class Program:
         # gradient (two outputs: values, indices). None altogether when all are dense.
         sparse = _sparse_plan(self.nodes, self.source_groups, self.target_slots)
         self.sparse = sparse if any(x is not None for x in sparse) else None
+        # custom_gradient nodes: their grad_fn may answer None for an input
+        self.custom = tuple(
+            k for k, (spec, _i, _o) in enumerate(self.nodes) if hasattr(spec.fn, "_jt_none_grads")
+        )
+
+    def cut_by_none(self) -> list[bool]:
+        """Per connected source: whether every path to a target passes an input that a
+        ``custom_gradient``'s grad_fn answered None for (TF: a None gradient).
+
+        Valid after ``backward`` ran (or was traced) for this program.
+        """
+        cut = {(k, p) for k in self.custom for p in self.nodes[k][0].fn._jt_none_grads}
+        if not cut:
+            return [False] * len(self.source_groups)
+        targets = set(self.target_slots)
+        out = []
+        for group in self.source_groups:
+            reach = set(group)
+            for k, (_spec, in_slots, out_slots) in enumerate(self.nodes):
+                if any(s in reach and (k, p) not in cut for p, s in enumerate(in_slots)):
+                    reach.update(out_slots)
+            out.append(not (reach & targets))
+        return out
 
     # reverse mode ------------------------------------------------------------
     def backward(self, *flat):

@@ -331,12 +331,16 @@ class GradientTape(Recorder):
                 group = []
             groups.append(group)
         plan = _lowering.build_plan(self._nodes, targets, groups)
-        grads, sparse = self._run_backward(plan, targets, cts)
+        grads, program = self._run_backward(plan, targets, cts)
+        sparse = program.sparse if program is not None else None
+        cut = iter(program.cut_by_none() if program is not None and program.custom else ())
         results = []
         it = iter(grads)
         sp = iter(sparse or ())
         for src, connected in zip(src_leaves, plan.connected):
             g = next(it) if connected else None
+            if connected and next(cut, False):
+                g = None  # a custom_gradient answered None for it, as TF
             if sparse is not None and connected and next(sp) is not None:
                 shape = tuple(src.shape)
                 dense_shape = Tensor(np.asarray(shape, np.int32))
@@ -393,13 +397,13 @@ class GradientTape(Recorder):
         return cts
 
     def _run_backward(self, plan, targets, cts) -> tuple:
-        """The connected sources' gradients (two tensors for a sparse one) and, per
-        connected source, whether it is sparse (None when none is)."""
+        """The connected sources' gradients (two tensors for a sparse one, see
+        ``Program.sparse``) and the program (None when nothing is connected)."""
         if not any(plan.connected):
             return (), None
         program, compiled = _lowering.programs.get(plan)
         fn = _lowering.BoundCall(program, "backward", compiled)
-        return call_op(fn, (*plan.input_tensors, *cts), {}), program.sparse
+        return call_op(fn, (*plan.input_tensors, *cts), {}), program
 
     # -- jacobians ---------------------------------------------------------------
     def jacobian(

@@ -8,14 +8,6 @@ DESCRIPTION = (
 )
 
 
-XFAIL_FIGURES = {
-    "multi_input_gb_is_none": (
-        "a None returned by grad_fn for an input becomes a zero gradient, not None (the tape "
-        "cannot see inside grad_fn)"
-    ),
-}
-
-
 def run(tf):
     out = {}
 
