@@ -621,7 +621,10 @@ def _traced_program(
     outs, out_statics = [], []
     for leaf in out_leaves:
         if isinstance(leaf, Variable):
-            leaf = leaf.value()
+            # Its value at the function's end, as TF (also for what assign returned).
+            var = getattr(leaf, "_jt_var", leaf)
+            value = frame.values.get(id(var))
+            leaf = Tensor(value) if value is not None else leaf.value()
         if isinstance(leaf, Tensor):
             outs.append(leaf._value)
             out_statics.append(_DYNAMIC)

@@ -112,8 +112,10 @@ class Variable:
     @_value.setter
     def _value(self, value) -> None:
         # Every store goes through here (assign, jt.function write-back, checkpoint
-        # restore, strategy.run), so placement is a property of the variable.
-        self._array = _place(value, self._sharding)
+        # restore, strategy.run), so placement is a property of the variable. An
+        # unplaced variable stores as is: the common case costs one attribute test.
+        sharding = self._sharding
+        self._array = value if sharding is None else _place(value, sharding)
 
     # -- reading -------------------------------------------------------------
     def _jt_read(self) -> Tensor:
@@ -157,17 +159,17 @@ class Variable:
                 f"{tuple(new.shape)} are incompatible. The variable is unchanged."
             )
         self._write(new, value)
-        return self.value() if read_value else None
+        return _UnreadVariable(self) if read_value else None
 
     def assign_add(self, delta, use_locking=None, name=None, read_value: bool = True):
         """Add ``delta`` (same shape; else InvalidArgumentError, unchanged)."""
         self._write(self._current() + self._delta(delta, "assign_add"), delta)
-        return self.value() if read_value else None
+        return _UnreadVariable(self) if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value: bool = True):
         """Subtract ``delta`` (same shape; else InvalidArgumentError, unchanged)."""
         self._write(self._current() - self._delta(delta, "assign_sub"), delta)
-        return self.value() if read_value else None
+        return _UnreadVariable(self) if read_value else None
 
     def _delta(self, delta, method: str):
         raw = self._convert(delta)
@@ -219,6 +221,8 @@ class Variable:
             if self._sharding is not None and isinstance(new, jax.core.Tracer):
                 new = _constrain(new, self._sharding)
             frame.write(self, new)
+        elif self._sharding is None:
+            self._array = _unplaced(new)
         else:
             self._value = new
 
@@ -239,7 +243,7 @@ class Variable:
                 f"{list(target)} (sliced assign to variable '{self._name}', unchanged)"
             )
         self._write(cur.at[idx].set(jnp.broadcast_to(raw, target)), value)
-        return self.value()
+        return _UnreadVariable(self)
 
     def scatter_update(self, sparse_delta, use_locking=False, name=None):
         """Set rows: ``v[indices] = values`` (a repeated index: the last one wins, as TF).
@@ -396,7 +400,7 @@ class Variable:
         else:
             new = ref.min(values, mode="drop")
         self._write(new, values)
-        return self.value()
+        return _UnreadVariable(self)
 
     # -- metadata ------------------------------------------------------------
     @property
@@ -488,6 +492,40 @@ _IGNORED_TF_KWARGS = {
     "aggregation",
     "experimental_enable_variable_lifting",
 }
+
+
+class _UnreadVariable(Variable):
+    """What ``assign``/``assign_add``/``assign_sub`` return, as TF: the variable itself,
+    read when used (so it shows later assigns too, and chains: ``v.assign(1).assign_add(2)``).
+
+    Every attribute is the variable's, so reads, writes, tapes and ``jt.function``
+    see the variable; only ``is`` and the repr (TF's ``'UnreadVariable'``) tell them apart.
+
+    Example:
+        >>> import jtape as jt
+        >>> v = jt.Variable(0.0)
+        >>> r = v.assign(1.0)
+        >>> _ = v.assign(5.0)
+        >>> float(r), isinstance(r, jt.Variable)
+        (5.0, True)
+    """
+
+    __slots__ = ("_jt_var",)
+
+    def __init__(self, var: Variable) -> None:  # noqa: D107 - no Variable.__init__
+        object.__setattr__(self, "_jt_var", var)
+
+    def __getattribute__(self, name: str):
+        if name == "_jt_var":
+            return object.__getattribute__(self, name)
+        return getattr(object.__getattribute__(self, "_jt_var"), name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._jt_var, name, value)
+
+    def __repr__(self) -> str:
+        text = repr(self._jt_var)
+        return text.replace(f"'{self._jt_var.name}'", "'UnreadVariable'", 1)
 
 
 def _need_slices(sparse_delta) -> None:
@@ -618,22 +656,25 @@ def install_tf_protocol() -> None:
         Tensor.assign = property(_slice_assign)
 
 
+def _unplaced(value):
+    """An eager write into an unplaced variable: a concrete value spread over several
+    devices (computed from replicated variables) comes back to one device, so the
+    variable stays usable next to other unplaced ones."""
+    if isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer):
+        if type(value.sharding) is not SingleDeviceSharding:
+            if value.is_fully_addressable and len(value.sharding.device_set) > 1:
+                return jnp.asarray(np.asarray(value))
+    return value
+
+
 def _place(value, sharding):
     """``value`` on ``sharding`` (a variable's placement); cheap when it already is.
 
     Host data and arrays placed elsewhere are moved with ``jax.device_put`` (with
     several processes, each process supplies its addressable shards from the same
-    host value). With no placement (``sharding`` None) a concrete value spread over
-    several devices comes back to one device, so an unplaced variable stays usable
-    next to other unplaced ones (a checkpoint written under a strategy, restored
-    without one).
+    host value).
     """
     if isinstance(value, jax.core.Tracer):
-        return value
-    if sharding is None:
-        if isinstance(value, jax.Array) and type(value.sharding) is not SingleDeviceSharding:
-            if value.is_fully_addressable and len(value.sharding.device_set) > 1:
-                return jnp.asarray(np.asarray(value))
         return value
     if isinstance(value, jax.Array):
         have = value.sharding

@@ -8,14 +8,6 @@ DESCRIPTION = (
 )
 
 
-XFAIL_FIGURES = {
-    "returned_is_variable": (
-        "Variable.assign returns the new value as a Tensor; TF returns a lazily read variable "
-        "handle"
-    ),
-}
-
-
 def run(tf):
     out = {}
     my_tensor = tf.constant([[1.0, 2.0], [3.0, 4.0]])
