@@ -98,14 +98,11 @@ def write_checkpoint(path: str, values: dict[str, jax.Array]) -> None:
         },
     }
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    parts = {"meta": ocp.args.JsonSave(meta)}
+    if values:  # orbax refuses an empty tree; an object with no variables has only the index
+        parts["state"] = ocp.args.StandardSave(_nest(values))
     with ocp.Checkpointer(ocp.CompositeCheckpointHandler()) as ckptr:
-        ckptr.save(
-            path,
-            args=ocp.args.Composite(
-                state=ocp.args.StandardSave(_nest(values)), meta=ocp.args.JsonSave(meta)
-            ),
-            force=True,
-        )
+        ckptr.save(path, args=ocp.args.Composite(**parts), force=True)
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -162,12 +159,14 @@ def read_arrays(path: str, meta: dict, targets: dict | None = None) -> dict[str,
         shape, dtype = tuple(info["shape"]), _dtype(info["dtype"])
         sharding = getattr(targets.get(p), "sharding", None)
         want[p] = jax.ShapeDtypeStruct(shape, dtype, sharding=sharding)
+    if not want:
+        return {}
     try:
         with ocp.Checkpointer(ocp.CompositeCheckpointHandler()) as ckptr:
             restored = ckptr.restore(
                 path, args=ocp.args.Composite(state=ocp.args.StandardRestore(_nest(want)))
             )
-        flat = _flat(restored["state"]) if want else {}
+        flat = _flat(restored["state"])
         missing = sorted(set(want) - set(flat))
         if missing:
             raise ValueError(f"arrays listed in the index are absent: {missing[:5]}")

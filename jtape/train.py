@@ -9,3 +9,15 @@ from ._checkpoint_io import CheckpointReader as CheckpointReader
 from ._checkpoint_io import list_variables as list_variables
 from ._checkpoint_io import load_checkpoint as load_checkpoint
 from ._checkpoint_io import load_variable as load_variable
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointLoadStatus",
+    "CheckpointManager",
+    "latest_checkpoint",
+    "CheckpointError",
+    "CheckpointReader",
+    "list_variables",
+    "load_checkpoint",
+    "load_variable",
+]

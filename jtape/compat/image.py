@@ -66,4 +66,13 @@ from .io import decode_image as decode_image  # noqa: E402
 from .io import decode_png as decode_png  # noqa: E402
 from .io import encode_png as encode_png  # noqa: E402
 
+_EXTRA = [
+    "ResizeMethod",
+    "decode_image",
+    "decode_png",
+    "encode_png",
+    "resize_image_with_crop_or_pad",
+]
+__all__ = sorted([*TABLE, *_EXTRA])
+
 __getattr__ = missing("tf.image")

@@ -43,4 +43,6 @@ for _name in _GFILE:
     setattr(gfile, _name, getattr(_io, _name))
 gfile.__getattr__ = missing("tf.io.gfile")
 
+__all__ = sorted([*TABLE, "gfile"])
+
 __getattr__ = missing("tf.io")

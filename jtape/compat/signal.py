@@ -41,4 +41,6 @@ _API = {
 }
 globals().update(_API)
 
+__all__ = sorted(TABLE)
+
 __getattr__ = missing("tf.signal")

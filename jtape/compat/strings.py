@@ -19,3 +19,25 @@ from .._string_ops import unicode_decode as unicode_decode
 from .._string_ops import unicode_encode as unicode_encode
 from .._string_ops import unicode_split as unicode_split
 from .._string_ops import upper as upper
+
+__all__ = [
+    "as_string",
+    "bytes_split",
+    "format",
+    "join",
+    "length",
+    "lower",
+    "ngrams",
+    "reduce_join",
+    "regex_full_match",
+    "regex_replace",
+    "split",
+    "strip",
+    "substr",
+    "to_hash_bucket_fast",
+    "to_number",
+    "unicode_decode",
+    "unicode_encode",
+    "unicode_split",
+    "upper",
+]
