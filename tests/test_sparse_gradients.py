@@ -4,7 +4,6 @@ Expected values come from TensorFlow 2.21 / Keras 3.15.1, recorded by
 tests/fixtures/record_sparse_grads.py into tests/fixtures/sparse_grads_tf.npz.
 """
 
-import importlib.util
 import pathlib
 
 import numpy as np
@@ -15,9 +14,7 @@ import jtape.compat as tf
 
 _FIX = pathlib.Path(__file__).parent / "fixtures"
 TF = np.load(_FIX / "sparse_grads_tf.npz")
-_spec = importlib.util.spec_from_file_location("_rec", _FIX / "record_sparse_grads.py")
-REC = importlib.util.module_from_spec(_spec)
-# The recorder imports TensorFlow only under main(); read its constants without it.
+# The recorder imports TensorFlow; read the constants it shares with these tests.
 _src = (_FIX / "record_sparse_grads.py").read_text()
 _consts = _src[_src.index("TABLE =") : _src.index("def loss_fn")]
 NS: dict = {"np": np}
@@ -133,3 +130,16 @@ def test_unsupported_rules_refuse_indexed_slices():
     with pytest.raises(TypeError, match="loss_scale_factor"):
         tf.keras.optimizers.Adam(0.1, loss_scale_factor=2.0).apply_gradients([(g, v)])
     _close(v, TABLE)
+
+
+def test_second_order_through_a_lookup_is_dense_with_tfs_numbers():
+    # TF 2.21 answers an IndexedSlices (values [[8, 16], [40, 48], [8, 16]] at [0, 2, 0]);
+    # jtape answers its dense sum (docs/differences.md).
+    v = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = tf.reduce_sum(tf.gather(v, [0, 2, 0]) ** 2)
+        g = inner.gradient(y, v)
+        z = tf.reduce_sum(g.values**2)
+    _close(g.values, [[2.0, 4.0], [10.0, 12.0], [2.0, 4.0]])
+    _close(outer.gradient(z, v), [[16.0, 32.0], [0.0, 0.0], [40.0, 48.0]])
