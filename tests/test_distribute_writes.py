@@ -129,6 +129,14 @@ def _tutorial(strategy, init_weights, ckpt_dir):
         accuracies.append(float(train_accuracy.result()))
         train_accuracy.reset_state()
     path = checkpoint.save(str(ckpt_dir / "ckpt"))
+    # Restore under the scope (after clobbering the weights) and train on from there.
+    trained = model.get_weights()
+    model.set_weights([np.zeros_like(w) for w in trained])
+    checkpoint.restore(path)
+    for got, want in zip(model.get_weights(), trained):
+        np.testing.assert_array_equal(got, want)
+    losses.append(float(train_epoch(dist_ds)))
+    path = checkpoint.save(str(ckpt_dir / "ckpt"))
     # Restore into a fresh model without any strategy, and evaluate.
     fresh = _create_model()
     fresh.build((None, 8, 8, 1))
