@@ -11,6 +11,7 @@ from ._losses import compute_average_loss as compute_average_loss
 from ._multi_worker import MultiWorkerMirroredStrategy as MultiWorkerMirroredStrategy
 from ._multi_worker import cluster_from_tf_config as cluster_from_tf_config
 from ._strategy import DistributedDataset as DistributedDataset
+from ._strategy import DistributedIterator as DistributedIterator
 from ._strategy import InputContext as InputContext
 from ._strategy import MirroredStrategy as MirroredStrategy
 from ._strategy import OneDeviceStrategy as OneDeviceStrategy
