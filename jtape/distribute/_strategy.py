@@ -354,6 +354,10 @@ class DistributedDataset:
         def distribute(t: Tensor) -> PerReplica:
             value = t._value
             if strategy._axis is not None:
+                # The host callback's result lives on one device: broadcast, then keep
+                # each replica's rows (one step straight to the split layout makes
+                # XLA's partitioner rematerialize the whole batch, with a warning).
+                value = jax.lax.with_sharding_constraint(value, strategy._replicated)
                 value = jax.lax.with_sharding_constraint(value, strategy._split)
             return PerReplica(Tensor(value), "split", n)
 
