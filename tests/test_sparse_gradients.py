@@ -143,3 +143,13 @@ def test_second_order_through_a_lookup_is_dense_with_tfs_numbers():
         z = tf.reduce_sum(g.values**2)
     _close(g.values, [[2.0, 4.0], [10.0, 12.0], [2.0, 4.0]])
     _close(outer.gradient(z, v), [[16.0, 32.0], [0.0, 0.0], [40.0, 48.0]])
+
+
+def test_loss_scale_optimizer_keeps_the_slices():
+    v = tf.Variable(TABLE)
+    opt = tf.keras.optimizers.LossScaleOptimizer(tf.keras.optimizers.Adam(0.1))
+    for s in range(3):
+        with tf.GradientTape() as tape:
+            y = opt.scale_loss(tf.reduce_sum(tf.gather(v, IDS[s]) * W * float(s + 1)))
+        opt.apply_gradients([(tape.gradient(y, v), v)])
+    _close(v, TF["loss_scale_adam"])

@@ -18,6 +18,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
+from .._indexed_slices import IndexedSlices
 from .._tensor import Tensor, to_value
 from .._variable import Variable, init_scope
 from ..distribute._context import sum_over_replicas
@@ -203,8 +204,9 @@ class LossScaleOptimizer(Optimizer):
         already_unscaled = bool(legacy) and all(
             any(g is h for h in legacy) for g in grads if g is not None
         )
-        raw = [None if g is None else to_value(g) for g in grads]
-        present = [g for g in raw if g is not None]
+        # An IndexedSlices stays one (Keras divides its values), so the inner rule sees it.
+        raw = [g if g is None or isinstance(g, IndexedSlices) else to_value(g) for g in grads]
+        present = [_values(g) for g in raw if g is not None]
         if not present:
             raise ValueError("No gradients provided for any variable.")
         self.build(variables)
@@ -217,7 +219,7 @@ class LossScaleOptimizer(Optimizer):
             scale = self.dynamic_scale._current()
             if not already_unscaled:
                 raw = [None if g is None else _divide(g, scale) for g in raw]
-            unscaled = [None if g is None else Tensor(g) for g in raw]
+            unscaled = [g if g is None or isinstance(g, IndexedSlices) else Tensor(g) for g in raw]
 
             concrete = not _is_tracer(finite)
             if concrete and not bool(finite):
@@ -279,7 +281,15 @@ class LossScaleOptimizer(Optimizer):
 
 
 def _divide(g, scale):
+    if isinstance(g, IndexedSlices):
+        values = Tensor(_values(g) / scale.astype(_values(g).dtype))
+        return IndexedSlices(values, g.indices, g.dense_shape, _static_shape=g._static_shape())
     return g / scale.astype(g.dtype)
+
+
+def _values(g):
+    """The raw array of a gradient (an IndexedSlices' values)."""
+    return to_value(g.values) if isinstance(g, IndexedSlices) else g
 
 
 def _is_tracer(x) -> bool:
