@@ -117,6 +117,7 @@ def _check_vjp(f_jtape, f_pure, arrays, atol, rtol, fd_eps, fd_rtol, fd_atol, se
     assert isinstance(y, jt.Tensor), f"f_jtape must return a jt.Tensor, got {type(y)}"
     ct = _like(rng, y.shape)
     grads = tape.gradient(y, [xs[i] for i in diff], output_gradients=jt.constant(ct))
+    grads = [_dense(g) for g in grads]  # a row lookup's IndexedSlices (as TF's), densified
 
     def pure_diff(*dvals):
         full = [jnp.asarray(a) for a in arrays]
@@ -170,6 +171,7 @@ def _gradient_functions(f_jtape, f_pure, arrays, seed):
                 inner.watch(xs[i])
             y = f_jtape(*xs)
         grads = inner.gradient(y, [xs[i] for i in diff], output_gradients=jt.constant(ct))
+        grads = [_dense(g) for g in grads]
         return jt.concat([jt.reshape(g, [-1]) for g in grads], axis=0)
 
     def g_pure(*vals):
@@ -184,3 +186,7 @@ def _gradient_functions(f_jtape, f_pure, arrays, seed):
         return jnp.concatenate([jnp.reshape(g, (-1,)) for g in grads])
 
     return g_jtape, g_pure
+
+
+def _dense(g):
+    return jt.convert_to_tensor(g) if isinstance(g, jt.IndexedSlices) else g
