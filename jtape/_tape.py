@@ -339,7 +339,8 @@ class GradientTape(Recorder):
         sp = iter(sparse or ())
         for src, connected in zip(src_leaves, plan.connected):
             g = next(it) if connected else None
-            if connected and next(cut, False):
+            none_from_grad_fn = connected and next(cut, False)
+            if none_from_grad_fn:
                 g = None  # a custom_gradient answered None for it, as TF
             if sparse is not None and connected and next(sp) is not None:
                 shape = tuple(src.shape)
@@ -349,7 +350,12 @@ class GradientTape(Recorder):
                 if mode is UnconnectedGradients.ZERO:
                     g = Tensor(jnp.zeros(src.shape, src.dtype))
                 elif self._strict:
-                    reason = self._explain_one(all_targets, src)
+                    reason = (
+                        "a custom_gradient's grad_fn returned None for it on every path to "
+                        "the target"
+                        if none_from_grad_fn
+                        else self._explain_one(all_targets, src)
+                    )
                     raise UnconnectedGradientError(f"gradient is None: {reason}")
             results.append(g)
         self._done()

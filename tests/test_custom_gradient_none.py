@@ -6,6 +6,7 @@ the real gradient when another path does, and zeros with
 """
 
 import numpy as np
+import pytest
 
 import jtape as jt
 
@@ -47,3 +48,11 @@ def test_another_path_or_zero_mode_still_answers():
         z = jt.sum(scaled_product(a, b))
     gb = tape.gradient(z, b, unconnected_gradients="zero")
     np.testing.assert_allclose(gb.numpy(), [0.0, 0.0])
+
+
+def test_strict_tape_says_grad_fn_answered_none():
+    a, b = jt.Variable([1.0, 2.0]), jt.Variable([3.0, 4.0])
+    with jt.GradientTape(strict=True) as tape:
+        z = jt.sum(scaled_product(a, b))
+    with pytest.raises(jt.UnconnectedGradientError, match="grad_fn returned None"):
+        tape.gradient(z, [a, b])
