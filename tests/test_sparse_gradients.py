@@ -16,9 +16,9 @@ _FIX = pathlib.Path(__file__).parent / "fixtures"
 TF = np.load(_FIX / "sparse_grads_tf.npz")
 # The recorder imports TensorFlow; read the constants it shares with these tests.
 _src = (_FIX / "record_sparse_grads.py").read_text()
-_consts = _src[_src.index("TABLE =") : _src.index("def loss_fn")]
 NS: dict = {"np": np}
-exec(_consts, NS)
+exec(_src[_src.index("TABLE =") : _src.index("def loss_fn")], NS)
+exec(_src[_src.index("MIRRORED_IDS =") : _src.index("def record_mirrored")], NS)
 TABLE, IDS, W, OPTIMIZERS = NS["TABLE"], NS["IDS"], NS["W"], NS["OPTIMIZERS"]
 
 
@@ -153,3 +153,29 @@ def test_loss_scale_optimizer_keeps_the_slices():
             y = opt.scale_loss(tf.reduce_sum(tf.gather(v, IDS[s]) * W * float(s + 1)))
         opt.apply_gradients([(tape.gradient(y, v), v)])
     _close(v, TF["loss_scale_adam"])
+
+
+def test_replicas_slices_are_concatenated_as_tf():
+    import jax
+
+    if jax.device_count() < 4:
+        pytest.skip("needs 4 devices: run under tests/conftest.py's XLA_FLAGS")
+    strategy = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(4)])
+    with strategy.scope():
+        v = tf.Variable(TABLE)
+        opt = tf.keras.optimizers.Adam(0.1)
+
+    @tf.function
+    def step(ids):
+        def replica(ids):
+            with tf.GradientTape() as tape:
+                y = tf.reduce_sum(tf.gather(v, ids[0]) * W[:2])
+            opt.apply_gradients([(tape.gradient(y, v), v)])
+
+        strategy.run(replica, args=(ids,))
+
+    data = tf.data.Dataset.from_tensor_slices(NS["MIRRORED_IDS"]).batch(4)
+    for _ in range(2):
+        for ids in strategy.experimental_distribute_dataset(data):
+            step(ids)
+    _close(v, TF["mirrored_adam"])

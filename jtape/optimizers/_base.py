@@ -383,9 +383,11 @@ class Optimizer:
             )
         present = self._validate(grads, variables)
         # Inside strategy.run, per-replica gradients are summed first (TF's default).
-        summed = sum_over_replicas([g for _, g in present])
-        summed = [_gather_replicas(g) if isinstance(g, SparseGrad) else g for g in summed]
-        present = [(v, g) for (v, _), g in zip(present, summed)]
+        dense = [g for _, g in present if type(g) is not SparseGrad]
+        summed = iter(sum_over_replicas(dense) if dense else ())
+        present = [
+            (v, _gather_replicas(g) if type(g) is SparseGrad else next(summed)) for v, g in present
+        ]
         self.build(variables)
         self._run(present)
         self._apply_constraints(v for v, _ in present)
