@@ -18,6 +18,7 @@ TF = np.load(_FIX / "sparse_grads_tf.npz")
 _src = (_FIX / "record_sparse_grads.py").read_text()
 NS: dict = {"np": np}
 exec(_src[_src.index("TABLE =") : _src.index("def loss_fn")], NS)
+exec(_src[_src.index("FIT_IDS =") : _src.index("def record_fit")], NS)
 exec(_src[_src.index("MIRRORED_IDS =") : _src.index("def record_mirrored")], NS)
 TABLE, IDS, W, OPTIMIZERS = NS["TABLE"], NS["IDS"], NS["W"], NS["OPTIMIZERS"]
 
@@ -179,3 +180,10 @@ def test_replicas_slices_are_concatenated_as_tf():
         for ids in strategy.experimental_distribute_dataset(data):
             step(ids)
     _close(v, TF["mirrored_adam"])
+
+
+def test_fit_with_an_embedding_matches_keras():
+    model = NS["build_fit_model"](tf.keras)
+    hist = model.fit(NS["FIT_IDS"], NS["FIT_Y"], batch_size=2, epochs=2, shuffle=False, verbose=0)
+    _close(hist.history["loss"], TF["fit_loss"])
+    _close(model.layers[0].get_weights()[0], TF["fit_table"])
