@@ -120,9 +120,9 @@ def op_overhead(quick: bool = False) -> str:
 def _mlp_data(batch: int):
     r = np.random.default_rng(0)
     params = [
-        r.standard_normal((64, 32)).astype(np.float32) * np.sqrt(2 / 64),
+        (r.standard_normal((64, 32)) * np.sqrt(2 / 64)).astype(np.float32),
         np.zeros(32, np.float32),
-        r.standard_normal((32, 10)).astype(np.float32) * np.sqrt(2 / 32),
+        (r.standard_normal((32, 10)) * np.sqrt(2 / 32)).astype(np.float32),
         np.zeros(10, np.float32),
     ]
     x = r.standard_normal((batch, 64)).astype(np.float32)

@@ -29,7 +29,7 @@ def _init(sizes, seed=0):
     rng = np.random.default_rng(seed)
     params = []
     for a, b in zip(sizes[:-1], sizes[1:]):
-        params.append(rng.normal(size=(a, b)).astype(np.float32) * np.sqrt(2.0 / a))
+        params.append((rng.normal(size=(a, b)) * np.sqrt(2.0 / a)).astype(np.float32))
         params.append(np.zeros(b, np.float32))
     return params
 
