@@ -174,7 +174,7 @@ class Function:
         jit_compile: bool | None = None,
         reduce_retracing: bool = False,
         autograph: bool = True,
-        donate_variables: bool = False,
+        donate_variables: bool = True,
         name: str | None = None,
     ) -> None:
         functools.update_wrapper(self, fn)
@@ -766,7 +766,7 @@ def function(
     experimental_compile=None,
     experimental_follow_type_hints=None,
     *,
-    donate_variables: bool = False,
+    donate_variables: bool = True,
 ):
     """Compile ``func`` into one XLA program per input signature (``tf.function``).
 
@@ -777,9 +777,10 @@ def function(
 
     ``jit_compile``, ``reduce_retracing`` and the ``experimental_*`` arguments are
     accepted for TF compatibility: on JAX every function is XLA-compiled.
-    ``donate_variables=True`` lets XLA reuse the buffers of the Variables the function
-    writes (one copy of the state, no allocation per step); an array still referenced
-    elsewhere (a Tensor read earlier) is not donated, so nothing is invalidated.
+    ``donate_variables`` (on by default) lets XLA reuse the buffers of the Variables the
+    function writes (one copy of the state, no allocation per step); an array still
+    referenced elsewhere (a Tensor read earlier) is not donated, so nothing is invalidated.
+    ``donate_variables=False`` turns it off.
 
     Example:
         >>> import jtape as jt
