@@ -271,13 +271,13 @@ class Function:
         while True:
             jitted = self._get_jitted()
             donated, kept = self._partition
-            donated_values = [v._value for v in donated]
+            donated_values = [v._array for v in donated]
             if donated_values and max(map(sys.getrefcount, donated_values)) > _SOLE_OWNER:
                 # Something besides its Variable holds one of these arrays (a Tensor read
                 # earlier, another Variable): donating would invalidate it, so copy.
                 jitted = self._jitted_plain
             try:
-                written, outs = jitted(static_key, donated_values, [v._value for v in kept], dyn)
+                written, outs = jitted(static_key, donated_values, [v._array for v in kept], dyn)
             except _Retrace:
                 continue
             break
@@ -319,8 +319,8 @@ class Function:
             try:
                 jax.eval_shape(
                     functools.partial(jitted, static_key),
-                    [v._value for v in donated],
-                    [v._value for v in kept],
+                    [v._array for v in donated],
+                    [v._array for v in kept],
                     dyn,
                 )
             except _Retrace:
@@ -350,7 +350,7 @@ class Function:
         saved, state.recorders = state.recorders, []
         try:
             _, outs = self._jitted_plain(
-                static_key, [v._value for v in donated], [v._value for v in kept], dyn
+                static_key, [v._array for v in donated], [v._array for v in kept], dyn
             )
         finally:
             state.recorders = saved
@@ -363,7 +363,10 @@ class Function:
         if initialized:  # drop the initial values a creating program appends
             outs = outs[: len(outs) - len(initialized)]
         for var, value in zip(written_vars, written):
-            var._value = value
+            if var._sharding is None:
+                var._array = value  # Variable._value's setter, minus a call per Variable
+            else:
+                var._value = value  # placed with the variable's sharding
         tensors = wrap if wrap is not None else [Tensor(o) for o in outs]
         if statics is not None:  # some outputs are Python values
             it = iter(tensors)
