@@ -215,14 +215,8 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
             dyn_args = tuple(Tensor(a) if i in floats else a for i, a in enumerate(args))
             try:
                 return _call_fast(fn, dyn_args, statics, jit, specs)
-            except Exception:
-                # ``fn`` needs the number itself (Python control flow on it, a lax op
-                # that wants one dtype): if it works with numbers static, this op
-                # keeps them static from now on.
-                out = call_op(fn, args, kwargs, jit=jit, specs={_STATIC_FLOATS: True})
-                specs.clear()  # the specs made with dynamic numbers are not used again
-                specs[_STATIC_FLOATS] = True
-                return out
+            except Exception:  # also an error from the cached program, not only a trace
+                return _with_static_numbers(fn, args, kwargs, jit, specs)
     if args and _is_python_data(args[0]):
         args = (_python_data(args[0]), *args[1:])
     leaves, treedef = _tree_flatten((args, kwargs), is_leaf=_is_leaf)
@@ -245,11 +239,8 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
         spec = _intern_spec(fn, treedef, leaves, tensor_pos)
         try:
             outputs, out_tree = _forward(spec, values, jit)
-        except _NeedsStaticNumbers:  # see the fast path
-            out = call_op(fn, args, kwargs, jit=jit, specs={_STATIC_FLOATS: True})
-            specs.clear()
-            specs[_STATIC_FLOATS] = True
-            return out
+        except _NeedsStaticNumbers:
+            return _with_static_numbers(fn, args, kwargs, jit, specs)
         if recorders and inputs:
             _record_spec(recorders, spec, tuple(inputs), outputs)
         return _tree_unflatten(out_tree, outputs)
@@ -259,6 +250,19 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
     a, k = _tree_unflatten(treedef, full)
     out_leaves, out_tree = _tree_flatten(fn(*a, **k))
     return _tree_unflatten(out_tree, [Tensor(v) for v in out_leaves])
+
+
+def _with_static_numbers(fn, args, kwargs, jit, specs):
+    """Call again with Python floats static, and keep this op on static floats.
+
+    For a ``fn`` that needs the number itself (Python control flow on it, a ``lax`` op
+    that wants one dtype). If the static call fails too, its error is the one raised
+    and the op keeps dynamic numbers.
+    """
+    out = call_op(fn, args, kwargs, jit=jit, specs={_STATIC_FLOATS: True})
+    specs.clear()  # the specs made with dynamic numbers are not used again
+    specs[_STATIC_FLOATS] = True
+    return out
 
 
 def _is_python_data(x) -> bool:
