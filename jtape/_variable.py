@@ -90,8 +90,14 @@ class Variable:
             elif not isinstance(value, jax.core.Tracer):
                 self._sharding = value.sharding
         elif isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer):
-            if getattr(value, "committed", False):  # placed explicitly (device_put)
-                self._sharding = value.sharding
+            if getattr(value, "committed", False):  # placed explicitly (device_put)...
+                sharding = value.sharding
+                if len(sharding.device_set) > 1 and sharding.is_fully_replicated:
+                    # ... or computed from replicated state (a generator first used
+                    # under a strategy): one device, as an eager write would give.
+                    value = _unplaced(value)
+                else:
+                    self._sharding = sharding
         self._shape = _shape_spec(shape, value.shape)
         self.trainable = bool(trainable) and tf_kwargs.get("synchronization") != "ON_READ"
         self._name = name or "Variable"
@@ -105,6 +111,8 @@ class Variable:
             frame.on_create(self, value)
 
     # -- placement -----------------------------------------------------------
+    # ``_array`` holds the value; reads on hot paths use it directly, stores go through
+    # ``_value`` (or test ``_sharding is None`` first, as ``_write`` does).
     @property
     def _value(self):
         return self._array
@@ -120,7 +128,7 @@ class Variable:
     # -- reading -------------------------------------------------------------
     def _jt_read(self) -> Tensor:
         frame = current_frame()
-        t = Tensor(frame.read(self) if frame is not None else self._value)
+        t = Tensor(frame.read(self) if frame is not None else self._array)
         for rec in state.recorders:
             rec._on_read(self, t)
         cast_to = state.autocast
@@ -146,7 +154,7 @@ class Variable:
 
     def _current(self):
         frame = current_frame()
-        return frame.read(self) if frame is not None else self._value
+        return frame.read(self) if frame is not None else self._array
 
     # -- writing -------------------------------------------------------------
     def assign(self, value, use_locking=None, name=None, read_value: bool = True):
@@ -409,7 +417,7 @@ class Variable:
 
     @property
     def dtype(self) -> _dtypes.DType:
-        return _dtypes.of(self._value)
+        return _dtypes.of(self._array)
 
     @property
     def ndim(self) -> int:

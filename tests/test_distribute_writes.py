@@ -342,3 +342,21 @@ def test_two_process_custom_loop_matches_one_process(tmp_path):
         got = np.load(tmp_path / f"p{i}.npz")
         np.testing.assert_allclose(got["losses"], want_losses, rtol=1e-5)
         np.testing.assert_allclose(got["w"], w.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_variable_made_outside_a_strategy_from_replicated_values_is_unplaced():
+    """A generator first used under a strategy keeps replicated state; variables created
+    later outside any strategy from its draws still live on one device."""
+    four = dist.MirroredStrategy()
+    with four.scope():
+        replicated = jt.Variable(np.ones(3, np.float32))
+    assert len(replicated._value.sharding.device_set) == 4
+    plain = jt.Variable(replicated.value() * 2.0)  # computed from replicated state
+    assert len(plain._value.sharding.device_set) == 1
+    np.testing.assert_array_equal(plain.numpy(), [2.0, 2.0, 2.0])
+    split = jax.device_put(
+        np.arange(8.0, dtype=np.float32),
+        jax.sharding.NamedSharding(four.mesh, jax.sharding.PartitionSpec("replica")),
+    )
+    kept = jt.Variable(split)  # an explicit split placement is kept
+    assert kept._value.sharding == split.sharding
