@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _pooling_math
+from . import _conv_math, _pooling_math
 from ._op import op
 from ._tensor import Tensor
 
@@ -50,14 +50,8 @@ def _layout(n: int, data_format: str | None) -> tuple[str, bool]:
 
 @op
 def _conv(x, w, strides, padding, dilations, lhs_spec, rhs_spec, groups):
-    return jax.lax.conv_general_dilated(
-        x,
-        w,
-        window_strides=strides,
-        padding=padding,
-        rhs_dilation=dilations,
-        dimension_numbers=(lhs_spec, rhs_spec, lhs_spec),
-        feature_group_count=groups,
+    return _conv_math.convolution(
+        x, w, strides, padding, dilations, (lhs_spec, rhs_spec, lhs_spec), groups
     )
 
 

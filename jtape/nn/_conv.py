@@ -1,7 +1,7 @@
 """Convolution layers (Keras ``Conv1D``, ``Conv2D``, ``Conv2DTranspose``) on ``jax.lax``.
 
 Each layer call is one jtape op (convolution plus bias), so a tape records one node and
-its gradient is JAX's own VJP of ``lax.conv_general_dilated``.
+its gradient is JAX's own VJP of the convolution (``jtape/_conv_math.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from jax import lax
 
+from .. import _conv_math
 from .._op import op
 from . import activations as _activations
 from . import initializers as _initializers
@@ -48,14 +49,14 @@ def conv(
     ``((lo, hi), ...)`` pairs, one per spatial dimension.
     """
     rank = kernel.ndim - 2
-    y = lax.conv_general_dilated(
+    y = _conv_math.convolution(
         x,
         kernel,
-        window_strides=strides,
-        padding=padding,
-        rhs_dilation=dilation_rate,
-        dimension_numbers=_dimension_numbers(rank, channels_last),
-        feature_group_count=groups,
+        strides,
+        padding,
+        dilation_rate,
+        _dimension_numbers(rank, channels_last),
+        groups,
     )
     y = _add_bias(y, bias, channels_last)
     return y if act is None else act(y)
