@@ -199,6 +199,8 @@ class Function:
         self._written_ids: frozenset | None = None
         self._out_meta: dict = {}
         self._positional_keys: dict = {}
+        # Per argument layout: what a call with it needs (``_CallPlan``), once it has run.
+        self._plans: dict = {}
         self._partition: tuple = ([], [])
         self._bound: dict[int, Function] = {}
 
@@ -244,6 +246,10 @@ class Function:
 
     # -- calling -----------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        if self._plans and not kwargs:
+            result = self._call_planned(args)
+            if result is not _NO_PLAN:
+                return result
         if _RUN_EAGERLY or (state.frames and tracing()):
             # Inside another trace: inline (one program for the outer function).
             return self.python_function(*args, **kwargs)
@@ -265,7 +271,7 @@ class Function:
         if fast is None:
             static_key, dyn = _signature(args, kwargs)
         else:
-            static_key, dyn = fast
+            static_key, dyn, _ = fast
         if state.recorders:
             return self._call_recorded(static_key, dyn, args, kwargs)
         while True:
@@ -281,35 +287,78 @@ class Function:
             except _Retrace:
                 continue
             break
+        if (
+            fast is not None
+            and self.input_signature is None
+            and self._jitted is not None  # None: a creating program, traced again next
+            and not self._out_meta[static_key][3]
+        ):
+            self._plans[fast[2]] = _CallPlan(self, static_key)
         return self._finish(static_key, outs, written)
+
+    def _call_planned(self, args):
+        """A steady-state call, with what ``_call`` would look up taken from a plan.
+
+        Per call this only gathers the arrays, checks that the donated ones are not
+        shared, runs the program and stores the new values: a few microseconds of Python
+        on a step of tens. ``_NO_PLAN`` (nothing ran) when ``__call__``'s general path
+        must take the call: a trace or tape is active, an observer listens, there is no
+        plan for this argument layout yet, or the program was replaced since.
+        """
+        if _RUN_EAGERLY or state.frames or state.recorders or call_observers:
+            return _NO_PLAN
+        layout, dyn = _positional_layout(args)
+        plan = self._plans.get(layout)
+        if plan is None:
+            return _NO_PLAN
+        jitted = plan.jitted
+        if jitted is not self._jitted:  # traced again since (new Variables, donation)
+            self._plans.clear()
+            return _NO_PLAN
+        donated_values = [v._array for v in plan.donated]
+        if donated_values and max(map(sys.getrefcount, donated_values)) > _SOLE_OWNER:
+            jitted = plan.plain  # a shared buffer: copy, as in ``_call``
+        count = self._tracing_count
+        try:
+            written, outs = jitted(
+                plan.static_key, donated_values, [v._array for v in plan.kept], dyn
+            )
+        except _Retrace:  # new shapes met new Variables: nothing ran, start over
+            self._plans.clear()
+            return _NO_PLAN
+        if self._tracing_count != count:
+            # New shapes made a new program; its outputs may differ from the plan's.
+            self._plans.clear()
+            result = self._finish(plan.static_key, outs, written)
+            self._tracing_detector.called_with_tracing(self.python_function)
+            return result
+        for var, value in zip(plan.written, written):
+            if var._sharding is None:
+                var._array = value  # as in ``_finish``
+            else:
+                var._value = value
+        self._tracing_detector.called_without_tracing()
+        if plan.single:  # one Tensor out: no tree to rebuild
+            return Tensor(outs[0])
+        tensors = [Tensor(o) for o in outs]
+        if plan.statics is not None:
+            it = iter(tensors)
+            tensors = [next(it) if s is _DYNAMIC else s for s in plan.statics]
+        return plan.out_tree.unflatten(tensors)
 
     def _positional_signature(self, args):
         """``_signature`` without a pytree flatten, for the common calls: every argument
         an array (Tensor, numpy, jax) or a flat tuple/list of arrays (a ``fit`` batch).
-        Then the static key depends on the nesting only. None for anything else.
+        Then the static key depends on the layout only. ``(static key, arrays, layout)``,
+        or None for anything else.
         """
-        layout = []
-        dyn = []
-        for a in args:
-            kind = type(a)
-            if kind is tuple or kind is list:
-                for e in a:
-                    value = _array_value(e)
-                    if value is None:
-                        return None
-                    dyn.append(value)
-                layout.append((kind, len(a)))
-            else:
-                value = _array_value(a)
-                if value is None:
-                    return None
-                dyn.append(value)
-                layout.append(None)
-        layout = tuple(layout)
+        layout, dyn = _positional_layout(args)
+        if layout is None:
+            return None
         static_key = self._positional_keys.get(layout)
         if static_key is None:
             static_key = self._positional_keys[layout] = _signature(args, {})[0]
-        return static_key, dyn
+        return static_key, dyn, layout
 
     def _call_recorded(self, static_key, dyn, args, kwargs):
         """Under an eager tape: the whole call is one differentiable recorded op."""
@@ -671,6 +720,39 @@ def _learn_donation(function: Function, assigned: frozenset, donated: list) -> N
         raise _Retrace()
 
 
+class _CallPlan:
+    """What a call with one argument layout needs, taken once from the program it runs:
+    the Variables in and out, the two programs (donating or not) and how to build the
+    outputs. Valid while ``function._jitted`` is the program it was made for.
+    """
+
+    __slots__ = (
+        "static_key",
+        "jitted",
+        "plain",
+        "donated",
+        "kept",
+        "written",
+        "out_tree",
+        "statics",
+        "single",
+    )
+
+    def __init__(self, function: Function, static_key) -> None:
+        self.static_key = static_key
+        self.jitted = function._jitted
+        self.plain = function._jitted_plain
+        self.donated, self.kept = function._partition
+        out_tree, statics, self.written, _ = function._out_meta[static_key]
+        self.out_tree = out_tree
+        self.statics = statics
+        self.single = statics is None and out_tree == _LEAF
+
+
+_NO_PLAN = object()  # ``_call_planned``'s "no plan for this call"
+_LEAF = jax.tree_util.tree_structure(0)
+
+
 class _RecordedCall:
     """A Function call as an op: ``(variable values, tensor args) -> (writes, outputs)``."""
 
@@ -739,6 +821,38 @@ def _signature(args, kwargs):
             statics.append(leaf)
     key = (treedef, tuple(statics), tuple(type(s) for s in statics))
     return key, dyn
+
+
+def _positional_layout(args):
+    """``(layout, arrays)`` of positional arguments that are all arrays or flat
+    tuples/lists of arrays; ``(None, None)`` otherwise. All Tensors, the usual step call,
+    is tested first and keyed by the count alone (no tuple built).
+    """
+    dyn = []
+    for a in args:
+        if type(a) is not Tensor:
+            break
+        dyn.append(a._value)
+    else:
+        return len(args), dyn
+    layout = []
+    dyn = []
+    for a in args:
+        kind = type(a)
+        if kind is tuple or kind is list:
+            for e in a:
+                value = _array_value(e)
+                if value is None:
+                    return None, None
+                dyn.append(value)
+            layout.append((kind, len(a)))
+        else:
+            value = _array_value(a)
+            if value is None:
+                return None, None
+            dyn.append(value)
+            layout.append(None)
+    return tuple(layout), dyn
 
 
 def _array_value(x):
