@@ -1,7 +1,7 @@
 """Convolution as a pure JAX function: one entry point for ``tf.nn`` and the Keras layers.
 
 ``convolution`` is ``lax.conv_general_dilated`` except for one case XLA:CPU runs slowly:
-a 2-D channels-last convolution with few input channels (an RGB or two-channel image
+a 2-D channels-last convolution with few input channels (a grayscale or RGB image
 entering the first layer). There the patches are gathered into a matrix (``im2col``:
 ``kh * kw`` shifted slices concatenated on the channel axis) and multiplied by the kernel
 reshaped to ``(kh * kw * in, out)``; the kernel gradient is then one matrix product
@@ -17,9 +17,12 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-# im2col is used for 2 <= in_channels <= _PATCH_MAX_CHANNELS: measured on XLA:CPU, one
-# channel is faster as a convolution (a 9-column product), 16 and more channels much
-# slower as im2col (the patch matrix costs more to build than the convolution).
+from . import _xla_options
+
+# im2col is used for up to _PATCH_MAX_CHANNELS input channels: measured on XLA:CPU
+# (benchmarks/bench_conv.py), 16 and more channels run much slower as im2col (the patch
+# matrix costs more to build than the convolution). One channel: im2col beats XLA's Eigen
+# convolution (jtape's default, see _xla_options.py) but not YNNPACK's.
 _PATCH_MAX_CHANNELS = 4
 
 
@@ -53,12 +56,16 @@ def _use_patches(x, kernel, dilation, dimension_numbers, groups) -> bool:
         tuple(dimension_numbers) == ("NHWC", "HWIO", "NHWC")
         and groups == 1
         and all(d == 1 for d in dilation)
-        and 2 <= x.shape[-1] <= _PATCH_MAX_CHANNELS
+        and _min_patch_channels() <= x.shape[-1] <= _PATCH_MAX_CHANNELS
         and kernel.shape[0] * kernel.shape[1] > 1
         and x.dtype == kernel.dtype
         and x.dtype in (jnp.float32, jnp.float64)
         and jax.default_backend() == "cpu"
     )
+
+
+def _min_patch_channels() -> int:
+    return 1 if _xla_options.compiler_options() is not None else 2
 
 
 def _patch_convolution(x, kernel, strides: tuple, padding) -> jax.Array:

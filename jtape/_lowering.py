@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 
-import jax
 import jax.numpy as jnp
 
+from . import _xla_options
 from ._op import NodeSpec
 
 #: Counters observable through ``jt.lowering_stats()``.
@@ -342,7 +342,7 @@ class Program:
                 stats["compiled_traces"] += 1
                 return fn(*args)
 
-            j = self._jitted[name] = jax.jit(traced)
+            j = self._jitted[name] = _xla_options.jit(traced)
         return j
 
 

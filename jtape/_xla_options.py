@@ -1,8 +1,10 @@
 """The XLA compiler options every jtape program is compiled with.
 
-``jit(fn, **kwargs)`` is ``jax.jit(fn, compiler_options=compiler_options(), **kwargs)``;
-jtape's compiled programs (``function``, eager ops and their gradients, fused ops) go
-through it, so one place decides how XLA compiles them.
+``jit(fn, **kwargs)`` is ``jax.jit(fn, **kwargs)`` compiled with ``compiler_options()``
+when called at top level (JAX refuses the options on a ``jit`` nested in a trace: there
+the same function runs without them, inlined into the enclosing program). jtape's
+programs (``function``, tape gradients, fused ops) go through it, so one place decides
+how XLA compiles them.
 
 One option today, on CPU only: XLA:CPU (jaxlib 0.10) hands 2-D convolutions to YNNPACK,
 whose kernel-gradient convolution (a window as large as the image) is 2-4x slower than
@@ -39,8 +41,34 @@ def compiler_options() -> dict[str, str] | None:
     return dict(_CPU_OPTIONS)
 
 
+class _TopLevelJit:
+    """Two ``jax.jit`` wrappers of one function: with the options when called at top level
+    (no trace active), without them inside a trace (JAX accepts ``compiler_options`` only
+    on a top-level ``jit``, not inside ``jit``, ``grad`` or ``vjp``)."""
+
+    __slots__ = ("top", "nested")
+
+    def __init__(self, fn, options: dict, kwargs: dict) -> None:
+        self.nested = jax.jit(fn, **kwargs)
+        self.top = jax.jit(fn, compiler_options=options, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        if _trace_state_clean():
+            return self.top(*args, **kwargs)
+        return self.nested(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.top, name)
+
+
+try:
+    from jax._src.core import trace_state_clean as _trace_state_clean
+except ImportError:  # pragma: no cover - a JAX without it: no options at all
+    _trace_state_clean = None
+
+
 def jit(fn, **kwargs):
-    """``jax.jit`` with jtape's compiler options.
+    """``jax.jit`` with jtape's compiler options (applied where JAX allows: top level).
 
     Example:
         >>> import jtape._xla_options as xo
@@ -48,6 +76,6 @@ def jit(fn, **kwargs):
         6.0
     """
     options = compiler_options()
-    if options is not None:
-        kwargs.setdefault("compiler_options", options)
-    return jax.jit(fn, **kwargs)
+    if options is None or _trace_state_clean is None:
+        return jax.jit(fn, **kwargs)
+    return _TopLevelJit(fn, options, kwargs)

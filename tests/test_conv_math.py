@@ -14,7 +14,7 @@ from jax import lax
 
 import jtape as jt
 import jtape.compat as tf
-from jtape import _conv_math
+from jtape import _conv_math, _xla_options
 from tests.gradcheck import check_grads
 
 DN = ("NHWC", "HWIO", "NHWC")
@@ -38,9 +38,10 @@ CASES = [
 def test_lowering_is_chosen_for_few_channels_only():
     k3 = jnp.zeros((3, 3, 3, 8))
     assert _conv_math._use_patches(jnp.zeros((1, 8, 8, 3)), k3, (1, 1), DN, 1)
-    assert not _conv_math._use_patches(
-        jnp.zeros((1, 8, 8, 1)), jnp.zeros((3, 3, 1, 8)), (1, 1), DN, 1
-    )
+    # One channel: im2col only where convolutions run on XLA's Eigen kernels (the default).
+    eigen = _xla_options.compiler_options() is not None
+    one = _conv_math._use_patches(jnp.zeros((1, 8, 8, 1)), jnp.zeros((3, 3, 1, 8)), (1, 1), DN, 1)
+    assert one == eigen
     assert not _conv_math._use_patches(
         jnp.zeros((1, 8, 8, 16)), jnp.zeros((3, 3, 16, 8)), (1, 1), DN, 1
     )
@@ -116,6 +117,9 @@ def test_three_channel_conv2d_lowers_to_a_matrix_product():
     text = str(jax.make_jaxpr(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME").value)(x, k))
     assert "dot_general" in text and "conv_general_dilated" not in text
     text = str(
-        jax.make_jaxpr(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME").value)(x[..., :1], k[:, :, :1])
+        jax.make_jaxpr(lambda x, k: tf.nn.conv2d(x, k, 16, "SAME").value)(x[..., :1], k[:, :, :1])
     )
+    assert "conv_general_dilated" not in text  # one channel, strided: still a product
+    x16, k16 = jnp.zeros((1, 8, 8, 16)), jnp.zeros((3, 3, 16, 4))
+    text = str(jax.make_jaxpr(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME").value)(x16, k16))
     assert "conv_general_dilated" in text

@@ -76,3 +76,12 @@ def test_environment_switch_keeps_xla_defaults(monkeypatch):
         monkeypatch.delenv("JTAPE_YNN_CONVOLUTIONS")
         _xla_options.compiler_options.cache_clear()
     assert _xla_options.compiler_options() is not None
+
+
+def test_options_only_at_top_level_nested_calls_still_work():
+    f = _xla_options.jit(jnp.sin)
+    np.testing.assert_allclose(f(1.0), np.sin(1.0), rtol=1e-6)
+    # Inside grad / vjp / jit the wrapper calls the plain jit (JAX would refuse options).
+    np.testing.assert_allclose(jax.grad(f)(1.0), np.cos(1.0), rtol=1e-6)
+    np.testing.assert_allclose(jax.vjp(f, 1.0)[1](2.0)[0], 2 * np.cos(1.0), rtol=1e-6)
+    np.testing.assert_allclose(jax.jit(lambda x: f(x) * 2)(1.0), 2 * np.sin(1.0), rtol=1e-6)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import jax
-
+from .. import _xla_options
 from .._op import op
 
 
@@ -32,5 +31,5 @@ def fused_op(
     """
     if fn is None:
         return lambda f: fused_op(f, static_argnums=static_argnums, name=name)
-    jitted = jax.jit(fn, static_argnums=static_argnums)
+    jitted = _xla_options.jit(fn, static_argnums=static_argnums)
     return op(jitted, name=name or getattr(fn, "__name__", None))
