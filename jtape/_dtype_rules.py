@@ -45,6 +45,24 @@ ConversionError = TypeError  # TF's class for a Python value that does not fit a
 
 def python_fits(value, dtype) -> bool:
     """Whether TF converts the Python number (or nested list of them) ``value`` to ``dtype``."""
+    tv = type(value)
+    if tv in _PY_SCALARS_SET:
+        # For one Python scalar the answer depends on its type and the dtype only.
+        key = (tv, dtype)
+        fits = _FITS.get(key)
+        if fits is None:
+            fits = _python_fits(value, dtype)
+            if len(_FITS) < 1024:
+                _FITS[key] = fits
+        return fits
+    return _python_fits(value, dtype)
+
+
+_PY_SCALARS_SET = frozenset(_PY_SCALARS)
+_FITS: dict = {}
+
+
+def _python_fits(value, dtype) -> bool:
     kind = np.dtype(dtype).kind
     leaves = _dtypes._python_leaves(value) if isinstance(value, (list, tuple)) else [value]
     for v in leaves:
@@ -91,22 +109,32 @@ class DtypeRule:
     (TF's operators raise TypeError, its functions InvalidArgumentError).
     """
 
-    __slots__ = ("name", "n", "allowed")
+    __slots__ = ("name", "n", "allowed", "_ok")
 
     def __init__(self, name: str, n: int = 0, allowed: str | None = None) -> None:
         self.name = name
         self.n = n
         self.allowed = allowed
+        self._ok: set = set()  # dtypes already found allowed
 
     def __call__(self, args: tuple, python_error=None) -> tuple:
         n = self.n
         if n:
             if n == 2 and len(args) >= 2:
                 a, b = args[0], args[1]
-                # The common case, two Tensors of one dtype, needs no conversion.
-                if not (
-                    type(a) is Tensor and type(b) is Tensor and a._value.dtype == b._value.dtype
-                ):
+                ta, tb = type(a), type(b)
+                if ta is Tensor:
+                    if tb is Tensor:
+                        # The common case, two Tensors of one dtype, needs no conversion.
+                        if a._value.dtype != b._value.dtype:
+                            args = (*self._match([a, b], python_error), *args[2:])
+                    elif tb is float and not state.frames:
+                        args = (a, self._number(b, a._value, 1, python_error), *args[2:])
+                    else:
+                        args = (*self._match([a, b], python_error), *args[2:])
+                elif ta is float and tb is Tensor and not state.frames:
+                    args = (self._number(a, b._value, 0, python_error), b, *args[2:])
+                else:
                     args = (*self._match([a, b], python_error), *args[2:])
             else:
                 head = list(args[:n])
@@ -129,8 +157,21 @@ class DtypeRule:
                         i += span
                 args = (*out, *args[n:])
         if self.allowed is not None and args:
-            self._check_allowed(args[0])
+            a = args[0]
+            if type(a) is not Tensor or a._value.dtype not in self._ok:
+                self._check_allowed(a)
         return args
+
+    def _number(self, x: float, other, index: int, python_error) -> Tensor:
+        """An eager Python float operand of a tensor with value ``other`` (as ``_match``)."""
+        want = other.dtype
+        if not python_fits(x, want):
+            if python_error is not None:
+                raise python_error(f"Cannot convert {x!r} to EagerTensor of dtype {tf_name(want)}")
+            raise _mismatch(self.name, index, want, _dtypes.default_dtype_for(x))
+        if type(other) is not _ArrayImpl:  # under a JAX trace: a literal of the trace
+            return Tensor(want.type(x))
+        return Tensor(_scalar(want, x))
 
     def _match(self, items: list, python_error) -> list:
         if state.autocast is not None:
@@ -193,6 +234,37 @@ class DtypeRule:
                 f"Value for attr 'T' of {tf_name(dt)} is not in the list of allowed values: "
                 f"{names} [Op:{self.name}]"
             )
+        if type(x) is Tensor:
+            self._ok.add(x._value.dtype)
+
+
+_SCALARS: dict = {}
+_ArrayImpl = type(jax.numpy.zeros(()))
+
+
+def _scalar(want: np.dtype, x: float):
+    """``x`` as a scalar of ``want``, for an eager op's dynamic argument.
+
+    A number seen again (a constant in a loop: ``h * 0.5``) comes from a cache of
+    device arrays, which the op's program takes faster than a numpy scalar, which it
+    would copy to the device on every call. Zeros (two signs) and NaN are not cached.
+    """
+    value = want.type(x)
+    if x == 0.0 or x != x:
+        return value
+    key = (want, x)
+    arr = _SCALARS.get(key, _SCALARS)
+    if arr is _SCALARS:  # first sighting: remember it, pass the numpy scalar
+        if len(_SCALARS) >= 512:
+            _SCALARS.clear()
+        _SCALARS[key] = None
+        return value
+    if arr is None:
+        arr = jax.device_put(value)
+        if type(arr) is not _ArrayImpl:  # under some JAX trace: never cache a tracer
+            return value
+        _SCALARS[key] = arr
+    return arr
 
 
 def _to_array(x):

@@ -9,6 +9,7 @@ recorder active the cost beyond the JAX call is one flatten and one list check.
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._dtypes import DType
 from ._state import state
 from ._tensor import Tensor
 from ._variable import Variable
@@ -121,6 +123,25 @@ _SPECS: dict = {}
 _MAX_SPECS = 8192
 # Key in an op's own spec dict: the op needs its Python floats as static arguments.
 _STATIC_FLOATS = "static floats"
+# Argument types the fast path of ``call_op`` keeps static, keyed by type and value (all
+# are pytree leaves, so the general path would make them static leaves too). Floats
+# are values eagerly; tuples of ints (axes, shapes) are checked element by element.
+_STATIC_TYPES = frozenset(
+    {
+        int,
+        bool,
+        float,
+        type(None),
+        str,
+        DType,
+        types.FunctionType,
+        types.BuiltinFunctionType,
+        jax.custom_jvp,
+        jax.custom_vjp,
+    }
+)
+_PY_NUMBERS = frozenset({int, bool, float})
+_ArrayImpl = type(jnp.zeros(()))
 
 
 class _NeedsStaticNumbers(Exception):
@@ -171,45 +192,44 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
     primitives inside ``fn``. Other callers (whole programs, backward passes) keep
     their own compilation policy. ``specs`` is the op's own arity -> spec cache.
     """
-    # Eagerly, a Python float is a value: a weakly typed dynamic argument of the op's
-    # one compiled program (as jax.numpy's own jitted functions take it), so a number
-    # that changes every step compiles nothing new. Ints stay static (axes, sizes).
-    dyn_floats = jit and specs is not None and not state.frames and _STATIC_FLOATS not in specs
     if not kwargs:
-        # Fast path for the common case, positional Tensors, Variables and Python
-        # scalars (``a + b``, ``v * 2.0``, ``jt.exp(x)``): no pytree flattening, and
-        # the spec comes from the op's own dict, keyed by which arguments are static.
+        # Fast path for the common case, positional Tensors, Variables, Python scalars
+        # and other static values (``a + b``, ``v * 2.0``, ``jt.exp(x)``, a dtype, an
+        # activation function): no pytree flattening, and the spec comes from the op's
+        # own dict, keyed by which arguments are static.
         statics = None
         floats = None
         for i, a in enumerate(args):
             ta = type(a)
             if ta is Tensor:
                 continue
-            if ta is float and dyn_floats and i:
-                floats = (*floats, i) if floats else (i,)
-            elif (
-                ta is float
-                or ta is int
-                or ta is bool
-                or a is None
-                or (ta is tuple and all(type(e) is int for e in a))  # e.g. an axis
+            if ta is float:
+                # Eagerly, a Python float is a value: a weakly typed dynamic argument of
+                # the op's one compiled program (as jax.numpy's own jitted functions
+                # take it), so a number that changes every step compiles nothing new.
+                # Ints stay static (axes, sizes).
+                if i and jit and specs is not None and _STATIC_FLOATS not in specs:
+                    floats = (*floats, i) if floats else (i,)
+                    continue
+            elif ta is Variable:
+                continue
+            elif ta not in _STATIC_TYPES and not (
+                ta is tuple and all(type(e) is int for e in a)  # e.g. an axis
             ):
-                # The type is part of the key: 1, 1.0 and True hash alike.
-                statics = (*statics, (i, ta, a)) if statics else ((i, ta, a),)
-            elif ta is not Variable:
                 break
+            # The type is part of the key: 1, 1.0 and True hash alike.
+            statics = (*statics, (i, ta, a)) if statics else ((i, ta, a),)
         else:
-            if (
-                statics is not None
-                and statics[0][0] == 0
-                and len(statics) + len(floats or ()) == len(args)
-                and statics[0][1] is not tuple
-                and args[0] is not None
-            ):
-                # Only Python values: the first is the data (``jt.exp(1.0)``) and gets
-                # TF's dtype (float32), not JAX's 64-bit default for Python floats.
-                args = (_python_data(args[0]), *args[1:])
-                statics = statics[1:] or None
+            if statics is not None and statics[0][0] == 0 and statics[0][1] in _PY_NUMBERS:
+                if len(statics) + len(floats or ()) == len(args):
+                    # Only Python values: the first is the data (``jt.exp(1.0)``) and gets
+                    # TF's dtype (float32), not JAX's 64-bit default for Python floats.
+                    args = (_python_data(args[0]), *args[1:])
+                    statics = statics[1:] or None
+            if floats is not None and state.frames:
+                # Inside a trace a Python float is a constant of the trace (static).
+                statics = tuple(sorted((*(statics or ()), *((i, float, args[i]) for i in floats))))
+                floats = None
             if floats is None:
                 return _call_fast(fn, args, statics, jit, specs)
             dyn_args = tuple(Tensor(a) if i in floats else a for i, a in enumerate(args))
@@ -217,6 +237,7 @@ def call_op(fn: Callable, args: tuple, kwargs: dict, *, jit: bool = False, specs
                 return _call_fast(fn, dyn_args, statics, jit, specs)
             except Exception:  # also an error from the cached program, not only a trace
                 return _with_static_numbers(fn, args, kwargs, jit, specs)
+    dyn_floats = jit and specs is not None and not state.frames and _STATIC_FLOATS not in specs
     if args and _is_python_data(args[0]):
         args = (_python_data(args[0]), *args[1:])
     leaves, treedef = _tree_flatten((args, kwargs), is_leaf=_is_leaf)
@@ -290,11 +311,10 @@ def _python_data(x) -> Tensor:
 
 
 def _call_fast(fn, args: tuple, statics, jit: bool, specs):
-    n = len(args)
-    key = (n, statics)
+    key = (len(args), statics)
     spec = specs.get(key) if specs is not None else None
     if spec is None:
-        spec = _positional_spec(fn, n, statics)
+        spec = _positional_spec(fn, len(args), statics)
         if specs is not None:
             if len(specs) > 256:  # e.g. ``x * step`` with a changing Python number
                 specs.clear()
@@ -304,26 +324,32 @@ def _call_fast(fn, args: tuple, statics, jit: bool, specs):
     else:
         static_pos = {s[0] for s in statics}
         inputs = tuple(a for i, a in enumerate(args) if i not in static_pos)
-    if any(type(a) is Variable for a in inputs):
-        inputs = tuple(a if type(a) is Tensor else a._jt_read() for a in inputs)
+    values = []
+    for a in inputs:
+        if type(a) is not Tensor:  # a Variable: read it (tapes see the read)
+            inputs = tuple(a if type(a) is Tensor else a._jt_read() for a in inputs)
+            values = [a._value for a in inputs]
+            break
+        values.append(a._value)
+    st = state
     # Inside a trace every call inlines anyway; a nested jitted forward only adds a
     # level (and ops without tensor inputs would be staged as closed-over constants).
-    fwd = spec._fwd if jit and inputs and not state.frames else None
+    fwd = spec._fwd if jit and inputs and not st.frames else None
     if fwd:
         try:
-            out = fwd(*[a._value for a in inputs])
+            out = fwd(*values)
         except (TypeError, ValueError) as e:
-            raise op_error(e, spec, [a._value for a in inputs]) from e
-        if isinstance(out, jax.Array):  # one output: skip the pytree round trip
+            raise op_error(e, spec, values) from e
+        if type(out) is _ArrayImpl:  # one output: skip the pytree round trip
             t = Tensor(out)
-            if state.recorders and inputs:
-                _record_spec(state.recorders, spec, inputs, (t,))
+            if st.recorders:
+                _record_spec(st.recorders, spec, inputs, (t,))
             return t
         out_leaves, out_tree = _tree_flatten(out)
         outputs = [Tensor(v) for v in out_leaves]
     else:
-        outputs, out_tree = _forward(spec, [a._value for a in inputs], jit)
-    recorders = state.recorders
+        outputs, out_tree = _forward(spec, values, jit)
+    recorders = st.recorders
     if recorders and inputs:
         _record_spec(recorders, spec, inputs, outputs)
     return _tree_unflatten(out_tree, outputs)
@@ -395,10 +421,12 @@ def op_error(error: Exception, spec: NodeSpec, values) -> Exception:
 
 
 def _record_spec(recorders, spec, inputs, outputs) -> None:
-    outputs = tuple(outputs)
+    node = None
     for rec in recorders:
         if rec._wants(inputs):
-            rec._record(Node(spec, inputs, outputs))
+            if node is None:
+                node = Node(spec, inputs, tuple(outputs))
+            rec._record(node)
 
 
 _TREEDEFS: dict = {}
