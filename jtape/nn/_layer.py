@@ -25,7 +25,7 @@ import numpy as np
 from .. import _dtypes
 from .._autograph import _call_target as _autograph_target
 from .._checkpoint import on_new_state
-from .._module import Module, _children
+from .._module import Module
 from .._random import Generator
 from .._state import state as _state
 from .._state import tracing as _tracing
@@ -204,6 +204,24 @@ _LAYER_KWARGS = {
     "dynamic",
     "input_length",
 }
+
+
+# Attribute values that can hold no Variable, Generator or Layer: the weight walk skips
+# them (a walk runs on every ``trainable_variables``, so twice per eager training step).
+_ATOMS = frozenset({str, int, float, bool, complex, bytes, type(None), _dtypes.DType})
+
+
+def _state_leaves(value, out: list) -> None:
+    """The leaves of nested lists, tuples and dicts in ``value`` (``_children``'s order)
+    that may be state, atoms left out."""
+    items = [value[k] for k in list(value)] if isinstance(value, dict) else value
+    for item in items:
+        if type(item) in _ATOMS:
+            continue
+        if isinstance(item, (list, tuple, dict)):
+            _state_leaves(item, out)
+        else:
+            out.append(item)
 
 
 class Layer(Module):
@@ -478,7 +496,14 @@ class Layer(Module):
         seen = set(map(id, own))
         subs: list = []
         for _key, value in self._walk_items():
-            for leaf in _children(value, False):
+            if type(value) in _ATOMS:  # most attributes: names, flags, sizes
+                continue
+            if isinstance(value, (list, tuple, dict)):
+                leaves: list = []
+                _state_leaves(value, leaves)
+            else:
+                leaves = [value]
+            for leaf in leaves:
                 if id(leaf) in seen:
                     continue
                 if isinstance(leaf, Variable):
