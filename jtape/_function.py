@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -307,7 +308,15 @@ class Function:
         """
         if _RUN_EAGERLY or state.frames or state.recorders or call_observers:
             return _NO_PLAN
-        layout, dyn = _positional_layout(args)
+        # All-Tensor arguments (the usual step call) are keyed by their count alone.
+        dyn = []
+        for a in args:
+            if type(a) is not Tensor:
+                layout, dyn = _positional_layout(args)
+                break
+            dyn.append(a._value)
+        else:
+            layout = len(args)
         plan = self._plans.get(layout)
         if plan is None:
             return _NO_PLAN
@@ -315,13 +324,14 @@ class Function:
         if jitted is not self._jitted:  # traced again since (new Variables, donation)
             self._plans.clear()
             return _NO_PLAN
-        donated_values = [v._array for v in plan.donated]
+        # map/attrgetter gather in C: cheaper than a comprehension's frame (Python 3.11).
+        donated_values = list(map(_get_array, plan.donated))
         if donated_values and max(map(sys.getrefcount, donated_values)) > _SOLE_OWNER:
             jitted = plan.plain  # a shared buffer: copy, as in ``_call``
         count = self._tracing_count
         try:
             written, outs = jitted(
-                plan.static_key, donated_values, [v._array for v in plan.kept], dyn
+                plan.static_key, donated_values, list(map(_get_array, plan.kept)), dyn
             )
         except _Retrace:  # new shapes met new Variables: nothing ran, start over
             self._plans.clear()
@@ -332,12 +342,13 @@ class Function:
             result = self._finish(plan.static_key, outs, written)
             self._tracing_detector.called_with_tracing(self.python_function)
             return result
-        for var, value in zip(plan.written, written):
-            if var._sharding is None:
-                var._array = value  # as in ``_finish``
-            else:
-                var._value = value
-        self._tracing_detector.called_without_tracing()
+        if plan.placed:
+            for var, value in zip(plan.written, written):
+                var._value = value  # placed with the variable's sharding, if it has one
+        else:
+            for var, value in zip(plan.written, written):
+                var._array = value  # Variable._value's setter without a call per Variable
+        self._tracing_detector.untraced += 1  # what called_without_tracing does, inline
         if plan.single:  # one Tensor out: no tree to rebuild
             return Tensor(outs[0])
         tensors = [Tensor(o) for o in outs]
@@ -562,20 +573,25 @@ _RETRACE_MAX_WARNINGS = 2  # per Python function
 class _TracingDetector:
     """Counts recent calls that traced; warns when most of them did, as TF logs."""
 
-    __slots__ = ("calls_per_tracing", "call_count", "warnings")
+    __slots__ = ("calls_per_tracing", "call_count", "warnings", "untraced")
 
     def __init__(self) -> None:
         self.calls_per_tracing: list[int] = []  # per traced call: it and the calls after it
         self.call_count = 0
         self.warnings = 0
+        # Calls without tracing not yet added above (a steady-state call only counts here).
+        self.untraced = 0
 
     def called_without_tracing(self) -> None:
-        if not self.calls_per_tracing:
-            self.calls_per_tracing = [0]
-        self.calls_per_tracing[-1] += 1
-        self.call_count += 1
+        self.untraced += 1
 
     def called_with_tracing(self, python_function) -> None:
+        if self.untraced:
+            if not self.calls_per_tracing:
+                self.calls_per_tracing = [0]
+            self.calls_per_tracing[-1] += self.untraced
+            self.call_count += self.untraced
+            self.untraced = 0
         self.call_count += 1
         self.calls_per_tracing.append(1)
         while self.calls_per_tracing:
@@ -736,6 +752,7 @@ class _CallPlan:
         "out_tree",
         "statics",
         "single",
+        "placed",
     )
 
     def __init__(self, function: Function, static_key) -> None:
@@ -747,9 +764,13 @@ class _CallPlan:
         self.out_tree = out_tree
         self.statics = statics
         self.single = statics is None and out_tree == _LEAF
+        # A Variable's sharding is fixed when it is created (``Variable.__init__``), so
+        # whether any written one needs placing is known once, here.
+        self.placed = any(v._sharding is not None for v in self.written)
 
 
 _NO_PLAN = object()  # ``_call_planned``'s "no plan for this call"
+_get_array = operator.attrgetter("_array")
 _LEAF = jax.tree_util.tree_structure(0)
 
 
