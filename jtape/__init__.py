@@ -15,12 +15,7 @@ from . import image as image
 from . import linalg as linalg
 from . import nn as nn
 from . import optimizers as optimizers
-from . import profiler as profiler
 from . import random as random
-from . import saved_model as saved_model
-from . import signal as signal
-from . import strings as strings
-from . import summary as summary
 from . import test as test
 from . import train as train
 from ._array_ops import argsort as argsort
@@ -239,3 +234,19 @@ def lowering_stats() -> dict[str, int]:
 
 
 _variable.install_tf_protocol()  # after _operators: ``v[i].assign``, unhashable Variables
+
+# Namespaces imported on first use (``jt.summary``, ``import jtape.summary``): few scripts
+# need them and they cost start-up time (tf.summary's graph export loads jax.extend).
+_LAZY = ("profiler", "saved_model", "signal", "strings", "summary")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

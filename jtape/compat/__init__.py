@@ -63,7 +63,6 @@ from . import math as math
 from . import nest as nest
 from . import nn as nn
 from . import random as random
-from . import strings as strings
 from . import test as test
 from ._api import tf_api
 from ._missing import NotProvidedError as NotProvidedError
@@ -354,6 +353,7 @@ LAZY = {
     "image": "jtape.compat.image",
     "signal": "jtape.compat.signal",
     "io": "jtape.compat.io",
+    "strings": "jtape.compat.strings",
 }
 
 __getattr__ = missing("tf", lazy=LAZY)

@@ -4,7 +4,6 @@ The whole public API of the package, as explicit re-exports.
 """
 
 from . import activations as activations
-from . import callbacks as callbacks
 from . import initializers as initializers
 from . import losses as losses
 from . import metrics as metrics
@@ -63,3 +62,19 @@ from ._text_layers import StringLookup as StringLookup
 from ._text_layers import TextVectorization as TextVectorization
 from ._wrappers import Bidirectional as Bidirectional
 from ._wrappers import TimeDistributed as TimeDistributed
+
+# Imported on first use: the callbacks bring in tf.summary's writer (TensorBoard), urllib
+# (RemoteMonitor) and checkpointing, which a script that only trains does not need.
+_LAZY = ("callbacks",)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -18,7 +18,8 @@ def _is_layer_name(name: str) -> bool:
     )
 
 
-__all__ = sorted(n for n in dir(_nn) if not n.startswith("_") and _is_layer_name(n))
+# Capitalised names only: a lowercase one is a namespace (``callbacks`` loads on first use).
+__all__ = sorted(n for n in dir(_nn) if n[:1].isupper() and _is_layer_name(n))
 
 
 def __getattr__(name: str):
