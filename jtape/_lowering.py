@@ -62,26 +62,30 @@ def build_plan(nodes: list, targets: list, source_groups: list[list]) -> Plan:
     ``source_groups`` holds, per source, the tensors that stand for it (a Variable has
     one tensor per read inside the tape; a Tensor source is its own group).
     """
-    src_ids = {id(t) for group in source_groups for t in group}
-    reach = set(src_ids)
+    # Runs on every eager ``gradient`` and visits every recorded node: written with
+    # local names and without per-tensor function calls (an eager step's hot path).
+    reach = {id(t) for group in source_groups for t in group}
+    add_reached = reach.update
     forward = []
     for node in nodes:
         for t in node.inputs:
             if id(t) in reach:
                 forward.append(node)
-                reach.update(id(o) for o in node.outputs)
+                add_reached(map(id, node.outputs))
                 break
     needed = {id(t) for t in targets}
+    add_needed = needed.update
     relevant = []
     for node in reversed(forward):
         for o in node.outputs:
             if id(o) in needed:
                 relevant.append(node)
-                needed.update(id(t) for t in node.inputs)
+                add_needed(map(id, node.inputs))
                 break
     relevant.reverse()
 
     slot_of: dict[int, int] = {}
+    get_slot = slot_of.get
     input_slots: list[int] = []
     input_tensors: list = []
     produced: set[int] = set()
@@ -97,19 +101,39 @@ def build_plan(nodes: list, targets: list, source_groups: list[list]) -> Plan:
 
     seen_inputs: set[int] = set()
     for node in relevant:
-        in_slots = [slot(t) for t in node.inputs]
-        for t, s in zip(node.inputs, in_slots):
+        in_slots = []
+        avals = []
+        for t in node.inputs:
+            i = id(t)
+            s = get_slot(i)
+            if s is None:
+                s = slot_of[i] = len(slot_of)
+            in_slots.append(s)
             if s not in seen_inputs:
                 seen_inputs.add(s)
                 input_slots.append(s)
                 input_tensors.append(t)
-        out_slots = tuple(slot(o) for o in node.outputs)
+            v = t._value
+            if type(v) is float:  # an eager op's Python number, a weakly typed input
+                avals.append(((), float))
+            else:
+                av = getattr(v, "aval", v)  # jax arrays and tracers; numpy scalars
+                avals.append((av.shape, av.dtype))
+        out_slots = []
+        for o in node.outputs:
+            i = id(o)
+            s = get_slot(i)
+            if s is None:
+                s = slot_of[i] = len(slot_of)
+            out_slots.append(s)
+        out_slots = tuple(out_slots)
         produced.update(out_slots)
         spec = node.spec
         if spec.key is None:
             cacheable = False
-        key_parts.append((spec, tuple(in_slots), out_slots) + tuple(map(_shape_dtype, node.inputs)))
-        plan_nodes.append((spec, tuple(in_slots), out_slots))
+        wiring = (spec, tuple(in_slots), out_slots)
+        key_parts.append(wiring + tuple(avals))
+        plan_nodes.append(wiring)
 
     target_slots = tuple(slot(t) for t in targets)
     groups = []

@@ -149,7 +149,8 @@ class _NeedsStaticNumbers(Exception):
 
 
 def _intern_spec(fn, treedef, leaves, tensor_pos) -> NodeSpec:
-    statics = tuple(None if i in tensor_pos else leaves[i] for i in range(len(leaves)))
+    is_tensor = set(tensor_pos)
+    statics = tuple(None if i in is_tensor else leaves[i] for i in range(len(leaves)))
     # The type is part of the key: 1, 1.0 and True hash alike but give different dtypes.
     key = (fn, treedef, tuple(map(type, statics)), statics, tensor_pos)
     try:
@@ -159,6 +160,7 @@ def _intern_spec(fn, treedef, leaves, tensor_pos) -> NodeSpec:
     if spec is None:
         if len(_SPECS) >= _MAX_SPECS:
             _SPECS.clear()
+            _TENSOR_ONLY.clear()
         spec = _SPECS[key] = NodeSpec(fn, treedef, statics, tensor_pos, key)
     return spec
 
@@ -432,8 +434,23 @@ def _record_spec(recorders, spec, inputs, outputs) -> None:
 _TREEDEFS: dict = {}
 
 
+_TENSOR_ONLY: dict = {}  # (fn, n) -> the interned spec of fn(*n tensors)
+
+
 def _positional_spec(fn, n: int, statics=None) -> NodeSpec:
     """The spec of ``fn(*args)`` with ``n`` positional leaves, some static."""
+    if statics is None:
+        # e.g. a tape's backward program called with all its inputs: skip building
+        # (and hashing) a key of n-element tuples on every call.
+        try:
+            spec = _TENSOR_ONLY.get((fn, n))
+        except TypeError:  # an unhashable callable
+            spec = None
+        if spec is None:
+            spec = _positional_spec(fn, n, ())
+            if spec.key is not None:
+                _TENSOR_ONLY[(fn, n)] = spec
+        return spec
     treedef = _TREEDEFS.get(n)
     if treedef is None:
         treedef = _TREEDEFS[n] = _tree_flatten(((0,) * n, {}))[1]
