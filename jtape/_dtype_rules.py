@@ -165,6 +165,9 @@ class DtypeRule:
     def _number(self, x: float, other, index: int, python_error) -> Tensor:
         """An eager Python float operand of a tensor with value ``other`` (as ``_match``)."""
         want = other.dtype
+        arr = _SCALARS.get((want, x))
+        if arr is not None and type(other) is _ArrayImpl:
+            return Tensor(arr)  # a number seen before, so it fits ``want``
         if not python_fits(x, want):
             if python_error is not None:
                 raise python_error(f"Cannot convert {x!r} to EagerTensor of dtype {tf_name(want)}")

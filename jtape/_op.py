@@ -425,10 +425,38 @@ def op_error(error: Exception, spec: NodeSpec, values) -> Exception:
 def _record_spec(recorders, spec, inputs, outputs) -> None:
     node = None
     for rec in recorders:
-        if rec._wants(inputs):
+        cls = type(rec)
+        plain = _PLAIN_RECORDERS.get(cls)
+        if plain is None:
+            plain = _PLAIN_RECORDERS[cls] = _is_plain_recorder(cls)
+        if plain:  # Recorder's own _wants and _record, inlined (a GradientTape)
+            watched = rec._watched
+            for t in inputs:
+                if id(t) in watched:
+                    break
+            else:
+                continue
+            if node is None:
+                node = Node(spec, inputs, tuple(outputs))
+            rec._nodes.append(node)
+            watched.update(map(id, node.outputs))
+        elif rec._wants(inputs):
             if node is None:
                 node = Node(spec, inputs, tuple(outputs))
             rec._record(node)
+
+
+_PLAIN_RECORDERS: dict = {}  # recorder class -> whether it keeps Recorder's hooks
+
+
+def _is_plain_recorder(cls) -> bool:
+    from ._tape import Recorder
+
+    return (
+        issubclass(cls, Recorder)
+        and cls._wants is Recorder._wants
+        and cls._record is Recorder._record
+    )
 
 
 _TREEDEFS: dict = {}
@@ -508,19 +536,56 @@ def op(
 
         @functools.wraps(fn)
         def wrapped(*args: Any, **kwargs: Any):
-            return call_op(fn, rule(args), kwargs, jit=True, specs=specs)
+            return _call_jitted(fn, rule(args), kwargs, specs)
 
         wrapped.__jtape_rule__ = rule
     else:
 
         @functools.wraps(fn)
         def wrapped(*args: Any, **kwargs: Any):
-            return call_op(fn, args, kwargs, jit=True, specs=specs)
+            return _call_jitted(fn, args, kwargs, specs)
 
     wrapped.__jtape_op__ = fn
     if name is not None:
         wrapped.__name__ = name
     return wrapped
+
+
+def _call_jitted(fn, args: tuple, kwargs: dict, specs: dict):
+    """An op's call: ``call_op(fn, args, kwargs, jit=True, specs=specs)``.
+
+    The eager call on positional Tensors whose program exists (an op in a loop) runs
+    here, the steps of ``call_op``'s fast path without its argument analysis; every
+    other call goes to ``call_op``.
+    """
+    if not kwargs and args:
+        spec = specs.get((len(args), None))
+        if spec is not None:
+            fwd = spec._fwd
+            if fwd:
+                values = []
+                for a in args:
+                    if type(a) is not Tensor:
+                        break
+                    values.append(a._value)
+                else:
+                    st = state
+                    if not st.frames:
+                        try:
+                            out = fwd(*values)
+                        except (TypeError, ValueError) as e:
+                            raise op_error(e, spec, values) from e
+                        if type(out) is _ArrayImpl:  # one output
+                            t = Tensor(out)
+                            if st.recorders:
+                                _record_spec(st.recorders, spec, args, (t,))
+                            return t
+                        out_leaves, out_tree = _tree_flatten(out)
+                        outputs = [Tensor(v) for v in out_leaves]
+                        if st.recorders:
+                            _record_spec(st.recorders, spec, args, outputs)
+                        return _tree_unflatten(out_tree, outputs)
+    return call_op(fn, args, kwargs, jit=True, specs=specs)
 
 
 def _tf_op_name(name: str) -> str:

@@ -68,6 +68,7 @@ class Recorder:
         self._assigns: list[tuple[Variable, Any]] = []
 
     # -- hooks called by ops, tensors and variables ---------------------------
+    # (``_op._record_spec`` inlines these two for recorders that keep them as they are.)
     def _wants(self, inputs) -> bool:
         w = self._watched
         for t in inputs:
