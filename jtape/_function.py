@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import operator
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -324,14 +323,13 @@ class Function:
         if jitted is not self._jitted:  # traced again since (new Variables, donation)
             self._plans.clear()
             return _NO_PLAN
-        # map/attrgetter gather in C: cheaper than a comprehension's frame (Python 3.11).
-        donated_values = list(map(_get_array, plan.donated))
+        donated_values = [v._array for v in plan.donated]
         if donated_values and max(map(sys.getrefcount, donated_values)) > _SOLE_OWNER:
             jitted = plan.plain  # a shared buffer: copy, as in ``_call``
         count = self._tracing_count
         try:
             written, outs = jitted(
-                plan.static_key, donated_values, list(map(_get_array, plan.kept)), dyn
+                plan.static_key, donated_values, [v._array for v in plan.kept], dyn
             )
         except _Retrace:  # new shapes met new Variables: nothing ran, start over
             self._plans.clear()
@@ -770,7 +768,6 @@ class _CallPlan:
 
 
 _NO_PLAN = object()  # ``_call_planned``'s "no plan for this call"
-_get_array = operator.attrgetter("_array")
 _LEAF = jax.tree_util.tree_structure(0)
 
 
