@@ -165,16 +165,16 @@ class DtypeRule:
     def _number(self, x: float, other, index: int, python_error) -> Tensor:
         """An eager Python float operand of a tensor with value ``other`` (as ``_match``)."""
         want = other.dtype
-        arr = _SCALARS.get((want, x))
-        if arr is not None and type(other) is _ArrayImpl:
-            return Tensor(arr)  # a number seen before, so it fits ``want``
+        cached = _SCALARS.get((want, x))
+        if cached is not None and type(other) is _ArrayImpl:
+            return cached  # a number seen before, so it fits ``want``
         if not python_fits(x, want):
             if python_error is not None:
                 raise python_error(f"Cannot convert {x!r} to EagerTensor of dtype {tf_name(want)}")
             raise _mismatch(self.name, index, want, _dtypes.default_dtype_for(x))
         if type(other) is not _ArrayImpl:  # under a JAX trace: a literal of the trace
             return Tensor(want.type(x))
-        return Tensor(_scalar(want, x))
+        return _scalar(want, x)
 
     def _match(self, items: list, python_error) -> list:
         if state.autocast is not None:
@@ -245,29 +245,32 @@ _SCALARS: dict = {}
 _ArrayImpl = type(jax.numpy.zeros(()))
 
 
-def _scalar(want: np.dtype, x: float):
-    """``x`` as a scalar of ``want``, for an eager op's dynamic argument.
+def _scalar(want: np.dtype, x: float) -> Tensor:
+    """``x`` as a scalar Tensor of ``want``, for an eager op's dynamic argument.
 
     A number seen again (a constant in a loop: ``h * 0.5``) comes from a cache of
-    device arrays, which the op's program takes faster than a numpy scalar, which it
-    would copy to the device on every call. Zeros (two signs) and NaN are not cached.
+    Tensors on the device, which the op's program takes faster than a numpy scalar
+    (copied to the device on every call); one Tensor per number also makes it one
+    input of a tape's backward program however often the loop used it. Zeros (two
+    signs) and NaN are not cached. The cached Tensors never reach user code: they are
+    op operands made by the dtype rule.
     """
     value = want.type(x)
     if x == 0.0 or x != x:
-        return value
+        return Tensor(value)
     key = (want, x)
-    arr = _SCALARS.get(key, _SCALARS)
-    if arr is _SCALARS:  # first sighting: remember it, pass the numpy scalar
+    cached = _SCALARS.get(key, _SCALARS)
+    if cached is _SCALARS:  # first sighting: remember it, pass the numpy scalar
         if len(_SCALARS) >= 512:
             _SCALARS.clear()
         _SCALARS[key] = None
-        return value
-    if arr is None:
+        return Tensor(value)
+    if cached is None:
         arr = jax.device_put(value)
         if type(arr) is not _ArrayImpl:  # under some JAX trace: never cache a tracer
-            return value
-        _SCALARS[key] = arr
-    return arr
+            return Tensor(value)
+        cached = _SCALARS[key] = Tensor(arr)
+    return cached
 
 
 def _to_array(x):

@@ -113,12 +113,16 @@ def build_plan(nodes: list, targets: list, source_groups: list[list]) -> Plan:
                 seen_inputs.add(s)
                 input_slots.append(s)
                 input_tensors.append(t)
-            v = t._value
-            if type(v) is float:  # an eager op's Python number, a weakly typed input
-                avals.append(((), float))
-            else:
-                av = getattr(v, "aval", v)  # jax arrays and tracers; numpy scalars
-                avals.append((av.shape, av.dtype))
+                if s not in produced:
+                    # The key holds the shape and dtype of each program input at its
+                    # first use; those of the values computed inside follow from them
+                    # and the specs.
+                    v = t._value
+                    if type(v) is float:  # an eager op's Python number, weakly typed
+                        avals.append(((), float))
+                    else:
+                        av = getattr(v, "aval", v)  # jax arrays and tracers; numpy scalars
+                        avals.append((av.shape, av.dtype))
         out_slots = []
         for o in node.outputs:
             i = id(o)

@@ -14,7 +14,7 @@ import numpy as np
 from . import _lowering
 from ._errors import UnconnectedGradientError, where
 from ._indexed_slices import IndexedSlices
-from ._op import call_op
+from ._op import _call_fast, call_op
 from ._op_errors import InvalidArgumentError
 from ._state import state, tracing
 from ._tensor import Tensor
@@ -410,7 +410,10 @@ class GradientTape(Recorder):
             return (), None
         program, compiled = _lowering.programs.get(plan)
         fn = _lowering.BoundCall(program, "backward", compiled)
-        return call_op(fn, (*plan.input_tensors, *cts), {}), program
+        args = (*plan.input_tensors, *cts)
+        if set(map(type, args)) == {Tensor}:  # as always: call_op's fast path directly
+            return _call_fast(fn, args, None, False, None), program
+        return call_op(fn, args, {}), program
 
     # -- jacobians ---------------------------------------------------------------
     def jacobian(
