@@ -495,7 +495,13 @@ class Layer(Module):
         own: list = list(self._own_weights)
         seen = set(map(id, own))
         subs: list = []
-        for _key, value in self._walk_items():
+        if type(self)._walk_items is Module._walk_items and not self._SORTED_WALK:
+            # Module's walk in assignment order, without a generator per attribute.
+            ignored = self._WALK_IGNORED
+            items = [v for k, v in vars(self).items() if k not in ignored]
+        else:
+            items = [v for _k, v in self._walk_items()]
+        for value in items:
             if type(value) in _ATOMS:  # most attributes: names, flags, sizes
                 continue
             if isinstance(value, (list, tuple, dict)):
@@ -785,7 +791,9 @@ class Layer(Module):
     def __call__(self, *args, **kwargs):
         if args:
             args = (self._convert_input(args[0]),) + args[1:]
-        if any(_is_symbolic(x) for x in _flatten((args, kwargs))):
+        if not _plainly_concrete(args, kwargs) and any(
+            _is_symbolic(x) for x in _flatten((args, kwargs))
+        ):
             from ._model import symbolic_call
 
             return symbolic_call(self, args, kwargs)
@@ -870,6 +878,22 @@ class Layer(Module):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
         return cls(**config)
+
+
+# Argument types that are never symbolic and hold nothing that could be (a call's
+# usual arguments: tensors and flags), so the pytree walk looking for KerasTensors
+# can be skipped.
+_CONCRETE = frozenset({Tensor, bool, int, float, str, type(None)})
+
+
+def _plainly_concrete(args: tuple, kwargs: dict) -> bool:
+    for a in args:
+        if type(a) not in _CONCRETE:
+            return False
+    for v in kwargs.values():
+        if type(v) not in _CONCRETE:
+            return False
+    return True
 
 
 def _holds_tensor(x) -> bool:
