@@ -56,23 +56,30 @@ def _shape_dtype(t) -> tuple:
     return (v.shape, v.dtype)
 
 
-def build_plan(nodes: list, targets: list, source_groups: list[list]) -> Plan:
+def build_plan(
+    nodes: list, targets: list, source_groups: list[list], all_reached: bool = False
+) -> Plan:
     """Select the recorded nodes linking ``source_groups`` to ``targets``.
 
     ``source_groups`` holds, per source, the tensors that stand for it (a Variable has
     one tensor per read inside the tape; a Tensor source is its own group).
+    ``all_reached``: the caller knows every node depends on a source (a tape whose
+    watched values are all sources), so the forward search is skipped.
     """
     # Runs on every eager ``gradient`` and visits every recorded node: written with
     # local names and without per-tensor function calls (an eager step's hot path).
-    reach = {id(t) for group in source_groups for t in group}
-    add_reached = reach.update
-    forward = []
-    for node in nodes:
-        for t in node.inputs:
-            if id(t) in reach:
-                forward.append(node)
-                add_reached(map(id, node.outputs))
-                break
+    if all_reached:
+        forward = nodes
+    else:
+        reach = {id(t) for group in source_groups for t in group}
+        add_reached = reach.update
+        forward = []
+        for node in nodes:
+            for t in node.inputs:
+                if id(t) in reach:
+                    forward.append(node)
+                    add_reached(map(id, node.outputs))
+                    break
     needed = {id(t) for t in targets}
     add_needed = needed.update
     relevant = []

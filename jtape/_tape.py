@@ -116,6 +116,22 @@ class Recorder:
                 "constant() first."
             )
 
+    def _roots_in(self, groups: list[list]) -> bool:
+        """Whether every watched value (watched tensor, watched read) is in ``groups``.
+
+        Then every recorded node depends on a source: a node is recorded only when an
+        input derives from a watched value.
+        """
+        src = {id(t) for group in groups for t in group}
+        for t in self._keep:
+            if id(t) not in src:
+                return False
+        for reads in self._var_reads.values():
+            for t in reads:
+                if id(t) not in src:
+                    return False
+        return True
+
     def _source_group(self, src) -> list[Tensor]:
         if isinstance(src, Variable):
             return list(self._var_reads.get(id(src), ()))
@@ -331,7 +347,7 @@ class GradientTape(Recorder):
             if group and not _differentiable(group[0]):
                 group = []
             groups.append(group)
-        plan = _lowering.build_plan(self._nodes, targets, groups)
+        plan = _lowering.build_plan(self._nodes, targets, groups, self._roots_in(groups))
         grads, program = self._run_backward(plan, targets, cts)
         sparse = program.sparse if program is not None else None
         cut = iter(program.cut_by_none() if program is not None and program.custom else ())
