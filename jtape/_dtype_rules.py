@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtypes
 from ._op_errors import InvalidArgumentError
 from ._state import state
-from ._tensor import Tensor
+from ._tensor import Tensor, _ArrayImpl
 from ._variable import Variable
 
 _PY_SCALARS = (bool, int, float, complex)
@@ -242,7 +242,6 @@ class DtypeRule:
 
 
 _SCALARS: dict = {}
-_ArrayImpl = type(jax.numpy.zeros(()))
 
 
 def _scalar(want: np.dtype, x: float) -> Tensor:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._dtypes import DType
 from ._state import state
-from ._tensor import Tensor
+from ._tensor import Tensor, _ArrayImpl
 from ._variable import Variable
 
 _tree_flatten = jax.tree_util.tree_flatten
@@ -141,7 +141,6 @@ _STATIC_TYPES = frozenset(
     }
 )
 _PY_NUMBERS = frozenset({int, bool, float})
-_ArrayImpl = type(jnp.zeros(()))
 
 
 class _NeedsStaticNumbers(Exception):

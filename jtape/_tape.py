@@ -558,7 +558,14 @@ class GradientTape(Recorder):
 
 
 def _differentiable(t) -> bool:
-    return jnp.issubdtype(t.dtype, jnp.inexact)
+    dtype = t._value.dtype if type(t) is Tensor else t.dtype
+    found = _INEXACT.get(dtype)
+    if found is None:
+        found = _INEXACT[dtype] = bool(jnp.issubdtype(dtype, jnp.inexact))
+    return found
+
+
+_INEXACT: dict = {}  # dtype -> whether it carries gradients (floating or complex)
 
 
 _ONES: dict = {}

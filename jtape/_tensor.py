@@ -13,6 +13,11 @@ from ._state import state
 # Tensor.shape builds its TensorShape without __new__'s checks (jax shapes are ints).
 _tuple_new = tuple.__new__
 
+try:  # the class of concrete jax arrays, for ``type(x) is _ArrayImpl`` on hot paths
+    from jax._src.array import ArrayImpl as _ArrayImpl
+except ImportError:  # pragma: no cover - a JAX that moved it
+    _ArrayImpl = type(jnp.zeros(()))
+
 
 class Tensor:
     """An immutable value: one ``jax.Array``, or a JAX tracer while being traced.

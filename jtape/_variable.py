@@ -16,7 +16,7 @@ from ._indexed_slices import IndexedSlices
 from ._op_errors import InvalidArgumentError
 from ._shape import TensorShape
 from ._state import current_frame, state
-from ._tensor import Tensor, _tuple_new, to_value
+from ._tensor import Tensor, _ArrayImpl, _tuple_new, to_value
 
 _uid = itertools.count()
 
@@ -668,6 +668,8 @@ def _unplaced(value):
     """An eager write into an unplaced variable: a concrete value spread over several
     devices (computed from replicated variables) comes back to one device, so the
     variable stays usable next to other unplaced ones."""
+    if type(value) is _ArrayImpl and type(value.sharding) is SingleDeviceSharding:
+        return value  # the common case, first (an optimizer step writes ~10 of these)
     if isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer):
         if type(value.sharding) is not SingleDeviceSharding:
             if value.is_fully_addressable and len(value.sharding.device_set) > 1:
