@@ -256,6 +256,57 @@ def chain(quick: bool = False, length: int = 100) -> str:
     )
 
 
+# -- suite: the TF-API eager workloads of issue 16 ----------------------------------------------
+# Issue 16's targets: 15 us per op on the chain; the seed step no slower than PyTorch
+# eager's 593 us on this machine.
+_TARGET_CHAIN_US_PER_OP = 15.0
+_TORCH_SEED_STEP_US = 593.0
+
+
+def eager_tf_api(quick: bool = False) -> str:
+    """``tf_workloads.py``'s eager rows, unchanged TF-API code on ``jtape.compat``.
+
+    The chain as written there records 100 ops and differentiates ``reduce_sum(h)``
+    computed after the tape's block, so the target is unconnected (None, on TF too);
+    the connected row sums inside the block, so the gradient runs a backward program.
+    """
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    saved, sys.argv = sys.argv, [sys.argv[0], "jtape"]
+    try:
+        import tf_workloads as w
+    finally:
+        sys.argv = saved
+    tf = w.tf
+    x = tf.Variable(np.random.default_rng(0).standard_normal(256).astype(np.float32))
+
+    def connected():
+        with tf.GradientTape() as tape:
+            h = x
+            for i in range(50):
+                h = tf.sin(h) * 0.5 if i % 2 else tf.tanh(h) + 0.1
+            s = tf.reduce_sum(h)
+        return tape.gradient(s, x)
+
+    assert connected() is not None
+    fns = {"chain": w.eager_chain(), "connected": connected, "seed": w.eager_seed_step()}
+    res = timeit(fns, number=2 if quick else 20, rounds=5 if quick else 9)
+    rows = []
+    for name, label, per, target in (
+        ("chain", "100-op chain, as in tf_workloads.py", 100, _TARGET_CHAIN_US_PER_OP),
+        ("connected", "100-op chain, connected gradient", 100, _TARGET_CHAIN_US_PER_OP),
+        ("seed", "seed-MLP step (Keras, tape, Adam)", 1, _TORCH_SEED_STEP_US),
+    ):
+        wall = res[name]["wall"] / per
+        cpu = res[name]["cpu"] / per
+        unit = " per op" if per > 1 else ""
+        met = "met" if wall * 1e6 <= target else "**missed**"
+        rows.append((label, _us(wall) + unit, _us(cpu) + unit, f"{target:g} us{unit}", met))
+    return _table(rows, ("workload", "jtape (wall)", "jtape (CPU)", "target", "verdict"))
+
+
 # -- suite: eager tape.jacobian ---------------------------------------------------------------
 def jacobian(quick: bool = False, n: int = 256) -> str:
     """Eager ``tape.jacobian(tanh(W @ x), x)``, W n x n, vs ``jax.jit(jax.jacrev)``."""
@@ -310,4 +361,5 @@ SUITES = {
     "mlp": mlp,
     "chain": chain,
     "jacobian": jacobian,
+    "eager_tf_api": eager_tf_api,
 }
