@@ -18,18 +18,20 @@ jax.monitoring.register_event_listener(
 import numpy as np
 import jtape.compat as tf
 print("cache dir:", jax.config.jax_compilation_cache_dir)
+# The issue's TF-API script: Keras model, sparse cross-entropy from logits, Adam.
 model = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="relu"), tf.keras.layers.Dense(2)])
-opt = tf.keras.optimizers.SGD(0.1)
+loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+opt = tf.keras.optimizers.Adam(1e-3)
 
 @tf.function
-def step(x):
+def step(x, y):
     with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(model(x) ** 2)
+        loss = loss_fn(y, model(x, training=True))
     grads = tape.gradient(loss, model.trainable_variables)
     opt.apply_gradients(zip(grads, model.trainable_variables))
     return loss
 
-step(np.ones((3, 5), np.float32))
+step(np.ones((3, 5), np.float32), np.array([0, 1, 1], np.int32))
 print("compiles:", len(compiles))
 print("misses:", len(misses))
 """
