@@ -289,11 +289,16 @@ class Function:
             break
         if (
             fast is not None
-            and self.input_signature is None
             and self._jitted is not None  # None: a creating program, traced again next
             and not self._out_meta[static_key][3]
         ):
-            self._plans[fast[2]] = _CallPlan(self, static_key)
+            if self.input_signature is None:
+                self._plans[fast[2]] = _CallPlan(self, static_key)
+            elif type(fast[2]) is int:  # converted to Tensors, one per TensorSpec
+                # A later call with Tensors of exactly these shapes and dtypes converts to
+                # itself and matches the signature, so the plan may skip the conversion.
+                avals = tuple((a._value.shape, a._value.dtype) for a in args)
+                self._plans[fast[2]] = _CallPlan(self, static_key, avals)
         return self._finish(static_key, outs, written)
 
     def _call_planned(self, args):
@@ -319,6 +324,10 @@ class Function:
         plan = self._plans.get(layout)
         if plan is None:
             return _NO_PLAN
+        if plan.avals is not None:  # input_signature: the Tensors the plan was made with
+            for value, (shape, dtype) in zip(dyn, plan.avals):
+                if value.shape != shape or value.dtype != dtype:
+                    return _NO_PLAN  # ``_call`` converts or raises TF's error
         jitted = plan.jitted
         if jitted is not self._jitted:  # traced again since (new Variables, donation)
             self._plans.clear()
@@ -751,10 +760,13 @@ class _CallPlan:
         "statics",
         "single",
         "placed",
+        "avals",
     )
 
-    def __init__(self, function: Function, static_key) -> None:
+    def __init__(self, function: Function, static_key, avals: tuple | None = None) -> None:
         self.static_key = static_key
+        # With an input_signature: each argument's (shape, dtype) the plan accepts as is.
+        self.avals = avals
         self.jitted = function._jitted
         self.plain = function._jitted_plain
         self.donated, self.kept = function._partition

@@ -195,3 +195,29 @@ def test_plan_of_a_replaced_program_is_not_used():
     assert float(f(x)) == 10.0
     assert float(f(x)) == 12.0
     assert (float(a), float(b)) == (6.0, 6.0)
+
+
+def test_input_signature_calls_plan_and_still_check(monkeypatch):
+    v = jt.Variable(np.zeros(3, np.float32))
+
+    @jt.function(input_signature=[jt.TensorSpec([None, 3], jt.float32)])
+    def f(x):
+        v.assign_add(jt.sum(x, axis=0))
+        return v.value()
+
+    f(np.ones((2, 3), np.float32))  # converted by the signature
+    general = []
+    original = _function.Function._call
+    monkeypatch.setattr(
+        _function.Function, "_call", lambda self, a, k: general.append(1) or original(self, a, k)
+    )
+    np.testing.assert_allclose(f(jt.ones([2, 3])).numpy(), [4.0] * 3)
+    assert general == []  # matching Tensors: planned, no conversion
+    np.testing.assert_allclose(f(jt.ones([5, 3])).numpy(), [9.0] * 3)  # None dim: allowed
+    with pytest.raises(TypeError, match="input_signature"):
+        f(jt.ones([2, 3], dtype=jt.float64))  # TF's error, at the call
+    with pytest.raises(TypeError, match="input_signature"):
+        f(jt.ones([2, 4]))
+    np.testing.assert_allclose(f([[1.0, 1.0, 1.0]]).numpy(), [10.0] * 3)  # a list converts
+    np.testing.assert_allclose(v.numpy(), [10.0] * 3)
+    assert len(general) == 4  # each call above that needed the signature's conversion
