@@ -449,13 +449,14 @@ class Optimizer:
             if isinstance(g, IndexedSlices):
                 present.append((v, self._sparse_value(i, g, v)))
                 continue
-            raw = to_value(g)
-            if tuple(raw.shape) != tuple(v.shape):
+            raw = g._value if type(g) is Tensor else to_value(g)
+            cur = v._current()
+            if raw.shape != cur.shape and tuple(raw.shape) != tuple(cur.shape):
                 raise ValueError(
                     f"apply_gradients: gradient {i} has shape {tuple(raw.shape)} but variable "
                     f"'{v.name}' has shape {tuple(v.shape)}. Nothing was changed."
                 )
-            if raw.dtype != v.dtype:
+            if raw.dtype != v._array.dtype:
                 raise ValueError(
                     f"apply_gradients: gradient {i} has dtype {raw.dtype.name} but variable "
                     f"'{v.name}' has dtype {v.dtype.name}; cast it first. Nothing was changed."
