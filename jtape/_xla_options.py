@@ -44,21 +44,36 @@ def compiler_options() -> dict[str, str] | None:
 class _TopLevelJit:
     """Two ``jax.jit`` wrappers of one function: with the options when called at top level
     (no trace active), without them inside a trace (JAX accepts ``compiler_options`` only
-    on a top-level ``jit``, not inside ``jit``, ``grad`` or ``vjp``)."""
+    on a top-level ``jit``, not inside ``jit``, ``grad`` or ``vjp``). The options are
+    looked up on the first top-level call, not when wrapping: wrapping at import must not
+    start JAX's backend (``jax.distributed.initialize`` comes after ``import jtape``).
+    """
 
-    __slots__ = ("top", "nested")
+    __slots__ = ("fn", "kwargs", "top", "nested")
 
-    def __init__(self, fn, options: dict, kwargs: dict) -> None:
+    def __init__(self, fn, kwargs: dict) -> None:
+        self.fn = fn
+        self.kwargs = kwargs
         self.nested = jax.jit(fn, **kwargs)
-        self.top = jax.jit(fn, compiler_options=options, **kwargs)
+        self.top = None
 
     def __call__(self, *args, **kwargs):
-        if _trace_state_clean():
-            return self.top(*args, **kwargs)
-        return self.nested(*args, **kwargs)
+        if not _trace_state_clean():
+            return self.nested(*args, **kwargs)
+        return (self.top or self._build_top())(*args, **kwargs)
+
+    def _build_top(self):
+        options = compiler_options()
+        if options is None:
+            self.top = self.nested
+        else:
+            self.top = jax.jit(self.fn, compiler_options=options, **self.kwargs)
+        return self.top
 
     def __getattr__(self, name: str):
-        return getattr(self.top, name)
+        if name in ("lower", "trace"):  # ahead-of-time compilation: with the options
+            return getattr(self.top or self._build_top(), name)
+        return getattr(self.nested, name)  # __name__, __doc__, eval_shape, ...
 
 
 try:
@@ -75,7 +90,6 @@ def jit(fn, **kwargs):
         >>> float(xo.jit(lambda x: x * 2)(3.0))
         6.0
     """
-    options = compiler_options()
-    if options is None or _trace_state_clean is None:
+    if _trace_state_clean is None:
         return jax.jit(fn, **kwargs)
-    return _TopLevelJit(fn, options, kwargs)
+    return _TopLevelJit(fn, kwargs)

@@ -85,3 +85,16 @@ def test_options_only_at_top_level_nested_calls_still_work():
     np.testing.assert_allclose(jax.grad(f)(1.0), np.cos(1.0), rtol=1e-6)
     np.testing.assert_allclose(jax.vjp(f, 1.0)[1](2.0)[0], 2 * np.cos(1.0), rtol=1e-6)
     np.testing.assert_allclose(jax.jit(lambda x: f(x) * 2)(1.0), 2 * np.sin(1.0), rtol=1e-6)
+
+
+def test_import_does_not_start_the_backend():
+    # jax.distributed.initialize() must still be possible after `import jtape`.
+    import subprocess
+    import sys
+
+    code = (
+        "import jtape, jtape.compat as tf, jtape.nn\n"
+        "from jax._src import xla_bridge\n"
+        "assert not xla_bridge._backends, list(xla_bridge._backends)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
