@@ -197,7 +197,11 @@ class Function:
         self._jitted = None
         # Ids of the Variables every trace so far assigns: the ones safe to donate.
         self._written_ids: frozenset | None = None
-        self._out_meta: dict = {}
+        self._out_meta: dict = {}  # (static key, shapes and dtypes) -> how to read outputs
+        # Per static key: the first trace's output description, and the static keys whose
+        # traces for different shapes differ in it (their call plans must check shapes).
+        self._first_meta: dict = {}
+        self._meta_varies: set = set()
         self._positional_keys: dict = {}
         # Per argument layout: what a call with it needs (``_CallPlan``), once it has run.
         self._plans: dict = {}
@@ -287,19 +291,18 @@ class Function:
             except _Retrace:
                 continue
             break
+        meta_key = (static_key, _avals(dyn))
         if (
             fast is not None
             and self._jitted is not None  # None: a creating program, traced again next
-            and not self._out_meta[static_key][3]
+            and not self._out_meta[meta_key][3]
+            # With an input_signature: only arguments converted to one Tensor per spec.
+            # A later call with Tensors of exactly these shapes and dtypes converts to
+            # itself and matches the signature, so the plan skips the conversion.
+            and (self.input_signature is None or type(fast[2]) is int)
         ):
-            if self.input_signature is None:
-                self._plans[fast[2]] = _CallPlan(self, static_key)
-            elif type(fast[2]) is int:  # converted to Tensors, one per TensorSpec
-                # A later call with Tensors of exactly these shapes and dtypes converts to
-                # itself and matches the signature, so the plan may skip the conversion.
-                avals = tuple((a._value.shape, a._value.dtype) for a in args)
-                self._plans[fast[2]] = _CallPlan(self, static_key, avals)
-        return self._finish(static_key, outs, written)
+            self._plans[fast[2]] = _CallPlan(self, static_key, meta_key, dyn)
+        return self._finish(meta_key, outs, written)
 
     def _call_planned(self, args):
         """A steady-state call, with what ``_call`` would look up taken from a plan.
@@ -324,10 +327,14 @@ class Function:
         plan = self._plans.get(layout)
         if plan is None:
             return _NO_PLAN
-        if plan.avals is not None:  # input_signature: the Tensors the plan was made with
+        if plan.avals is not None:
+            # Only the shapes and dtypes the plan was made for: traces for other shapes
+            # wrote other Variables (or returned other Python values), or, with an
+            # input_signature, these are the Tensors that need no conversion.
             for value, (shape, dtype) in zip(dyn, plan.avals):
-                if value.shape != shape or value.dtype != dtype:
-                    return _NO_PLAN  # ``_call`` converts or raises TF's error
+                d = value.dtype
+                if value.shape != shape or (d is not dtype and d != dtype):
+                    return _NO_PLAN
         jitted = plan.jitted
         if jitted is not self._jitted:  # traced again since (new Variables, donation)
             self._plans.clear()
@@ -346,7 +353,7 @@ class Function:
         if self._tracing_count != count:
             # New shapes made a new program; its outputs may differ from the plan's.
             self._plans.clear()
-            result = self._finish(plan.static_key, outs, written)
+            result = self._finish((plan.static_key, _avals(dyn)), outs, written)
             self._tracing_detector.called_with_tracing(self.python_function)
             return result
         if plan.placed:
@@ -393,7 +400,8 @@ class Function:
             except _Retrace:
                 continue
             break
-        initialized = self._out_meta[static_key][3]
+        meta_key = (static_key, _avals(dyn))
+        initialized = self._out_meta[meta_key][3]
         if initialized:
             return self._initialize_then_record(static_key, dyn, args, kwargs, initialized)
         call = _RecordedCall(self, self._jitted_plain, static_key)
@@ -402,7 +410,7 @@ class Function:
         dyn_tensors = [d if isinstance(d, Tensor) else Tensor(d) for d in _dyn_inputs(args, kwargs)]
         written, outs = call_op(call, (reads_d, reads_k, dyn_tensors), {})
         written = [w._value for w in written]
-        return self._finish(static_key, [o._value for o in outs], written, wrap=outs)
+        return self._finish(meta_key, [o._value for o in outs], written, wrap=outs)
 
     def _initialize_then_record(self, static_key, dyn, args, kwargs, initialized):
         """A first call under a tape that creates Variables from traced values.
@@ -425,8 +433,8 @@ class Function:
             var._value = value
         return self._call_recorded(static_key, dyn, args, kwargs)
 
-    def _finish(self, static_key, outs, written, wrap=None):
-        out_tree, statics, written_vars, initialized = self._out_meta[static_key]
+    def _finish(self, meta_key, outs, written, wrap=None):
+        out_tree, statics, written_vars, initialized = self._out_meta[meta_key]
         if initialized:  # drop the initial values a creating program appends
             outs = outs[: len(outs) - len(initialized)]
         for var, value in zip(written_vars, written):
@@ -720,8 +728,32 @@ def _traced_program(
     # A program that creates Variables from traced values also returns what they (and
     # the generators their initializers used) held right after creation, after ``outs``.
     initial = [(v, frame.initial[id(v)]) for v in frame.written.values() if id(v) in frame.initial]
-    function._out_meta[static_key] = (out_tree, out_statics, written_vars, [v for v, _ in initial])
+    meta = (out_tree, out_statics, written_vars, [v for v, _ in initial])
+    # Keyed by the arrays' shapes and dtypes too: jax keeps one program per shape, and a
+    # trace for other shapes may write other Variables or return other Python values.
+    function._out_meta[(static_key, _avals(dyn))] = meta
+    if not initial:  # (a creating program runs once: its outputs differ, no matter)
+        first = function._first_meta.setdefault(static_key, meta)
+        if first is not meta and not _same_meta(first, meta):
+            function._meta_varies.add(static_key)  # call plans check shapes from now on
     return [frame.values[vid] for vid in order], outs + [x for _, x in initial]
+
+
+def _same_meta(a: tuple, b: tuple) -> bool:
+    """Whether two traces' outputs are read back the same way (Variables by identity)."""
+    (tree_a, statics_a, written_a, init_a), (tree_b, statics_b, written_b, init_b) = a, b
+    if tree_a != tree_b or [id(v) for v in written_a + init_a] != [
+        id(v) for v in written_b + init_b
+    ]:
+        return False
+    if statics_a is None or statics_b is None:
+        return statics_a is statics_b
+    try:
+        return len(statics_a) == len(statics_b) and all(
+            x is y or (type(x) is type(y) and bool(x == y)) for x, y in zip(statics_a, statics_b)
+        )
+    except Exception:  # noqa: BLE001 - a Python output without a plain ==: assume it differs
+        return False
 
 
 def _learn_donation(function: Function, assigned: frozenset, donated: list) -> None:
@@ -763,14 +795,19 @@ class _CallPlan:
         "avals",
     )
 
-    def __init__(self, function: Function, static_key, avals: tuple | None = None) -> None:
+    def __init__(self, function: Function, static_key, meta_key, dyn) -> None:
         self.static_key = static_key
-        # With an input_signature: each argument's (shape, dtype) the plan accepts as is.
-        self.avals = avals
+        # Each array argument's (shape, dtype) as given, when the plan holds only for
+        # them; None when every shape's program reads its outputs back the same way.
+        self.avals = (
+            tuple([(x.shape, x.dtype) for x in dyn])
+            if function.input_signature is not None or static_key in function._meta_varies
+            else None
+        )
         self.jitted = function._jitted
         self.plain = function._jitted_plain
         self.donated, self.kept = function._partition
-        out_tree, statics, self.written, _ = function._out_meta[static_key]
+        out_tree, statics, self.written, _ = function._out_meta[meta_key]
         self.out_tree = out_tree
         self.statics = statics
         self.single = statics is None and out_tree == _LEAF
@@ -851,6 +888,19 @@ def _signature(args, kwargs):
             statics.append(leaf)
     key = (treedef, tuple(statics), tuple(type(s) for s in statics))
     return key, dyn
+
+
+def _avals(dyn) -> tuple:
+    """Shapes and dtypes of a call's arrays as its program sees them (jax's dtypes)."""
+    return tuple(
+        [
+            (
+                x.shape,
+                x.dtype if type(x) is not np.ndarray else jax.dtypes.canonicalize_dtype(x.dtype),
+            )
+            for x in dyn
+        ]
+    )
 
 
 def _positional_layout(args):

@@ -221,3 +221,37 @@ def test_input_signature_calls_plan_and_still_check(monkeypatch):
     np.testing.assert_allclose(f([[1.0, 1.0, 1.0]]).numpy(), [10.0] * 3)  # a list converts
     np.testing.assert_allclose(v.numpy(), [10.0] * 3)
     assert len(general) == 4  # each call above that needed the signature's conversion
+
+
+def test_shapes_whose_traces_write_different_variables():
+    # jax keeps one program per shape; each call must store what *its* program wrote
+    # (a former bug: the last trace's outputs were used for every shape, so the value
+    # meant for ``a`` landed in ``b``).
+    a, b = jt.Variable(0.0), jt.Variable(0.0)
+
+    @jt.function
+    def f(x):
+        if x.shape[0] == 1:
+            a.assign_add(10.0)
+        else:
+            b.assign_add(1.0)
+        return jt.sum(x), x.shape[0]
+
+    for n in (2, 1, 2, 1, 1, 2):
+        total, count = f(jt.ones([n]))
+        assert float(total) == n and count == n
+    assert (float(a), float(b)) == (30.0, 3.0)
+
+
+def test_numpy_batches_of_new_shapes():
+    total = jt.Variable(0.0)
+
+    @jt.function
+    def f(batch):
+        x, y = batch
+        total.assign_add(jt.sum(x) + jt.sum(y))
+        return x.shape[0]
+
+    for n in (4, 4, 3, 4, 3):
+        assert f((np.ones(n, np.float32), np.ones(n, np.float32))) == n
+    assert float(total) == 2 * (4 + 4 + 3 + 4 + 3)

@@ -181,7 +181,7 @@ def _var_name(v) -> str:
 
 def function_graph_def(function, args: tuple, kwargs: dict):
     """The ``GraphDef`` of the program ``function(*args, **kwargs)`` runs (jt.function)."""
-    from .._function import _signature
+    from .._function import _avals, _signature
 
     if function.input_signature is not None:
         args, kwargs = function._apply_signature(args, kwargs)
@@ -191,7 +191,7 @@ def function_graph_def(function, args: tuple, kwargs: dict):
     traced = jitted.trace(static_key, [v._value for v in donated], [v._value for v in kept], dyn)
     inputs = [("var", _var_name(v)) for v in donated + kept]
     inputs += [("arg", f"args_{i}") for i in range(len(dyn))]
-    written = function._out_meta.get(static_key, (None, None, []))[2]
+    written = function._out_meta.get((static_key, _avals(dyn)), (None, None, []))[2]
     outputs = [("var", _var_name(v)) for v in written]
     return jaxpr_to_graph_def(traced.jaxpr, inputs, outputs)
 
