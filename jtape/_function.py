@@ -657,6 +657,9 @@ def _traced_program(
 ):
     """The pure function handed to ``jax.jit``: runs at trace time only."""
     function._tracing_count += 1
+    # Whatever this trace finds (Variables, donation, outputs that differ per shape) may
+    # change how calls must run: their plans are made again after the next call.
+    function._plans.clear()
     known = donated + kept
     var_values = list(donated_vals) + list(kept_vals)
     treedef, statics = static_key[0], static_key[1]

@@ -255,3 +255,26 @@ def test_numpy_batches_of_new_shapes():
     for n in (4, 4, 3, 4, 3):
         assert f((np.ones(n, np.float32), np.ones(n, np.float32))) == n
     assert float(total) == 2 * (4 + 4 + 3 + 4 + 3)
+
+
+def test_a_shape_first_traced_under_a_tape():
+    a, b = jt.Variable(0.0), jt.Variable(0.0)
+
+    @jt.function
+    def f(x):
+        if x.shape[0] == 1:
+            a.assign_add(10.0)
+        else:
+            b.assign_add(1.0)
+        return jt.sum(x)
+
+    f(jt.ones([2]))
+    f(jt.ones([2]))  # planned from here
+    x = jt.ones([1])
+    with jt.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)  # shape [1] traced (and run) as a recorded op
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [1.0])
+    assert float(f(jt.ones([1]))) == 1.0  # not run with the plan made for shape [2]
+    assert float(f(jt.ones([2]))) == 2.0
+    assert (float(a), float(b)) == (20.0, 3.0)
