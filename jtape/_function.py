@@ -26,7 +26,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _xla_options
 from ._op import call_op
 from ._shape import TensorShape
 from ._state import state, tracing
@@ -462,12 +462,14 @@ class Function:
             # Buffer donation lets XLA write the new values of the Variables the
             # function assigns into their old buffers: one copy of the state, not two,
             # and no allocation per output (on CPU that is most of a small step).
-            self._jitted = jax.jit(
+            self._jitted = _xla_options.jit(
                 pure, static_argnums=(0,), donate_argnums=(1,) if donated else ()
             )
             # Under a tape the inputs are also recorded for the backward pass, and a
             # buffer that is shared must survive the call: no donation then.
-            self._jitted_plain = jax.jit(pure, static_argnums=(0,)) if donated else self._jitted
+            self._jitted_plain = (
+                _xla_options.jit(pure, static_argnums=(0,)) if donated else self._jitted
+            )
         return self._jitted
 
     def _apply_signature(self, args, kwargs):
