@@ -12,8 +12,9 @@ XLA's own Eigen convolution on the shapes of a small CNN (``benchmarks/bench_con
 jtape compiles with YNNPACK's library fusions minus ``INDIVIDUAL_CONVOLUTION``: the list
 below is XLA's default for this jaxlib (dot and reduce fusions unchanged; programs
 without convolutions compile to the same HLO, ``tests/test_xla_options.py``). Set
-``JTAPE_YNN_CONVOLUTIONS=1`` to keep XLA's default. A jaxlib that rejects the option
-(renamed enum) gets no options: the program compiles as ``jax.jit`` would.
+``JTAPE_YNN_CONVOLUTIONS=1`` to keep XLA's default. A jaxlib whose XLA refuses the
+option (a renamed enum) fails the first compilation: jtape then compiles that program
+and every later one without options, as ``jax.jit`` would.
 """
 
 from __future__ import annotations
@@ -27,18 +28,25 @@ YNN_FUSION_TYPES = "LIBRARY_FUSION_TYPE_REDUCE,LIBRARY_FUSION_TYPE_INDIVIDUAL_DO
 _CPU_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": YNN_FUSION_TYPES}
 
 
+_refused = False  # set when this jaxlib's XLA refused the option: defaults from then on
+
+
 @functools.cache
 def compiler_options() -> dict[str, str] | None:
     """The options for programs on the default backend (None: XLA's defaults)."""
+    if _refused:
+        return None
     if os.environ.get("JTAPE_YNN_CONVOLUTIONS", "0").strip().lower() in ("1", "true", "on"):
         return None
     if jax.default_backend() != "cpu":
         return None
-    try:  # one tiny compilation per process: is the option known to this jaxlib?
-        jax.jit(lambda x: x + 1, compiler_options=_CPU_OPTIONS).lower(1.0).compile()
-    except Exception:  # noqa: BLE001 - any refusal means: compile with the defaults
-        return None
     return dict(_CPU_OPTIONS)
+
+
+def _refuse() -> None:
+    global _refused
+    _refused = True
+    compiler_options.cache_clear()
 
 
 class _TopLevelJit:
@@ -60,7 +68,17 @@ class _TopLevelJit:
     def __call__(self, *args, **kwargs):
         if not _trace_state_clean():
             return self.nested(*args, **kwargs)
-        return (self.top or self._build_top())(*args, **kwargs)
+        top = self.top or self._build_top()
+        if top is self.nested:
+            return top(*args, **kwargs)
+        try:
+            return top(*args, **kwargs)
+        except Exception as error:  # a jaxlib that does not know the option: compile
+            if "ynn_fusion_type" not in str(error):  # without it (nothing ran yet)
+                raise
+            _refuse()
+            self.top = self.nested
+            return self.nested(*args, **kwargs)
 
     def _build_top(self):
         options = compiler_options()

@@ -98,3 +98,18 @@ def test_import_does_not_start_the_backend():
         "assert not xla_bridge._backends, list(xla_bridge._backends)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_refused_option_falls_back_to_xla_defaults(monkeypatch):
+    bad = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_NOT_A_TYPE"}
+    monkeypatch.setattr(_xla_options, "_CPU_OPTIONS", bad)
+    _xla_options.compiler_options.cache_clear()
+    try:
+        f = _xla_options.jit(lambda x: x * 3)
+        np.testing.assert_allclose(f(2.0), 6.0)  # compiled without the refused option
+        assert _xla_options.compiler_options() is None
+    finally:
+        monkeypatch.undo()
+        _xla_options._refused = False
+        _xla_options.compiler_options.cache_clear()
+    assert _xla_options.compiler_options() is not None
