@@ -278,3 +278,19 @@ def test_a_shape_first_traced_under_a_tape():
     assert float(f(jt.ones([1]))) == 1.0  # not run with the plan made for shape [2]
     assert float(f(jt.ones([2]))) == 2.0
     assert (float(a), float(b)) == (20.0, 3.0)
+
+
+def test_planned_function_called_inside_a_jax_trace():
+    import jax
+
+    v = jt.Variable(1.5)
+
+    @jt.function
+    def f(x):
+        return x * v
+
+    f(jt.constant(2.0))
+    f(jt.constant(2.0))  # planned; its top-level program must not run inside jax.jit
+    assert float(jax.jit(lambda: f(jt.constant(3.0))._value)()) == 4.5
+    assert float(jax.jit(lambda y: f(jt.Tensor(y))._value)(np.float32(4.0))) == 6.0
+    assert float(f(jt.constant(2.0))) == 3.0
