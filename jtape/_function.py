@@ -339,7 +339,7 @@ class Function:
             self._plans.clear()
             return _NO_PLAN
         jitted = plan.run
-        if jitted is not plan.jitted and not _xla_options._trace_state_clean():
+        if jitted is not plan.jitted and not _xla_options.trace_state_clean():
             return _NO_PLAN  # inside a JAX trace: the options wrapper picks the program
         donated_values = [v._array for v in plan.donated]
         if donated_values and max(map(sys.getrefcount, donated_values)) > _SOLE_OWNER:
@@ -815,7 +815,7 @@ class _CallPlan:
         self.jitted = function._jitted
         # At top level, the jax.jit object ``_xla_options.jit``'s wrapper would call (built
         # by the call that made this plan): saves the wrapper's dispatch, ~1 us a call.
-        self.run = _top_level_jit(function._jitted)
+        self.run = _xla_options.top_level(function._jitted)
         self.plain = function._jitted_plain
         self.donated, self.kept = function._partition
         out_tree, statics, self.written, _ = function._out_meta[meta_key]
@@ -828,14 +828,6 @@ class _CallPlan:
 
 
 _NO_PLAN = object()  # ``_call_planned``'s "no plan for this call"
-
-
-def _top_level_jit(jitted):
-    """The ``jax.jit`` an ``_xla_options`` wrapper calls at top level (built now if no
-    top-level call built it yet), else ``jitted`` itself (a plain ``jax.jit``)."""
-    if type(jitted) is not _xla_options._TopLevelJit:
-        return jitted
-    return jitted.top or jitted._build_top()
 
 
 _LEAF = jax.tree_util.tree_structure(0)

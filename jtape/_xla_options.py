@@ -94,10 +94,25 @@ class _TopLevelJit:
         return getattr(self.nested, name)  # __name__, __doc__, eval_shape, ...
 
 
+def top_level(jitted):
+    """The ``jax.jit`` that ``jitted`` (made by :func:`jit`) runs when called at top level.
+
+    For callers that keep it (``function``'s call plans) and check ``trace_state_clean()``
+    themselves, saving the wrapper's dispatch per call.
+    """
+    if type(jitted) is not _TopLevelJit:
+        return jitted
+    return jitted.top or jitted._build_top()
+
+
 try:
     from jax._src.core import trace_state_clean as _trace_state_clean
 except ImportError:  # pragma: no cover - a JAX without it: no options at all
     _trace_state_clean = None
+
+# True at top level (no JAX trace active), where the options apply: JAX's own function,
+# so a caller's check adds no frame of ours.
+trace_state_clean = _trace_state_clean or (lambda: True)
 
 
 def jit(fn, **kwargs):
