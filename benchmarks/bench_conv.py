@@ -8,7 +8,8 @@ interleaved rounds.
 - ``jax`` side (default): ``lax.conv_general_dilated`` and its VJP as XLA:CPU compiles
   them by default (convolutions and dots go to YNNPACK), the same programs compiled with
   YNNPACK off for convolutions (``compiler_options``: XLA's Eigen convolution), and
-  jtape's ``_conv_math.convolution`` (im2col for few input channels).
+  jtape's ``_conv_math.convolution`` (im2col for few input channels) compiled with jtape's
+  options (``_xla_options``), as jtape's programs are.
 - ``tensorflow`` side: ``tf.nn.conv2d``, ``Conv2DBackpropInput`` and
   ``Conv2DBackpropFilter`` in ``tf.function`` (oneDNN), run with TF's own Python.
 
@@ -50,7 +51,7 @@ def _jax_pieces(shape, rng):
     import jax
     from jax import lax
 
-    from jtape import _conv_math
+    from jtape import _conv_math, _xla_options
 
     n, hw, cin, cout = shape
     dn = ("NHWC", "HWIO", "NHWC")
@@ -68,7 +69,7 @@ def _jax_pieces(shape, rng):
     for label, conv, options in [
         ("xla", lax_conv, None),
         ("xla-eigen", lax_conv, EIGEN),
-        ("jtape", jtape_conv, None),
+        ("jtape", jtape_conv, _xla_options.compiler_options()),
     ]:
 
         def dx(x, w, g, conv=conv):
