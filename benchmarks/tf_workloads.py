@@ -132,7 +132,12 @@ def transformer():
 
 
 def eager_chain():
-    """Eager tape: the gradient of a 100-op elementwise chain (reported per op)."""
+    """Eager tape: a 100-op elementwise chain and ``tape.gradient`` (reported per op).
+
+    As first written, ``reduce_sum`` runs after the tape's block, so it is not recorded and
+    the gradient is None (on TF as on jtape); kept for comparison with earlier results.
+    ``eager_chain_connected`` records it.
+    """
     x = tf.Variable(rng.standard_normal(256).astype(np.float32))
 
     def run():
@@ -141,6 +146,21 @@ def eager_chain():
             for i in range(50):
                 h = tf.sin(h) * 0.5 if i % 2 else tf.tanh(h) + 0.1
         return tape.gradient(tf.reduce_sum(h), x)
+
+    return run
+
+
+def eager_chain_connected():
+    """The same chain with its loss recorded inside the tape (a real, non-None gradient)."""
+    x = tf.Variable(rng.standard_normal(256).astype(np.float32))
+
+    def run():
+        with tf.GradientTape() as tape:
+            h = x
+            for i in range(50):
+                h = tf.sin(h) * 0.5 if i % 2 else tf.tanh(h) + 0.1
+            loss = tf.reduce_sum(h)
+        return tape.gradient(loss, x)
 
     return run
 
@@ -174,6 +194,7 @@ WORKLOADS = {
     "resnet_block_32x32x16_b32": resnet_block,
     "transformer_encoder_seq32_b32": transformer,
     "eager_chain_100_ops": eager_chain,
+    "eager_chain_100_ops_connected": eager_chain_connected,
     "eager_seed_mlp_step": eager_seed_step,
 }
 

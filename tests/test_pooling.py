@@ -97,3 +97,25 @@ def test_channels_first_and_layer_in_function():
     f = jt.function(lambda v: layer(v))
     xs = np.moveaxis(x, 1, -1)
     np.testing.assert_array_equal(f(xs).numpy(), layer(xs).numpy())
+
+
+def _argmax_first_max(xr, axes):
+    """The window's first maximum by argmax over the flattened window (the definition)."""
+    rest = [a for a in range(xr.ndim) if a not in axes]
+    moved = np.transpose(xr, (*rest, *axes))
+    flat = moved.reshape((*moved.shape[: len(rest)], -1))
+    first = np.argmax(flat, axis=-1)  # numpy: the first maximum, and a NaN is the maximum
+    hot = np.arange(flat.shape[-1]) == first[..., None]
+    return np.transpose(hot.reshape(moved.shape), np.argsort((*rest, *axes)))
+
+
+@pytest.mark.parametrize(
+    "shape, axes",
+    [((3, 4, 2, 5), (1,)), ((2, 3, 2, 4, 2, 3), (2, 4)), ((2, 2, 3, 2, 2, 2, 3, 1), (2, 4, 6))],
+)
+def test_first_max_mask_on_heavy_ties_and_nans(shape, axes):
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 3, shape).astype(np.float32)  # many ties
+    x[rng.random(shape) < 0.05] = np.nan
+    got = np.asarray(_pooling_math._first_max(jnp.asarray(x), axes))
+    np.testing.assert_array_equal(got, _argmax_first_max(x, axes))
