@@ -187,4 +187,8 @@ def test_layer_eagerly_under_tape_and_in_function(name, rng):
 
         numeric = (loss_at(x + eps * direction) - loss_at(x - eps * direction)) / (2 * eps)
         analytic = float(np.sum(eager_grads[0].numpy() * direction))
-        assert analytic == pytest.approx(numeric, rel=2e-2, abs=2e-3), name
+        # float32 losses carry a few ulps of rounding, which the difference quotient
+        # multiplies by 1 / (2 eps): with a loss of ~30 that is ~4e-3 absolute, more than a
+        # directional derivative near zero (by cancellation) can be asked to match.
+        noise = 4 * abs(float(compiled_loss)) * float(np.finfo(np.float32).eps) / (2 * eps)
+        assert analytic == pytest.approx(numeric, rel=2e-2, abs=max(2e-3, noise)), name
