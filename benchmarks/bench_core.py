@@ -279,17 +279,7 @@ def eager_tf_api(quick: bool = False) -> str:
         import tf_workloads as w
     finally:
         sys.argv = saved
-    tf = w.tf
-    x = tf.Variable(np.random.default_rng(0).standard_normal(256).astype(np.float32))
-
-    def connected():
-        with tf.GradientTape() as tape:
-            h = x
-            for i in range(50):
-                h = tf.sin(h) * 0.5 if i % 2 else tf.tanh(h) + 0.1
-            s = tf.reduce_sum(h)
-        return tape.gradient(s, x)
-
+    connected = w.eager_chain_connected()
     assert connected() is not None
     fns = {"chain": w.eager_chain(), "connected": connected, "seed": w.eager_seed_step()}
     res = timeit(fns, number=2 if quick else 20, rounds=5 if quick else 9)
