@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # The whole GPU check in one call (issue 16): on a machine with a CUDA GPU, from the repo root:
 #     bash benchmarks/gpu.sh [OUT_DIR]
-# Installs jax[cuda12] into .venv-gpu (if missing), checks the jit path on the GPU (the tests
-# that compile programs), runs the benchmark suites, and writes OUT_DIR/gpu_results.md.
+# Uses the machine's own python3 where its JAX already sees a GPU (the lent GPU machines have
+# jax + optax + pytest preinstalled and no network), with this checkout on PYTHONPATH;
+# elsewhere installs jax[cuda12] into .venv-gpu. Then checks the jit path on the GPU (the
+# tests that compile programs), runs the benchmark suites, and writes OUT_DIR/gpu_results.md.
 # Never needed by CI; everything also runs on CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-${OUT:-benchmarks/gpu_out}}"
 mkdir -p "$OUT"
-if [ ! -x .venv-gpu/bin/python ]; then
-  python3 -m venv .venv-gpu
-  .venv-gpu/bin/pip install -q -e '.[test]' 'jax[cuda12]'
+if python3 -c "import jax, optax, pytest; assert jax.default_backend() == 'gpu'" 2>/dev/null; then
+  PY=python3
+  export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+else
+  if [ ! -x .venv-gpu/bin/python ]; then
+    python3 -m venv .venv-gpu
+    .venv-gpu/bin/pip install -q -e '.[test]' 'jax[cuda12]'
+  fi
+  PY=.venv-gpu/bin/python
 fi
-PY=.venv-gpu/bin/python
 {
   echo "# GPU run, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo

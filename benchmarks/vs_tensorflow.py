@@ -3,6 +3,9 @@
     .venv/bin/python benchmarks/vs_tensorflow.py --tf-python /work/tfvenv/bin/python \
         [--rounds 7] [--seconds 0.5] [--only cnn_32x32x3_b64 ...]
 
+Without ``--tf-python`` only the jtape side runs (its column alone, e.g. on a machine
+without TensorFlow).
+
 Both sides run ``benchmarks/tf_workloads.py`` (identical code: ``import tensorflow as tf``
 or ``import jtape.compat as tf``) as long-lived worker processes; each round asks one side
 then the other to run a workload for about ``--seconds``, so load on a shared machine falls
@@ -56,13 +59,15 @@ def _fmt(seconds: float, name: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tf-python", required=True, help="python of a venv with tensorflow")
+    ap.add_argument("--tf-python", help="python of a venv with tensorflow (omit: jtape only)")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--seconds", type=float, default=0.5, help="time per side per round")
     ap.add_argument("--only", nargs="*", default=None)
     args = ap.parse_args()
-    sides = {"jtape": Worker(sys.executable, "jtape"), "TF": Worker(args.tf_python, "tensorflow")}
-    names = sorted(sides["jtape"].names | sides["TF"].names)
+    sides = {"jtape": Worker(sys.executable, "jtape")}
+    if args.tf_python:
+        sides["TF"] = Worker(args.tf_python, "tensorflow")
+    names = sorted(set().union(*(w.names for w in sides.values())))
     if args.only:
         names = [n for n in names if n in args.only]
     print("| workload | jtape | TF 2.21 | jtape / TF |")
