@@ -19,6 +19,8 @@ loop runs its backward pass as one XLA program from its second step on.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
+from itertools import chain, islice
+from operator import attrgetter
 
 import jax.numpy as jnp
 
@@ -37,7 +39,8 @@ class Plan:
 
     __slots__ = (
         "key",
-        "nodes",
+        "_nodes",
+        "_wiring",
         "input_slots",
         "input_tensors",
         "target_slots",
@@ -48,12 +51,38 @@ class Plan:
         "source_tensors",
     )
 
+    @property
+    def nodes(self) -> tuple:
+        """``(spec, input slots, output slots)`` per node, in recording order.
+
+        Built on first use (a new program needs it; a cached one does not).
+        """
+        nodes = self._nodes
+        if nodes is None:
+            specs, n_in, n_out, in_slots = self._wiring
+            it = iter(in_slots)
+            out = []
+            pos = 0
+            for spec, a, b in zip(specs, n_in, n_out):
+                out.append((spec, tuple(islice(it, a)), tuple(range(pos, pos + b))))
+                pos += b
+            nodes = self._nodes = tuple(out)
+        return nodes
+
 
 def _shape_dtype(t) -> tuple:
     v = t._value
     if type(v) is float:  # an eager op's Python number, a weakly typed input
         return ((), float)
-    return (v.shape, v.dtype)
+    av = getattr(v, "aval", v)  # jax arrays and tracers; numpy scalars
+    return (av.shape, av.dtype)
+
+
+_inputs_of = attrgetter("inputs")
+_outputs_of = attrgetter("outputs")
+_spec_of = attrgetter("spec")
+_key_of = attrgetter("key")
+_concat = chain.from_iterable
 
 
 def build_plan(
@@ -65,9 +94,15 @@ def build_plan(
     one tensor per read inside the tape; a Tensor source is its own group).
     ``all_reached``: the caller knows every node depends on a source (a tape whose
     watched values are all sources), so the forward search is skipped.
+
+    Slots: the outputs of the kept nodes are numbered in recording order, then the
+    other tensors their inputs read (sources, captured values) in order of first use,
+    then targets not seen yet. The key holds the specs, the input slots of every
+    node, the shapes and dtypes of the tensors from outside (those of the values
+    computed inside follow from them and the specs), the targets and the sources.
     """
-    # Runs on every eager ``gradient`` and visits every recorded node: written with
-    # local names and without per-tensor function calls (an eager step's hot path).
+    # Runs on every eager ``gradient`` and visits every recorded node: per-node work is
+    # done by C-level ``map``s over flat lists, no Python loop per tensor where avoidable.
     if all_reached:
         forward = nodes
     else:
@@ -80,23 +115,99 @@ def build_plan(
                     forward.append(node)
                     add_reached(map(id, node.outputs))
                     break
-    needed = {id(t) for t in targets}
-    add_needed = needed.update
-    relevant = []
-    for node in reversed(forward):
-        for o in node.outputs:
-            if id(o) in needed:
-                relevant.append(node)
-                add_needed(map(id, node.inputs))
-                break
-    relevant.reverse()
+    in_lists = list(map(_inputs_of, forward))
+    out_lists = list(map(_outputs_of, forward))
+    in_ids = list(map(id, _concat(in_lists)))
+    out_ids = list(map(id, _concat(out_lists)))
+    target_ids = list(map(id, targets))
+    # Every output read by a node or a target: then every node lies on a path to a
+    # target (the last node feeds a target, each earlier one a later node; a recorded
+    # output is a fresh tensor, so it can only feed later nodes).
+    used = set(in_ids)
+    used.update(target_ids)
+    if all(map(used.__contains__, out_ids)):
+        relevant = forward
+    else:
+        needed = set(target_ids)
+        relevant = []
+        for node in reversed(forward):
+            for o in node.outputs:
+                if id(o) in needed:
+                    relevant.append(node)
+                    needed.update(map(id, node.inputs))
+                    break
+        relevant.reverse()
+        in_lists = list(map(_inputs_of, relevant))
+        out_lists = list(map(_outputs_of, relevant))
+        in_ids = list(map(id, _concat(in_lists)))
+        out_ids = list(map(id, _concat(out_lists)))
+    slot_of = dict(zip(out_ids, range(len(out_ids))))
+    if len(slot_of) != len(out_ids):  # a tensor recorded as the output of two nodes
+        return _build_plan_general(relevant, targets, source_groups)
+    tensor_of = dict(zip(in_ids, _concat(in_lists)))
+    first_use = list(dict.fromkeys(in_ids))  # distinct input ids, in order of first use
+    outside = [i for i in first_use if i not in slot_of]
+    slot_of.update(zip(outside, range(len(out_ids), len(out_ids) + len(outside))))
+    outside_tensors = list(map(tensor_of.__getitem__, outside))
+    in_slots = tuple(map(slot_of.__getitem__, in_ids))
+    target_slots = []
+    for i in target_ids:
+        s = slot_of.get(i)
+        if s is None:
+            s = slot_of[i] = len(slot_of)
+        target_slots.append(s)
+    target_slots = tuple(target_slots)
+    specs = tuple(map(_spec_of, relevant))
+    n_in = tuple(map(len, in_lists))
+    n_out = tuple(map(len, out_lists))
+    groups = []
+    connected = []
+    get = slot_of.get
+    for group in source_groups:
+        g = tuple(s for s in map(get, map(id, group)) if s is not None)
+        groups.append(g)
+        connected.append(bool(g))
+    plan = Plan()
+    plan._nodes = None
+    plan._wiring = (specs, n_in, n_out, in_slots)
+    plan.input_slots = tuple(map(slot_of.__getitem__, first_use))
+    plan.input_tensors = list(map(tensor_of.__getitem__, first_use))
+    plan.target_slots = target_slots
+    plan.source_groups = tuple(groups)
+    plan.connected = tuple(connected)
+    source_slots = {s for g in groups for s in g}
+    captured_slots, captured_tensors = [], []
+    base = len(out_ids)
+    for k, t in enumerate(outside_tensors):
+        if base + k not in source_slots:
+            captured_slots.append(base + k)
+            captured_tensors.append(t)
+    plan.captured_slots = tuple(captured_slots)
+    plan.captured_tensors = captured_tensors
+    plan.source_tensors = [group[0] if group else None for group in source_groups]
+    if None in map(_key_of, specs):  # a one-off spec: the program is not cached
+        plan.key = None
+    else:
+        plan.key = (
+            specs,
+            n_in,
+            n_out,
+            in_slots,
+            tuple(map(_shape_dtype, outside_tensors)),
+            target_slots,
+            tuple((t._value.shape, t._value.dtype) for t in targets),
+            plan.source_groups,
+        )
+    return plan
 
+
+def _build_plan_general(relevant: list, targets: list, source_groups: list[list]) -> Plan:
+    """``build_plan``'s slots assigned one tensor at a time (any recording)."""
     slot_of: dict[int, int] = {}
-    get_slot = slot_of.get
     input_slots: list[int] = []
     input_tensors: list = []
     produced: set[int] = set()
-    key_parts: list = []
+    key_parts: list = ["general"]
     plan_nodes = []
     cacheable = True
 
@@ -111,33 +222,15 @@ def build_plan(
         in_slots = []
         avals = []
         for t in node.inputs:
-            i = id(t)
-            s = get_slot(i)
-            if s is None:
-                s = slot_of[i] = len(slot_of)
+            s = slot(t)
             in_slots.append(s)
             if s not in seen_inputs:
                 seen_inputs.add(s)
                 input_slots.append(s)
                 input_tensors.append(t)
                 if s not in produced:
-                    # The key holds the shape and dtype of each program input at its
-                    # first use; those of the values computed inside follow from them
-                    # and the specs.
-                    v = t._value
-                    if type(v) is float:  # an eager op's Python number, weakly typed
-                        avals.append(((), float))
-                    else:
-                        av = getattr(v, "aval", v)  # jax arrays and tracers; numpy scalars
-                        avals.append((av.shape, av.dtype))
-        out_slots = []
-        for o in node.outputs:
-            i = id(o)
-            s = get_slot(i)
-            if s is None:
-                s = slot_of[i] = len(slot_of)
-            out_slots.append(s)
-        out_slots = tuple(out_slots)
+                    avals.append(_shape_dtype(t))
+        out_slots = tuple(slot(o) for o in node.outputs)
         produced.update(out_slots)
         spec = node.spec
         if spec.key is None:
@@ -154,7 +247,8 @@ def build_plan(
         groups.append(g)
         connected.append(bool(g))
     plan = Plan()
-    plan.nodes = tuple(plan_nodes)
+    plan._nodes = tuple(plan_nodes)
+    plan._wiring = None
     plan.input_slots = tuple(input_slots)
     plan.input_tensors = input_tensors
     plan.target_slots = target_slots

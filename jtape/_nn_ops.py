@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -9,7 +11,7 @@ import numpy as np
 from ._math_ops import _axis
 from ._op import op
 from ._op_errors import InvalidArgumentError
-from ._tensor import Tensor
+from ._tensor import Tensor, _ArrayImpl
 
 relu = op(jax.nn.relu, name="relu")
 relu6 = op(jax.nn.relu6, name="relu6")
@@ -71,25 +73,101 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits) -> Tensor:
 
 
 def check_labels(labels, logits, axis: int, ignore: int | None = None) -> None:
-    """TF's eager label check: every label in ``[0, num_classes)`` (skipped when traced)."""
+    """TF's eager label check: every label in ``[0, num_classes)`` (skipped when traced).
+
+    Labels found in range once are remembered by array (jax arrays are immutable), so
+    an eager loop over the same labels, or labels vouched for by
+    :func:`vouch_cast_labels`, pays neither the host copy nor the device sync again.
+    """
     if hasattr(labels, "_jt_read") or hasattr(logits, "_jt_read"):
         return
     values = labels._value if isinstance(labels, Tensor) else labels
     pred = logits._value if isinstance(logits, Tensor) else logits
     if isinstance(values, jax.core.Tracer) or not getattr(pred, "shape", None):
         return
+    n = pred.shape[axis]
+    if _known_in_range(values, (n, ignore)):
+        return
     arr = np.asarray(values)
     if arr.dtype.kind not in "iuf" or arr.size == 0:
         return
-    n = pred.shape[axis]
-    bad = (arr < 0) | (arr >= n)
-    if ignore is not None:
-        bad &= arr != ignore
+    if arr.dtype.kind == "f" and arr.dtype.itemsize < 8:
+        # compared as they are: numpy would round the bounds to a float16 label's dtype
+        arr = arr.astype(np.float64)
+    bad = _out_of_range(arr, n, ignore)
     if bad.any():
         raise InvalidArgumentError(
             f"Received a label value of {arr[bad].flat[0]:g} which is outside the valid "
             f"range of [0, {n}).  Label values: {' '.join(f'{v:g}' for v in arr.ravel()[:20])}"
         )
+    _remember_in_range(values, (n, ignore))
+
+
+def vouch_cast_labels(labels, cast_labels, logits, axis: int, ignore: int | None = None) -> None:
+    """Check integer ``labels`` now, for their float cast ``cast_labels`` (Keras' losses
+    convert ``y_true`` to the loss dtype before the sparse cross-entropy casts it back).
+
+    When the labels are in range and the cast is exact for every valid label, the cast
+    labels are remembered as checked, so :func:`check_labels` on them needs no host copy
+    of a value still being computed (a device sync per eager step). Anything else is
+    left to that check, which raises TF's error as before.
+    """
+    src = labels._value if type(labels) is Tensor else None
+    dst = cast_labels._value if type(cast_labels) is Tensor else None
+    if type(src) is not _ArrayImpl or type(dst) is not _ArrayImpl:
+        return
+    if src.dtype.kind not in "iu" or src.size == 0:
+        return
+    exact = _EXACT_INTEGERS.get(dst.dtype)
+    if exact is None:
+        if not jnp.issubdtype(dst.dtype, jnp.floating):
+            return
+        exact = _EXACT_INTEGERS[dst.dtype] = 2 ** (jnp.finfo(dst.dtype).nmant + 1)
+    shape = getattr(logits, "shape", None)
+    if not shape:
+        return
+    n = shape[axis]
+    if not isinstance(n, int) or n > exact or (ignore is not None and abs(ignore) > exact):
+        return
+    key = (n, ignore)
+    if not _known_in_range(src, key):
+        if _out_of_range(np.asarray(src), n, ignore).any():
+            return  # the check of the cast labels raises
+        _remember_in_range(src, key)
+    _remember_in_range(dst, key)
+
+
+def _out_of_range(arr: np.ndarray, n: int, ignore: int | None) -> np.ndarray:
+    bad = (arr < 0) | (arr >= n)
+    if ignore is not None:
+        bad &= arr != ignore
+    return bad
+
+
+_EXACT_INTEGERS: dict = {}  # float dtype -> every integer up to this is exact in it
+# Label arrays found in range: id -> (weak reference to the array, (n, ignore)). Only
+# jax arrays (immutable); an entry leaves when its array is freed.
+_IN_RANGE: dict[int, tuple] = {}
+
+
+def _known_in_range(values, key: tuple) -> bool:
+    found = _IN_RANGE.get(id(values))
+    return found is not None and found[0]() is values and found[1] == key
+
+
+def _remember_in_range(values, key: tuple) -> None:
+    if type(values) is not _ArrayImpl:
+        return
+    i = id(values)
+
+    def forget(ref, i=i) -> None:
+        found = _IN_RANGE.get(i)
+        if found is not None and found[0] is ref:
+            _IN_RANGE.pop(i, None)
+
+    if len(_IN_RANGE) >= 1024:
+        _IN_RANGE.clear()
+    _IN_RANGE[i] = (weakref.ref(values, forget), key)
 
 
 @op

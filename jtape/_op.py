@@ -9,6 +9,7 @@ recorder active the cost beyond the JAX call is one flatten and one list check.
 from __future__ import annotations
 
 import functools
+import operator
 import types
 from collections.abc import Callable
 from typing import Any
@@ -164,15 +165,30 @@ def _intern_spec(fn, treedef, leaves, tensor_pos) -> NodeSpec:
     return spec
 
 
-class Node:
-    """One recorded call: its spec, input tensors and output tensors."""
+class Node(tuple):
+    """One recorded call: its spec, input tensors and output tensors.
 
-    __slots__ = ("spec", "inputs", "outputs")
+    A tuple ``(spec, inputs, outputs)`` (made in C on the eager hot path, see
+    ``_new_node``) with named fields. Nodes are compared by identity only: tuple
+    equality would compare Tensors elementwise.
+    """
 
-    def __init__(self, spec: NodeSpec, inputs: tuple, outputs: tuple) -> None:
-        self.spec = spec
-        self.inputs = inputs
-        self.outputs = outputs
+    __slots__ = ()
+
+    def __new__(cls, spec: NodeSpec, inputs: tuple, outputs: tuple) -> Node:
+        return tuple.__new__(cls, (spec, inputs, outputs))
+
+    spec = property(operator.itemgetter(0), doc="The call's NodeSpec.")
+    inputs = property(operator.itemgetter(1), doc="The input Tensors (a tuple).")
+    outputs = property(operator.itemgetter(2), doc="The output Tensors (a tuple).")
+
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+
+# ``Node`` from one tuple ``(spec, inputs, outputs)``, without a Python ``__new__`` call.
+_new_node = functools.partial(tuple.__new__, Node)
 
 
 def _as_input(leaf):
@@ -436,12 +452,12 @@ def _record_spec(recorders, spec, inputs, outputs) -> None:
             else:
                 continue
             if node is None:
-                node = Node(spec, inputs, tuple(outputs))
+                node = _new_node((spec, inputs, tuple(outputs)))
             rec._nodes.append(node)
-            watched.update(map(id, node.outputs))
+            watched.update(map(id, node[2]))
         elif rec._wants(inputs):
             if node is None:
-                node = Node(spec, inputs, tuple(outputs))
+                node = _new_node((spec, inputs, tuple(outputs)))
             rec._record(node)
 
 
@@ -527,64 +543,66 @@ def op(
         return functools.partial(op, name=name, same_dtype=same_dtype, allowed=allowed)
 
     specs: dict = {}  # arity -> spec of all-Tensor positional calls
-
+    rule = None
     if same_dtype or allowed:
         from ._dtype_rules import DtypeRule
 
         rule = DtypeRule(_tf_op_name(name or fn.__name__), same_dtype, allowed)
 
-        @functools.wraps(fn)
-        def wrapped(*args: Any, **kwargs: Any):
-            return _call_jitted(fn, rule(args), kwargs, specs)
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any):
+        # The eager call on positional Tensors whose program exists (an op in a loop)
+        # runs here, the steps of ``call_op``'s fast path without its argument
+        # analysis (and without a further Python call); every other call goes to
+        # ``call_op``.
+        if rule is not None:
+            args = rule(args)
+        if not kwargs and args:
+            spec = specs.get((len(args), None))
+            if spec is not None:
+                fwd = spec._fwd
+                if fwd:
+                    values = []
+                    for a in args:
+                        if type(a) is not Tensor:
+                            break
+                        values.append(a._value)
+                    else:
+                        st = state
+                        if not st.frames:
+                            try:
+                                out = fwd(*values)
+                            except (TypeError, ValueError) as e:
+                                raise op_error(e, spec, values) from e
+                            if type(out) is _ArrayImpl:  # one output
+                                t = Tensor(out)
+                                recs = st.recorders
+                                if recs:
+                                    if len(recs) == 1 and _PLAIN_RECORDERS.get(type(recs[0])):
+                                        # one GradientTape: Recorder's _wants/_record inlined
+                                        rec = recs[0]
+                                        watched = rec._watched
+                                        for a in args:
+                                            if id(a) in watched:
+                                                rec._nodes.append(_new_node((spec, args, (t,))))
+                                                watched.add(id(t))
+                                                break
+                                    else:
+                                        _record_spec(recs, spec, args, (t,))
+                                return t
+                            out_leaves, out_tree = _tree_flatten(out)
+                            outputs = [Tensor(v) for v in out_leaves]
+                            if st.recorders:
+                                _record_spec(st.recorders, spec, args, outputs)
+                            return _tree_unflatten(out_tree, outputs)
+        return call_op(fn, args, kwargs, jit=True, specs=specs)
 
+    if rule is not None:
         wrapped.__jtape_rule__ = rule
-    else:
-
-        @functools.wraps(fn)
-        def wrapped(*args: Any, **kwargs: Any):
-            return _call_jitted(fn, args, kwargs, specs)
-
     wrapped.__jtape_op__ = fn
     if name is not None:
         wrapped.__name__ = name
     return wrapped
-
-
-def _call_jitted(fn, args: tuple, kwargs: dict, specs: dict):
-    """An op's call: ``call_op(fn, args, kwargs, jit=True, specs=specs)``.
-
-    The eager call on positional Tensors whose program exists (an op in a loop) runs
-    here, the steps of ``call_op``'s fast path without its argument analysis; every
-    other call goes to ``call_op``.
-    """
-    if not kwargs and args:
-        spec = specs.get((len(args), None))
-        if spec is not None:
-            fwd = spec._fwd
-            if fwd:
-                values = []
-                for a in args:
-                    if type(a) is not Tensor:
-                        break
-                    values.append(a._value)
-                else:
-                    st = state
-                    if not st.frames:
-                        try:
-                            out = fwd(*values)
-                        except (TypeError, ValueError) as e:
-                            raise op_error(e, spec, values) from e
-                        if type(out) is _ArrayImpl:  # one output
-                            t = Tensor(out)
-                            if st.recorders:
-                                _record_spec(st.recorders, spec, args, (t,))
-                            return t
-                        out_leaves, out_tree = _tree_flatten(out)
-                        outputs = [Tensor(v) for v in out_leaves]
-                        if st.recorders:
-                            _record_spec(st.recorders, spec, args, outputs)
-                        return _tree_unflatten(out_tree, outputs)
-    return call_op(fn, args, kwargs, jit=True, specs=specs)
 
 
 def _tf_op_name(name: str) -> str:

@@ -146,12 +146,36 @@ def _is_leaf(x) -> bool:
     return x is None or isinstance(x, (Tensor, Variable))
 
 
+_LEAF_TREEDEF = jax.tree_util.tree_structure(0)
+
+
 def _short(x) -> str:
     text = repr(x)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_FLAT_TREEDEFS: dict = {}  # (list or tuple, n) -> the treedef of a flat sequence of n leaves
+
+
 def _flatten(structure, what: str) -> tuple[list, Any]:
+    # The usual arguments first: one Tensor or Variable, or a flat list or tuple of them.
+    cls = type(structure)
+    if cls is Tensor or cls is Variable:
+        return [structure], _LEAF_TREEDEF
+    if cls is list or cls is tuple:
+        for leaf in structure:
+            if type(leaf) is not Variable and type(leaf) is not Tensor:
+                break
+        else:
+            key = (cls, len(structure))
+            treedef = _FLAT_TREEDEFS.get(key)
+            if treedef is None:
+                if len(_FLAT_TREEDEFS) > 256:
+                    _FLAT_TREEDEFS.clear()
+                treedef = _FLAT_TREEDEFS[key] = jax.tree_util.tree_structure(
+                    cls([0] * len(structure))
+                )
+            return list(structure), treedef
     # None is a leaf (and an error), as in TF: jax would drop it from the structure and
     # ``gradient(y, [x, None])`` would quietly answer for x alone.
     leaves, treedef = jax.tree_util.tree_flatten(structure, is_leaf=_is_leaf)
@@ -324,7 +348,11 @@ class GradientTape(Recorder):
         """
         self._check_usable()
         self._leave_if_recording()
-        mode = _unconnected(unconnected_gradients)
+        mode = (
+            unconnected_gradients
+            if unconnected_gradients is UnconnectedGradients.NONE
+            else _unconnected(unconnected_gradients)
+        )
         if target is None:
             raise TypeError(
                 "Argument `target` should be a list or nested structure of Tensors or "
@@ -425,6 +453,14 @@ class GradientTape(Recorder):
         if not any(plan.connected):
             return (), None
         program, compiled = _lowering.programs.get(plan)
+        st = state
+        if compiled and not st.recorders and not st.frames:
+            # The usual eager call (no outer tape to record it on, no trace): the
+            # compiled program on the arrays, without call_op's analysis.
+            values = [t._value for t in plan.input_tensors]
+            values.extend([c._value for c in cts])
+            out = program.jitted("backward", program.backward)(*values)
+            return [None if g is None else Tensor(g) for g in out], program
         fn = _lowering.BoundCall(program, "backward", compiled)
         args = (*plan.input_tensors, *cts)
         if set(map(type, args)) == {Tensor}:  # as always: call_op's fast path directly

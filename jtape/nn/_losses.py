@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from .. import _dtypes
 from .._array_ops import convert_to_tensor, expand_dims, squeeze
 from .._math_ops import cast, logical_and
-from .._nn_ops import check_labels
+from .._nn_ops import check_labels, vouch_cast_labels
 from .._tensor import Tensor
 from ._fused import fused_op
 from ._logits import resolve_logits
@@ -456,7 +456,7 @@ class Loss:
         # Keras 3: the mask carried by y_pred (e.g. from Embedding(mask_zero=True)
         # through an LSTM) weights the reduction, so padded steps do not count.
         in_mask = get_keras_mask(y_pred)
-        y_true = self._convert(y_true)
+        y_true = self._convert_labels(y_true, y_pred)
         y_pred = self._convert(y_pred)
         losses = self.call(y_true, y_pred)
         out_mask = get_keras_mask(losses)
@@ -479,6 +479,10 @@ class Loss:
     def _convert(self, x):
         x = x.value() if hasattr(x, "_jt_read") else _t(x)
         return x if x.dtype == self.dtype else cast(x, self.dtype)
+
+    def _convert_labels(self, y_true, y_pred):
+        """``y_true`` converted to ``dtype`` (a hook for losses that check labels)."""
+        return self._convert(y_true)
 
     def _mask(self, y_true, y_pred):
         """Entries that count in the reduction (None: all); Keras' loss mask."""
@@ -661,6 +665,16 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         self.from_logits = from_logits
         self.ignore_class = ignore_class
         self.axis = axis
+
+    def _convert_labels(self, y_true, y_pred):
+        # Integer labels are checked before their cast to the loss dtype (which Keras
+        # does first): the check of the cast labels then needs no device sync.
+        labels = y_true.value() if hasattr(y_true, "_jt_read") else _t(y_true)
+        converted = self._convert(labels)
+        if converted is not labels:
+            ignore = None if self.ignore_class is None else int(self.ignore_class)
+            vouch_cast_labels(labels, converted, y_pred, _int_axis(self.axis), ignore)
+        return converted
 
     def _mask(self, y_true, y_pred):
         if self.ignore_class is None:
