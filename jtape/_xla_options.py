@@ -14,7 +14,8 @@ below is XLA's default for this jaxlib (dot and reduce fusions unchanged; progra
 without convolutions compile to the same HLO, ``tests/test_xla_options.py``). Set
 ``JTAPE_YNN_CONVOLUTIONS=1`` to keep XLA's default. A jaxlib whose XLA refuses the
 option (a renamed enum) fails the first compilation: jtape then compiles that program
-and every later one without options, as ``jax.jit`` would.
+and every later one without options, as ``jax.jit`` would. The first top-level program
+on CPU also has glibc keep freed host buffers for reuse (``_host_memory.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import functools
 import os
 
 import jax
+
+from . import _host_memory
 
 YNN_FUSION_TYPES = "LIBRARY_FUSION_TYPE_REDUCE,LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT"
 _CPU_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": YNN_FUSION_TYPES}
@@ -81,6 +84,8 @@ class _TopLevelJit:
             return self.nested(*args, **kwargs)
 
     def _build_top(self):
+        if jax.default_backend() == "cpu":
+            _host_memory.keep_freed_memory()  # once per process (see _host_memory.py)
         options = compiler_options()
         if options is None:
             self.top = self.nested
