@@ -664,6 +664,22 @@ def install_tf_protocol() -> None:
         Tensor.assign = property(_slice_assign)
 
 
+def write_arrays(variables, values) -> None:
+    """``v._write(x, x)`` for each pair: computed arrays stored back (an optimizer step).
+
+    Eagerly, with no tape or frame to tell, the stores are done here directly.
+    """
+    if state.recorders or current_frame() is not None:
+        for v, x in zip(variables, values):
+            v._write(x, x)
+        return
+    for v, x in zip(variables, values):
+        if v._sharding is None:
+            v._array = _unplaced(x)
+        else:
+            v._value = x
+
+
 def _unplaced(value):
     """An eager write into an unplaced variable: a concrete value spread over several
     devices (computed from replicated variables) comes back to one device, so the

@@ -18,6 +18,7 @@ the rule, update the EMA of the weights, count the step.
 from __future__ import annotations
 
 import contextlib
+import operator
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -30,9 +31,9 @@ import optax
 
 from .._checkpoint import on_new_state
 from .._indexed_slices import IndexedSlices
-from .._state import state
+from .._state import current_frame, state
 from .._tensor import Tensor, to_value
-from .._variable import Variable, init_scope
+from .._variable import Variable, init_scope, write_arrays
 from ..distribute._context import _local, sum_over_replicas
 from . import _schedules, _transforms
 from ._transforms import SparseGrad
@@ -41,6 +42,9 @@ from ._transforms import SparseGrad
 def _int_dtype():
     # Keras/TF count in int64; without jax_enable_x64 JAX would silently make it int32.
     return jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
+
+
+_array_of = operator.attrgetter("_array")  # an eager Variable's value
 
 
 @contextlib.contextmanager
@@ -397,11 +401,12 @@ class Optimizer:
     def _apply_constraints(variables) -> None:
         # Keras: after the update, each updated variable with a `constraint` is replaced
         # by `constraint(variable)` (e.g. a non-negativity projection).
+        constrained = [v for v in variables if getattr(v, "constraint", None) is not None]
+        if not constrained:
+            return
         with _no_recording():
-            for v in variables:
-                constraint = getattr(v, "constraint", None)
-                if constraint is not None:
-                    v.assign(constraint(v))
+            for v in constrained:
+                v.assign(v.constraint(v))
 
     def minimize(self, loss, var_list, tape=None):
         """Compute gradients of ``loss`` for ``var_list`` and apply them (tf.keras 2 API).
@@ -537,33 +542,48 @@ class Optimizer:
             for i in idx
         )
         static = (idx, decay, frozen)
-        params = [v._current() for v in self._vars]
-        slots = [[s._current() for s in group] for group in self._slot_vars]
-        accums = [a._current() for a in self._accumulators]
-        averages = [a._current() for a in self._averages]
-        it = self._iterations._current()
+        if current_frame() is None:  # eager: the arrays themselves
+            params = list(map(_array_of, self._vars))
+            slots = [list(map(_array_of, group)) for group in self._slot_vars]
+            accums = list(map(_array_of, self._accumulators))
+            averages = list(map(_array_of, self._averages))
+            it = self._iterations._array
+        else:
+            params = [v._current() for v in self._vars]
+            slots = [[s._current() for s in group] for group in self._slot_vars]
+            accums = [a._current() for a in self._accumulators]
+            averages = [a._current() for a in self._averages]
+            it = self._iterations._current()
         lr = self._lr_input()
         traced = isinstance(it, jax.core.Tracer) or any(
             isinstance(g.values if type(g) is SparseGrad else g, jax.core.Tracer) for g in grads
         )
         fn = self._step if traced else self._jitted
-        with _no_recording():
+        recorders = state.recorders
+        if recorders:  # the update is not differentiable: keep it off every tape
+            state.recorders = []
+        try:
             new_params, new_slots, new_accums, new_avgs, new_it = fn(
                 static, grads, params, slots, accums, averages, it, lr
             )
+        finally:
+            if recorders:
+                state.recorders = recorders
         # Write back only what the step changed.
         touched = range(len(self._vars)) if self._overwrites_with_ema() else idx
-        for i, x in zip(touched, new_params):
-            self._vars[i]._write(x, x)
+        variables = [self._vars[i] for i in touched]
+        values = list(new_params)
         slot_groups = idx if self._per_variable_state else (0,)
         for gi, group in zip(slot_groups, new_slots):
-            for var, x in zip(self._slot_vars[gi], group):
-                var._write(x, x)
-        for var, x in zip(self._accumulators, new_accums):
-            var._write(x, x)
-        for var, x in zip(self._averages, new_avgs):
-            var._write(x, x)
-        self._iterations._write(new_it, new_it)
+            variables.extend(self._slot_vars[gi])
+            values.extend(group)
+        variables.extend(self._accumulators)
+        values.extend(new_accums)
+        variables.extend(self._averages)
+        values.extend(new_avgs)
+        variables.append(self._iterations)
+        values.append(new_it)
+        write_arrays(variables, values)
 
     def _overwrites_with_ema(self) -> bool:
         return bool(self.use_ema and self.ema_overwrite_frequency)
