@@ -119,3 +119,27 @@ def test_first_max_mask_on_heavy_ties_and_nans(shape, axes):
     x[rng.random(shape) < 0.05] = np.nan
     got = np.asarray(_pooling_math._first_max(jnp.asarray(x), axes))
     np.testing.assert_array_equal(got, _argmax_first_max(x, axes))
+
+
+@pytest.mark.parametrize("window", [(1, 2, 2, 1), (1, 3, 2, 1), (1, 1, 2, 2), (1, 3, 3, 1)])
+def test_sliced_windows_route_the_gradient_to_the_first_maximum(window):
+    # Windows of up to 9 elements pool as strided slices: ties and NaNs as argmax picks.
+    assert np.prod(window) <= _pooling_math._SLICED_WINDOW_MAX
+    rng = np.random.default_rng(2)
+    shape = (2, 6, 6, 4)
+    x = rng.integers(0, 3, shape).astype(np.float32)  # many ties
+    x[rng.random(shape) < 0.05] = np.nan
+    split, axes = [], []
+    for dim, k in zip(shape, window):
+        if k > 1:
+            axes.append(len(split) + 1)
+        split.extend((dim // k, k) if k > 1 else (dim,))
+    xr = x.reshape(split)
+    y = _pooling_math.max_pool(jnp.asarray(x), window, window, "VALID")
+    np.testing.assert_array_equal(y, np.max(xr, axis=tuple(axes)))  # NaN propagates
+    ct = rng.standard_normal(y.shape).astype(np.float32)
+    got = jax.grad(lambda v: jnp.sum(_pooling_math.max_pool(v, window, window, "VALID") * ct))(
+        jnp.asarray(x)
+    )
+    want = _argmax_first_max(xr, tuple(axes)) * np.expand_dims(ct, tuple(axes))
+    np.testing.assert_array_equal(np.asarray(got), want.reshape(shape))
