@@ -103,38 +103,46 @@ def check_labels(labels, logits, axis: int, ignore: int | None = None) -> None:
     _remember_in_range(values, (n, ignore))
 
 
-def vouch_cast_labels(labels, cast_labels, logits, axis: int, ignore: int | None = None) -> None:
-    """Check integer ``labels`` now, for their float cast ``cast_labels`` (Keras' losses
-    convert ``y_true`` to the loss dtype before the sparse cross-entropy casts it back).
+def labels_survive_cast(labels, logits, axis: int, ignore: int | None, dtype) -> bool:
+    """Whether integer ``labels`` are in range for ``logits`` and every valid label is
+    exact in the float ``dtype`` (so a cast to it and back to integers gives them back).
 
-    When the labels are in range and the cast is exact for every valid label, the cast
-    labels are remembered as checked, so :func:`check_labels` on them needs no host copy
-    of a value still being computed (a device sync per eager step). Anything else is
-    left to that check, which raises TF's error as before.
+    Keras' losses convert ``y_true`` to the loss dtype before the sparse cross-entropy
+    casts it back; labels for which this holds can skip that round trip. Checked labels
+    are remembered (see :func:`check_labels`); bad ones are left to that check, which
+    raises TF's error.
     """
     src = labels._value if type(labels) is Tensor else None
-    dst = cast_labels._value if type(cast_labels) is Tensor else None
-    if type(src) is not _ArrayImpl or type(dst) is not _ArrayImpl:
-        return
-    if src.dtype.kind not in "iu" or src.size == 0:
-        return
-    exact = _EXACT_INTEGERS.get(dst.dtype)
+    if type(src) is not _ArrayImpl or src.dtype.kind not in "iu" or src.size == 0:
+        return False
+    exact = _EXACT_INTEGERS.get(dtype)
     if exact is None:
-        if not jnp.issubdtype(dst.dtype, jnp.floating):
-            return
-        exact = _EXACT_INTEGERS[dst.dtype] = 2 ** (jnp.finfo(dst.dtype).nmant + 1)
+        if not jnp.issubdtype(dtype, jnp.floating):
+            return False
+        exact = _EXACT_INTEGERS[dtype] = 2 ** (jnp.finfo(dtype).nmant + 1)
     shape = getattr(logits, "shape", None)
     if not shape:
-        return
+        return False
     n = shape[axis]
     if not isinstance(n, int) or n > exact or (ignore is not None and abs(ignore) > exact):
-        return
+        return False
     key = (n, ignore)
     if not _known_in_range(src, key):
         if _out_of_range(np.asarray(src), n, ignore).any():
-            return  # the check of the cast labels raises
+            return False
         _remember_in_range(src, key)
-    _remember_in_range(dst, key)
+    return True
+
+
+def vouch_cast_labels(labels, cast_labels, logits, axis: int, ignore: int | None = None) -> None:
+    """Remember ``cast_labels`` (a float cast of integer ``labels``) as checked when
+    :func:`labels_survive_cast` holds, so :func:`check_labels` on them needs no host copy
+    of a value still being computed (a device sync per eager step)."""
+    dst = cast_labels._value if type(cast_labels) is Tensor else None
+    if type(dst) is not _ArrayImpl:
+        return
+    if labels_survive_cast(labels, logits, axis, ignore, dst.dtype):
+        _remember_in_range(dst, (logits.shape[axis], ignore))
 
 
 def _out_of_range(arr: np.ndarray, n: int, ignore: int | None) -> np.ndarray:

@@ -189,6 +189,7 @@ class Node(tuple):
 
 # ``Node`` from one tuple ``(spec, inputs, outputs)``, without a Python ``__new__`` call.
 _new_node = functools.partial(tuple.__new__, Node)
+_value_of = operator.attrgetter("_value")
 
 
 def _as_input(leaf):
@@ -338,14 +339,13 @@ def _call_fast(fn, args: tuple, statics, jit: bool, specs):
             specs[key] = spec
     if statics is None:
         inputs = args
-    else:
-        static_pos = {s[0] for s in statics}
-        inputs = tuple(a for i, a in enumerate(args) if i not in static_pos)
+    else:  # the spec's tensor positions are those not static
+        inputs = tuple(map(args.__getitem__, spec.tensor_pos))
     values = []
     for a in inputs:
         if type(a) is not Tensor:  # a Variable: read it (tapes see the read)
-            inputs = tuple(a if type(a) is Tensor else a._jt_read() for a in inputs)
-            values = [a._value for a in inputs]
+            inputs = tuple([a if type(a) is Tensor else a._jt_read() for a in inputs])
+            values = list(map(_value_of, inputs))
             break
         values.append(a._value)
     st = state

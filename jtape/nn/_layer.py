@@ -861,7 +861,11 @@ class Layer(Module):
                     "not see the mask.",
                     stacklevel=3,
                 )
-        self._jt_output_shape = _summary_shape(outputs)
+        if type(outputs) is Tensor:  # _summary_shape's common case, inlined
+            shape = outputs._value.shape
+            self._jt_output_shape = (None,) + shape[1:] if shape else ()
+        else:
+            self._jt_output_shape = _summary_shape(outputs)
         return outputs
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from .. import _dtypes
 from .._array_ops import convert_to_tensor, expand_dims, squeeze
 from .._math_ops import cast, logical_and
-from .._nn_ops import check_labels, vouch_cast_labels
+from .._nn_ops import check_labels, labels_survive_cast, vouch_cast_labels
 from .._tensor import Tensor
 from ._fused import fused_op
 from ._logits import resolve_logits
@@ -667,13 +667,25 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         self.axis = axis
 
     def _convert_labels(self, y_true, y_pred):
-        # Integer labels are checked before their cast to the loss dtype (which Keras
-        # does first): the check of the cast labels then needs no device sync.
+        # Keras casts the labels to the loss dtype, and the loss casts them back to
+        # integers. Integer labels are checked first: in range and exact in the loss
+        # dtype, the round trip gives them back, so this loss (as defined here, not a
+        # subclass that reads them itself) skips it; otherwise the cast labels are
+        # remembered as checked, so their check needs no device sync.
         labels = y_true.value() if hasattr(y_true, "_jt_read") else _t(y_true)
+        if labels.dtype == self.dtype:
+            return labels
+        ignore = None if self.ignore_class is None else int(self.ignore_class)
+        axis = _int_axis(self.axis)
+        if (
+            self.fn is sparse_categorical_crossentropy
+            and type(self).call is LossFunctionWrapper.call
+            and type(self)._mask is SparseCategoricalCrossentropy._mask
+            and labels_survive_cast(labels, y_pred, axis, ignore, self.dtype)
+        ):
+            return labels
         converted = self._convert(labels)
-        if converted is not labels:
-            ignore = None if self.ignore_class is None else int(self.ignore_class)
-            vouch_cast_labels(labels, converted, y_pred, _int_axis(self.axis), ignore)
+        vouch_cast_labels(labels, converted, y_pred, axis, ignore)
         return converted
 
     def _mask(self, y_true, y_pred):

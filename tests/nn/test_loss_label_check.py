@@ -114,3 +114,58 @@ def test_freed_label_arrays_leave_the_table():
 
     gc.collect()
     assert key not in _nn_ops._IN_RANGE or _nn_ops._IN_RANGE[key][0]() is not None
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8"])
+@pytest.mark.parametrize("ignore_class", [None, 1])
+@pytest.mark.parametrize("column", [False, True])
+def test_integer_labels_skip_the_cast_with_the_same_value(dtype, ignore_class, column):
+    rng = np.random.default_rng(1)
+    logits_np = rng.standard_normal((6, 4)).astype(np.float32)
+    labels_np = np.array([0, 3, 1, 2, 1, 3], dtype)
+    labels = tf.constant(labels_np[:, None] if column else labels_np)
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True, ignore_class=ignore_class
+    )
+    got = float(loss(labels, tf.constant(logits_np)))
+    # the same labels as float32 (Keras' cast, done by hand) take the cast path
+    as_float = float(loss(tf.constant(labels_np.astype(np.float32)), tf.constant(logits_np)))
+    logp = jax.nn.log_softmax(jnp.asarray(logits_np), axis=-1)
+    per = -np.asarray(jnp.take_along_axis(logp, jnp.asarray(labels_np, jnp.int32)[:, None], -1))[
+        :, 0
+    ]
+    keep = np.ones(6, bool) if ignore_class is None else labels_np != ignore_class
+    want = per[keep].sum() / keep.sum()
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert got == as_float
+
+
+def test_a_subclass_reading_the_labels_still_sees_them_cast():
+    seen = []
+
+    class Spy(tf.keras.losses.SparseCategoricalCrossentropy):
+        def call(self, y_true, y_pred):
+            seen.append(y_true.dtype)
+            return super().call(y_true, y_pred)
+
+    Spy(from_logits=True)(tf.constant(np.array([0, 1], np.int32)), tf.zeros((2, 2)))
+    assert seen == [tf.float32]  # Keras converts y_true to the loss dtype first
+
+
+def test_the_gradient_through_the_loss_is_unchanged():
+    rng = np.random.default_rng(2)
+    w0 = rng.standard_normal((3, 4)).astype(np.float32)
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    labels = np.array([0, 3, 2, 1, 3], np.int32)
+    w = tf.Variable(w0)
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for _ in range(3):
+        with tf.GradientTape() as tape:
+            value = loss(tf.constant(labels), tf.matmul(tf.constant(x), w))
+        g = tape.gradient(value, w)
+
+    def f(wv):
+        logp = jax.nn.log_softmax(jnp.asarray(x) @ wv, axis=-1)
+        return jnp.mean(-jnp.take_along_axis(logp, jnp.asarray(labels)[:, None], -1))
+
+    np.testing.assert_allclose(g.numpy(), jax.grad(f)(jnp.asarray(w0)), rtol=1e-5, atol=1e-7)
