@@ -9,7 +9,8 @@ interleaved rounds.
   them by default (convolutions and dots go to YNNPACK), the same programs compiled with
   YNNPACK off for convolutions (``compiler_options``: XLA's Eigen convolution), and
   jtape's ``_conv_math.convolution`` (im2col for few input channels) compiled with jtape's
-  options (``_xla_options``), as jtape's programs are.
+  options (``_xla_options``), as jtape's programs are. Every side runs with glibc keeping
+  freed buffers (``_host_memory``, as in a jtape process; ``--glibc-defaults``: not).
 - ``tensorflow`` side: ``tf.nn.conv2d``, ``Conv2DBackpropInput`` and
   ``Conv2DBackpropFilter`` in ``tf.function`` (oneDNN), run with TF's own Python.
 
@@ -112,9 +113,14 @@ def _tf_pieces(shape, rng):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["jax", "tensorflow"], default="jax")
+    parser.add_argument("--glibc-defaults", action="store_true", help="no _host_memory setting")
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.backend == "jax" and not args.glibc_defaults:
+        from jtape import _host_memory
+
+        _host_memory.keep_freed_memory()
     rng = np.random.default_rng(0)
     pieces = _jax_pieces if args.backend == "jax" else _tf_pieces
     header = None
