@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _array_ops as A
 from . import _math_ops as M
-from ._dtype_rules import python_fits, tf_name
+from ._dtype_rules import _SCALARS, python_fits, tf_name
 from ._tensor import Tensor
 from ._variable import Variable
 
@@ -24,6 +24,8 @@ def _operand(self, other):
     # TF's other operators convert a Python operand to the tensor's dtype and raise
     # TypeError when it does not fit (``int_tensor * 1.5``). Lists become tensors in
     # the op's dtype rule.
+    if type(other) is float and type(self) is Tensor and (self._value.dtype, other) in _SCALARS:
+        return other  # a number the dtype rule took for this dtype before: it fits
     if type(other) is not Tensor and _is_python(other) and not python_fits(other, self.dtype):
         raise TypeError(f"Cannot convert {other!r} to EagerTensor of dtype {tf_name(self.dtype)}")
     return other

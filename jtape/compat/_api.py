@@ -47,6 +47,12 @@ def tf_api(
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if not kwargs:  # the usual eager call: Tensors where TF takes tensors, as they are
+            for a in args[:n_tensors]:
+                if type(a) is not Tensor:
+                    break
+            else:
+                return fn(*args)
         if positional and kwargs:
             kwargs = dict(kwargs)
             args = list(args)
