@@ -115,11 +115,20 @@ def build_plan(
                     forward.append(node)
                     add_reached(map(id, node.outputs))
                     break
+    specs = tuple(map(_spec_of, forward))
     in_lists = list(map(_inputs_of, forward))
     out_lists = list(map(_outputs_of, forward))
-    in_ids = list(map(id, _concat(in_lists)))
+    all_in = list(_concat(in_lists))
+    in_ids = list(map(id, all_in))
     out_ids = list(map(id, _concat(out_lists)))
     target_ids = list(map(id, targets))
+    template = _TEMPLATES.get(specs)
+    if template is not None:
+        plan = template.match(
+            all_in, in_ids, out_lists, out_ids, targets, target_ids, source_groups
+        )
+        if plan is not None:
+            return plan
     # Every output read by a node or a target: then every node lies on a path to a
     # target (the last node feeds a target, each earlier one a later node; a recorded
     # output is a fresh tensor, so it can only feed later nodes).
@@ -137,14 +146,16 @@ def build_plan(
                     needed.update(map(id, node.inputs))
                     break
         relevant.reverse()
+        specs = tuple(map(_spec_of, relevant))
         in_lists = list(map(_inputs_of, relevant))
         out_lists = list(map(_outputs_of, relevant))
-        in_ids = list(map(id, _concat(in_lists)))
+        all_in = list(_concat(in_lists))
+        in_ids = list(map(id, all_in))
         out_ids = list(map(id, _concat(out_lists)))
     slot_of = dict(zip(out_ids, range(len(out_ids))))
     if len(slot_of) != len(out_ids):  # a tensor recorded as the output of two nodes
         return _build_plan_general(relevant, targets, source_groups)
-    tensor_of = dict(zip(in_ids, _concat(in_lists)))
+    tensor_of = dict(zip(in_ids, all_in))
     first_use = list(dict.fromkeys(in_ids))  # distinct input ids, in order of first use
     outside = [i for i in first_use if i not in slot_of]
     slot_of.update(zip(outside, range(len(out_ids), len(out_ids) + len(outside))))
@@ -157,7 +168,6 @@ def build_plan(
             s = slot_of[i] = len(slot_of)
         target_slots.append(s)
     target_slots = tuple(target_slots)
-    specs = tuple(map(_spec_of, relevant))
     n_in = tuple(map(len, in_lists))
     n_out = tuple(map(len, out_lists))
     groups = []
@@ -198,7 +208,111 @@ def build_plan(
             tuple((t._value.shape, t._value.dtype) for t in targets),
             plan.source_groups,
         )
+        if relevant is forward:
+            # The next recording of these ops is checked against this one instead of
+            # being analysed again (_Template.match).
+            if len(_TEMPLATES) >= _MAX_PROGRAMS:
+                _TEMPLATES.clear()
+            first_pos = {}
+            for k, i in enumerate(in_ids):
+                if i not in first_pos:
+                    first_pos[i] = k
+            _TEMPLATES[specs] = _Template(
+                plan,
+                n_out,
+                in_slots,
+                [first_pos[i] for i in first_use],
+                [first_pos[i] for i in outside],
+            )
     return plan
+
+
+class _Template:
+    """A plan made from one recording, to check the next recording of the same ops against.
+
+    ``match`` numbers the new recording's tensors as ``build_plan`` would, using the
+    positions where the template first met each tensor from outside, and compares the
+    result with the template: every node's input slots, the outputs per node, the
+    shapes and dtypes from outside, the targets and the sources. Equal, the new plan is
+    the template's with the new tensors (same key, same program); anything different
+    and ``build_plan`` analyses the recording afresh.
+    """
+
+    __slots__ = (
+        "plan",
+        "n_out",
+        "in_slots",
+        "first_pos",
+        "outside_pos",
+        "outside_avals",
+        "captured_pos",
+        "target_avals",
+    )
+
+    def __init__(self, plan: Plan, n_out, in_slots, first_pos, outside_pos) -> None:
+        self.plan = plan
+        self.n_out = n_out
+        self.in_slots = in_slots
+        self.first_pos = first_pos
+        self.outside_pos = outside_pos
+        self.outside_avals = plan.key[4]
+        base = sum(n_out)  # outside tensors are numbered after the outputs
+        source_slots = {s for g in plan.source_groups for s in g}
+        self.captured_pos = [p for k, p in enumerate(outside_pos) if base + k not in source_slots]
+        self.target_avals = plan.key[6]
+
+    def match(self, all_in, in_ids, out_lists, out_ids, targets, target_ids, source_groups):
+        """The plan for a recording of the template's ops, or None if it differs."""
+        if len(in_ids) != len(self.in_slots) or tuple(map(len, out_lists)) != self.n_out:
+            return None
+        slot_of = dict(zip(out_ids, range(len(out_ids))))
+        base = len(slot_of)
+        if base != len(out_ids):
+            return None
+        outside = [in_ids[p] for p in self.outside_pos]
+        for i in outside:
+            if i in slot_of:  # produced here, from outside in the template
+                return None
+        slot_of.update(zip(outside, range(base, base + len(outside))))
+        if len(slot_of) != base + len(outside):  # two template tensors are one here
+            return None
+        if tuple(map(slot_of.get, in_ids)) != self.in_slots:
+            return None
+        tmpl = self.plan
+        target_slots = []
+        for i in target_ids:
+            s = slot_of.get(i)
+            if s is None:
+                s = slot_of[i] = len(slot_of)
+            target_slots.append(s)
+        if tuple(target_slots) != tmpl.target_slots:
+            return None
+        if tuple((t._value.shape, t._value.dtype) for t in targets) != self.target_avals:
+            return None
+        if tuple(_shape_dtype(all_in[p]) for p in self.outside_pos) != self.outside_avals:
+            return None
+        get = slot_of.get
+        groups = tuple(
+            tuple(s for s in map(get, map(id, group)) if s is not None) for group in source_groups
+        )
+        if groups != tmpl.source_groups:
+            return None
+        plan = Plan()
+        plan.key = tmpl.key
+        plan._nodes = tmpl._nodes
+        plan._wiring = tmpl._wiring
+        plan.input_slots = tmpl.input_slots
+        plan.input_tensors = list(map(all_in.__getitem__, self.first_pos))
+        plan.target_slots = tmpl.target_slots
+        plan.source_groups = groups
+        plan.connected = tmpl.connected
+        plan.captured_slots = tmpl.captured_slots
+        plan.captured_tensors = list(map(all_in.__getitem__, self.captured_pos))
+        plan.source_tensors = [group[0] if group else None for group in source_groups]
+        return plan
+
+
+_TEMPLATES: dict = {}  # specs of a recording -> the _Template of its last full analysis
 
 
 def _build_plan_general(relevant: list, targets: list, source_groups: list[list]) -> Plan:

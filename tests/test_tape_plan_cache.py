@@ -179,3 +179,72 @@ def test_second_order_through_the_backward_program(outer):
         return jnp.sum(gv * gv) if outer else jnp.sum(gv)
 
     np.testing.assert_allclose(h.numpy(), jax.grad(f)(x.numpy()), rtol=1e-5)
+
+
+def test_a_value_from_outside_becoming_a_computed_one_is_not_mistaken():
+    # The same four ops; the second sin reads a constant in one step and the first
+    # sin's output in the other (a template's outside input now computed inside).
+    x0 = np.array([0.4, -0.9, 1.3], np.float32)
+    c0 = np.array([0.2, 0.5, -0.7], np.float32)
+    x, c = jt.Variable(x0), jt.constant(c0)
+
+    def step(chained):
+        with jt.GradientTape() as tape:
+            y1 = jt.sin(x)
+            y2 = jt.sin(y1) if chained else jt.sin(c)
+            loss = jt.sum(y1 * y2)
+        return tape.gradient(loss, x).numpy()
+
+    want = {
+        True: _grad(lambda v: jnp.sum(jnp.sin(v) * jnp.sin(jnp.sin(v))), x0)[0],
+        False: _grad(lambda v: jnp.sum(jnp.sin(v) * jnp.sin(c0)), x0)[0],
+    }
+    for chained in (False, False, False, True, True, False, True):
+        np.testing.assert_allclose(step(chained), want[chained], rtol=1e-6)
+
+
+def test_two_outside_values_becoming_one_are_not_mistaken():
+    t0 = np.array([1.5, -2.0], np.float32)
+    c0 = np.array([3.0, 0.25], np.float32)
+    t, c = jt.constant(t0), jt.constant(c0)
+
+    def step(square):
+        with jt.GradientTape() as tape:
+            tape.watch(t)
+            loss = jt.sum(t * (t if square else c))
+        return tape.gradient(loss, t).numpy()
+
+    for square in (False, False, False, True, True, False):
+        np.testing.assert_allclose(step(square), 2 * t0 if square else c0, rtol=1e-6)
+
+
+def test_another_target_on_the_same_recording_gets_its_own_plan():
+    x0 = np.array([0.3, 0.8], np.float32)
+    x = jt.Variable(x0)
+    for _ in _steps():
+        with jt.GradientTape(persistent=True) as tape:
+            y1 = jt.tanh(x)
+            y2 = jt.exp(y1)
+            loss = y2 * 3.0  # the shape of y1: only the target's slot tells them apart
+        np.testing.assert_allclose(
+            tape.gradient(loss, x).numpy(),
+            _grad(lambda v: jnp.sum(jnp.exp(jnp.tanh(v)) * 3.0), x0)[0],
+            rtol=1e-6,
+        )
+        np.testing.assert_allclose(
+            tape.gradient(y1, x).numpy(), _grad(lambda v: jnp.sum(jnp.tanh(v)), x0)[0], rtol=1e-6
+        )
+
+
+def test_a_constant_of_another_shape_gets_its_own_program():
+    x0 = np.array([[0.5, -1.0], [2.0, 0.1]], np.float32)
+    x = jt.Variable(x0)
+    for c0 in (np.float32(2.0), np.array([1.0, 3.0], np.float32), np.ones((2, 2), np.float32)):
+        c = jt.constant(c0)
+        for _ in _steps():
+            with jt.GradientTape() as tape:
+                loss = jt.sum(jt.sin(x) * c)
+            g = tape.gradient(loss, x).numpy()
+            np.testing.assert_allclose(
+                g, _grad(lambda v, c0=c0: jnp.sum(jnp.sin(v) * c0), x0)[0], rtol=1e-6
+            )
