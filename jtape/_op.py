@@ -549,6 +549,13 @@ def op(
 
         rule = DtypeRule(_tf_op_name(name or fn.__name__), same_dtype, allowed)
 
+    # The rule's two common eager cases, inlined below: a float-only op on a Tensor of a
+    # dtype already allowed, and a Tensor with a Python float the rule already made a
+    # device scalar of (``h * 0.5`` in a loop).
+    unary_ok = rule._ok if rule is not None and rule.n == 0 else None
+    binary = rule is not None and rule.n == 2 and rule.allowed is None
+    scalars = _scalar_cache() if binary else None
+
     @functools.wraps(fn)
     def wrapped(*args: Any, **kwargs: Any):
         # The eager call on positional Tensors whose program exists (an op in a loop)
@@ -556,7 +563,18 @@ def op(
         # analysis (and without a further Python call); every other call goes to
         # ``call_op``.
         if rule is not None:
-            args = rule(args)
+            if unary_ok is not None:
+                if not (args and type(args[0]) is Tensor and args[0]._value.dtype in unary_ok):
+                    args = rule(args)
+            elif binary and len(args) == 2 and type(args[1]) is float and type(args[0]) is Tensor:
+                a = args[0]._value
+                cached = scalars.get((a.dtype, args[1]))
+                if cached is not None and type(a) is _ArrayImpl and not state.frames:
+                    args = (args[0], cached)
+                else:
+                    args = rule(args)
+            else:
+                args = rule(args)
         if not kwargs and args:
             spec = specs.get((len(args), None))
             if spec is not None:
@@ -603,6 +621,13 @@ def op(
     if name is not None:
         wrapped.__name__ = name
     return wrapped
+
+
+def _scalar_cache() -> dict:
+    """The dtype rule's cache of eager Python-float operands (``(dtype, x) -> Tensor``)."""
+    from ._dtype_rules import _SCALARS
+
+    return _SCALARS
 
 
 def _tf_op_name(name: str) -> str:

@@ -724,6 +724,8 @@ class Layer(Module):
     def _convert_input(self, x):
         """Keras' input conversion: arrays become Tensors, floats the compute dtype."""
         dtype = self._compute_dtype
+        if type(x) is Tensor and x._value.dtype == dtype._np:
+            return x  # already the compute dtype: nothing to convert
         if isinstance(x, Tensor):
             if self.autocast and x.dtype != dtype and jnp.issubdtype(x.dtype, jnp.floating):
                 from .._math_ops import cast
@@ -836,7 +838,7 @@ class Layer(Module):
             if not self.built:
                 self._maybe_build(_shape_of(args[0]) if args else None)
             call = self.call
-            if _tracing():
+            if _state.frames and _tracing():
                 # As Keras in a tf.function: a user-written `call` gets AutoGraph, so
                 # Python `if`/`for` on tensors inside it compile.
                 call = _autograph_target(call)
