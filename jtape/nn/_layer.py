@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
+import operator
 import re
 import threading
 import warnings
@@ -211,17 +212,82 @@ _LAYER_KWARGS = {
 _ATOMS = frozenset({str, int, float, bool, complex, bytes, type(None), _dtypes.DType})
 
 
-def _state_leaves(value, out: list) -> None:
+def _state_leaves(value, out: list, containers: list | None = None) -> None:
     """The leaves of nested lists, tuples and dicts in ``value`` (``_children``'s order)
-    that may be state, atoms left out."""
+    that may be state, atoms left out.
+
+    ``containers`` (for the walk's cache) receives each mutable container visited with
+    what it held: ``(list, tuple(list))`` or ``(dict, keys, values)``; a None entry
+    marks a container type whose contents it cannot snapshot (a subclass).
+    """
     items = [value[k] for k in list(value)] if isinstance(value, dict) else value
+    if containers is not None:
+        kind = type(value)
+        if kind is list:
+            containers.append((value, tuple(value)))
+        elif kind is dict:
+            containers.append((value, tuple(value), tuple(items)))
+        elif kind is not tuple:
+            containers.append(None)
     for item in items:
         if type(item) in _ATOMS:
             continue
         if isinstance(item, (list, tuple, dict)):
-            _state_leaves(item, out)
+            _state_leaves(item, out, containers)
         else:
             out.append(item)
+
+
+class _WalkBox:
+    """Holds a layer's last weight walk (``_jt_walk``): ``(attribute names, attribute
+    values, mutable containers with their contents, own variables, sub-modules)``.
+
+    One box per layer, so storing a new walk changes no attribute. Copies and pickles
+    of a layer start with an empty box.
+    """
+
+    __slots__ = ("entry",)
+
+    def __init__(self) -> None:
+        self.entry = None
+
+    def __reduce__(self):
+        return (_WalkBox, ())
+
+
+_is = operator.is_
+
+
+def _walk_unchanged(layer, entry: tuple) -> bool:
+    """Whether ``layer``'s walk would find what ``entry`` recorded.
+
+    The walk reads the layer's attributes (in order, ignored names left out) and the
+    lists, tuples and dicts inside them; leaves are classified by their type. So the
+    same attribute names, the same objects in them (by identity) and the same contents
+    in every mutable container visited give the same result.
+    """
+    d = layer.__dict__
+    keys = entry[0]
+    if len(d) != len(keys) or tuple(d) != keys:
+        return False
+    same = list(map(_is, d.values(), entry[1]))
+    if False in same:  # a changed attribute the walk skips (the summary shape) is fine
+        ignored = layer._WALK_IGNORED
+        i = -1
+        try:
+            while True:
+                i = same.index(False, i + 1)
+                if keys[i] not in ignored:
+                    return False
+        except ValueError:
+            pass
+    for c in entry[2]:
+        if len(c) == 2:
+            if len(c[0]) != len(c[1]) or not all(map(_is, c[0], c[1])):
+                return False
+        elif tuple(c[0]) != c[1] or not all(map(_is, c[0].values(), c[2])):
+            return False
+    return True
 
 
 class Layer(Module):
@@ -248,7 +314,7 @@ class Layer(Module):
     """
 
     _SORTED_WALK = False  # Keras reports weights and sub-layers in assignment order
-    _WALK_IGNORED = frozenset({"_inbound_nodes", "_outbound_nodes", "_jt_output_shape"})
+    _WALK_IGNORED = frozenset({"_inbound_nodes", "_outbound_nodes", "_jt_output_shape", "_jt_walk"})
     # Models pass masks through their inner layers; they neither warn nor add one.
     _jt_mask_container = False
 
@@ -492,10 +558,25 @@ class Layer(Module):
 
     def _own_items(self, include_state: bool) -> tuple[list, list]:
         """This layer's own variables (in creation/assignment order) and direct sub-layers."""
+        plain_walk = type(self)._walk_items is Module._walk_items and not self._SORTED_WALK
+        containers = None
+        if plain_walk and not include_state and "_jt_walk" in self._WALK_IGNORED:
+            # The weight walk runs twice per eager training step (trainable_variables):
+            # its last result is reused while nothing it reads has changed.
+            d = self.__dict__
+            box = d.get("_jt_walk")
+            if box is None:
+                box = d["_jt_walk"] = _WalkBox()
+            else:
+                entry = box.entry
+                if entry is not None and _walk_unchanged(self, entry):
+                    return list(entry[3]), list(entry[4])
+            containers = []
+            keys, values = tuple(d), tuple(d.values())
         own: list = list(self._own_weights)
         seen = set(map(id, own))
         subs: list = []
-        if type(self)._walk_items is Module._walk_items and not self._SORTED_WALK:
+        if plain_walk:
             # Module's walk in assignment order, without a generator per attribute.
             ignored = self._WALK_IGNORED
             items = [v for k, v in vars(self).items() if k not in ignored]
@@ -506,7 +587,7 @@ class Layer(Module):
                 continue
             if isinstance(value, (list, tuple, dict)):
                 leaves: list = []
-                _state_leaves(value, leaves)
+                _state_leaves(value, leaves, containers)
             else:
                 leaves = [value]
             for leaf in leaves:
@@ -522,6 +603,12 @@ class Layer(Module):
                 else:
                     continue
                 seen.add(id(leaf))
+        if containers is not None:
+            box.entry = (
+                (keys, values, containers, tuple(own), tuple(subs))
+                if None not in containers
+                else None
+            )
         return own, subs
 
     def _collect(self, include_state: bool, out: list, seen: set) -> None:
