@@ -135,7 +135,7 @@ def test_target_that_is_the_source_and_a_tensor_read_twice():
         np.testing.assert_allclose(tape.gradient(r, x).numpy(), np.ones(2), rtol=1e-6)
 
 
-def test_repeated_structure_compiles_once_then_reuses():
+def test_a_repeated_structure_reuses_its_compiled_program():
     x = jt.Variable(np.ones(5, np.float32))
 
     def step():
@@ -147,10 +147,11 @@ def test_repeated_structure_compiles_once_then_reuses():
         return tape.gradient(y, x)
 
     step()
+    step()  # the second run of a structure compiles it (if no earlier test did)
     before = _lowering.stats["compiled_traces"]
-    for _ in range(4):
+    for _ in range(3):
         g = step()
-    assert _lowering.stats["compiled_traces"] - before == 1
+    assert _lowering.stats["compiled_traces"] == before
 
     def f(v):
         h = v
