@@ -375,14 +375,24 @@ class GradientTape(Recorder):
             if group and not _differentiable(group[0]):
                 group = []
             groups.append(group)
-        plan = _lowering.build_plan(self._nodes, targets, groups, self._roots_in(groups))
-        grads, program = self._run_backward(plan, targets, cts)
+        watched = self._watched
+        for t in targets:
+            if id(t) in watched:
+                plan = _lowering.build_plan(self._nodes, targets, groups, self._roots_in(groups))
+                grads, program = self._run_backward(plan, targets, cts)
+                connected_sources = plan.connected
+                break
+        else:
+            # No target came from a watched value (each recorded op's outputs and every
+            # source are watched): nothing connects, whatever was recorded.
+            grads, program = (), None
+            connected_sources = (False,) * len(src_leaves)
         sparse = program.sparse if program is not None else None
         cut = iter(program.cut_by_none() if program is not None and program.custom else ())
         results = []
         it = iter(grads)
         sp = iter(sparse or ())
-        for src, connected in zip(src_leaves, plan.connected):
+        for src, connected in zip(src_leaves, connected_sources):
             g = next(it) if connected else None
             none_from_grad_fn = connected and next(cut, False)
             if none_from_grad_fn:
