@@ -8,10 +8,11 @@ faults in new pages on every call. On the CNN of ``benchmarks/vs_tensorflow.py``
 ~9000 page faults and ~20 ms of kernel time per 35 ms step; TensorFlow's own allocator
 keeps its memory and pays none of it.
 
-``keep_freed_memory()`` asks glibc (``mallopt``) to serve blocks up to 1 GiB from its heap
-and to keep up to 1 GiB of freed memory at the heap's top: after the first steps the same
-pages are reused. The cost is resident memory: freed buffers stay with the process
-instead of going back to the system (the benchmark's CNN: +65 MB). jtape calls it once,
+``keep_freed_memory()`` asks glibc (``mallopt``) to serve blocks up to 1 GiB from its heap,
+to keep up to 1 GiB of freed memory at the heap's top and to grow heaps 64 MiB ahead:
+after the first steps the same pages are reused. The cost is resident memory: freed
+buffers stay with the process instead of going back to the system (the benchmark's CNN:
++65 MB). jtape calls it once,
 when it first runs a program on the CPU backend. Off switch: ``JTAPE_KEEP_HOST_MEMORY=0``;
 nothing is changed either where the user already tunes glibc's allocator
 (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_TOP_PAD_`` or
@@ -26,8 +27,10 @@ import os
 
 # glibc's mallopt parameters (malloc.h).
 _M_TRIM_THRESHOLD = -1
+_M_TOP_PAD = -2
 _M_MMAP_THRESHOLD = -3
 KEPT_BYTES = 1 << 30
+TOP_PAD_BYTES = 64 << 20
 
 _USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_")
 _done = False
@@ -53,9 +56,15 @@ def keep_freed_memory() -> bool:
     mallopt = _glibc_mallopt()
     if mallopt is None:
         return False
-    # mmap threshold first: a trim threshold alone would leave large blocks on mmap.
-    return bool(mallopt(_M_MMAP_THRESHOLD, KEPT_BYTES)) and bool(
-        mallopt(_M_TRIM_THRESHOLD, KEPT_BYTES)
+    # mmap threshold first: a trim threshold alone would leave large blocks on mmap. The
+    # top pad keeps worker threads' heaps from being unmapped whenever they empty.
+    return all(
+        mallopt(param, value)
+        for param, value in (
+            (_M_MMAP_THRESHOLD, KEPT_BYTES),
+            (_M_TRIM_THRESHOLD, KEPT_BYTES),
+            (_M_TOP_PAD, TOP_PAD_BYTES),
+        )
     )
 
 
