@@ -26,8 +26,8 @@ EAGER_CHAIN_OPS = 100
 
 
 class Worker:
-    def __init__(self, python: str, backend: str) -> None:
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    def __init__(self, python: str, backend: str, env: dict | None = None) -> None:
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
         self.proc = subprocess.Popen(
             [python, os.path.join(HERE, "tf_workloads.py"), backend],
             stdin=subprocess.PIPE,
