@@ -56,10 +56,26 @@ def softmax_cross_entropy_with_logits(labels, logits, axis: int = -1) -> Tensor:
     return _softmax_xent(labels, logits, _axis(axis))
 
 
+def take_labels(values, labels, axis: int) -> jax.Array:
+    """``values`` at the class ``labels`` along ``axis`` (removed); NaN for a label out of
+    ``[0, num_classes)``.
+
+    Float labels are cast toward zero, as TF casts them. The eager label check refuses a
+    bad label first, as TF on CPU does; in a compiled step it cannot run, and a bad label
+    (negative, too large, NaN or infinite) gives NaN, as TF on GPU does, instead of a
+    wrapped index (-1: the last class) or XLA's cast of NaN to class 0.
+    """
+    if jnp.issubdtype(labels.dtype, jnp.floating):
+        labels = jnp.where(jnp.isfinite(labels), labels, -1)
+    index = labels.astype(jnp.int32)
+    ok = (index >= 0) & (index < values.shape[axis])
+    picked = jnp.take_along_axis(values, jnp.expand_dims(jnp.where(ok, index, 0), axis), axis=axis)
+    return jnp.where(ok, jnp.squeeze(picked, axis), jnp.array(jnp.nan, values.dtype))
+
+
 @op
 def _sparse_xent(labels, logits):
-    logp = jax.nn.log_softmax(logits, axis=-1)
-    return -jnp.take_along_axis(logp, labels[..., None].astype(jnp.int32), axis=-1)[..., 0]
+    return -take_labels(jax.nn.log_softmax(logits, axis=-1), labels, -1)
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits) -> Tensor:
@@ -91,10 +107,15 @@ def check_labels(labels, logits, axis: int, ignore: int | None = None) -> None:
     arr = np.asarray(values)
     if arr.dtype.kind not in "iuf" or arr.size == 0:
         return
-    if arr.dtype.kind == "f" and arr.dtype.itemsize < 8:
-        # compared as they are: numpy would round the bounds to a float16 label's dtype
+    if arr.dtype.kind == "f":
+        # TF casts float labels to integers (toward zero) before its check, and NaN or
+        # infinity becomes INT64_MIN there: out of range. Compared in float64 (numpy would
+        # round the bounds to a float16 label's dtype).
         arr = arr.astype(np.float64)
-    bad = _out_of_range(arr, n, ignore)
+        finite = np.isfinite(arr)
+        bad = _out_of_range(np.where(finite, np.trunc(arr), -1.0), n, ignore) | ~finite
+    else:
+        bad = _out_of_range(arr, n, ignore)
     if bad.any():
         raise InvalidArgumentError(
             f"Received a label value of {arr[bad].flat[0]:g} which is outside the valid "

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from .. import _dtypes
 from .._array_ops import convert_to_tensor, expand_dims, squeeze
 from .._math_ops import cast, logical_and
-from .._nn_ops import check_labels, labels_survive_cast, vouch_cast_labels
+from .._nn_ops import check_labels, labels_survive_cast, take_labels, vouch_cast_labels
 from .._tensor import Tensor
 from ._fused import fused_op
 from ._logits import resolve_logits
@@ -188,17 +188,15 @@ def _sparse_categorical_crossentropy(y_true, y_pred, from_logits, ignore_class, 
         valid = y_true != ignore_class
         y_true = jnp.where(valid, y_true, 0)
         y_pred = jnp.where(jnp.expand_dims(valid, axis), y_pred, 0.0)
-    labels = jnp.expand_dims(y_true.astype(jnp.int32), axis)
     if from_logits:
-        log_prob = jax.nn.log_softmax(y_pred, axis=axis)
-        res = -jnp.squeeze(jnp.take_along_axis(log_prob, labels, axis=axis), axis=axis)
+        res = -take_labels(jax.nn.log_softmax(y_pred, axis=axis), y_true, axis)
     else:
         # TF backend: clip the probabilities, then a softmax crossentropy on their log:
         # -log(clip(p)[label] / sum(clip(p))). Written out directly (the clipped values
         # are bounded, so no max-shift is needed): two logs on the batch, not a full
         # log-softmax over the classes.
         clipped = jnp.clip(y_pred, EPSILON, 1.0 - EPSILON)
-        picked = jnp.squeeze(jnp.take_along_axis(clipped, labels, axis=axis), axis=axis)
+        picked = take_labels(clipped, y_true, axis)
         res = jnp.log(jnp.sum(clipped, axis=axis)) - jnp.log(picked)
     if valid is not None:
         res = jnp.where(valid, res, 0.0)

@@ -169,3 +169,52 @@ def test_the_gradient_through_the_loss_is_unchanged():
         return jnp.mean(-jnp.take_along_axis(logp, jnp.asarray(labels)[:, None], -1))
 
     np.testing.assert_allclose(g.numpy(), jax.grad(f)(jnp.asarray(w0)), rtol=1e-5, atol=1e-7)
+
+
+# TF 2.21 (tests/nn/fixtures/record_float_labels.py): SparseCategoricalCrossentropy(
+# from_logits=True) of these logits casts float labels toward zero; NaN and inf are
+# refused by its label check (cast to INT64_MIN).
+FLOAT_LABEL_LOGITS = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], np.float32)
+TF_FLOAT_LABEL_LOSSES = {(-0.5, 1.7): 2.824458599090576, (2.9, 0.2): 1.0744585990905762}
+
+
+@pytest.mark.parametrize("labels, want", list(TF_FLOAT_LABEL_LOSSES.items()))
+def test_float_labels_are_cast_toward_zero_as_tf(labels, want):
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    got = float(loss(tf.constant(labels), tf.constant(FLOAT_LABEL_LOGITS)))
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    as_int = [int(v) for v in labels]  # Python's int() truncates toward zero too
+    np.testing.assert_allclose(got, _reference(as_int, FLOAT_LABEL_LOGITS), rtol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_float_labels_raise_eagerly(bad):
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=f"label value of {bad}"):
+        loss(tf.constant([bad, 1.0]), tf.constant(FLOAT_LABEL_LOGITS))
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize(
+    "labels",
+    [[-1, 1], [3, 1], [np.nan, 1.0], [np.inf, 1.0], [3e9, 1.0]],
+    ids=["negative", "too-large", "nan", "inf", "huge"],
+)
+def test_bad_labels_in_a_compiled_step_give_nan_not_another_class(labels, from_logits):
+    # Compiled, the eager check cannot run: the bad example's loss is NaN (TF on GPU),
+    # never a wrapped index (-1: the last class) or NaN cast to class 0.
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits, reduction="none")
+    pred = FLOAT_LABEL_LOGITS if from_logits else np.asarray(jax.nn.softmax(FLOAT_LABEL_LOGITS))
+    dtype = np.float32 if isinstance(labels[0], float) else np.int32
+    got = tf.function(lambda y: loss(y, tf.constant(pred)))(tf.constant(np.array(labels, dtype)))
+    assert np.isnan(got.numpy()[0])
+    want = -jax.nn.log_softmax(FLOAT_LABEL_LOGITS[1])[1]
+    np.testing.assert_allclose(got.numpy()[1], want, rtol=1e-5)
+    raw = tf.function(
+        lambda y: tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=y, logits=FLOAT_LABEL_LOGITS
+        )
+    )
+    if dtype == np.int32:
+        out = raw(tf.constant(np.array(labels, dtype))).numpy()
+        assert np.isnan(out[0]) and np.isclose(out[1], want, rtol=1e-5)
