@@ -271,7 +271,9 @@ def _indices(indices):
 
 def _gather_fn(params, indices, axis, batch_dims):
     if batch_dims == 0:
-        return jnp.take(params, indices, axis=axis)
+        # An index out of range (negative too: no wrapping) reads the fill value (NaN for
+        # floats): in a compiled function it cannot be checked, eagerly it was.
+        return jnp.take(params, out_of_range_if_negative(indices, params.shape[axis]), axis=axis)
     return jax.vmap(lambda p, i: _gather_fn(p, i, axis - 1, batch_dims - 1))(params, indices)
 
 
@@ -284,7 +286,8 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims: int = 
     """Slices of ``params`` at ``indices`` along ``axis`` (``batch_dims`` leading axes shared).
 
     Out-of-range indices raise ``InvalidArgumentError`` eagerly, as TF on CPU; inside a
-    compiled function they cannot be checked and are clamped (JAX's rule).
+    compiled function they cannot be checked and read NaN (floats; integers: their
+    lowest value), negative ones too.
     """
     axis = batch_dims if axis is None else _axis(axis)
     if axis < 0:
@@ -309,10 +312,47 @@ def _check_range(indices, n: int, op_name: str) -> None:
         )
 
 
+def out_of_range_if_negative(index, n):
+    """``index`` with negative entries moved past the end (``n``), so that JAX's gather
+    fills and its scatter drops them instead of counting from the end as Python does.
+    """
+    return jnp.where(index < 0, n, index)
+
+
+def check_nd_indices(indices, shape, op_name: str, batch_dims: int = 0, node: str = "") -> None:
+    """TF's eager check of ``gather_nd``/``scatter_nd`` indices (skipped when traced):
+    each index (the last axis of ``indices``) must address ``shape`` after its
+    ``batch_dims`` leading axes.
+    """
+    value = indices._value if isinstance(indices, Tensor) else indices
+    if isinstance(value, jax.core.Tracer):
+        return
+    arr = np.asarray(value)
+    if arr.ndim == 0 or arr.dtype.kind not in "iu":
+        return
+    k = arr.shape[-1]
+    dims = np.asarray(shape[batch_dims : batch_dims + k])
+    if k > len(dims):
+        return  # a rank error, reported by the op itself
+    flat = arr.reshape(-1, k)
+    bad = np.flatnonzero(((flat < 0) | (flat >= dims)).any(axis=1))
+    if bad.size:
+        row = bad[0]
+        batch = list(np.unravel_index(row, arr.shape[:-1])[:batch_dims]) if batch_dims else []
+        coords = ", ".join(str(int(c)) for c in [*batch, *flat[row]])
+        where = "param shape" if node else "shape"
+        raise InvalidArgumentError(
+            f"indices[{row}] = [{coords}] does not index into {where} "
+            f"[{','.join(str(d) for d in shape)}]{node} [Op:{op_name}]"
+        )
+
+
 @op
 def _gather_nd(params, indices, batch_dims):
     def one(p, i):
-        return p[tuple(jnp.moveaxis(i, -1, 0))]
+        k = i.shape[-1]
+        idx = tuple(out_of_range_if_negative(i[..., j], p.shape[j]) for j in builtins.range(k))
+        return p.at[idx].get(mode="fill")
 
     fn = one
     for _ in builtins.range(batch_dims):
@@ -321,8 +361,16 @@ def _gather_nd(params, indices, batch_dims):
 
 
 def gather_nd(params, indices, batch_dims: int = 0) -> Tensor:
-    """Gather slices of ``params`` addressed by the last axis of ``indices``."""
-    return _gather_nd(params, _indices(indices), int(batch_dims))
+    """Gather slices of ``params`` addressed by the last axis of ``indices``.
+
+    Out-of-range indices raise ``InvalidArgumentError`` eagerly, as TF on CPU; inside a
+    compiled function they read NaN (floats; integers: their lowest value).
+    """
+    indices = _indices(indices)
+    check_nd_indices(
+        indices, jnp.shape(to_value(params)), "GatherNd", int(batch_dims), ", node name: GatherNd"
+    )
+    return _gather_nd(params, indices, int(batch_dims))
 
 
 _where3 = op(jnp.where, name="where")

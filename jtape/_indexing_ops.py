@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtypes
-from ._array_ops import _static_shape
+from ._array_ops import _static_shape, check_nd_indices, out_of_range_if_negative
 from ._math_ops import _axis
 from ._op import op
 from ._tensor import Tensor, to_value
@@ -57,19 +57,38 @@ def strided_slice(input_, begin, end, strides=None) -> Tensor:
 
 @op
 def _scatter(tensor, indices, updates, mode):
-    idx = tuple(jnp.moveaxis(indices, -1, 0))
+    # An index out of range (negative too: no wrapping) is dropped: in a compiled
+    # function it cannot be checked, eagerly it was.
+    idx = tuple(
+        out_of_range_if_negative(indices[..., j], tensor.shape[j])
+        for j in builtins.range(indices.shape[-1])
+    )
     ref = tensor.at[idx]
     return {
         "update": ref.set,
         "add": ref.add,
-        "sub": lambda u: ref.add(-u),
+        "sub": lambda u, mode: ref.add(-u, mode=mode),
         "max": ref.max,
         "min": ref.min,
-    }[mode](updates)
+    }[mode](updates, mode="drop")
+
+
+_SCATTER_OPS = {
+    "update": "TensorScatterUpdate",
+    "add": "TensorScatterAdd",
+    "sub": "TensorScatterSub",
+    "max": "TensorScatterMax",
+    "min": "TensorScatterMin",
+}
 
 
 def tensor_scatter_nd(mode: str, tensor, indices, updates) -> Tensor:
-    """``tensor`` with ``updates`` written (``mode``: update/add/sub/max/min) at ``indices``."""
+    """``tensor`` with ``updates`` written (``mode``: update/add/sub/max/min) at ``indices``.
+
+    Out-of-range indices raise ``InvalidArgumentError`` eagerly, as TF on CPU; inside a
+    compiled function they are dropped.
+    """
+    check_nd_indices(indices, jnp.shape(to_value(tensor)), _SCATTER_OPS[mode])
     return _scatter(tensor, indices, updates, mode)
 
 
@@ -77,6 +96,7 @@ def scatter_nd(indices, updates, shape) -> Tensor:
     """Zeros of ``shape`` with ``updates`` added at ``indices`` (duplicates add up)."""
     shape = _static_shape(shape)
     dtype = to_value(updates).dtype
+    check_nd_indices(indices, shape, "ScatterNd")
     return _scatter(Tensor(jnp.zeros(shape, dtype)), indices, updates, "add")
 
 
