@@ -8,6 +8,7 @@ import jax.numpy as jnp
 from . import _dtypes
 from ._math_ops import _axis
 from ._op import op
+from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor
 
 erfc = op(jax.scipy.special.erfc, name="erfc")
@@ -113,18 +114,46 @@ _SEGMENT = {
     "min": jax.ops.segment_min,
     "prod": jax.ops.segment_prod,
 }
+_TF_OP = {"sum": "Sum", "max": "Max", "min": "Min", "prod": "Prod", "mean": "Mean"}
+
+
+def _true_divide_dtype(dtype):
+    # TF's ``/`` on integers (what unsorted_segment_mean does): small ones to float32,
+    # 32- and 64-bit ones to float64.
+    return jnp.float32 if jnp.dtype(dtype).itemsize <= 2 else jnp.float64
 
 
 @op
 def _segment(data, segment_ids, num_segments, kind, sorted_ids):
+    """TF's segment reductions. Empty segments: 0 for sum and mean, 1 for prod; for max
+    and min, 0 in the sorted ops and the dtype's lowest/highest finite value in the
+    unsorted ones (which start from it: a segment of -inf values has max -FLT_MAX)."""
+    integer = jnp.issubdtype(data.dtype, jnp.integer)
     if kind == "mean":
         total = jax.ops.segment_sum(data, segment_ids, num_segments, sorted_ids)
         count = jax.ops.segment_sum(
             jnp.ones(segment_ids.shape, data.dtype), segment_ids, num_segments, sorted_ids
         )
-        count = count.reshape(count.shape + (1,) * (data.ndim - segment_ids.ndim))
-        return total / jnp.maximum(count, 1)
-    return _SEGMENT[kind](data, segment_ids, num_segments, indices_are_sorted=sorted_ids)
+        count = jnp.maximum(count.reshape(count.shape + (1,) * (data.ndim - segment_ids.ndim)), 1)
+        if not integer:
+            return total / count
+        if sorted_ids:  # SegmentMean on integers: integer division, toward zero
+            return jax.lax.div(total, count)
+        wide = _true_divide_dtype(data.dtype)
+        return total.astype(wide) / count.astype(wide)
+    out = _SEGMENT[kind](data, segment_ids, num_segments, indices_are_sorted=sorted_ids)
+    if kind not in ("max", "min"):
+        return out
+    if sorted_ids:
+        count = jax.ops.segment_sum(
+            jnp.ones(segment_ids.shape, jnp.int32), segment_ids, num_segments, True
+        )
+        empty = count.reshape(count.shape + (1,) * (data.ndim - segment_ids.ndim)) == 0
+        return jnp.where(empty, jnp.zeros((), data.dtype), out)
+    if integer:
+        return out  # JAX starts from the integer extremes, as TF
+    limit = jnp.finfo(data.dtype).max
+    return jnp.maximum(out, -limit) if kind == "max" else jnp.minimum(out, limit)
 
 
 def _num_segments(segment_ids) -> int:
@@ -134,19 +163,66 @@ def _num_segments(segment_ids) -> int:
     return int(ids.max()) + 1 if ids.size else 0
 
 
+def _concrete_ids(segment_ids):
+    import numpy as np
+
+    value = getattr(segment_ids, "_value", segment_ids)
+    if isinstance(value, jax.core.Tracer) or hasattr(segment_ids, "_jt_read"):
+        return None
+    return np.asarray(value)
+
+
+def _check_unsorted_ids(segment_ids, num_segments: int, op_name: str) -> None:
+    # TF: negative ids are dropped; ids past the count are an error (eagerly; a compiled
+    # function cannot check them, and JAX drops them).
+    import numpy as np
+
+    ids = _concrete_ids(segment_ids)
+    if ids is None or ids.size == 0:
+        return
+    bad = np.flatnonzero(ids.ravel() >= num_segments)
+    if bad.size:
+        pos = ",".join(str(int(i)) for i in np.unravel_index(bad[0], ids.shape))
+        raise InvalidArgumentError(
+            f"segment_ids[{pos}] = {ids.flat[bad[0]]} is out of range [0, {num_segments}) "
+            f"[Op:{op_name}]"
+        )
+
+
+def _check_sorted_ids(segment_ids, op_name: str) -> None:
+    ids = _concrete_ids(segment_ids)
+    if ids is None or ids.size == 0:
+        return
+    flat = ids.ravel()
+    if (flat[1:] < flat[:-1]).any():
+        raise InvalidArgumentError(f"segment ids are not increasing [Op:{op_name}]")
+    if flat[0] < 0:  # sorted: only the first can be negative, none past the last
+        raise InvalidArgumentError(
+            f"Segment id {flat[0]} out of range [0, {int(flat[-1]) + 1}), possibly because "
+            f"'segment_ids' input is not sorted. [Op:{op_name}]"
+        )
+
+
 def unsorted_segment_reduce(kind: str, data, segment_ids, num_segments) -> Tensor:
     """Reduce the rows of ``data`` that share a segment id (``num_segments`` outputs).
 
-    Empty segments give 0 for sum/mean, the dtype's lowest/highest value for max/min,
-    and 1 for prod, as in TensorFlow.
+    As TensorFlow: empty segments give 0 for sum/mean, the dtype's lowest/highest finite
+    value for max/min, and 1 for prod; negative ids are dropped; an id of
+    ``num_segments`` or more raises ``InvalidArgumentError`` (dropped when compiled).
+    Integer ``mean`` divides as TF's ``/`` (to float64 for 32- and 64-bit integers).
     """
+    op_name = "UnsortedSegment" + ("Sum" if kind == "mean" else _TF_OP[kind])
+    _check_unsorted_ids(segment_ids, int(num_segments), op_name)
     return _segment(data, segment_ids, int(num_segments), kind, False)
 
 
 def segment_reduce(kind: str, data, segment_ids) -> Tensor:
     """Like :func:`unsorted_segment_reduce` for sorted ids; the count is ``max(id) + 1``.
 
-    The number of segments comes from the ids' values, so this runs eagerly only;
-    inside ``jt.function`` use the ``unsorted_`` form with an explicit count.
+    As TensorFlow: ids must be sorted and non-negative (``InvalidArgumentError``), empty
+    segments give 0 (1 for prod), integer ``mean`` divides toward zero. The number of
+    segments comes from the ids' values, so this runs eagerly only; inside
+    ``jt.function`` use the ``unsorted_`` form with an explicit count.
     """
+    _check_sorted_ids(segment_ids, "Segment" + _TF_OP[kind])
     return _segment(data, segment_ids, _num_segments(segment_ids), kind, True)
