@@ -306,7 +306,7 @@ def _check_range(indices, n: int, op_name: str) -> None:
     bad = np.flatnonzero((arr < 0) | (arr >= n))
     if bad.size:
         pos = np.unravel_index(bad[0], arr.shape) if arr.ndim else ()
-        where = "".join(f"[{int(p)}]" for p in pos) if arr.ndim else ""
+        where = f"[{','.join(str(int(p)) for p in pos)}]" if arr.ndim else ""
         raise InvalidArgumentError(
             f"indices{where} = {arr.flat[bad[0]]} is not in [0, {n}) [Op:{op_name}]"
         )

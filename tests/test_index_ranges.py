@@ -89,3 +89,10 @@ def test_compiled_scatter_drops_out_of_range(index):
     np.testing.assert_array_equal(got, [1.0, 8.0, 3.0])
     add = tf.function(lambda i: tf.scatter_nd(i, tf.constant([5.0, 7.0]), [3]))
     np.testing.assert_array_equal(add(tf.constant([[index], [2]])).numpy(), [0.0, 0.0, 7.0])
+
+
+def test_gather_error_names_a_multi_dimensional_index_as_tf():
+    # TF 2.21: "indices[0,1] = 5 is not in [0, 2) [Op:GatherV2]"
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        tf.gather([1.0, 2.0], [[0, 5]])
+    assert str(info.value) == "indices[0,1] = 5 is not in [0, 2) [Op:GatherV2]"
