@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import collections
 
 import jax
 import jax.numpy as jnp
@@ -119,10 +120,18 @@ def _one_hot(indices, depth, on_value, off_value, axis, dtype):
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None) -> Tensor:
     """One-hot encoding along a new ``axis`` (last by default); -1 gives all-off rows."""
     if dtype is None:
-        dtype = _dtypes.float32
-        for v in (on_value, off_value):
-            if v is not None and hasattr(v, "dtype"):
-                dtype = v.dtype
+        # TF: the dtype of on_value (else off_value) as convert_to_tensor gives it (a
+        # Python int: int32), float32 without either; the two must agree.
+        given = [
+            _dtypes.as_dtype(getattr(v, "dtype", None) or _dtypes.default_dtype_for(v))
+            for v in (on_value, off_value)
+            if v is not None
+        ]
+        if len(given) == 2 and given[0] != given[1]:
+            raise TypeError(
+                f"dtype {given[0]} of on_value does not match dtype {given[1]} of off_value"
+            )
+        dtype = given[0] if given else _dtypes.float32
     dtype = _dtypes.as_dtype(dtype)
     index_dtype = np.dtype(getattr(indices, "dtype", None) or np.asarray(indices).dtype)
     if index_dtype.kind not in "iu":
@@ -189,8 +198,9 @@ def reverse(tensor, axis) -> Tensor:
     return _reverse(tensor, _axis(axis))
 
 
-_concat = op(lambda values, axis: jnp.concatenate(values, axis=axis), name="concat")
-_stack = op(lambda values, axis: jnp.stack(values, axis=axis), name="stack")
+# TF's one-dtype rule (a Tensor of another dtype is refused, Python values must fit).
+_concat = op(lambda values, axis: jnp.concatenate(values, axis=axis), name="concat", same_dtype=1)
+_stack = op(lambda values, axis: jnp.stack(values, axis=axis), name="stack", same_dtype=1)
 
 
 def concat(values, axis) -> Tensor:
@@ -373,7 +383,8 @@ def gather_nd(params, indices, batch_dims: int = 0) -> Tensor:
     return _gather_nd(params, indices, int(batch_dims))
 
 
-_where3 = op(jnp.where, name="where")
+# x and y share TF's one dtype (SelectV2's T); the condition comes last for the rule.
+_where3 = op(lambda x, y, condition: jnp.where(condition, x, y), name="where", same_dtype=2)
 
 
 def where(condition, x=None, y=None) -> Tensor:
@@ -383,7 +394,7 @@ def where(condition, x=None, y=None) -> Tensor:
         return Tensor(jnp.asarray(np.argwhere(cond), dtype=_dtypes.int64))
     if x is None or y is None:
         raise ValueError("where: give both x and y, or neither")
-    return _where3(condition, x, y)
+    return _where3(x, y, condition)
 
 
 def boolean_mask(tensor, mask, axis=None) -> Tensor:
@@ -513,9 +524,13 @@ def _top_k(x, k):
     return values, indices.astype(jnp.int32)
 
 
-def top_k(input, k: int = 1, sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A002
-    """The ``k`` largest entries of the last axis and their indices."""
-    return _top_k(input, int(k))
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def top_k(input, k: int = 1, sorted: bool = True) -> TopKV2:  # noqa: A002
+    """The ``k`` largest entries of the last axis and their indices (``.values``,
+    ``.indices``, as TF's ``TopKV2``)."""
+    return TopKV2(*_top_k(input, int(k)))
 
 
 diag = op(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import collections
 
 import jax.numpy as jnp
 import numpy as np
@@ -138,8 +139,12 @@ def searchsorted(sorted_sequence, values, side: str = "left", out_type=_dtypes.i
     return _searchsorted(sorted_sequence, values, side, _dtypes.as_dtype(out_type))
 
 
-def unique(x, out_idx=_dtypes.int32) -> tuple[Tensor, Tensor]:
-    """Unique values in order of first appearance, and each entry's index into them.
+Unique = collections.namedtuple("Unique", ["y", "idx"])
+
+
+def unique(x, out_idx=_dtypes.int32) -> Unique:
+    """Unique values in order of first appearance, and each entry's index into them
+    (``.y``, ``.idx``, as TF's ``Unique``).
 
     The output's size depends on the values, so this runs eagerly only (not under
     ``jt.function``) and is not differentiable.
@@ -151,4 +156,4 @@ def unique(x, out_idx=_dtypes.int32) -> tuple[Tensor, Tensor]:
     rank[order] = np.arange(len(order))
     values = arr[np.sort(first)]
     idx = rank[inverse.reshape(-1)]
-    return Tensor(jnp.asarray(values)), Tensor(jnp.asarray(idx, _dtypes.as_dtype(out_idx)))
+    return Unique(Tensor(jnp.asarray(values)), Tensor(jnp.asarray(idx, _dtypes.as_dtype(out_idx))))

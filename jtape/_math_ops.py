@@ -14,6 +14,7 @@ import numpy as np
 from . import _dtypes
 from ._dtype_rules import DtypeRule
 from ._op import op
+from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor
 
 
@@ -47,9 +48,56 @@ def _truediv(x, y):
 
 
 divide = op(_truediv, name="truediv", same_dtype=2)
-floordiv = op(jnp.floor_divide, name="floordiv", same_dtype=2)
-mod = op(jnp.mod, name="mod", same_dtype=2)
-pow = op(jnp.power, name="pow", same_dtype=2)  # noqa: A001 - TF's name
+_floordiv = op(jnp.floor_divide, name="floor_div", same_dtype=2)
+_mod = op(jnp.mod, name="floor_mod", same_dtype=2)
+_pow = op(jnp.power, name="pow", same_dtype=2)
+
+
+def _integer_check(kernel: str, refused, message: str):
+    """An integer op that TF refuses eagerly for some ``y`` (a zero divisor, a negative
+    exponent): the same error here. A compiled function cannot check values; there XLA's
+    result stands (TF on GPU does not check either)."""
+
+    def check(out, y) -> None:
+        if not jnp.issubdtype(out.dtype, jnp.integer) or isinstance(out._value, jax.core.Tracer):
+            return
+        value = y._value if isinstance(y, Tensor) else getattr(y, "_current", lambda: y)()
+        if isinstance(value, jax.core.Tracer):
+            return
+        if np.any(refused(np.asarray(value))):
+            raise InvalidArgumentError(f"{message} [Op:{kernel}]")
+
+    return check
+
+
+_check_divisor = _integer_check("FloorDiv", lambda y: y == 0, "Integer division by zero")
+_check_mod_divisor = _integer_check("FloorMod", lambda y: y == 0, "Integer division by zero")
+_check_exponent = _integer_check(
+    "Pow", lambda y: y < 0, "Integers to negative integer powers are not allowed"
+)
+
+
+def floordiv(x, y) -> Tensor:
+    """``x // y`` rounding toward -inf; an integer division by zero raises, as in TF."""
+    out = _floordiv(x, y)
+    _check_divisor(out, y)
+    return out
+
+
+def mod(x, y) -> Tensor:
+    """``x % y`` with the divisor's sign (TF's floormod); integer ``y == 0`` raises."""
+    out = _mod(x, y)
+    _check_mod_divisor(out, y)
+    return out
+
+
+def pow(x, y) -> Tensor:  # noqa: A001 - TF's name
+    """``x ** y``; integers to negative integer powers raise, as in TF."""
+    out = _pow(x, y)
+    _check_exponent(out, y)
+    return out
+
+
 negative = op(jnp.negative, name="negative")
 abs = op(jnp.abs, name="abs")  # noqa: A001
 sign = op(jnp.sign, name="sign")
@@ -155,16 +203,51 @@ def _same_int_dtype(fn):
 
 _sum = _reduction(_same_int_dtype(jnp.sum), "sum")
 _mean = _reduction(jnp.mean, "mean")
-_max = _reduction(jnp.max, "max")
-_min = _reduction(jnp.min, "min")
+
+
+def _with_identity(fn, lowest: bool):
+    """``jnp.max``/``jnp.min`` that reduce an empty axis to TF's identity (-inf/+inf for
+    floats, the integer extremes) instead of refusing it."""
+
+    def reduce(x, **kwargs):
+        if x.size == 0:
+            dtype = x.dtype
+            if jnp.issubdtype(dtype, jnp.floating):
+                identity = -jnp.inf if lowest else jnp.inf
+            elif jnp.issubdtype(dtype, jnp.integer):
+                identity = jnp.iinfo(dtype).min if lowest else jnp.iinfo(dtype).max
+            else:
+                identity = not lowest  # bool: any/all-like
+            kwargs["initial"] = jnp.array(identity, dtype)
+        return fn(x, **kwargs)
+
+    reduce.__name__ = fn.__name__
+    return reduce
+
+
+def _nan_skipping_arg(fn, largest: bool):
+    """``jnp.argmax``/``jnp.argmin`` with TF's comparison: a NaN never wins over another
+    value (numpy's rule makes the first NaN the answer); all-NaN gives the first index."""
+
+    def arg(x, axis):
+        if jnp.issubdtype(x.dtype, jnp.floating):
+            x = jnp.where(jnp.isnan(x), -jnp.inf if largest else jnp.inf, x)
+        return fn(x, axis=axis)
+
+    arg.__name__ = fn.__name__
+    return arg
+
+
+_max = _reduction(_with_identity(jnp.max, lowest=True), "max")
+_min = _reduction(_with_identity(jnp.min, lowest=False), "min")
 _prod = _reduction(_same_int_dtype(jnp.prod), "prod")
 _any = _reduction(jnp.any, "any")
 _all = _reduction(jnp.all, "all")
 _logsumexp = _reduction(jax.scipy.special.logsumexp, "logsumexp")
 _std = _reduction(jnp.std, "std")
 _var = _reduction(jnp.var, "variance")
-_argmax = op(jnp.argmax, name="argmax")
-_argmin = op(jnp.argmin, name="argmin")
+_argmax = op(_nan_skipping_arg(jnp.argmax, largest=True), name="argmax")
+_argmin = op(_nan_skipping_arg(jnp.argmin, largest=False), name="argmin")
 _cumsum = op(_same_int_dtype(jnp.cumsum), name="cumsum")
 _cumprod = op(_same_int_dtype(jnp.cumprod), name="cumprod")
 

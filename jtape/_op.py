@@ -632,4 +632,11 @@ def _scalar_cache() -> dict:
 
 def _tf_op_name(name: str) -> str:
     """TF's kernel name for messages (``squared_difference`` -> ``SquaredDifference``)."""
+    kernel = _TF_KERNELS.get(name)
+    if kernel is not None:
+        return kernel
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+# Kernels whose TF names are not the op's name in CamelCase (as TF 2.21's messages show).
+_TF_KERNELS = {"add": "AddV2", "concat": "ConcatV2", "stack": "Pack", "where": "SelectV2"}

@@ -74,6 +74,10 @@ def count_nonzero(input, axis=None, keepdims: bool = False, dtype=_dtypes.int64)
 
 @op
 def _euclidean_norm(x, axis, keepdims):
+    if jnp.issubdtype(x.dtype, jnp.integer):
+        # TF keeps an integer input's dtype: the square root of the integer sum, floored.
+        total = jnp.sum(jnp.square(x), axis=axis, keepdims=keepdims, dtype=x.dtype)
+        return jnp.floor(jnp.sqrt(total.astype(jnp.float64))).astype(x.dtype)
     return jnp.sqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=keepdims))
 
 
