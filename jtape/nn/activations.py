@@ -11,8 +11,10 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
+from .. import _dtypes
 from .._array_ops import convert_to_tensor
 from .._math_ops import _axis
+from .._op_errors import InvalidArgumentError
 from .._tensor import Tensor
 from ._fused import fused_op
 from ._logits import attach_logits
@@ -26,13 +28,42 @@ def _t(x):
 
 
 def _float(x):
-    # Keras converts integer inputs to floatx before applying an activation.
+    # Keras (TF backend) converts integer inputs to floatx for leaky_relu, tanh and
+    # exponential; relu and relu6 keep them; the others refuse them (_float_only).
     return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)
+
+
+_REAL_FLOATS = "half, bfloat16, float, double"
+_COMPLEX_FLOATS = "bfloat16, half, float, double, complex64, complex128"
+
+
+def _no_integer_constant(x):
+    # Keras' hard_sigmoid adds the float 3.0 to x, which TF cannot convert to an integer x.
+    x = _t(x)
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        raise TypeError(f"Cannot convert 3.0 to EagerTensor of dtype {x.dtype.name}")
+    return x
+
+
+def _float_only(x, kernel: str, allowed: str = _REAL_FLOATS):
+    """``x``, or TF's error for an integer or bool input of a float-only kernel."""
+    x = _t(x)
+    dtype = x.dtype
+    if not (jnp.issubdtype(dtype, jnp.inexact) or dtype == jnp.bfloat16):
+        name = {"float32": "float", "float64": "double"}.get(jnp.dtype(dtype).name)
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {name or jnp.dtype(dtype).name} is not in the list of "
+            f"allowed values: {allowed} [Op:{kernel}]"
+        )
+    return x
 
 
 @fused_op(static_argnums=(1, 2, 3))
 def _relu(x, negative_slope, max_value, threshold):
-    x = _float(x)
+    if negative_slope != 0.0 or not jnp.issubdtype(x.dtype, jnp.integer):
+        x = _float(x)  # TF keeps an integer input's dtype unless there is a slope
+    elif max_value is not None:
+        max_value = int(max_value)
     # Keras' ReLU.static_call, in one pure function.
     if negative_slope != 0.0 and max_value is None and threshold == 0:
         return jax.nn.leaky_relu(x, negative_slope)
@@ -43,7 +74,7 @@ def _relu(x, negative_slope, max_value, threshold):
     else:
         y = jax.nn.relu(x)
     if max_value is not None:
-        y = jnp.clip(y, 0.0, max_value)
+        y = jnp.clip(y, jnp.zeros((), y.dtype), jnp.asarray(max_value, y.dtype))
     if negative_slope != 0.0:
         y = y - negative_slope * negative_part
     return y
@@ -68,7 +99,10 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None, thresho
 _leaky_relu = fused_op(
     lambda x, s: jax.nn.leaky_relu(_float(x), s), static_argnums=(1,), name="leaky_relu"
 )
-_relu6 = fused_op(lambda x: jax.nn.relu6(_float(x)), name="relu6")
+_relu6 = fused_op(
+    lambda x: jnp.clip(x, 0, 6) if jnp.issubdtype(x.dtype, jnp.integer) else jax.nn.relu6(x),
+    name="relu6",
+)
 _elu = fused_op(lambda x, a: jax.nn.elu(_float(x), a), static_argnums=(1,), name="elu")
 _celu = fused_op(lambda x, a: jax.nn.celu(_float(x), a), static_argnums=(1,), name="celu")
 _selu = fused_op(lambda x: jax.nn.selu(_float(x)), name="selu")
@@ -109,7 +143,7 @@ def relu6(x) -> Tensor:
 
 def elu(x, alpha: float = 1.0) -> Tensor:
     """``x`` if positive else ``alpha * (exp(x) - 1)``."""
-    return _elu(_t(x), float(alpha))
+    return _elu(_float_only(x, "Elu"), float(alpha))
 
 
 def celu(x, alpha: float = 1.0) -> Tensor:
@@ -119,17 +153,17 @@ def celu(x, alpha: float = 1.0) -> Tensor:
 
 def selu(x) -> Tensor:
     """Scaled ELU with the self-normalising constants."""
-    return _selu(_t(x))
+    return _selu(_float_only(x, "Selu"))
 
 
 def softplus(x) -> Tensor:
     """``log(exp(x) + 1)``, computed stably."""
-    return _softplus(_t(x))
+    return _softplus(_float_only(x, "Softplus"))
 
 
 def softsign(x) -> Tensor:
     """``x / (abs(x) + 1)``."""
-    return _softsign(_t(x))
+    return _softsign(_float_only(x, "Softsign"))
 
 
 def silu(x) -> Tensor:
@@ -140,7 +174,7 @@ def silu(x) -> Tensor:
         >>> float(activations.swish(0.0))
         0.0
     """
-    return _silu(_t(x))
+    return _silu(_float_only(x, "Sigmoid", _COMPLEX_FLOATS))
 
 
 swish = silu
@@ -148,7 +182,13 @@ swish = silu
 
 def gelu(x, approximate: bool = False) -> Tensor:
     """Gaussian error linear unit; exact (erf) by default as in Keras 3."""
-    return _gelu(_t(x), bool(approximate))
+    x = _t(x)
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        raise ValueError(
+            "`features.dtype` must be a floating point tensor.Received:features.dtype="
+            f"{_dtypes.as_dtype(x.dtype)}"
+        )
+    return _gelu(x, bool(approximate))
 
 
 def tanh(x) -> Tensor:
@@ -162,18 +202,18 @@ def sigmoid(x) -> Tensor:
     As in Keras on TensorFlow, the output remembers ``x`` as its logits: a
     crossentropy on it is computed from ``x`` (see ``_logits.py``).
     """
-    x = _t(x)
+    x = _float_only(x, "Sigmoid", _COMPLEX_FLOATS)
     return attach_logits(_sigmoid(x), x, "Sigmoid")
 
 
 def hard_sigmoid(x) -> Tensor:
     """``relu6(x + 3) / 6`` (Keras 3's definition)."""
-    return _hard_sigmoid(_t(x))
+    return _hard_sigmoid(_no_integer_constant(x))
 
 
 def hard_silu(x) -> Tensor:
     """``x * hard_sigmoid(x)`` (also named ``hard_swish``)."""
-    return _hard_silu(_t(x))
+    return _hard_silu(_no_integer_constant(x))
 
 
 hard_swish = hard_silu
@@ -181,7 +221,7 @@ hard_swish = hard_silu
 
 def log_sigmoid(x) -> Tensor:
     """``log(sigmoid(x))``, computed stably."""
-    return _log_sigmoid(_t(x))
+    return _log_sigmoid(_float_only(x, "Softplus"))
 
 
 def exponential(x) -> Tensor:
@@ -191,7 +231,7 @@ def exponential(x) -> Tensor:
 
 def mish(x) -> Tensor:
     """``x * tanh(softplus(x))``."""
-    return _mish(_t(x))
+    return _mish(_float_only(x, "Softplus"))
 
 
 def softmax(x, axis: int = -1) -> Tensor:
@@ -205,13 +245,13 @@ def softmax(x, axis: int = -1) -> Tensor:
     As in Keras on TensorFlow, the output remembers ``x`` as its logits: a
     crossentropy on it is computed from ``x`` (see ``_logits.py``).
     """
-    x = _t(x)
+    x = _float_only(x, "Softmax")
     return attach_logits(_softmax(x, _axis(axis)), x, "Softmax")
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:
     """``x - logsumexp(x)`` along ``axis``."""
-    return _log_softmax(_t(x), _axis(axis))
+    return _log_softmax(_float_only(x, "LogSoftmax"), _axis(axis))
 
 
 def linear(x):

@@ -132,10 +132,42 @@ def test_softmax_axis_and_leaky_relu_slope():
     )
 
 
-def test_integer_input_becomes_float():
-    out = activations.sigmoid(jt.constant([0, 1]))
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out.numpy(), [0.5, _np_sigmoid(1.0)], rtol=1e-6)
+# Keras 3.15 on TF 2.21 with an int32 input (printed by
+# tests/fixtures/record_edge_semantics.py): relu and relu6 keep int32,
+# tanh/exponential/leaky_relu compute in float32, the float-only kernels refuse it.
+INT_KEPT = {"relu": [0, 2], "relu6": [0, 2]}
+INT_TO_FLOAT = {"tanh": np.tanh([-1.0, 2.0]), "exponential": np.exp([-1.0, 2.0])}
+INT_REFUSED = {
+    "elu": "Elu",
+    "selu": "Selu",
+    "softplus": "Softplus",
+    "softsign": "Softsign",
+    "silu": "Sigmoid",
+    "sigmoid": "Sigmoid",
+    "log_sigmoid": "Softplus",
+    "mish": "Softplus",
+    "softmax": "Softmax",
+    "log_softmax": "LogSoftmax",
+}
+
+
+def test_integer_inputs_as_keras_on_tf():
+    x = jt.constant([-1, 2])
+    for name, want in INT_KEPT.items():
+        out = getattr(activations, name)(x)
+        assert out.dtype == np.int32 and out.numpy().tolist() == want
+    assert activations.relu(x, max_value=1).numpy().tolist() == [0, 1]
+    for name, want in INT_TO_FLOAT.items():
+        out = getattr(activations, name)(x)
+        assert out.dtype == np.float32
+        np.testing.assert_allclose(out.numpy(), want, rtol=1e-6)
+    for name, kernel in INT_REFUSED.items():
+        with pytest.raises(jt.errors.InvalidArgumentError, match=f"of int32 .*Op:{kernel}"):
+            getattr(activations, name)(x)
+    with pytest.raises(ValueError, match="must be a floating point tensor"):
+        activations.gelu(x)
+    with pytest.raises(TypeError, match="Cannot convert 3.0 to EagerTensor of dtype int32"):
+        activations.hard_sigmoid(x)
 
 
 def test_tape_through_variable_and_jt_function():
