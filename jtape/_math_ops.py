@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _tf_gradients
 from ._dtype_rules import DtypeRule
 from ._op import op
 from ._op_errors import InvalidArgumentError
@@ -99,7 +99,7 @@ def pow(x, y) -> Tensor:  # noqa: A001 - TF's name
 
 
 negative = op(jnp.negative, name="negative")
-abs = op(jnp.abs, name="abs")  # noqa: A001
+abs = op(_tf_gradients.abs, name="abs")  # noqa: A001
 sign = op(jnp.sign, name="sign")
 square = op(jnp.square, name="square")
 sqrt = op(jnp.sqrt, name="sqrt", allowed="float")
@@ -122,11 +122,11 @@ asinh = op(jnp.arcsinh, name="asinh", allowed="float")
 acosh = op(jnp.arccosh, name="acosh", allowed="float")
 atanh = op(jnp.arctanh, name="atanh", allowed="float")
 sigmoid = op(jax.nn.sigmoid, name="sigmoid", allowed="float")
-maximum = op(jnp.maximum, name="maximum", same_dtype=2)
-minimum = op(jnp.minimum, name="minimum", same_dtype=2)
-floor = op(jnp.floor, name="floor", allowed="real_float")
-ceil = op(jnp.ceil, name="ceil", allowed="real_float")
-round = op(jnp.round, name="round")  # noqa: A001
+maximum = op(_tf_gradients.maximum, name="maximum", same_dtype=2)
+minimum = op(_tf_gradients.minimum, name="minimum", same_dtype=2)
+floor = op(_tf_gradients.floor, name="floor", allowed="real_float")
+ceil = op(_tf_gradients.ceil, name="ceil", allowed="real_float")
+round = op(_tf_gradients.round, name="round")  # noqa: A001
 reciprocal = op(jnp.reciprocal, name="reciprocal")
 erf = op(jax.scipy.special.erf, name="erf", allowed="float")
 lgamma = op(jax.scipy.special.gammaln, name="lgamma", allowed="float")
@@ -152,7 +152,7 @@ is_inf = op(jnp.isinf, name="is_inf")
 is_finite = op(jnp.isfinite, name="is_finite")
 
 _cast = op(lambda x, dtype: jnp.asarray(x).astype(dtype), name="cast")
-_clip = op(jnp.clip, name="clip_by_value", same_dtype=3)
+_clip = op(_tf_gradients.clip, name="clip_by_value", same_dtype=3)
 
 
 def cast(x, dtype) -> Tensor:

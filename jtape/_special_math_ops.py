@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from . import _dtypes
+from . import _dtypes, _tf_gradients
 from ._math_ops import _axis
 from ._op import op
 from ._op_errors import InvalidArgumentError
@@ -13,8 +13,8 @@ from ._tensor import Tensor
 
 erfc = op(jax.scipy.special.erfc, name="erfc")
 erfinv = op(jax.scipy.special.erfinv, name="erfinv")
-rint = op(jnp.rint, name="rint")
-xlogy = op(jax.scipy.special.xlogy, name="xlogy")
+rint = op(_tf_gradients.rint, name="rint")
+xlogy = op(_tf_gradients.xlogy, name="xlogy")
 xlog1py = op(jax.scipy.special.xlog1py, name="xlog1py")
 bessel_i0e = op(jax.scipy.special.i0e, name="bessel_i0e")
 bessel_i1e = op(jax.scipy.special.i1e, name="bessel_i1e")

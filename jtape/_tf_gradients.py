@@ -1,0 +1,135 @@
+"""Pure functions whose derivatives follow TensorFlow's gradient rules where JAX's differ.
+
+JAX and TF agree on derivatives away from kinks; at a kink each picks a convention:
+
+- ``maximum``/``minimum`` at a tie: TF gives the whole gradient to ``x`` (``x >= y`` for
+  maximum, ``x <= y`` for minimum); JAX splits it in halves.
+- ``abs`` at 0: TF's derivative is ``sign(0) = 0``; JAX's is 1.
+- ``clip`` at a bound: TF passes the gradient to ``x`` on the closed interval
+  ``[lo, hi]`` (``clip_by_value`` is a minimum and a maximum there); JAX halves it.
+- ``xlogy`` at ``x == 0``: TF's partials are 0 (``xlogy(x != 0, y)``, ``xdivy(x, y)``);
+  JAX's are NaN at ``y == 0``.
+- ``floor``, ``ceil``, ``round``, ``rint``: TF registers no gradient, so
+  ``tape.gradient`` answers None through them; JAX's derivative is 0. Marked here with
+  ``_jt_none_grads`` (the tape's rule for inputs a gradient function answers None for).
+
+Each is a ``jax.custom_jvp`` (so ``grad``, ``vjp`` and ``jvp`` all follow the rule) for
+floating inputs; other dtypes use the plain JAX function. Values are JAX's.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+
+def _real_float(*xs) -> bool:
+    return jnp.issubdtype(jnp.result_type(*xs), jnp.floating)
+
+
+@jax.custom_jvp
+def _maximum(x, y):
+    return jnp.maximum(x, y)
+
+
+@_maximum.defjvp
+def _maximum_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    return jnp.maximum(x, y), jnp.where(x >= y, tx, ty)
+
+
+@jax.custom_jvp
+def _minimum(x, y):
+    return jnp.minimum(x, y)
+
+
+@_minimum.defjvp
+def _minimum_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    return jnp.minimum(x, y), jnp.where(x <= y, tx, ty)
+
+
+def maximum(x, y):
+    """``jnp.maximum``; at a tie the derivative follows ``x`` (TF's ``MaximumGrad``).
+
+    Example:
+        >>> import jax
+        >>> float(jax.grad(maximum)(1.0, 1.0))
+        1.0
+    """
+    return _maximum(x, y) if _real_float(x, y) else jnp.maximum(x, y)
+
+
+def minimum(x, y):
+    """``jnp.minimum``; at a tie the derivative follows ``x`` (TF's ``MinimumGrad``)."""
+    return _minimum(x, y) if _real_float(x, y) else jnp.minimum(x, y)
+
+
+@jax.custom_jvp
+def _abs(x):
+    return jnp.abs(x)
+
+
+@_abs.defjvp
+def _abs_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return jnp.abs(x), t * jnp.sign(x)
+
+
+def abs(x):  # noqa: A001 - TF's name
+    """``jnp.abs`` with TF's derivative ``sign(x)`` (0 at 0) for real floats."""
+    return _abs(x) if _real_float(x) else jnp.abs(x)
+
+
+@jax.custom_jvp
+def _clip(x, lo, hi):
+    return jnp.clip(x, lo, hi)
+
+
+@_clip.defjvp
+def _clip_jvp(primals, tangents):
+    (x, lo, hi), (tx, tlo, thi) = primals, tangents
+    out = jnp.clip(x, lo, hi)
+    return out, jnp.where(x < lo, tlo, jnp.where(x > hi, thi, tx)) + jnp.zeros_like(out)
+
+
+def clip(x, lo, hi):
+    """``jnp.clip``; the derivative follows ``x`` on the closed ``[lo, hi]`` (TF)."""
+    return _clip(x, lo, hi) if _real_float(x, lo, hi) else jnp.clip(x, lo, hi)
+
+
+@jax.custom_jvp
+def _xlogy(x, y):
+    return jax.scipy.special.xlogy(x, y)
+
+
+@_xlogy.defjvp
+def _xlogy_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    nonzero = x != 0
+    safe_y = jnp.where(nonzero, y, jnp.ones_like(y))
+    dx = jnp.where(nonzero, jnp.log(safe_y), jnp.zeros_like(y))
+    dy = jnp.where(nonzero, x / safe_y, jnp.zeros_like(x))
+    return jax.scipy.special.xlogy(x, y), dx * tx + dy * ty
+
+
+def xlogy(x, y):
+    """``x * log(y)``, 0 where ``x == 0``; partials 0 there as in TF's ``XlogyGrad``."""
+    return _xlogy(x, y) if _real_float(x, y) else jax.scipy.special.xlogy(x, y)
+
+
+def _no_gradient(fn, name: str):
+    """``fn`` marked as TF marks a kernel without a gradient: None through it."""
+
+    def wrapped(x):
+        return fn(x)
+
+    wrapped.__name__ = name
+    wrapped._jt_none_grads = frozenset({0})
+    return wrapped
+
+
+floor = _no_gradient(jnp.floor, "floor")
+ceil = _no_gradient(jnp.ceil, "ceil")
+round = _no_gradient(jnp.round, "round")  # noqa: A001 - TF's name
+rint = _no_gradient(jnp.rint, "rint")
