@@ -65,10 +65,14 @@ def take_labels(values, labels, axis: int) -> jax.Array:
     (negative, too large, NaN or infinite) gives NaN, as TF on GPU does, instead of a
     wrapped index (-1: the last class) or XLA's cast of NaN to class 0.
     """
+    n = values.shape[axis]
     if jnp.issubdtype(labels.dtype, jnp.floating):
         labels = jnp.where(jnp.isfinite(labels), labels, -1)
-    index = labels.astype(jnp.int32)
-    ok = (index >= 0) & (index < values.shape[axis])
+        index = labels.astype(jnp.int32)  # toward zero; saturates past int32's range
+        ok = (index >= 0) & (index < n)
+    else:  # compared in their own dtype: an int64 label is not wrapped into int32 first
+        ok = (labels >= 0) & (labels < n)
+        index = labels.astype(jnp.int32)
     picked = jnp.take_along_axis(values, jnp.expand_dims(jnp.where(ok, index, 0), axis), axis=axis)
     return jnp.where(ok, jnp.squeeze(picked, axis), jnp.array(jnp.nan, values.dtype))
 
