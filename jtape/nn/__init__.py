@@ -32,6 +32,11 @@ from ._core_layers import Softmax as Softmax
 from ._einsum_dense import EinsumDense as EinsumDense
 from ._layer import Layer as Layer
 from ._layer import clear_session as clear_session
+from ._merge_layers import Average as Average
+from ._merge_layers import Maximum as Maximum
+from ._merge_layers import Minimum as Minimum
+from ._merge_layers import Multiply as Multiply
+from ._merge_layers import Subtract as Subtract
 from ._model import Functional as Functional
 from ._model import Input as Input
 from ._model import InputLayer as InputLayer
@@ -53,6 +58,8 @@ from ._recurrent import LSTM as LSTM
 from ._recurrent import RNN as RNN
 from ._recurrent import SimpleRNN as SimpleRNN
 from ._repeat_vector import RepeatVector as RepeatVector
+from ._rescaling_permute import Permute as Permute
+from ._rescaling_permute import Rescaling as Rescaling
 from ._rnn_cells import GRUCell as GRUCell
 from ._rnn_cells import LSTMCell as LSTMCell
 from ._rnn_cells import SimpleRNNCell as SimpleRNNCell

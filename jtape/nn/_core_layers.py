@@ -526,6 +526,10 @@ class Add(Layer):
             raise ValueError(
                 f"Inputs have incompatible shapes. Received shapes {[tuple(x.shape) for x in xs]}"
             ) from None
+        return self._combine(xs)
+
+    def _combine(self, xs):
+        """The merge itself, on inputs already checked (the other merge layers' hook)."""
         return _add_n(xs)
 
 
