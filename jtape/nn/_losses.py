@@ -15,7 +15,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from .. import _dtypes
+from .. import _dtypes, _tf_gradients
 from .._array_ops import convert_to_tensor, expand_dims, squeeze
 from .._math_ops import cast, logical_and
 from .._nn_ops import check_labels, labels_survive_cast, take_labels, vouch_cast_labels
@@ -132,6 +132,53 @@ def _huber(y_true, y_pred, delta):
     )
 
 
+def _same_rank_float(y_true, y_pred):
+    y_pred = _floatx(y_pred)
+    return squeeze_or_expand_to_same_rank(y_true.astype(y_pred.dtype), y_pred)
+
+
+def _mean_absolute_percentage_error(y_true, y_pred):
+    y_true, y_pred = _same_rank_float(y_true, y_pred)
+    diff = jnp.abs((y_true - y_pred) / jnp.maximum(jnp.abs(y_true), EPSILON))
+    return 100.0 * jnp.mean(diff, axis=-1)
+
+
+def _mean_squared_logarithmic_error(y_true, y_pred):
+    y_true, y_pred = _same_rank_float(y_true, y_pred)
+    first = jnp.log(jnp.maximum(y_pred, EPSILON) + 1.0)
+    second = jnp.log(jnp.maximum(y_true, EPSILON) + 1.0)
+    return jnp.mean(jnp.square(first - second), axis=-1)
+
+
+def _hinge_labels(y_true):
+    # Keras: labels that are all 0 or 1 become -1/1; any other labels are used as given.
+    binary = jnp.all((y_true == 0) | (y_true == 1))
+    return jnp.where(binary, 2.0 * y_true - 1.0, y_true)
+
+
+def _hinge(y_true, y_pred):
+    y_true, y_pred = _same_rank_float(y_true, y_pred)
+    margin = 1.0 - _hinge_labels(y_true) * y_pred
+    return jnp.mean(_tf_gradients.maximum(margin, jnp.zeros((), margin.dtype)), axis=-1)
+
+
+def _squared_hinge(y_true, y_pred):
+    y_true, y_pred = _same_rank_float(y_true, y_pred)
+    margin = 1.0 - _hinge_labels(y_true) * y_pred
+    return jnp.mean(jnp.square(_tf_gradients.maximum(margin, jnp.zeros((), margin.dtype))), axis=-1)
+
+
+def _poisson(y_true, y_pred):
+    y_true, y_pred = _same_rank_float(y_true, y_pred)
+    return jnp.mean(y_pred - y_true * jnp.log(y_pred + EPSILON), axis=-1)
+
+
+def _log_cosh(y_true, y_pred):
+    y_true, y_pred = _same_rank_float(y_true, y_pred)
+    x = y_pred - y_true
+    return jnp.mean(x + jax.nn.softplus(-2.0 * x) - jnp.log(2.0).astype(x.dtype), axis=-1)
+
+
 def _l2_normalize(x, axis):
     # Keras' ops.normalize: x * min(rsqrt(sum(x^2)), 1 / epsilon).
     inv_norm = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
@@ -226,6 +273,12 @@ _mse_op = fused_op(_mean_squared_error, name="mean_squared_error")
 _mae_op = fused_op(_mean_absolute_error, name="mean_absolute_error")
 _huber_op = fused_op(_huber, static_argnums=(2,), name="huber")
 _cosine_op = fused_op(_cosine_similarity, static_argnums=(2,), name="cosine_similarity")
+_mape_op = fused_op(_mean_absolute_percentage_error, name="mean_absolute_percentage_error")
+_msle_op = fused_op(_mean_squared_logarithmic_error, name="mean_squared_logarithmic_error")
+_hinge_op = fused_op(_hinge, name="hinge")
+_squared_hinge_op = fused_op(_squared_hinge, name="squared_hinge")
+_poisson_op = fused_op(_poisson, name="poisson")
+_log_cosh_op = fused_op(_log_cosh, name="log_cosh")
 _kld_op = fused_op(_kl_divergence, name="kl_divergence")
 _cce_op = fused_op(
     _categorical_crossentropy, static_argnums=(2, 3, 4), name="categorical_crossentropy"
@@ -258,6 +311,42 @@ def mean_absolute_error(y_true, y_pred) -> Tensor:
 def huber(y_true, y_pred, delta: float = 1.0) -> Tensor:
     """Quadratic for errors up to ``delta``, linear beyond; averaged over the last axis."""
     return _huber_op(_t(y_true), _t(y_pred), float(delta))
+
+
+def mean_absolute_percentage_error(y_true, y_pred) -> Tensor:
+    """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), 1e-7)), axis=-1)``."""
+    return _mape_op(_t(y_true), _t(y_pred))
+
+
+def mean_squared_logarithmic_error(y_true, y_pred) -> Tensor:
+    """``mean(square(log(max(y_pred, 1e-7) + 1) - log(max(y_true, 1e-7) + 1)), axis=-1)``."""
+    return _msle_op(_t(y_true), _t(y_pred))
+
+
+def hinge(y_true, y_pred) -> Tensor:
+    """``mean(max(1 - y_true * y_pred, 0), axis=-1)``; 0/1 labels are taken as -1/1.
+
+    Example:
+        >>> import jtape.nn.losses as losses
+        >>> losses.hinge([[1.0, 0.0]], [[0.5, 0.5]]).numpy().tolist()
+        [1.0]
+    """
+    return _hinge_op(_t(y_true), _t(y_pred))
+
+
+def squared_hinge(y_true, y_pred) -> Tensor:
+    """``mean(square(max(1 - y_true * y_pred, 0)), axis=-1)``; 0/1 labels as -1/1."""
+    return _squared_hinge_op(_t(y_true), _t(y_pred))
+
+
+def poisson(y_true, y_pred) -> Tensor:
+    """``mean(y_pred - y_true * log(y_pred + 1e-7), axis=-1)``."""
+    return _poisson_op(_t(y_true), _t(y_pred))
+
+
+def log_cosh(y_true, y_pred) -> Tensor:
+    """``mean(log(cosh(y_pred - y_true)), axis=-1)``, computed without overflow."""
+    return _log_cosh_op(_t(y_true), _t(y_pred))
 
 
 def cosine_similarity(y_true, y_pred, axis: int = -1) -> Tensor:
@@ -348,6 +437,8 @@ def _int_axis(axis) -> int:
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
 kld = KLD = kullback_leibler_divergence = kl_divergence
 
 
@@ -546,6 +637,56 @@ class MeanAbsoluteError(LossFunctionWrapper):
         super().__init__(mean_absolute_error, reduction=reduction, name=name, dtype=dtype)
 
 
+class MeanAbsolutePercentageError(LossFunctionWrapper):
+    """Mean absolute percentage error over the last axis, then the reduction."""
+
+    def __init__(
+        self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error", dtype=None
+    ):
+        super().__init__(
+            mean_absolute_percentage_error, reduction=reduction, name=name, dtype=dtype
+        )
+
+
+class MeanSquaredLogarithmicError(LossFunctionWrapper):
+    """Mean squared logarithmic error over the last axis, then the reduction."""
+
+    def __init__(
+        self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error", dtype=None
+    ):
+        super().__init__(
+            mean_squared_logarithmic_error, reduction=reduction, name=name, dtype=dtype
+        )
+
+
+class Hinge(LossFunctionWrapper):
+    """Hinge loss (0/1 labels taken as -1/1), then the reduction."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
+        super().__init__(hinge, reduction=reduction, name=name, dtype=dtype)
+
+
+class SquaredHinge(LossFunctionWrapper):
+    """Squared hinge loss (0/1 labels taken as -1/1), then the reduction."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
+        super().__init__(squared_hinge, reduction=reduction, name=name, dtype=dtype)
+
+
+class Poisson(LossFunctionWrapper):
+    """Poisson loss ``y_pred - y_true * log(y_pred)``, then the reduction."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
+        super().__init__(poisson, reduction=reduction, name=name, dtype=dtype)
+
+
+class LogCosh(LossFunctionWrapper):
+    """Logarithm of the hyperbolic cosine of the error, then the reduction."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
+        super().__init__(log_cosh, reduction=reduction, name=name, dtype=dtype)
+
+
 class Huber(LossFunctionWrapper):
     """Huber loss with threshold ``delta``."""
 
@@ -713,10 +854,22 @@ _CLASSES = (
     BinaryCrossentropy,
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    Hinge,
+    SquaredHinge,
+    Poisson,
+    LogCosh,
 )
 _FUNCTIONS = (
     mean_squared_error,
     mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+    hinge,
+    squared_hinge,
+    poisson,
+    log_cosh,
     huber,
     kl_divergence,
     cosine_similarity,
@@ -738,6 +891,11 @@ _BY_NAME.update(
         "bce": binary_crossentropy,
         "BCE": binary_crossentropy,
         "huber_loss": huber,
+        "mape": mean_absolute_percentage_error,
+        "MAPE": mean_absolute_percentage_error,
+        "msle": mean_squared_logarithmic_error,
+        "MSLE": mean_squared_logarithmic_error,
+        "logcosh": log_cosh,
     }
 )
 
