@@ -61,8 +61,9 @@ EPS = 1e-7
 PURE = {
     "hinge": lambda t, p: jnp.mean(jnp.maximum(1.0 - t * p, 0.0), axis=-1),
     "squared_hinge": lambda t, p: jnp.mean(jnp.square(jnp.maximum(1.0 - t * p, 0.0)), axis=-1),
-    "mean_absolute_percentage_error": lambda t, p: 100.0
-    * jnp.mean(jnp.abs((t - p) / jnp.maximum(jnp.abs(t), EPS)), axis=-1),
+    "mean_absolute_percentage_error": lambda t, p: (
+        100.0 * jnp.mean(jnp.abs((t - p) / jnp.maximum(jnp.abs(t), EPS)), axis=-1)
+    ),
     "mean_squared_logarithmic_error": lambda t, p: jnp.mean(
         jnp.square(jnp.log(jnp.maximum(p, EPS) + 1.0) - jnp.log(jnp.maximum(t, EPS) + 1.0)),
         axis=-1,
