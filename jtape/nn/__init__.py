@@ -11,6 +11,8 @@ from . import mixed_precision as mixed_precision
 from . import models as models
 from . import regularizers as regularizers
 from . import saving as saving
+from ._activation_layers import ELU as ELU
+from ._activation_layers import PReLU as PReLU
 from ._attention import MultiHeadAttention as MultiHeadAttention
 from ._conv import Conv1D as Conv1D
 from ._conv import Conv2D as Conv2D
@@ -32,6 +34,10 @@ from ._core_layers import Softmax as Softmax
 from ._einsum_dense import EinsumDense as EinsumDense
 from ._layer import Layer as Layer
 from ._layer import clear_session as clear_session
+from ._layers_1d_crop import Cropping1D as Cropping1D
+from ._layers_1d_crop import Cropping2D as Cropping2D
+from ._layers_1d_crop import UpSampling1D as UpSampling1D
+from ._layers_1d_crop import ZeroPadding1D as ZeroPadding1D
 from ._merge_layers import Average as Average
 from ._merge_layers import Maximum as Maximum
 from ._merge_layers import Minimum as Minimum
