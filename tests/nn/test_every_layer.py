@@ -112,6 +112,19 @@ CASES = {
     "TimeDistributed": lambda r: (nn.TimeDistributed(nn.Dense(2)), None, _x(r, B, 4, 5)),
     "UpSampling2D": lambda r: (nn.UpSampling2D(2), None, _x(r, B, 2, 3, 2)),
     "ZeroPadding2D": lambda r: (nn.ZeroPadding2D(1), None, _x(r, B, 2, 3, 2)),
+    "Average": lambda r: (nn.Average(), "pair", _x(r, B, 5)),
+    "Maximum": lambda r: (nn.Maximum(), "pair", _x(r, B, 5)),
+    "Minimum": lambda r: (nn.Minimum(), "pair", _x(r, B, 5)),
+    "Multiply": lambda r: (nn.Multiply(), "pair", _x(r, B, 5)),
+    "Subtract": lambda r: (nn.Subtract(), "pair", _x(r, B, 5)),
+    "Rescaling": lambda r: (nn.Rescaling(0.5, offset=1.0), None, _x(r, B, 5)),
+    "Permute": lambda r: (nn.Permute((2, 1)), None, _x(r, B, 3, 4)),
+    "ZeroPadding1D": lambda r: (nn.ZeroPadding1D((1, 2)), None, _x(r, B, 4, 3)),
+    "UpSampling1D": lambda r: (nn.UpSampling1D(2), None, _x(r, B, 3, 2)),
+    "Cropping1D": lambda r: (nn.Cropping1D((1, 1)), None, _x(r, B, 5, 2)),
+    "Cropping2D": lambda r: (nn.Cropping2D(((1, 0), (0, 1))), None, _x(r, B, 3, 4, 2)),
+    "ELU": lambda r: (nn.ELU(0.7), None, _x(r, B, 5)),
+    "PReLU": lambda r: (nn.PReLU(alpha_initializer="ones"), None, _x(r, B, 5)),
 }
 # Base classes, not layers one instantiates as such.
 ABSTRACT = {"Layer", "Model"}
