@@ -85,6 +85,16 @@ _key_of = attrgetter("key")
 _concat = chain.from_iterable
 
 
+def _flat_lists(nodes) -> tuple:
+    """Per node specs, input and output lists; all inputs flat; their ids; output ids."""
+    specs = tuple(map(_spec_of, nodes))
+    in_lists = list(map(_inputs_of, nodes))
+    out_lists = list(map(_outputs_of, nodes))
+    all_in = list(_concat(in_lists))
+    out_ids = list(map(id, _concat(out_lists)))
+    return specs, in_lists, out_lists, all_in, list(map(id, all_in)), out_ids
+
+
 def build_plan(
     nodes: list, targets: list, source_groups: list[list], all_reached: bool = False
 ) -> Plan:
@@ -115,12 +125,7 @@ def build_plan(
                     forward.append(node)
                     add_reached(map(id, node.outputs))
                     break
-    specs = tuple(map(_spec_of, forward))
-    in_lists = list(map(_inputs_of, forward))
-    out_lists = list(map(_outputs_of, forward))
-    all_in = list(_concat(in_lists))
-    in_ids = list(map(id, all_in))
-    out_ids = list(map(id, _concat(out_lists)))
+    specs, in_lists, out_lists, all_in, in_ids, out_ids = _flat_lists(forward)
     target_ids = list(map(id, targets))
     template = _TEMPLATES.get(specs)
     if template is not None:
@@ -146,12 +151,7 @@ def build_plan(
                     needed.update(map(id, node.inputs))
                     break
         relevant.reverse()
-        specs = tuple(map(_spec_of, relevant))
-        in_lists = list(map(_inputs_of, relevant))
-        out_lists = list(map(_outputs_of, relevant))
-        all_in = list(_concat(in_lists))
-        in_ids = list(map(id, all_in))
-        out_ids = list(map(id, _concat(out_lists)))
+        specs, in_lists, out_lists, all_in, in_ids, out_ids = _flat_lists(relevant)
     slot_of = dict(zip(out_ids, range(len(out_ids))))
     if len(slot_of) != len(out_ids):  # a tensor recorded as the output of two nodes
         return _build_plan_general(relevant, targets, source_groups)

@@ -108,21 +108,24 @@ def _check_same_shape(y_true, y_pred, fn: str) -> None:
 
 
 # -- per-sample losses, as pure functions ----------------------------------------------
-def _mean_squared_error(y_true, y_pred):
+def _same_rank_float(y_true, y_pred):
+    """Keras' preamble: ``y_pred`` as floatx, ``y_true`` in its dtype, ranks matched."""
     y_pred = _floatx(y_pred)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true.astype(y_pred.dtype), y_pred)
+    return squeeze_or_expand_to_same_rank(y_true.astype(y_pred.dtype), y_pred)
+
+
+def _mean_squared_error(y_true, y_pred):
+    y_true, y_pred = _same_rank_float(y_true, y_pred)
     return jnp.mean(jnp.square(y_true - y_pred), axis=-1)
 
 
 def _mean_absolute_error(y_true, y_pred):
-    y_pred = _floatx(y_pred)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true.astype(y_pred.dtype), y_pred)
+    y_true, y_pred = _same_rank_float(y_true, y_pred)
     return jnp.mean(jnp.abs(y_true - y_pred), axis=-1)
 
 
 def _huber(y_true, y_pred, delta):
-    y_pred = _floatx(y_pred)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true.astype(y_pred.dtype), y_pred)
+    y_true, y_pred = _same_rank_float(y_true, y_pred)
     error = y_pred - y_true
     abs_error = jnp.abs(error)
     delta = jnp.asarray(delta, y_pred.dtype)
@@ -130,11 +133,6 @@ def _huber(y_true, y_pred, delta):
         jnp.where(abs_error <= delta, 0.5 * jnp.square(error), delta * abs_error - 0.5 * delta**2),
         axis=-1,
     )
-
-
-def _same_rank_float(y_true, y_pred):
-    y_pred = _floatx(y_pred)
-    return squeeze_or_expand_to_same_rank(y_true.astype(y_pred.dtype), y_pred)
 
 
 def _mean_absolute_percentage_error(y_true, y_pred):
@@ -186,8 +184,7 @@ def _l2_normalize(x, axis):
 
 
 def _cosine_similarity(y_true, y_pred, axis):
-    y_pred = _floatx(y_pred)
-    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true.astype(y_pred.dtype), y_pred)
+    y_true, y_pred = _same_rank_float(y_true, y_pred)
     return -jnp.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _dtypes
 from .._array_ops import convert_to_tensor
@@ -33,6 +34,12 @@ def _float(x):
     return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)
 
 
+def _is_float(dtype) -> bool:
+    # numpy's kind test: cheaper than jnp.issubdtype on a per-call path
+    dtype = np.dtype(dtype)
+    return dtype.kind in "fc" or dtype == jnp.bfloat16
+
+
 _REAL_FLOATS = "half, bfloat16, float, double"
 _COMPLEX_FLOATS = "bfloat16, half, float, double, complex64, complex128"
 
@@ -40,7 +47,7 @@ _COMPLEX_FLOATS = "bfloat16, half, float, double, complex64, complex128"
 def _no_integer_constant(x):
     # Keras' hard_sigmoid adds the float 3.0 to x, which TF cannot convert to an integer x.
     x = _t(x)
-    if not jnp.issubdtype(x.dtype, jnp.inexact):
+    if not _is_float(x.dtype):
         raise TypeError(f"Cannot convert 3.0 to EagerTensor of dtype {x.dtype.name}")
     return x
 
@@ -49,7 +56,7 @@ def _float_only(x, kernel: str, allowed: str = _REAL_FLOATS):
     """``x``, or TF's error for an integer or bool input of a float-only kernel."""
     x = _t(x)
     dtype = x.dtype
-    if not (jnp.issubdtype(dtype, jnp.inexact) or dtype == jnp.bfloat16):
+    if not _is_float(dtype):
         name = {"float32": "float", "float64": "double"}.get(jnp.dtype(dtype).name)
         raise InvalidArgumentError(
             f"Value for attr 'T' of {name or jnp.dtype(dtype).name} is not in the list of "
@@ -183,7 +190,7 @@ swish = silu
 def gelu(x, approximate: bool = False) -> Tensor:
     """Gaussian error linear unit; exact (erf) by default as in Keras 3."""
     x = _t(x)
-    if not jnp.issubdtype(x.dtype, jnp.inexact):
+    if not _is_float(x.dtype):
         raise ValueError(
             "`features.dtype` must be a floating point tensor.Received:features.dtype="
             f"{_dtypes.as_dtype(x.dtype)}"
