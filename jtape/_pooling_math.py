@@ -129,10 +129,26 @@ def _sliced_window_max_jvp(window, primals, tangents):
     (x,), (t,) = primals, tangents
     parts = _window_slices(x, window)
     top = functools.reduce(jnp.maximum, parts)
-    # The first position holding the maximum (or, where the maximum is NaN, the first NaN)
-    # takes the tangent: selects from the last position back to the first.
-    t_parts = _window_slices(t, window)
-    out = t_parts[-1]
-    for part, t_part in zip(parts[-2::-1], t_parts[-2::-1]):
-        out = jnp.where((part == top) | jnp.isnan(part), t_part, out)
-    return top, out
+    # Which window position takes the tangent, at the pooled resolution: the first one
+    # holding the maximum (or, where the maximum is NaN, the first NaN).
+    first = jnp.full(top.shape, len(parts) - 1, np.int32)
+    for k in range(len(parts) - 2, -1, -1):
+        first = jnp.where((parts[k] == top) | jnp.isnan(parts[k]), np.int32(k), first)
+    first = lax.stop_gradient(first)
+    # The tangent as a masked sum over the window axes of ``t`` viewed as (out, window)
+    # pairs: its transpose is a broadcast and a select at the input's resolution, one
+    # elementwise pass, where a sum of strided slices would transpose to padded copies.
+    split, window_axes, out_axes = [], [], []
+    for dim, k in zip(x.shape, window):
+        out_axes.append(len(split))
+        split.append(dim // k)
+        if k > 1:
+            window_axes.append(len(split))
+            split.append(k)
+    position = np.zeros([1] * len(split), np.int32)
+    for axis in window_axes:  # row-major index within the window, as in _window_slices
+        shape = [split[a] if a == axis else 1 for a in range(len(split))]
+        position = position * split[axis] + np.arange(split[axis], dtype=np.int32).reshape(shape)
+    first = first.reshape([split[a] if a in out_axes else 1 for a in range(len(split))])
+    picked = jnp.where(position == first, t.reshape(split), jnp.zeros((), t.dtype))
+    return top, jnp.sum(picked, axis=tuple(window_axes))

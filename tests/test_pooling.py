@@ -143,3 +143,24 @@ def test_sliced_windows_route_the_gradient_to_the_first_maximum(window):
     )
     want = _argmax_first_max(xr, tuple(axes)) * np.expand_dims(ct, tuple(axes))
     np.testing.assert_array_equal(np.asarray(got), want.reshape(shape))
+
+
+@pytest.mark.parametrize("window", [(1, 2, 2, 1), (1, 3, 2, 1), (1, 1, 2, 2)])
+def test_sliced_windows_forward_mode_takes_the_first_maximum(window):
+    # jvp (forward mode) and grad share one rule: the tangent at the window's first maximum.
+    rng = np.random.default_rng(3)
+    shape = (2, 6, 6, 4)
+    x = rng.integers(0, 3, shape).astype(np.float32)
+    x[rng.random(shape) < 0.05] = np.nan
+    t = rng.standard_normal(shape).astype(np.float32)
+    split, axes = [], []
+    for dim, k in zip(shape, window):
+        if k > 1:
+            axes.append(len(split) + 1)
+        split.extend((dim // k, k) if k > 1 else (dim,))
+    _, got = jax.jvp(
+        lambda v: _pooling_math.max_pool(v, window, window, "VALID"), (jnp.asarray(x),), (t,)
+    )
+    hot = _argmax_first_max(x.reshape(split), tuple(axes))
+    want = np.sum(np.where(hot, t.reshape(split), 0), axis=tuple(axes))
+    np.testing.assert_array_equal(np.asarray(got), want)
