@@ -24,6 +24,11 @@ from . import _xla_options
 # matrix costs more to build than the convolution). One channel: im2col beats XLA's Eigen
 # convolution (jtape's default, see _xla_options.py) but not YNNPACK's.
 _PATCH_MAX_CHANNELS = 4
+# Patch rows a little short of a multiple of 16 floats (one AVX-512 vector) are padded
+# with zeros up to it: on the first layer of an RGB CNN (27 -> 32) both matrix products
+# and the concatenation run faster (the whole CNN step 0.96x, ab_switch over 15 rounds,
+# twice); padding by more than a quarter (9 -> 16, 36 -> 48) was not faster.
+_PATCH_ROW_MULTIPLE = 16
 
 
 def convolution(
@@ -87,6 +92,13 @@ def _patch_convolution(x, kernel, strides: tuple, padding) -> jax.Array:
         for i in range(kh)
         for j in range(kw)
     ]
-    patches = jnp.concatenate(shifted, axis=-1).reshape(n * out_h * out_w, kh * kw * cin)
-    y = patches @ kernel.reshape(kh * kw * cin, cout)
+    k = kh * kw * cin
+    kernel = kernel.reshape(k, cout)
+    extra = -k % _PATCH_ROW_MULTIPLE
+    if extra and extra * 4 <= k:  # pad the rows with zeros (27 -> 32, not 9 -> 16)
+        shifted.append(jnp.zeros((n, out_h, out_w, extra), x.dtype))
+        kernel = jnp.pad(kernel, ((0, extra), (0, 0)))
+        k += extra
+    patches = jnp.concatenate(shifted, axis=-1).reshape(n * out_h * out_w, k)
+    y = patches @ kernel
     return y.reshape(n, out_h, out_w, cout)
