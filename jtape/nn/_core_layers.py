@@ -18,7 +18,9 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from .._array_ops import _check_range
 from .._lowering import row_gather
 from .._math_ops import cast as _cast
 from .._op import op
@@ -591,12 +593,27 @@ def _embedding(table, ids):
 row_gather(_embedding)()  # the table's gradient is an IndexedSlices, as in TF
 
 
+def _check_ids(ids, input_dim: int) -> None:
+    """Keras' lookup eagerly: negative ids count from the end (as ``ops.take``), then every
+    id must be in ``[0, input_dim)`` (TF's GatherV2 error). Traced ids are not checked:
+    a compiled lookup gives NaN rows for ids out of range.
+    """
+    value = getattr(ids, "_value", ids)
+    if isinstance(value, jax.core.Tracer) or not hasattr(value, "dtype"):
+        return
+    if not jnp.issubdtype(value.dtype, jnp.integer):
+        value = np.asarray(value).astype(np.int32)  # as _embedding casts float ids
+    value = np.asarray(value)
+    _check_range(np.where(value < 0, value + input_dim, value), input_dim, "GatherV2")
+
+
 class Embedding(Layer):
     """Look up rows of an ``(input_dim, output_dim)`` table for integer ids.
 
-    Out-of-range ids give NaN rows (JAX cannot raise inside a compiled program, where
-    TensorFlow raises). With ``mask_zero=True`` id 0 is padding: the output carries the
-    mask ``inputs != 0``, which recurrent layers and losses then honour (so
+    Negative ids count from the end (Keras 3's ``ops.take``). Ids out of range raise
+    ``InvalidArgumentError`` eagerly, as TF does; inside a compiled program, where JAX
+    cannot raise, they give NaN rows. With ``mask_zero=True`` id 0 is padding: the output
+    carries the mask ``inputs != 0``, which recurrent layers and losses then honour (so
     ``input_dim`` must count the padding id).
 
     Example:
@@ -638,6 +655,7 @@ class Embedding(Layer):
         )
 
     def call(self, inputs):
+        _check_ids(inputs, self.input_dim)
         out = _embedding(self.embeddings, inputs)
         # Keras casts the looked-up rows to the compute dtype (bfloat16 under
         # "mixed_bfloat16"), also when the table was not autocast.

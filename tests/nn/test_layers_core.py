@@ -233,6 +233,25 @@ def test_embedding_lookup_gradient_and_default_init():
     assert layer(ids.astype(np.float32)).shape == (2, 3, 4)  # float ids are cast
 
 
+def test_embedding_ids_out_of_range_as_keras_on_tf():
+    # Keras 3 (TF 2.21, checked there): negative ids count from the end, then GatherV2's
+    # range check raises eagerly with the index after that shift.
+    layer = nn.Embedding(5, 2)
+    layer.build((None,))
+    table = layer.embeddings.numpy()
+    np.testing.assert_array_equal(layer(np.array([-1, 2])).numpy(), table[[4, 2]])
+    np.testing.assert_array_equal(layer(np.array([1.7, -1.2])).numpy(), table[[1, 4]])
+    bad = r"indices\[1,1\] = 7 is not in \[0, 5\)"
+    with pytest.raises(jt.errors.InvalidArgumentError, match=bad):
+        layer(np.array([[0, 1], [2, 7]]))
+    with pytest.raises(jt.errors.InvalidArgumentError, match=r"indices\[0\] = -1 is not in"):
+        layer(np.array([-6, 1]))
+    # Compiled, ids cannot be checked: rows out of range read NaN (TF would raise there).
+    out = jt.function(lambda ids: layer(ids))(jt.constant([5, -6, -1])).numpy()
+    assert np.isnan(out[:2]).all()
+    np.testing.assert_array_equal(out[2], table[4])
+
+
 # -- BatchNormalization -----------------------------------------------------------------
 def _bn_pure(x, gamma, beta, eps=1e-3):
     mean = x.mean(0)
