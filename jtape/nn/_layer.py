@@ -937,7 +937,7 @@ class Layer(Module):
         if self.activity_regularizer is not None:
             for out in _flatten(outputs):
                 if isinstance(out, Tensor):
-                    self.add_loss(self.activity_regularizer(out))
+                    self.add_loss(_activity_loss(self.activity_regularizer, out))
         if masking and not self._jt_mask_container:
             if self.supports_masking:
                 if previous_mask is not None or spec.computes_mask:
@@ -1020,3 +1020,13 @@ def _summary_shape(outputs):
     if isinstance(outputs, dict):
         return {k: one(v) for k, v in outputs.items()}
     return one(outputs)
+
+
+def _activity_loss(regularizer, output: Tensor):
+    """Keras 3's activity penalty: the regularizer of one output, divided by its batch size
+    (the first axis; 0 for an empty batch, as ``divide_no_nan``)."""
+    loss = regularizer(output)
+    if len(output.shape) == 0:
+        return loss
+    batch = output.shape[0]
+    return loss / batch if batch else loss * 0

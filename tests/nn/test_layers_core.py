@@ -89,7 +89,8 @@ def test_dense_regularizers_give_losses(rng):
     y = layer(x)
     losses = layer.losses
     assert len(losses) == 2
-    np.testing.assert_allclose(float(losses[0]), 0.5 * np.abs(y.numpy()).sum(), rtol=1e-5)
+    # Keras 3: the activity penalty is divided by the batch size (3 here).
+    np.testing.assert_allclose(float(losses[0]), 0.5 * np.abs(y.numpy()).sum() / 3, rtol=1e-5)
     np.testing.assert_allclose(
         float(losses[1]), 0.01 * (layer.kernel.numpy() ** 2).sum(), rtol=1e-5
     )
@@ -100,6 +101,25 @@ def test_dense_regularizers_give_losses(rng):
     np.testing.assert_allclose(g.numpy(), 0.02 * layer.kernel.numpy(), rtol=1e-5)
     layer(x)  # a new outermost call replaces activity losses instead of accumulating
     assert len(layer.losses) == 2
+
+
+def test_activity_penalty_per_example_in_fit_as_keras_3():
+    # Dense(1) with a ones kernel on ones(4, 2): outputs 2, mse against 0 is 4, the L2(0.1)
+    # activity penalty 0.1 * 4 * 2**2 = 1.6 divided by the batch of 4: loss 4.4 (TF 2.21
+    # with Keras 3.15 reports 4.4 for fit and evaluate).
+    model = nn.Sequential(
+        [
+            nn.Input((2,)),
+            nn.Dense(1, kernel_initializer="ones", activity_regularizer=nn.regularizers.L2(0.1)),
+        ]
+    )
+    model.compile(optimizer=jt.optimizers.SGD(0.0), loss="mse")
+    x, y = np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32)
+    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], [4.4], rtol=1e-6)
+    np.testing.assert_allclose(model.evaluate(x, y, batch_size=4, verbose=0), 4.4, rtol=1e-6)
+    model(np.ones((0, 2), np.float32))  # an empty batch: no penalty (divide_no_nan)
+    assert float(model.losses[0]) == 0.0
 
 
 # -- shape layers -----------------------------------------------------------------------
