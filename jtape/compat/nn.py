@@ -9,6 +9,7 @@ from .. import _math_ops as M
 from .. import _nn_extra_ops as X
 from .. import _nn_ops as N
 from .. import _random_ops
+from .. import _separable_conv as S
 from ..nn._logits import record_op_logits
 from ._api import tf_api
 from ._missing import missing
@@ -105,6 +106,11 @@ TABLE = {
     "relu6": (N.relu6, {}, ("features",)),
     "scale_regularization_loss": (scale_regularization_loss, {}, ("regularization_loss",)),
     "selu": (N.selu, {}, ("features",)),
+    "separable_conv2d": (
+        S.separable_conv2d,
+        {},
+        ("input", "depthwise_filter", "pointwise_filter"),
+    ),
     "sigmoid": (sigmoid, {}, ("x",)),
     "sigmoid_cross_entropy_with_logits": (
         N.sigmoid_cross_entropy_with_logits,

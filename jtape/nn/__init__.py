@@ -14,8 +14,6 @@ from . import saving as saving
 from ._activation_layers import ELU as ELU
 from ._activation_layers import PReLU as PReLU
 from ._attention import MultiHeadAttention as MultiHeadAttention
-from ._dot_attention import AdditiveAttention as AdditiveAttention
-from ._dot_attention import Attention as Attention
 from ._conv import Conv1D as Conv1D
 from ._conv import Conv2D as Conv2D
 from ._conv import Conv2DTranspose as Conv2DTranspose
@@ -37,6 +35,8 @@ from ._depthwise_conv import DepthwiseConv1D as DepthwiseConv1D
 from ._depthwise_conv import DepthwiseConv2D as DepthwiseConv2D
 from ._depthwise_conv import SeparableConv1D as SeparableConv1D
 from ._depthwise_conv import SeparableConv2D as SeparableConv2D
+from ._dot_attention import AdditiveAttention as AdditiveAttention
+from ._dot_attention import Attention as Attention
 from ._dot_layer import Dot as Dot
 from ._einsum_dense import EinsumDense as EinsumDense
 from ._image_preprocessing import CenterCrop as CenterCrop

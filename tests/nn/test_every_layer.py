@@ -48,6 +48,10 @@ def _self_attention(layer):
     return layer, lambda x: layer(x, x, use_causal_mask=True)
 
 
+def _pair_attention(layer):
+    return layer, lambda x: layer([x, 2.0 * x], use_causal_mask=True)
+
+
 def _functional():
     inputs = nn.Input((5,))
     hidden = nn.Dense(4, activation="tanh")(inputs)
@@ -63,6 +67,10 @@ def _sequential():
 CASES = {
     "Activation": lambda r: (nn.Activation("tanh"), None, _x(r, B, 5)),
     "Add": lambda r: (nn.Add(), "pair", _x(r, B, 5)),
+    "AdditiveAttention": lambda r: (nn.AdditiveAttention(), "pair", _x(r, B, 4, 3)),
+    "Attention": lambda r: (
+        _pair_attention(nn.Attention(use_scale=True, score_mode="concat")) + (_x(r, B, 4, 3),)
+    ),
     "AveragePooling1D": lambda r: (nn.AveragePooling1D(2), None, _x(r, B, 6, 3)),
     "AveragePooling2D": lambda r: (nn.AveragePooling2D(2), None, _x(r, B, 4, 4, 3)),
     "BatchNormalization": lambda r: (nn.BatchNormalization(), "train", _x(r, 4, 5)),
@@ -71,6 +79,18 @@ CASES = {
     "Conv1D": lambda r: (nn.Conv1D(4, 3, padding="same"), None, _x(r, B, 6, 3)),
     "Conv2D": lambda r: (nn.Conv2D(4, 3, activation="relu"), None, _x(r, B, 5, 5, 2)),
     "Conv2DTranspose": lambda r: (nn.Conv2DTranspose(3, 3, strides=2), None, _x(r, B, 3, 3, 2)),
+    "DepthwiseConv1D": lambda r: (
+        nn.DepthwiseConv1D(3, padding="same", depth_multiplier=2),
+        None,
+        _x(r, B, 6, 3),
+    ),
+    "DepthwiseConv2D": lambda r: (nn.DepthwiseConv2D(3, strides=2), None, _x(r, B, 5, 5, 2)),
+    "SeparableConv1D": lambda r: (nn.SeparableConv1D(4, 3), None, _x(r, B, 6, 3)),
+    "SeparableConv2D": lambda r: (
+        nn.SeparableConv2D(3, 3, depth_multiplier=2, activation="tanh"),
+        None,
+        _x(r, B, 5, 5, 2),
+    ),
     "Dense": lambda r: (nn.Dense(3, activation="gelu"), None, _x(r, B, 5)),
     "Dropout": lambda r: (nn.Dropout(0.5, seed=1), None, _x(r, B, 5)),
     "EinsumDense": lambda r: (
@@ -125,6 +145,17 @@ CASES = {
     "Cropping2D": lambda r: (nn.Cropping2D(((1, 0), (0, 1))), None, _x(r, B, 3, 4, 2)),
     "ELU": lambda r: (nn.ELU(0.7), None, _x(r, B, 5)),
     "PReLU": lambda r: (nn.PReLU(alpha_initializer="ones"), None, _x(r, B, 5)),
+    "Lambda": lambda r: (nn.Lambda(lambda x: jt.sin(x) * x), None, _x(r, B, 5)),
+    "Identity": lambda r: (nn.Identity(), None, _x(r, B, 5)),
+    "GaussianNoise": lambda r: (nn.GaussianNoise(0.3, seed=1), None, _x(r, B, 5)),
+    "GaussianDropout": lambda r: (nn.GaussianDropout(0.3, seed=1), None, _x(r, B, 5)),
+    "AlphaDropout": lambda r: (nn.AlphaDropout(0.3, seed=1), None, _x(r, B, 5)),
+    "SpatialDropout1D": lambda r: (nn.SpatialDropout1D(0.5, seed=1), None, _x(r, B, 4, 3)),
+    "SpatialDropout2D": lambda r: (nn.SpatialDropout2D(0.5, seed=1), None, _x(r, B, 3, 3, 2)),
+    "SpatialDropout3D": lambda r: (nn.SpatialDropout3D(0.5, seed=1), None, _x(r, B, 2, 2, 2, 2)),
+    "UnitNormalization": lambda r: (nn.UnitNormalization(), None, _x(r, B, 5)),
+    "Dot": lambda r: (nn.Dot(axes=1, normalize=True), "pair", _x(r, B, 5)),
+    "GroupNormalization": lambda r: (nn.GroupNormalization(groups=2), None, _x(r, B, 4, 6)),
 }
 # Base classes, not layers one instantiates as such.
 ABSTRACT = {"Layer", "Model"}
