@@ -49,3 +49,13 @@ from ._losses import serialize as serialize
 from ._losses import sparse_categorical_crossentropy as sparse_categorical_crossentropy
 from ._losses import squared_hinge as squared_hinge
 from ._losses import squeeze_or_expand_to_same_rank as squeeze_or_expand_to_same_rank
+from ._more_losses import BinaryFocalCrossentropy as BinaryFocalCrossentropy
+from ._more_losses import CategoricalFocalCrossentropy as CategoricalFocalCrossentropy
+from ._more_losses import CategoricalHinge as CategoricalHinge
+from ._more_losses import Dice as Dice
+from ._more_losses import Tversky as Tversky
+from ._more_losses import binary_focal_crossentropy as binary_focal_crossentropy
+from ._more_losses import categorical_focal_crossentropy as categorical_focal_crossentropy
+from ._more_losses import categorical_hinge as categorical_hinge
+from ._more_losses import dice as dice
+from ._more_losses import tversky as tversky
