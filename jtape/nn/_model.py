@@ -403,6 +403,22 @@ class Model(Trainer, Layer):
             return list(self._graph_layers)
         return super().layers
 
+    @property
+    def output_names(self) -> list[str]:
+        """Names of a functional model's outputs (the keys of dict outputs, else the layers
+        producing them), as Keras 3; the last layer's name for a Sequential model."""
+        outputs = getattr(self, "outputs", None)
+        if outputs is None:
+            layers = self.layers if isinstance(self, Sequential) else []
+            return [layers[-1].name] if layers else []
+        if isinstance(outputs, dict):
+            return [str(k) for k in outputs]
+        names = []
+        for kt in _leaves(outputs):
+            history = getattr(kt, "_history", None)
+            names.append(history[0].layer.name if history else kt.name)
+        return names
+
     def _own_items(self, include_state: bool):
         own, subs = super()._own_items(include_state)
         if getattr(self, "_functional", False):

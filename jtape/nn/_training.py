@@ -221,24 +221,73 @@ def _batch_size_of(x) -> int:
     return int(leaves[0].shape[0]) if leaves and getattr(leaves[0], "shape", ()) else 1
 
 
+def _output_keys(y_pred) -> list | None:
+    """The keys of a model's outputs when it has several (a list/tuple or a dict), else None."""
+    if isinstance(y_pred, dict):
+        return list(y_pred)
+    if isinstance(y_pred, (list, tuple)) and len(y_pred) > 1:
+        return list(range(len(y_pred)))
+    return None
+
+
 def _structure_losses(compiled, y, y_pred, sample_weight, loss_weights):
-    """Sum of the compiled losses over the outputs (one loss, a list or a dict)."""
+    """The compiled loss summed over the outputs, and each output's unweighted loss by key.
+
+    As Keras 3: one loss for a model with several outputs applies to each of them; a list
+    or dict of losses gives one per output; ``loss_weights`` weight the sum only.
+    """
+    keys = _output_keys(y_pred)
+    if keys is None:
+        if isinstance(compiled, (list, dict)):  # one output, a one-entry structure
+            (compiled,) = compiled.values() if isinstance(compiled, dict) else compiled
+        return compiled(y, y_pred, sample_weight), {}
     if not isinstance(compiled, (list, dict)):
-        return compiled(y, y_pred, sample_weight)
-    keys = list(compiled) if isinstance(compiled, dict) else range(len(compiled))
+        compiled = dict.fromkeys(keys, compiled)
+    elif isinstance(compiled, list):
+        if len(compiled) != len(keys):
+            raise ValueError(
+                f"compile: `loss` has {len(compiled)} entries but the model has "
+                f"{len(keys)} outputs; give one loss per output (or one loss for all)."
+            )
+        compiled = dict(zip(keys, compiled))
     if isinstance(loss_weights, dict):
         weights = loss_weights
     else:
         weights = dict(zip(keys, loss_weights or [1.0] * len(keys)))
-    terms = []
+    terms, per_output = [], {}
     for k in keys:
-        if compiled[k] is None:
+        if compiled.get(k) is None:
             continue
         sw = sample_weight[k] if isinstance(sample_weight, (list, tuple, dict)) else sample_weight
         term = compiled[k](y[k], y_pred[k], sw)
+        per_output[k] = term
         w = weights.get(k, 1.0)
         terms.append(term if w == 1.0 else term * float(w))
-    return add_n(terms)
+    return add_n(terms), per_output
+
+
+def _is_spec_list(value) -> bool:
+    return value is None or isinstance(value, (list, tuple))
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _metric_spec(metrics, argument: str):
+    """``compile``'s metrics as given: a list (nested per output) or a dict by output name."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, dict):
+        return dict(metrics)
+    if isinstance(metrics, (list, tuple)):
+        return list(metrics)
+    raise TypeError(
+        f"compile: `{argument}` must be a list or a dict (by output name), got "
+        f"{type(metrics).__name__}: {metrics!r}"
+    )
 
 
 class Trainer:
@@ -287,11 +336,13 @@ class Trainer:
         self.loss = loss
         self._compiled_loss = _resolve_loss(loss)
         self._loss_weights = loss_weights
-        self._metric_specs = list(metrics or [])
-        self._weighted_metric_specs = list(weighted_metrics or [])
+        self._metric_specs = _metric_spec(metrics, "metrics")
+        self._weighted_metric_specs = _metric_spec(weighted_metrics, "weighted_metrics")
+        # (output key or None, metric) pairs, built on the first batch
         self._compiled_metrics: list | None = None
         self._weighted_metrics: list | None = None
         self._loss_tracker = _metrics.Mean(name="loss")
+        self._output_loss_trackers: dict = {}  # several outputs: each one's loss, by key
         self.run_eagerly = bool(run_eagerly)
         if isinstance(steps_per_execution, bool) or not (
             isinstance(steps_per_execution, int) and steps_per_execution >= 1
@@ -318,7 +369,11 @@ class Trainer:
         terms = []
         compiled = getattr(self, "_compiled_loss", None)
         if compiled is not None:
-            terms.append(_structure_losses(compiled, y, y_pred, sample_weight, self._loss_weights))
+            total, per_output = _structure_losses(
+                compiled, y, y_pred, sample_weight, self._loss_weights
+            )
+            terms.append(total)
+            self._track_output_losses(per_output, y_pred)
         terms.extend(self.losses)
         if not terms:
             raise ValueError(
@@ -327,24 +382,84 @@ class Trainer:
             )
         return terms[0] if len(terms) == 1 else add_n(terms)
 
+    def _output_log_names(self, y_pred) -> dict:
+        """Each output's name in the logs (``a_loss``, ``a_mae``): a dict output's key, else
+        the model's ``output_names``."""
+        if isinstance(y_pred, dict):
+            return {k: str(k) for k in y_pred}
+        names = list(getattr(self, "output_names", None) or [])
+        return {i: names[i] if i < len(names) else f"output_{i + 1}" for i in range(len(y_pred))}
+
+    def _track_output_losses(self, per_output: dict, y_pred) -> None:
+        if not per_output:
+            return
+        if not self._output_loss_trackers:
+            names = self._output_log_names(y_pred)
+            for k in per_output:
+                self._output_loss_trackers[k] = _metrics.Mean(name=f"{names[k]}_loss")
+        for k, value in per_output.items():
+            batch = _batch_size_of(y_pred[k])
+            self._output_loss_trackers[k].update_state(value, sample_weight=batch)
+
     def _build_metrics(self, y, y_pred) -> None:
         if self._compiled_metrics is not None:
             return
-        first_y = _tree_leaves(y)[0] if y is not None else None
-        first_p = _tree_leaves(y_pred)[0]
-        self._compiled_metrics = [_resolve_metric(m, first_y, first_p) for m in self._metric_specs]
-        self._weighted_metrics = [
-            _resolve_metric(m, first_y, first_p) for m in self._weighted_metric_specs
-        ]
+        keys = _output_keys(y_pred)
+        self._compiled_metrics = self._resolve_metrics(self._metric_specs, keys, y, y_pred)
+        self._weighted_metrics = self._resolve_metrics(self._weighted_metric_specs, keys, y, y_pred)
+
+    def _resolve_metrics(self, specs, keys, y, y_pred) -> list:
+        if keys is None:
+            if isinstance(specs, dict):
+                specs = [m for v in specs.values() for m in _as_list(v)]
+            first_y = _tree_leaves(y)[0] if y is not None else None
+            first_p = _tree_leaves(y_pred)[0]
+            return [(None, _resolve_metric(m, first_y, first_p)) for m in specs]
+        names = self._output_log_names(y_pred)
+        if isinstance(specs, dict):
+            by_name = {name: k for k, name in names.items()}
+            unknown = [name for name in specs if name not in by_name]
+            if unknown:
+                raise ValueError(
+                    f"compile: `metrics` names outputs {unknown} the model does not have; "
+                    f"its outputs are {list(by_name)}."
+                )
+            per_output = {by_name[name]: _as_list(v) for name, v in specs.items()}
+        elif not specs:
+            per_output = {}
+        elif len(specs) == len(keys) and all(_is_spec_list(v) for v in specs):
+            per_output = {k: _as_list(v) for k, v in zip(keys, specs)}
+        else:
+            raise ValueError(
+                f"compile: for a model with {len(keys)} outputs, `metrics` must be a list of "
+                f"{len(keys)} lists (one per output, as Keras 3) or a dict by output name "
+                f"({list(names.values())}); got {specs!r}."
+            )
+        out = []
+        for k, metrics in per_output.items():
+            for spec in metrics:
+                metric = _resolve_metric(spec, y[k], y_pred[k])
+                metric.name = f"{names[k]}_{metric.name}"
+                out.append((k, metric))
+        return out
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict[str, Tensor]:
         """Update the compiled metrics with one batch; return every metric's result."""
         if getattr(self, "compiled", False) and y is not None:
             self._build_metrics(y, y_pred)
-            for m in self._compiled_metrics:
-                m.update_state(y, y_pred)
-            for m in self._weighted_metrics:
-                m.update_state(y, y_pred, sample_weight=sample_weight)
+            for k, m in self._compiled_metrics:
+                if k is None:
+                    m.update_state(y, y_pred)
+                else:
+                    m.update_state(y[k], y_pred[k])
+            for k, m in self._weighted_metrics:
+                if k is None:
+                    m.update_state(y, y_pred, sample_weight=sample_weight)
+                else:
+                    sw = sample_weight
+                    if isinstance(sw, (list, tuple, dict)):
+                        sw = sw[k]
+                    m.update_state(y[k], y_pred[k], sample_weight=sw)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict[str, Tensor]:
@@ -365,8 +480,9 @@ class Trainer:
             return []
         return (
             [self._loss_tracker]
-            + list(self._compiled_metrics or [])
-            + list(self._weighted_metrics or [])
+            + list(getattr(self, "_output_loss_trackers", {}).values())
+            + [m for _, m in self._compiled_metrics or []]
+            + [m for _, m in self._weighted_metrics or []]
         )
 
     @property
