@@ -88,7 +88,7 @@ TABLE = {
     "conv2d_transpose": (C.conv2d_transpose, {}, ("input", "filters")),
     "conv3d": (C.conv3d, {}, ("input", "filters")),
     "convolution": (C.convolution, {}, ("input", "filters")),
-    "depthwise_conv2d": (C.depthwise_conv2d, {}, ("input", "filter")),
+    "depthwise_conv2d": (S.depthwise_conv2d, {}, ("input", "filter")),
     "dropout": (dropout, {}, ("x",)),
     "elu": (N.elu, {}, ("features",)),
     "embedding_lookup": (A.gather, {"ids": "indices"}, ("params",)),

@@ -88,7 +88,7 @@ class Attention(Layer):
         >>> from jtape import nn
         >>> q, v = jt.ones((2, 3, 4)), jt.ones((2, 5, 4))
         >>> out, scores = nn.Attention()([q, v], return_attention_scores=True)
-        >>> out.shape, scores.shape, float(scores.numpy()[0, 0, 0])
+        >>> out.shape, scores.shape, round(float(scores.numpy()[0, 0, 0]), 6)
         ((2, 3, 4), (2, 3, 5), 0.2)
     """
 

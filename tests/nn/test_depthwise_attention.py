@@ -26,7 +26,9 @@ from jtape.nn import _dot_attention
 
 HERE = os.path.dirname(__file__)
 FIXTURE = np.load(os.path.join(HERE, "fixtures", "keras_depthwise_attention.npz"))
-NAMES = sorted({k.split("/")[0] for k in FIXTURE.files if "/" in k and not k.startswith("file_")})
+CASES = sorted({k.split("/")[0] for k in FIXTURE.files if "/" in k})
+NAMES = [n for n in CASES if not n.startswith(("file_", "nn_"))]
+TF_NN = [n for n in CASES if n.startswith("nn_")]
 
 
 def _get(name, key):
@@ -206,6 +208,44 @@ def test_loads_keras_written_files(tag):
     np.testing.assert_allclose(out.numpy(), FIXTURE[f"file_{tag}/out"], rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore:.*retracing")
+@pytest.mark.parametrize("name", TF_NN)
+def test_tf_nn_depthwise_and_separable_conv2d_match_tf(name):
+    # Strides and dilations above one together: TF's space-to-batch numbers.
+    call = json.loads(str(FIXTURE[f"{name}/call"]))
+    args = [jt.constant(v) for v in _numbered(name, "in")]
+    fn = tf.nn.depthwise_conv2d if len(args) == 2 else tf.nn.separable_conv2d
+    ct = jt.constant(FIXTURE[f"{name}/ct"])
+
+    @jt.function  # one program for the value and gradient (eagerly each op compiles)
+    def run():
+        with jt.GradientTape() as tape:
+            for a in args:
+                tape.watch(a)
+            y = fn(*args, **call)
+            loss = jt.sum(y * ct)
+        return y, tape.gradient(loss, args)
+
+    y, grads = run()
+    np.testing.assert_allclose(y.numpy(), FIXTURE[f"{name}/out"], rtol=1e-5, atol=1e-5)
+    for i, (g, w) in enumerate(zip(grads, _numbered(name, "grad_in"))):
+        np.testing.assert_allclose(g.numpy(), w, rtol=1e-4, atol=1e-4, err_msg=f"gradient {i}")
+
+
+def test_tf_nn_space_to_batch_gradient_matches_finite_differences():
+    call = json.loads(str(FIXTURE["nn_sep_s2_d2_same/call"]))
+    static = dict(
+        strides=(2, 2), padding=call["padding"], rates=tuple(call["dilations"]), channels_last=True
+    )
+    op = _separable_conv._tf_separable_op
+    check_grads(
+        lambda *a: op(*a, **static),
+        lambda *a: op.__wrapped__(*a, **static),
+        _numbered("nn_sep_s2_d2_same", "in"),
+        fd_rtol=2e-2,
+    )
+
+
 def test_tf_nn_separable_conv2d_matches_the_layer():
     layer, inputs, _, _ = _case("sep2d_same_s2_dm2")
     dw, pw, bias = (w.numpy() for w in layer.weights)
@@ -213,10 +253,6 @@ def test_tf_nn_separable_conv2d_matches_the_layer():
     np.testing.assert_allclose(
         y.numpy() + bias, FIXTURE["sep2d_same_s2_dm2/out"], rtol=1e-5, atol=1e-5
     )
-    layer, inputs, _, _ = _case("sep2d_channels_first")
-    dw, pw = (w.numpy() for w in layer.weights)
-    y = tf.nn.separable_conv2d(inputs[0], dw, pw, [1, 1, 1, 1], "VALID", data_format="NCHW")
-    np.testing.assert_allclose(y.numpy(), FIXTURE["sep2d_channels_first/out"], rtol=1e-5, atol=1e-5)
 
 
 def test_argument_errors_are_keras():
