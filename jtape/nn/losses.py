@@ -1,6 +1,8 @@
 """Keras losses (``keras.losses``): function forms return per-sample losses, classes
 also weight and reduce them. Every loss is a jtape op, so tapes differentiate it."""
 
+from ._ctc_loss import CTC as CTC
+from ._ctc_loss import ctc as ctc
 from ._losses import EPSILON as EPSILON
 from ._losses import KLD as KLD
 from ._losses import MAE as MAE
