@@ -16,7 +16,10 @@ _EPSILON = 1e-7
 
 def _l2_normalize(x, axis):
     inv = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
-    return x * jnp.minimum(inv, jnp.asarray(1.0 / _EPSILON, x.dtype))
+    cap = 1.0 / _EPSILON
+    if cap > float(jnp.finfo(x.dtype).max):  # float16: the cap is inf, as TF's cast makes it
+        cap = float("inf")
+    return x * jnp.minimum(inv, jnp.asarray(cap, x.dtype))
 
 
 @op(name="batch_dot")

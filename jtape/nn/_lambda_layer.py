@@ -32,12 +32,19 @@ def _is_python_lambda(fn) -> bool:
     return isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>"
 
 
-def _serialize_function(fn, what: str):
-    from ._serialization import serialize_keras_object
+def _serialize_function(fn, what: str) -> dict[str, Any]:
+    """Keras' config of a named function: found again by its (registered) name."""
+    from ._serialization import get_registered_name
 
     if _is_python_lambda(fn):
         raise ValueError(_LAMBDA_MESSAGE.format(what=what))
-    return serialize_keras_object(fn)
+    name = get_registered_name(fn)
+    return {
+        "module": getattr(fn, "__module__", None),
+        "class_name": "function",
+        "config": name,
+        "registered_name": name,
+    }
 
 
 def _deserialize_function(config, what: str):
@@ -125,6 +132,7 @@ class Lambda(Layer):
             **super().get_config(),
             "function": _serialize_function(self.function, "function"),
             "arguments": dict(self.arguments),
+            "output_shape": None,  # (not Layer.output_shape, the built layer's)
         }
         if self._output_shape is not None:
             config["output_shape"] = (

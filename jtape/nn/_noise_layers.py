@@ -84,7 +84,7 @@ class GaussianNoise(_Noise):
         >>> layer(jt.ones((1, 3))).numpy().tolist()  # inference: the identity
         [[1.0, 1.0, 1.0]]
         >>> layer(jt.ones((1, 3)), training=True).shape
-        TensorShape([1, 3])
+        (1, 3)
     """
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
@@ -168,6 +168,9 @@ class AlphaDropout(_Noise):
 
 class _SpatialDropout(_Noise):
     _rank = 3
+    # Keras' SpatialDropout takes no `trainable` or `activity_regularizer`: its config
+    # (and so a file Keras can load) has only these keys.
+    _jt_config_keys = frozenset({"name", "dtype", "rate", "seed", "data_format"})
 
     def __init__(
         self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs
@@ -237,7 +240,7 @@ class SpatialDropout2D(_SpatialDropout):
         >>> import jtape as jt
         >>> from jtape import nn
         >>> nn.SpatialDropout2D(0.5)(jt.ones((1, 2, 2, 3))).shape
-        TensorShape([1, 2, 2, 3])
+        (1, 2, 2, 3)
     """
 
     _rank = 4
@@ -255,7 +258,7 @@ class SpatialDropout3D(_SpatialDropout):
         >>> import jtape as jt
         >>> from jtape import nn
         >>> nn.SpatialDropout3D(0.5)(jt.ones((1, 2, 2, 2, 3))).shape
-        TensorShape([1, 2, 2, 2, 3])
+        (1, 2, 2, 2, 3)
     """
 
     _rank = 5

@@ -244,6 +244,9 @@ def layer_config(layer) -> dict[str, Any]:
                     config[name] = serialized
         if "activity_regularizer" not in config:  # every Keras layer takes it
             config["activity_regularizer"] = _serialize_value("", layer.activity_regularizer)
+        only = getattr(cls, "_jt_config_keys", None)
+        if only is not None:  # a Keras class whose __init__ takes just these (SpatialDropout)
+            config = {k: v for k, v in config.items() if k in only}
     config = {
         k: _serialize_value(k, v) if not isinstance(v, dict) else v for k, v in config.items()
     }

@@ -69,7 +69,7 @@ def _fixture(name):
 
 
 def test_cases_mirror_the_recorded_table():
-    assert {k.split("/")[0] for k in FIXTURE.files} == set(CASES)
+    assert {k.split("/")[0] for k in FIXTURE.files} == set(CASES) | {"model"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -364,6 +364,33 @@ def test_saved_model_round_trip(tmp_path):
     assert configs["GaussianNoise"]["stddev"] == 0.1
 
 
+def test_file_configs_are_what_keras_loads(tmp_path):
+    """Keras' SpatialDropout takes only these arguments; a function is saved by name."""
+    model = tf.keras.Sequential(
+        [tf.keras.Input((4, 6)), L.SpatialDropout1D(0.2), L.Lambda(scale_and_shift)]
+    )
+    config = tf.keras.saving.serialize_keras_object(model)["config"]["layers"]
+    assert set(config[1]["config"]) == {"name", "dtype", "rate", "seed"}
+    assert config[2]["config"]["function"] == {
+        "module": __name__,
+        "class_name": "function",
+        "config": "scale_and_shift",
+        "registered_name": "scale_and_shift",
+    }
+
+
+def test_a_keras_written_file_loads():
+    path = os.path.join(os.path.dirname(__file__), "fixtures", "simple_layers2_model.keras")
+    model = tf.keras.models.load_model(
+        path, custom_objects={"simple_layers2>shift": lambda x, k=2.0: x * k + 1.0}
+    )
+    x = [FIXTURE["model/x0"], FIXTURE["model/x1"]]
+    np.testing.assert_allclose(model(x).numpy(), FIXTURE["model/y"], rtol=1e-5, atol=1e-6)
+    names = [type(layer).__name__ for layer in model.layers]
+    for name in ("GroupNormalization", "SpatialDropout2D", "Lambda", "Dot", "Identity"):
+        assert name in names
+
+
 def test_compat_names():
     for name in (
         "Lambda", "Identity", "GaussianNoise", "GaussianDropout", "AlphaDropout",
@@ -371,3 +398,15 @@ def test_compat_names():
         "Dot", "GroupNormalization",
     ):  # fmt: skip
         assert getattr(tf.keras.layers, name) is getattr(nn, name)
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["_lambda_layer", "_noise_layers", "_normalization_layers", "_dot_layer"],
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"jtape.nn.{module}"))
+    assert result.failed == 0 and result.attempted > 0
