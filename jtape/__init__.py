@@ -67,6 +67,11 @@ from ._control_flow import scan as scan
 from ._control_flow import switch_case as switch_case
 from ._control_flow import vectorized_map as vectorized_map
 from ._control_flow import while_loop as while_loop
+from ._counting_ops import bincount as bincount
+from ._counting_ops import confusion_matrix as confusion_matrix
+from ._counting_ops import histogram_fixed_width as histogram_fixed_width
+from ._counting_ops import in_top_k as in_top_k
+from ._counting_ops import unique_with_counts as unique_with_counts
 from ._custom_gradient import custom_gradient as custom_gradient
 from ._custom_gradient import stop_gradient as stop_gradient
 from ._debug_ops import check_numerics as check_numerics
@@ -173,6 +178,7 @@ from ._math_ops import real as real
 from ._math_ops import reciprocal as reciprocal
 from ._math_ops import round as round
 from ._math_ops import rsqrt as rsqrt
+from ._math_ops import saturate_cast as saturate_cast
 from ._math_ops import sigmoid as sigmoid
 from ._math_ops import sign as sign
 from ._math_ops import sin as sin
@@ -193,6 +199,7 @@ from ._nn_ops import elu as elu
 from ._nn_ops import gelu as gelu
 from ._nn_ops import l2_loss as l2_loss
 from ._nn_ops import leaky_relu as leaky_relu
+from ._nn_ops import log_poisson_loss as log_poisson_loss
 from ._nn_ops import log_sigmoid as log_sigmoid
 from ._nn_ops import log_softmax as log_softmax
 from ._nn_ops import moments as moments

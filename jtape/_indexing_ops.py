@@ -24,6 +24,8 @@ def roll(input, shift, axis) -> Tensor:  # noqa: A002 - TF's name
 
 @op
 def _repeat(x, repeats, axis):
+    if isinstance(repeats, tuple):  # per-entry counts: static, so the size is known
+        return jnp.repeat(x, np.asarray(repeats), axis=axis, total_repeat_length=sum(repeats))
     return jnp.repeat(x, repeats, axis=axis)
 
 

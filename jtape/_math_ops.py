@@ -7,6 +7,8 @@ lists and tensors where JAX wants tuples and ints).
 
 from __future__ import annotations
 
+import builtins
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -164,6 +166,38 @@ def cast(x, dtype) -> Tensor:
 
         return cast_string(x, dtype)
     return _cast(x, dtype)
+
+
+@op(name="saturate_cast")
+def _saturate_cast(x, dtype):
+    src = np.dtype(x.dtype)
+    if dtype == np.bool_ or src == np.bool_ or src.kind == "c" or np.dtype(dtype).kind == "c":
+        return x.astype(dtype)
+    info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else np.finfo(dtype)
+    src_info = np.iinfo(src) if src.kind in "iu" else np.finfo(src)
+    lo = builtins.max(float(info.min), float(src_info.min))
+    hi = builtins.min(float(info.max), float(src_info.max))
+    if src.kind == "f":  # the bounds in the source dtype, rounded toward zero (TF's rule)
+        lo_s, hi_s = np.asarray(lo, src), np.asarray(hi, src)
+        lo_s = np.nextafter(lo_s, np.zeros((), src)) if float(lo_s) < lo else lo_s
+        hi_s = np.nextafter(hi_s, np.zeros((), src)) if float(hi_s) > hi else hi_s
+    else:
+        lo_s, hi_s = np.asarray(int(lo), src), np.asarray(int(hi), src)
+    y = jnp.clip(x, lo_s, hi_s).astype(dtype)
+    if src.kind == "f" and np.dtype(dtype).kind == "i":  # NaN: the lowest value, as TF on x86
+        y = jnp.where(jnp.isnan(x), np.asarray(info.min, dtype), y)
+    return y
+
+
+def saturate_cast(value, dtype) -> Tensor:
+    """``value`` clamped to the range of ``dtype``, then cast (no wrap-around).
+
+    Example:
+        >>> import jtape as jt
+        >>> jt.saturate_cast([-200, 100, 300], jt.int8).numpy().tolist()
+        [-128, 100, 127]
+    """
+    return _saturate_cast(value, _dtypes.as_dtype(dtype))
 
 
 def clip_by_value(t, clip_value_min, clip_value_max) -> Tensor:

@@ -218,6 +218,29 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None) -> Tensor:
 l2_loss = op(lambda t: jnp.sum(jnp.square(t)) / 2, name="l2_loss")
 
 
+@op(name="log_poisson_loss")
+def _log_poisson_loss(targets, log_input, compute_full_loss):
+    loss = jnp.exp(log_input) - log_input * targets
+    if compute_full_loss:  # Stirling's approximation of log(targets!), for targets > 1
+        stirling = targets * jnp.log(targets) - targets + 0.5 * jnp.log(2 * np.pi * targets)
+        small = (targets >= 0) & (targets <= 1)
+        loss = loss + jnp.where(small, jnp.zeros_like(stirling), stirling)
+    return loss
+
+
+def log_poisson_loss(targets, log_input, compute_full_loss: bool = False, name=None) -> Tensor:
+    """Poisson negative log-likelihood from log rates: ``exp(log_input) - log_input *
+    targets`` (plus Stirling's term for ``targets > 1`` with ``compute_full_loss``).
+
+    Example:
+        >>> import jtape as jt
+        >>> round(float(jt.log_poisson_loss(1.0, 0.0)), 4)
+        1.0
+    """
+    del name
+    return _log_poisson_loss(targets, log_input, bool(compute_full_loss))
+
+
 @op
 def _moments(x, axes, keepdims):
     mean = jnp.mean(x, axis=axes, keepdims=True)

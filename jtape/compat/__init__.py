@@ -24,6 +24,7 @@ import jax
 
 from .. import _array_ops as A
 from .. import _clip_ops as C
+from .. import _counting_ops as K
 from .. import _indexing_ops as I
 from .. import _math_ops as M
 from .._control_flow import case as case
@@ -172,6 +173,7 @@ TABLE = {
     "fill": (A.fill, {}, ()),
     "gather": (A.gather, {}, ("params", "indices")),
     "gather_nd": (A.gather_nd, {}, ("params", "indices")),
+    "histogram_fixed_width": (K.histogram_fixed_width, {}, ()),
     "identity": (A.identity, {"input": "x"}, ("input",)),
     "linspace": (A.linspace, {}, ()),
     "matmul": (M.matmul, {}, ("a", "b")),
@@ -187,6 +189,7 @@ TABLE = {
     "repeat": (I.repeat, {}, ("input",)),
     "reshape": (A.reshape, {}, ("tensor",)),
     "reverse": (A.reverse, {}, ("tensor",)),
+    "saturate_cast": (M.saturate_cast, {}, ("value",)),
     "roll": (I.roll, {}, ("input",)),
     "scatter_nd": (I.scatter_nd, {}, ("indices", "updates")),
     "searchsorted": (I.searchsorted, {}, ("sorted_sequence", "values")),
@@ -209,6 +212,7 @@ TABLE = {
     "tile": (A.tile, {}, ("input",)),
     "transpose": (A.transpose, {}, ("a",)),
     "unique": (I.unique, {}, ("x",)),
+    "unique_with_counts": (K.unique_with_counts, {}, ("x",)),
     "unstack": (A.unstack, {}, ("value",)),
     "where": (A.where, {}, ("condition", "x", "y")),
     "zeros": (A.zeros, {}, ()),

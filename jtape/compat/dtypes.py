@@ -12,6 +12,7 @@ from .. import _dtypes
 from .._dtypes import DType as DType
 from .._dtypes import as_dtype as as_dtype
 from .._math_ops import cast as _cast
+from .._math_ops import saturate_cast as _saturate_cast
 from ._api import tf_api
 from ._missing import missing
 
@@ -33,11 +34,13 @@ complex128 = _dtypes.complex128
 string = _dtypes.string
 
 cast = tf_api(_cast, tf_name="cast")
+saturate_cast = tf_api(_saturate_cast, tf_name="saturate_cast")
 
 __all__ = [
     "DType",
     "as_dtype",
     "cast",
+    "saturate_cast",
     "float16",
     "string",
     "half",

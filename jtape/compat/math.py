@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from .. import _array_ops as A
+from .. import _counting_ops as C
 from .. import _linalg_ops as L
 from .. import _math_ops as M
 from .. import _nn_ops as N
@@ -127,10 +128,13 @@ OTHER = {
     "add_n": (M.add_n, {}, ("*inputs",)),
     "argmax": (M.argmax, {"input": "x"}, ("input",)),
     "argmin": (M.argmin, {"input": "x"}, ("input",)),
+    "bincount": (C.bincount, {}, ()),
+    "confusion_matrix": (C.confusion_matrix, {}, ()),
     "count_nonzero": (S.count_nonzero, {}, ("input",)),
     "cumprod": (M.cumprod, {}, ("x",)),
     "cumsum": (M.cumsum, {}, ("x",)),
     "cumulative_logsumexp": (S.cumulative_logsumexp, {}, ("x",)),
+    "in_top_k": (C.in_top_k, {}, ()),
     "l2_normalize": (L.l2_normalize, {}, ("x",)),
     "log_softmax": (N.log_softmax, {}, ("logits",)),
     "reduce_euclidean_norm": (S.reduce_euclidean_norm, {}, ("input_tensor",)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import _array_ops as A
 from .. import _conv_ops as C
+from .. import _counting_ops as K
 from .. import _linalg_ops as L
 from .. import _math_ops as M
 from .. import _nn_extra_ops as X
@@ -94,8 +95,10 @@ TABLE = {
     "embedding_lookup": (A.gather, {"ids": "indices"}, ("params",)),
     "gelu": (N.gelu, {}, ("features",)),
     "l2_loss": (N.l2_loss, {}, ("t",)),
+    "in_top_k": (K.in_top_k, {}, ()),
     "l2_normalize": (L.l2_normalize, {}, ("x",)),
     "leaky_relu": (N.leaky_relu, {}, ("features",)),
+    "log_poisson_loss": (N.log_poisson_loss, {}, ("targets", "log_input")),
     "log_softmax": (N.log_softmax, {}, ("logits",)),
     "max_pool": (C.max_pool, {}, ("input",)),
     "max_pool1d": (C.max_pool1d, {}, ("input",)),
