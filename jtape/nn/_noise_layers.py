@@ -50,14 +50,14 @@ def _gaussian_dropout(x, key_data, stddev):
     return x * (z * jnp.asarray(stddev, x.dtype) + jnp.asarray(1.0, x.dtype))
 
 
+_ALPHA_P = -_SELU_ALPHA * _SELU_SCALE
+
+
 @op(name="alpha_dropout")
-def _alpha_dropout(x, key_data, rate, noise_shape):
+def _alpha_dropout(x, key_data, rate, a, b, noise_shape):
     u = jax.random.uniform(jax.random.wrap_key_data(key_data), _concrete(noise_shape, x.shape))
     kept = (u >= rate).astype(x.dtype)
-    alpha_p = -_SELU_ALPHA * _SELU_SCALE
-    a = ((1 - rate) * (1 + rate * alpha_p**2)) ** -0.5
-    b = -a * alpha_p * rate
-    dropped = x * kept + jnp.asarray(alpha_p, x.dtype) * (1 - kept)
+    dropped = x * kept + jnp.asarray(_ALPHA_P, x.dtype) * (1 - kept)
     return jnp.asarray(a, x.dtype) * dropped + jnp.asarray(b, x.dtype)
 
 
@@ -154,8 +154,12 @@ class AlphaDropout(_Noise):
                 f"AlphaDropout {self.name!r}: noise_shape {self.noise_shape} must have rank "
                 f"{inputs.ndim}, the rank of the inputs"
             )
+        rate = float(self.rate)
+        # the affine map back to zero mean, unit variance (rate=1: ZeroDivisionError, as Keras)
+        a = ((1 - rate) * (1 + rate * _ALPHA_P**2)) ** -0.5
+        b = -a * _ALPHA_P * rate
         key = self.generator.next_key_data()
-        return _alpha_dropout(inputs, key, float(self.rate), tuple(noise_shape))
+        return _alpha_dropout(inputs, key, rate, a, b, tuple(noise_shape))
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -220,6 +220,10 @@ def test_alpha_dropout_keeps_mean_and_variance():
     np.testing.assert_allclose(y[~dropped], a * x[~dropped] + b, rtol=1e-5, atol=1e-6)
     assert y.mean() == pytest.approx(0.0, abs=0.03)
     assert y.var() == pytest.approx(1.0, abs=0.03)
+    compiled = jt.function(lambda x: layer(x, training=True))(x).numpy()  # the same rule
+    assert np.isclose(compiled, a * alpha_p + b, atol=1e-6).mean() == pytest.approx(rate, abs=0.01)
+    with pytest.raises(ZeroDivisionError):  # as Keras: a = ((1 - rate) ...) ** -0.5
+        L.AlphaDropout(1.0)(x, training=True)
     # a noise_shape shares one draw along the axes it sets to 1
     shared = L.AlphaDropout(0.5, noise_shape=(None, 1), seed=1)
     y2 = shared(np.ones((64, 5), np.float32), training=True).numpy()
