@@ -125,7 +125,8 @@ def _at_constraint(tp, fp, tn, fn, kind, value):
     return jnp.max(jnp.where(constrained >= value, dependent, 0.0), initial=0.0)
 
 
-_at_constraint_op = fused_op(_at_constraint, static_argnums=(4, 5), name="rate_at_constraint")
+# ``value`` is traced: one compiled program per reported rate, whatever the constraint.
+_at_constraint_op = fused_op(_at_constraint, static_argnums=(4,), name="rate_at_constraint")
 
 
 class _RateAtConstraint(Metric):
@@ -170,7 +171,7 @@ class _RateAtConstraint(Metric):
             self.true_negatives,
             self.false_negatives,
             self._kind,
-            float(self.value),
+            np.float32(self.value),
         )
 
     def get_config(self) -> dict[str, Any]:

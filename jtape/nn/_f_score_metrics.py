@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import jax.numpy as jnp
+import numpy as np
 
 from .._tensor import Tensor
 from . import _metrics
@@ -65,7 +66,7 @@ def _fbeta_result(tp, fp, fn, weights, beta, average):
 
 
 _fbeta_update_op = fused_op(_fbeta_increments, static_argnums=(3, 4, 5), name="fbeta_update")
-_fbeta_result_op = fused_op(_fbeta_result, static_argnums=(4, 5), name="fbeta_result")
+_fbeta_result_op = fused_op(_fbeta_result, static_argnums=(5,), name="fbeta_result")
 
 
 class FBetaScore(Metric):
@@ -78,8 +79,8 @@ class FBetaScore(Metric):
         >>> m = metrics.FBetaScore(beta=2.0, threshold=0.5)
         >>> m.update_state([[1, 1, 1], [1, 0, 0], [1, 1, 0]],
         ...                [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]])
-        >>> m.result().numpy().round(4).tolist()
-        [0.3846, 0.9091, 0.5556]
+        >>> [round(float(v), 4) for v in m.result().numpy()]
+        [0.3846, 0.9091, 0.8333]
     """
 
     def __init__(
@@ -154,7 +155,7 @@ class FBetaScore(Metric):
             self.false_positives,
             self.false_negatives,
             self.intermediate_weights,
-            float(self.beta),
+            np.float32(self.beta),
             self.average,
         )
 
@@ -179,7 +180,7 @@ class F1Score(FBetaScore):
         >>> m = metrics.F1Score(threshold=0.5)
         >>> m.update_state([[1, 1, 1], [1, 0, 0], [1, 1, 0]],
         ...                [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]])
-        >>> m.result().numpy().round(4).tolist()
+        >>> [round(float(v), 4) for v in m.result().numpy()]
         [0.5, 0.8, 0.6667]
     """
 

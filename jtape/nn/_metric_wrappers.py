@@ -20,16 +20,10 @@ from . import _metrics
 from ._fused import fused_op
 from ._losses import _l2_normalize, _same_rank_float, _t, squeeze_or_expand_to_same_rank
 from ._metrics import Mean, MeanMetricWrapper
+from ._more_losses import categorical_hinge
 
 
-# -- per-sample functions that the losses module does not provide ------------------------
-def _categorical_hinge(y_true, y_pred):
-    y_true, y_pred = _same_rank_float(y_true, y_pred)
-    pos = jnp.sum(y_true * y_pred, axis=-1)
-    neg = jnp.max((1.0 - y_true) * y_pred, axis=-1)
-    return jnp.maximum(neg - pos + 1.0, 0.0)
-
-
+# -- per-sample functions that the losses modules do not provide ------------------------
 def _positive_cosine(y_true, y_pred, axis):
     y_true, y_pred = _same_rank_float(y_true, y_pred)
     return jnp.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
@@ -41,31 +35,11 @@ def _squared_error(y_true, y_pred, dtype):
     return jnp.square(y_pred - y_true)
 
 
-_categorical_hinge_op = fused_op(_categorical_hinge, name="categorical_hinge")
 _positive_cosine_op = fused_op(_positive_cosine, static_argnums=(2,), name="cosine_similarity")
 
 
-def categorical_hinge(y_true, y_pred) -> Tensor:
-    """``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` per sample.
-
-    Example:
-        >>> import jtape.nn.metrics as metrics
-        >>> metrics.categorical_hinge([[0.0, 1.0]], [[0.3, 0.8]]).numpy().round(4).tolist()
-        [0.5]
-    """
-    return _categorical_hinge_op(_t(y_true), _t(y_pred))
-
-
-def cosine_similarity(y_true, y_pred, axis: int = -1) -> Tensor:
-    """Cosine of the angle between ``y_true`` and ``y_pred`` along ``axis`` (1 = same way).
-
-    Unlike ``losses.cosine_similarity`` (its negation), larger is better.
-
-    Example:
-        >>> import jtape.nn.metrics as metrics
-        >>> metrics.cosine_similarity([[0.0, 2.0]], [[0.0, 3.0]]).numpy().tolist()
-        [1.0]
-    """
+def _cosine(y_true, y_pred, axis: int = -1) -> Tensor:
+    """Cosine similarity along ``axis`` (1 = same direction), the negated cosine loss."""
     return _positive_cosine_op(_t(y_true), _t(y_pred), int(axis))
 
 
@@ -135,7 +109,7 @@ class CosineSimilarity(_NameDtypeConfig, MeanMetricWrapper):
     """
 
     def __init__(self, name: str = "cosine_similarity", dtype=None, axis: int = -1) -> None:
-        super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
+        super().__init__(_cosine, name=name, dtype=dtype, axis=axis)
 
 
 class LogCoshError(_NameDtypeConfig, MeanMetricWrapper):

@@ -39,7 +39,6 @@ from ._metric_wrappers import MeanSquaredLogarithmicError as MeanSquaredLogarith
 from ._metric_wrappers import Poisson as Poisson
 from ._metric_wrappers import RootMeanSquaredError as RootMeanSquaredError
 from ._metric_wrappers import SquaredHinge as SquaredHinge
-from ._metric_wrappers import categorical_hinge as categorical_hinge
 from ._metrics import AUC as AUC
 from ._metrics import Accuracy as Accuracy
 from ._metrics import BinaryAccuracy as BinaryAccuracy
@@ -63,6 +62,7 @@ from ._metrics import deserialize as deserialize
 from ._metrics import get as get
 from ._metrics import serialize as serialize
 from ._metrics import sparse_categorical_accuracy as sparse_categorical_accuracy
+from ._more_losses import categorical_hinge as categorical_hinge
 from ._top_k_metrics import SparseTopKCategoricalAccuracy as SparseTopKCategoricalAccuracy
 from ._top_k_metrics import TopKCategoricalAccuracy as TopKCategoricalAccuracy
 from ._top_k_metrics import sparse_top_k_categorical_accuracy as sparse_top_k_categorical_accuracy
