@@ -324,6 +324,18 @@ def test_lambda_in_sequential_and_functional_models():
     assert float(trained(tf.constant(1.0))) == 1.0
 
 
+def test_lambda_masks():
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 4.0]]], np.float32)
+    masked = L.Masking()(x)
+    passed = L.Lambda(lambda t: t * 2.0, mask=lambda inputs, mask: mask)(masked)
+    np.testing.assert_array_equal(passed._keras_mask.numpy(), [[True, False, True]])
+    seen = L.Lambda(lambda t, mask=None: tf.cast(mask, "float32"))(masked)
+    np.testing.assert_array_equal(seen.numpy(), [[1.0, 0.0, 1.0]])
+    with pytest.warns(UserWarning, match="does not support masking"):  # mask=None: dropped
+        dropped = L.Lambda(lambda t: t * 2.0)(masked)
+    assert getattr(dropped, "_keras_mask", None) is None
+
+
 def test_a_python_lambda_cannot_be_saved(tmp_path):
     model = tf.keras.Sequential([tf.keras.Input((2,)), L.Lambda(lambda x: x + 1.0)])
     with pytest.raises(ValueError, match="Python `lambda`"):
