@@ -208,6 +208,10 @@ CALLS = {
     "tf.rank": lambda: _eq(tf.rank(tf.zeros([2, 3])), 2),
     "tf.realdiv": lambda: _close(tf.realdiv([1.0], [4.0]), [0.25]),
     "tf.repeat": lambda: _eq(tf.repeat([1, 2], 2), [1, 1, 2, 2]),
+    "tf.histogram_fixed_width": lambda: _eq(
+        tf.histogram_fixed_width([0.0, 0.2, 0.9], [0.0, 1.0], nbins=2), [2, 1]
+    ),
+    "tf.saturate_cast": lambda: _eq(tf.saturate_cast([-200, 300], tf.int8), [-128, 127]),
     "tf.reshape": lambda: _eq(tf.reshape([1, 2, 3, 4], [2, 2]), [[1, 2], [3, 4]]),
     "tf.reverse": lambda: _eq(tf.reverse([1, 2], [0]), [2, 1]),
     "tf.roll": lambda: _eq(tf.roll([1, 2, 3], 1, 0), [3, 1, 2]),
@@ -236,6 +240,7 @@ CALLS = {
     "tf.tile": lambda: _eq(tf.tile([1, 2], [2]), [1, 2, 1, 2]),
     "tf.transpose": lambda: _eq(tf.transpose([[1, 2]]), [[1], [2]]),
     "tf.unique": lambda: _eq(tf.unique([3, 1, 3])[0], [3, 1]),
+    "tf.unique_with_counts": lambda: _eq(tf.unique_with_counts([3, 1, 3]).count, [2, 1]),
     "tf.unstack": lambda: _eq(tf.unstack([[1, 2], [3, 4]])[1], [3, 4]),
     "tf.vectorized_map": lambda: _eq(
         tf.vectorized_map(lambda v: v * 2, tf.constant([1, 2])), [2, 4]
@@ -289,6 +294,7 @@ CALLS = {
     # tf.dtypes
     "tf.dtypes.as_dtype": lambda: _eq(tf.dtypes.as_dtype(np.float32) is tf.float32, True),
     "tf.dtypes.cast": lambda: _eq(tf.dtypes.cast([1.5], tf.int32), [1]),
+    "tf.dtypes.saturate_cast": lambda: _eq(tf.dtypes.saturate_cast([-5, 300], tf.uint8), [0, 255]),
     "tf.dtypes.string": lambda: _eq(tf.constant("a").dtype == tf.dtypes.string, True),
     "tf.string": lambda: _eq(tf.constant(["a", "b"]).numpy().tolist(), [b"a", b"b"]),
     "tf.RaggedTensor": lambda: _same(
@@ -526,6 +532,13 @@ CALLS.update(
         "tf.math.segment_sum": lambda: _eq(tfmath.segment_sum([1, 5, 2], [0, 0, 1]), [6, 2]),
         "tf.math.softmax": lambda: _close(tfmath.softmax(X), _sm(X)),
         "tf.math.top_k": lambda: _eq(tfmath.top_k([1, 3, 2], k=2)[0], [3, 2]),
+        "tf.math.bincount": lambda: _eq(tfmath.bincount([1, 1, 3]), [0, 2, 0, 1]),
+        "tf.math.confusion_matrix": lambda: _eq(
+            tfmath.confusion_matrix([0, 1, 1], [0, 1, 0]), [[1, 0], [1, 1]]
+        ),
+        "tf.math.in_top_k": lambda: _eq(
+            tfmath.in_top_k([1, 0], [[0.1, 0.9], [0.2, 0.8]], k=1), [True, False]
+        ),
         "tf.math.unsorted_segment_max": lambda: _eq(
             tfmath.unsorted_segment_max([1, 5, 2], [1, 1, 0], 2), [2, 5]
         ),
@@ -630,6 +643,14 @@ CALLS.update(
         ),
         "tf.nn.gelu": lambda: _close(tf.nn.gelu([0.0]), [0.0]),
         "tf.nn.l2_loss": lambda: _close(tf.nn.l2_loss([3.0, 4.0]), 12.5),
+        "tf.nn.in_top_k": lambda: _eq(tf.nn.in_top_k([0], [[0.5, 0.5]], k=1), [True]),
+        "tf.nn.log_poisson_loss": lambda: _close(tf.nn.log_poisson_loss([2.0], [0.0]), [1.0]),
+        "tf.nn.separable_conv2d": lambda: _close(
+            tf.nn.separable_conv2d(
+                IMG, tf.ones([1, 1, 1, 2]), tf.ones([1, 1, 2, 1]), [1, 1, 1, 1], "VALID"
+            )[..., 0],
+            2 * IMG[..., 0],
+        ),
         "tf.nn.l2_normalize": lambda: _close(tf.nn.l2_normalize([3.0, 4.0]), [0.6, 0.8]),
         "tf.nn.leaky_relu": lambda: _close(tf.nn.leaky_relu([-1.0, 1.0]), [-0.2, 1]),
         "tf.nn.log_softmax": lambda: _close(tf.nn.log_softmax(X), np.log(_sm(X))),
