@@ -7,11 +7,13 @@ columns of ``y_pred``), as Keras does. Importing this module registers the names
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 
+from .._state import tracing
 from .._tensor import Tensor
 from . import _metrics
 from ._fused import fused_op
@@ -255,8 +257,8 @@ class R2Score(Metric):
 
     ``class_aggregation`` is ``"uniform_average"`` (default), ``"variance_weighted_average"``
     or ``None`` (one score per column); ``num_regressors > 0`` gives the adjusted R2.
-    Keras warns when too few samples make the adjusted score fall back to the plain
-    one; jtape falls back silently (the check runs inside the compiled result).
+    With too few samples the adjusted score falls back to the plain one with Keras'
+    warning (silently inside a compiled step).
 
     Example:
         >>> import jtape.nn.metrics as metrics
@@ -315,6 +317,20 @@ class R2Score(Metric):
     def result(self) -> Tensor:
         if not self._built:
             raise ValueError("R2Score.result() called before any update_state()")
+        if self.num_regressors and not tracing():
+            # Keras' warnings; inside a compiled step the fallback is silent.
+            n = float(self.num_samples.numpy())
+            if self.num_regressors > n - 1:
+                warnings.warn(
+                    "More independent predictors than datapoints in adjusted R2 score. "
+                    "Falling back to standard R2 score.",
+                    stacklevel=2,
+                )
+            elif self.num_regressors == n - 1:
+                warnings.warn(
+                    "Division by zero in Adjusted R2 score. Falling back to standard R2 score.",
+                    stacklevel=2,
+                )
         return _r2_result_op(
             self.sum,
             self.squared_sum,

@@ -10,6 +10,7 @@ is ``ignore_class`` are left out. Importing this module registers the names with
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import jax
@@ -113,8 +114,15 @@ class IoU(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         y_true = _argmax_op(_t(y_true), bool(self.sparse_y_true), int(self.axis))
         y_pred = _argmax_op(_t(y_pred), bool(self.sparse_y_pred), int(self.axis))
+        sample_weight = _sw(sample_weight)
+        if sample_weight is not None and sample_weight.dtype.is_floating and self.dtype.is_integer:
+            warnings.warn(
+                "You are passing weight as `float`, but dtype is `int`. This may result in an "
+                "incorrect weight due to type casting Consider using integer weights.",
+                stacklevel=2,
+            )
         increment = _cm_op(
-            y_true, y_pred, _sw(sample_weight), int(self.num_classes), self.ignore_class, self.dtype
+            y_true, y_pred, sample_weight, int(self.num_classes), self.ignore_class, self.dtype
         )
         self.total_cm.assign_add(increment)
 

@@ -31,6 +31,7 @@ def _replay(name):
     return m, results
 
 
+@pytest.mark.filterwarnings("ignore:You are passing weight as `float`")  # Keras warns too
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_matches_keras(name):
     m, results = _replay(name)
@@ -46,6 +47,50 @@ def test_matches_keras(name):
     assert config == want_config
     rebuilt = type(m).from_config(config)
     assert rebuilt.name == m.name
+
+
+@pytest.mark.filterwarnings("ignore:.*retracing")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "RootMeanSquaredError",
+        "CosineSimilarity",
+        "TruePositives_uneven",
+        "SensitivityAtSpecificity_class_id",
+        "F1_macro_None",
+        "R2_adjusted_1",
+        "MeanIoU_ignore",
+        "BinaryIoU",
+    ],
+)
+def test_updates_inside_jt_function_match_keras(name):
+    spec = SPECS[name]
+    m = getattr(metrics, spec["cls"])(**spec["kwargs"])
+
+    @jt.function
+    def step(y_true, y_pred, sample_weight):
+        m.update_state(y_true, y_pred, sample_weight=sample_weight)
+        return m.result()
+
+    for i in range(spec["calls"]):
+        w = FIXTURE[f"{name}/w{i}"] if spec["weighted"][i] else None
+        got = step(FIXTURE[f"{name}/t{i}"], FIXTURE[f"{name}/p{i}"], w)
+        want = FIXTURE[f"{name}/r{i}"]
+        np.testing.assert_allclose(np.asarray(got), want, rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(np.asarray(m.result()), want, rtol=2e-5, atol=2e-6)
+
+
+def test_warnings_as_keras():
+    r2 = metrics.R2Score(num_regressors=3)
+    r2.update_state([[1.0], [2.0], [4.0]], [[1.0], [2.5], [3.0]])
+    with pytest.warns(UserWarning, match="More independent predictors"):
+        r2.result()
+    r2 = metrics.R2Score(num_regressors=2)
+    r2.update_state([[1.0], [2.0], [4.0]], [[1.0], [2.5], [3.0]])
+    with pytest.warns(UserWarning, match="Division by zero"):
+        r2.result()
+    with pytest.warns(UserWarning, match="weight as `float`"):
+        metrics.MeanIoU(2).update_state([0, 1], [0, 1], sample_weight=[0.5, 1.0])
 
 
 def test_state_is_variables_and_resets():
