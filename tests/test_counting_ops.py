@@ -94,3 +94,10 @@ def test_log_poisson_loss_gradients():
     np.testing.assert_allclose(  # d/dx: exp(x) - targets
         jax.grad(lambda x: pure(x).sum())(log_input), np.exp(log_input) - targets, rtol=1e-6
     )
+
+
+@pytest.mark.parametrize("case", sorted(c for c in RECORDED if c.startswith("tf.math.in_top_k")))
+def test_keras_ops_in_top_k_is_tfs(case):
+    # keras.ops.in_top_k on the TensorFlow backend is tf.math.in_top_k (same figures).
+    got = eval(case.replace("tf.math.in_top_k", "tf.keras.ops.in_top_k"))  # noqa: S307
+    _assert_same(_describe(got), RECORDED[case])

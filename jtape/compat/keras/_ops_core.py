@@ -189,14 +189,12 @@ def top_k(x, k: int, sorted: bool = True) -> tuple[Tensor, Tensor]:  # noqa: A00
     return values, indices
 
 
-_in_top_k = op(
-    lambda t, p, k: jnp.sum(p > jnp.take_along_axis(p, t[:, None], 1), axis=1) < k,
-    name="in_top_k",
-)
-
-
 def in_top_k(targets, predictions, k: int) -> Tensor:
-    """Whether each target's prediction is among the row's ``k`` largest."""
+    """Whether each target's prediction is among the row's ``k`` largest: TF's
+    ``in_top_k`` (ties at the boundary count as in; False for a target out of range or
+    a row with a non-finite prediction)."""
+    from ..._counting_ops import in_top_k as _in_top_k
+
     return _in_top_k(tensor(targets), tensor(predictions), int(k))
 
 
