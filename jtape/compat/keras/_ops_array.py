@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..._array_ops import _check_range
 from ..._op import op
 from ..._tensor import Tensor, to_value
 from ._ops_dtypes import float_type, floatx, promoted, result_type, standardize_dtype, tensor
@@ -308,22 +309,38 @@ def _index_tensor(indices) -> Tensor:
     return t
 
 
+def _check_wrapped(indices: Tensor, n: int) -> None:
+    """TF's eager GatherV2 check on the indices after Keras wraps the negative ones (an
+    index still outside ``[0, n)`` raises); a compiled function reads the fill value."""
+    value = to_value(indices)
+    if isinstance(value, jax.core.Tracer):
+        return
+    arr = np.asarray(value)
+    _check_range(np.where(arr < 0, arr + n, arr), n, "GatherV2")
+
+
 def take(x, indices, axis=None) -> Tensor:
     """Elements of ``x`` at ``indices`` along ``axis`` (the flattened ``x`` when None);
-    negative indices count from the end."""
+    negative indices count from the end; others out of range raise, as on TensorFlow."""
     x = tensor(x)
     if axis is None:
         x = reshape(x, (-1,))
         axis = 0
-    return _take(x, _index_tensor(indices), int(axis))
+    indices = _index_tensor(indices)
+    _check_wrapped(indices, x.shape[int(axis)])
+    return _take(x, indices, int(axis))
 
 
 def take_along_axis(x, indices, axis=None) -> Tensor:
+    """``x``'s entries at ``indices`` along ``axis`` (negative ones count from the end;
+    others out of range raise, as on TensorFlow)."""
     x = tensor(x)
     if axis is None:
         x = reshape(x, (-1,))
         axis = 0
-    return _take_along(x, _index_tensor(indices), int(axis))
+    indices = _index_tensor(indices)
+    _check_wrapped(indices, x.shape[int(axis)])
+    return _take_along(x, indices, int(axis))
 
 
 _pad = op(lambda x, w, mode, v: jnp.pad(x, w, mode=mode, constant_values=v), name="pad")

@@ -143,36 +143,66 @@ def scan(f: Callable, init, xs=None, length=None, reverse: bool = False, unroll=
 
 
 # -- segments, top_k -------------------------------------------------------------------
-def _num_segments(segment_ids, num_segments) -> int:
-    if num_segments is not None:
-        return int(num_segments)
-    ids = tensor(segment_ids)
-    if isinstance(ids._value, jax.core.Tracer):
-        raise ValueError(
-            "segment_sum: `num_segments` is required inside a compiled function (the "
-            "number of segments must be known to build the program)"
-        )
-    return int(np.max(np.asarray(ids._value))) + 1 if ids.shape[0] else 0
+def _segments(kind: str, data, segment_ids, num_segments, sorted_ids: bool) -> Tensor:
+    """Keras' TF segment ops: jtape's ``tf.math.(unsorted_)segment_*`` (their eager id
+    checks included: an id at or past ``num_segments`` raises, negative ids are dropped).
+    Without ``num_segments`` the count is ``max(id) + 1``, except for ``segment_sum``,
+    where Keras takes the number of distinct ids."""
+    from ..._special_math_ops import segment_reduce, unsorted_segment_reduce
 
-
-_segment_sum = op(
-    lambda d, ids, n, s: jax.ops.segment_sum(d, ids, n, indices_are_sorted=s), name="segment_sum"
-)
-_segment_max = op(
-    lambda d, ids, n, s: jax.ops.segment_max(d, ids, n, indices_are_sorted=s), name="segment_max"
-)
+    name = f"segment_{kind}"
+    data, ids = tensor(data), tensor(segment_ids)
+    if sorted_ids:
+        if num_segments is not None:
+            raise ValueError(
+                "Argument `num_segments` cannot be set when sorted is True when using the "
+                f"tensorflow backend. Received: num_segments={num_segments}, sorted=True."
+            )
+        if isinstance(ids._value, jax.core.Tracer):
+            raise ValueError(
+                f"{name}(sorted=True): the number of segments comes from the ids' values, "
+                "which a compiled function cannot read; use sorted=False with `num_segments`"
+            )
+        return segment_reduce(kind, data, ids)
+    if num_segments is None:
+        if isinstance(ids._value, jax.core.Tracer):
+            raise ValueError(
+                f"{name}: `num_segments` is required inside a compiled function (the "
+                "number of segments must be known to build the program)"
+            )
+        values = np.asarray(ids._value)
+        if kind == "sum":
+            num_segments = len(np.unique(values))
+        else:
+            num_segments = int(values.max()) + 1 if values.size else 0
+    return unsorted_segment_reduce(kind, data, ids, int(num_segments))
 
 
 def segment_sum(data, segment_ids, num_segments=None, sorted: bool = False) -> Tensor:  # noqa: A002
-    """Sums of ``data``'s rows per segment id (ids outside ``[0, num_segments)`` dropped)."""
-    n = _num_segments(segment_ids, num_segments)
-    return _segment_sum(tensor(data), tensor(segment_ids), n, bool(sorted))
+    """Sums of ``data``'s rows per segment id (TF's ``unsorted_segment_sum``; without
+    ``num_segments``, as many segments as distinct ids, as Keras)."""
+    return _segments("sum", data, segment_ids, num_segments, bool(sorted))
 
 
 def segment_max(data, segment_ids, num_segments=None, sorted: bool = False) -> Tensor:  # noqa: A002
-    """Maxima of ``data``'s rows per segment id."""
-    n = _num_segments(segment_ids, num_segments)
-    return _segment_max(tensor(data), tensor(segment_ids), n, bool(sorted))
+    """Maxima of ``data``'s rows per segment id (empty segments: the lowest finite value)."""
+    return _segments("max", data, segment_ids, num_segments, bool(sorted))
+
+
+def segment_min(data, segment_ids, num_segments=None, sorted: bool = False) -> Tensor:  # noqa: A002
+    """Minima of ``data``'s rows per segment id (empty segments: the highest finite value)."""
+    return _segments("min", data, segment_ids, num_segments, bool(sorted))
+
+
+def segment_prod(data, segment_ids, num_segments=None, sorted: bool = False) -> Tensor:  # noqa: A002
+    """Products of ``data``'s rows per segment id (empty segments: 1).
+
+    Example:
+        >>> import jtape.compat.keras as keras
+        >>> keras.ops.segment_prod([2.0, 3.0, 4.0], [0, 0, 1], num_segments=2).numpy().tolist()
+        [6.0, 4.0]
+    """
+    return _segments("prod", data, segment_ids, num_segments, bool(sorted))
 
 
 _top_k = op(lambda x, k: _top_k_fn(x, k), name="top_k")

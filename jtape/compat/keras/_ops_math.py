@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..._math_ops import _check_divisor, _check_exponent, _check_mod_divisor, _nan_skipping_arg
 from ..._op import op
 from ..._op_errors import InvalidArgumentError
 from ..._tensor import Tensor, to_value
@@ -37,9 +38,18 @@ def _check_kernel(name: str, dt, kinds: str | None) -> None:
         )
 
 
-def _binary(fn, name: str, floating: bool = False, kinds: str | None = None, strong: bool = False):
+def _binary(
+    fn,
+    name: str,
+    floating: bool = False,
+    kinds: str | None = None,
+    strong: bool = False,
+    check=None,
+):
     """``strong``: Python numbers become int32/float32 tensors before promotion (Keras'
-    ``mod``, ``dot``, comparisons), instead of taking the other operand's dtype."""
+    ``mod``, ``dot``, comparisons), instead of taking the other operand's dtype.
+    ``check(out, x2)``: the eager value check of the TF kernel Keras calls (an integer
+    division by zero raises there); jtape's tf-level op shares it."""
     jt_op = op(fn, name=name)
 
     def keras_op(x1, x2) -> Tensor:
@@ -47,7 +57,11 @@ def _binary(fn, name: str, floating: bool = False, kinds: str | None = None, str
             x1, x2 = tensor(x1), tensor(x2)
         dt = float_type(x1, x2) if floating else result_type(x1, x2)
         _check_kernel(name, dt, kinds)
-        return jt_op(*promoted(x1, x2, dtype=dt))
+        x1, x2 = promoted(x1, x2, dtype=dt)
+        out = jt_op(x1, x2)
+        if check is not None:
+            check(out, x2)
+        return out
 
     keras_op.__name__ = name
     keras_op.__doc__ = f"``keras.ops.{name}``: elementwise, with Keras' dtype promotion."
@@ -74,9 +88,9 @@ subtract = _binary(jnp.subtract, "subtract", kinds="iufcV")
 multiply = _binary(jnp.multiply, "multiply", kinds="iufcV")
 divide = _binary(jnp.true_divide, "divide", floating=True)
 true_divide = _binary(jnp.true_divide, "true_divide", floating=True)
-floor_divide = _binary(jnp.floor_divide, "floor_divide")
-mod = _binary(jnp.mod, "mod", strong=True)
-power = _binary(jnp.power, "power")
+floor_divide = _binary(jnp.floor_divide, "floor_divide", check=_check_divisor)
+mod = _binary(jnp.mod, "mod", strong=True, check=_check_mod_divisor)
+power = _binary(jnp.power, "power", check=_check_exponent)
 maximum = _binary(jnp.maximum, "maximum")
 minimum = _binary(jnp.minimum, "minimum")
 equal = _binary(jnp.equal, "equal", strong=True)
@@ -255,17 +269,37 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     return _logsumexp(x, _axis(axis), bool(keepdims))
 
 
-_argmax = op(lambda x, axis, keepdims: jnp.argmax(x, axis, keepdims=keepdims).astype(jnp.int32))
-_argmin = op(lambda x, axis, keepdims: jnp.argmin(x, axis, keepdims=keepdims).astype(jnp.int32))
+def _arg_extreme(fn, largest: bool):
+    """Keras' TF ``argmax``/``argmin``: TF's NaN rule (jtape's ``tf.math.argmax``: a NaN
+    never wins) and ``-0.0`` ranked just below ``0.0`` (Keras moves it to ``-tiny``)."""
+    pick = _nan_skipping_arg(fn, largest)
+
+    def arg(x, axis, keepdims):
+        flat = x.reshape(-1) if axis is None else x
+        if jnp.issubdtype(x.dtype, jnp.floating) and x.ndim:
+            flat = flat.astype(jnp.promote_types(flat.dtype, jnp.float32))
+            tiny = jnp.finfo(flat.dtype).tiny
+            flat = jnp.where((flat == 0) & jnp.signbit(flat), -tiny, flat)
+        out = pick(flat, 0 if axis is None else axis).astype(jnp.int32)
+        if keepdims:
+            out = out.reshape((1,) * x.ndim) if axis is None else jnp.expand_dims(out, axis)
+        return out
+
+    return arg
+
+
+_argmax = op(_arg_extreme(jnp.argmax, largest=True), name="argmax")
+_argmin = op(_arg_extreme(jnp.argmin, largest=False), name="argmin")
 
 
 def argmax(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Index of the maximum as int32 (over the flattened input when ``axis`` is None)."""
+    """Index of the maximum as int32 (over the flattened input when ``axis`` is None);
+    NaN never wins, as on TensorFlow."""
     return _argmax(tensor(x), axis, bool(keepdims))
 
 
 def argmin(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Index of the minimum as int32."""
+    """Index of the minimum as int32; NaN never wins, ``-0.0`` is below ``0.0``."""
     return _argmin(tensor(x), axis, bool(keepdims))
 
 

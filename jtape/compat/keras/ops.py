@@ -73,11 +73,17 @@ from ._ops_core import in_top_k as in_top_k
 from ._ops_core import map as map
 from ._ops_core import scan as scan
 from ._ops_core import segment_max as segment_max
+from ._ops_core import segment_min as segment_min
+from ._ops_core import segment_prod as segment_prod
 from ._ops_core import segment_sum as segment_sum
 from ._ops_core import stop_gradient as stop_gradient
 from ._ops_core import top_k as top_k
 from ._ops_core import vectorized_map as vectorized_map
 from ._ops_core import while_loop as while_loop
+from ._ops_counting import bincount as bincount
+from ._ops_counting import digitize as digitize
+from ._ops_counting import histogram as histogram
+from ._ops_counting import unique as unique
 from ._ops_dtypes import result_type as result_type
 from ._ops_math import abs as abs
 from ._ops_math import absolute as absolute
@@ -217,6 +223,7 @@ __all__ = [
     "argsort",
     "average",
     "average_pool",
+    "bincount",
     "binary_crossentropy",
     "broadcast_to",
     "cast",
@@ -236,6 +243,7 @@ __all__ = [
     "cumprod",
     "cumsum",
     "diag",
+    "digitize",
     "divide",
     "dot",
     "dtype",
@@ -260,6 +268,7 @@ __all__ = [
     "hard_sigmoid",
     "hard_silu",
     "hard_swish",
+    "histogram",
     "identity",
     "in_top_k",
     "is_tensor",
@@ -321,6 +330,8 @@ __all__ = [
     "rsqrt",
     "scan",
     "segment_max",
+    "segment_min",
+    "segment_prod",
     "segment_sum",
     "selu",
     "shape",
@@ -360,6 +371,7 @@ __all__ = [
     "tril",
     "triu",
     "true_divide",
+    "unique",
     "unstack",
     "var",
     "vectorized_map",
