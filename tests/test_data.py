@@ -377,8 +377,8 @@ def test_bad_inputs_name_the_argument():
                 lambda: iter([[1, 2]]), output_signature=TensorSpec((3,), jt.int32)
             )
         )
-    with pytest.raises(AttributeError, match="interleave is not provided by jtape.data"):
-        Dataset.range(2).interleave(lambda x: x)
+    with pytest.raises(AttributeError, match="rejection_resample is not provided by jtape"):
+        Dataset.range(2).rejection_resample(lambda x: x, [0.5, 0.5])
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         Dataset.range(2).nonsense  # noqa: B018
 

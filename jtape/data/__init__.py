@@ -7,6 +7,7 @@ Example:
     [0, 1, 2, 3, 4, 5]
 """
 
+from . import _more_transforms as _more_transforms  # window, interleave, scan, ...
 from . import experimental as experimental
 from ._dataset import AUTOTUNE as AUTOTUNE
 from ._dataset import INFINITE_CARDINALITY as INFINITE_CARDINALITY
@@ -14,6 +15,7 @@ from ._dataset import UNKNOWN_CARDINALITY as UNKNOWN_CARDINALITY
 from ._dataset import Dataset as Dataset
 from ._dataset import DatasetIterator as DatasetIterator
 from ._dataset import Options as Options
+from ._more_transforms import DatasetSpec as DatasetSpec
 from ._structure import TensorSpec as TensorSpec
 
 Iterator = DatasetIterator  # TF's name for the class of iter(dataset)

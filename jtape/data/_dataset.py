@@ -904,25 +904,16 @@ class Options:
 
 
 _NOT_PROVIDED = {
-    "interleave",
-    "window",
-    "group_by_window",
-    "bucket_by_sequence_length",
     "rejection_resample",
-    "sample_from_datasets",
-    "choose_from_datasets",
     "snapshot",
     "save",
     "load",
-    "scan",
-    "unique",
     "ragged_batch",
     "sparse_batch",
     "rebatch",
     "random",
     "counter",
     "list_files",
-    "take_while",
     "get_single_element",
     "distribute",
 }

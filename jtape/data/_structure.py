@@ -120,7 +120,8 @@ def lists_to_tuples(structure):
 
 def is_numeric(arr) -> bool:
     """Whether a host leaf can become a jt.Tensor (strings and objects cannot)."""
-    return np.asarray(arr).dtype.kind in "biufc" or arr.dtype == _dtypes.bfloat16
+    dtype = np.asarray(arr).dtype  # (a window's Dataset leaf is an object, not numeric)
+    return dtype.kind in "biufc" or dtype == _dtypes.bfloat16
 
 
 def to_host(x) -> np.ndarray:
