@@ -63,7 +63,11 @@ class HostStream:
             if self._ahead and self._ahead[-1] is _END:
                 return _END
             try:
-                self._ahead.append(HostElement(next(self._it)))
+                # The pipeline's own functions (map, filter, ...) run on concrete host
+                # values even when a trace pulls the element (the feed's plan).
+                with jax.ensure_compile_time_eval():
+                    element = next(self._it)
+                self._ahead.append(HostElement(element))
             except StopIteration:
                 self._ahead.append(_END)
         return self._ahead[i]

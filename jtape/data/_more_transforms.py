@@ -85,7 +85,7 @@ def _max_parallelism() -> int:
 def _positive(value, what: str) -> int:
     n = _int_arg(value, what)
     if n <= 0:
-        raise ValueError(f"{what} must be greater than zero, got {n}")
+        raise InvalidArgumentError(f"{what} must be greater than zero, got {n}")
     return n
 
 
@@ -106,9 +106,13 @@ def _dataset_of(elements: list, spec, kind: str = "_VariantDataset") -> Dataset:
     return Dataset(lambda: iter(elements), spec, len(elements), kind)
 
 
+class _NotADatasetError(TypeError, AttributeError):
+    """A function returned no Dataset (TF fails with an AttributeError there)."""
+
+
 def _returned_dataset(out, what: str) -> Dataset:
     if not isinstance(out, Dataset):
-        raise TypeError(f"{what} must return a Dataset, got {type(out).__name__}")
+        raise _NotADatasetError(f"{what} must return a Dataset, got {type(out).__name__}")
     return out
 
 
@@ -502,7 +506,11 @@ def _grouped(
         for key in sorted(groups):  # leftovers, by increasing key
             yield from reduce_window(key, groups[key])
 
-    return self._derive(make_iter, spec, UNKNOWN_CARDINALITY, kind)
+    # TF: an endless input keeps the output endless; otherwise the count is unknown.
+    card = (
+        INFINITE_CARDINALITY if self._cardinality == INFINITE_CARDINALITY else UNKNOWN_CARDINALITY
+    )
+    return self._derive(make_iter, spec, card, kind)
 
 
 def _int_scalar(out, what: str) -> int:
@@ -628,7 +636,7 @@ def bucket_by_sequence_length(
             if bucket >= len(boundaries):
                 raise InvalidArgumentError(
                     "When pad_to_bucket_boundary=True, elements must have length < "
-                    "bucket_boundaries[-1]."
+                    "max(bucket_boundaries)."
                 )
             fill = boundaries[bucket] - 1
             shapes = [
@@ -686,8 +694,9 @@ def sample_from_datasets(
     """Elements drawn at random from ``datasets``, dataset ``i`` with probability ``weights[i]``.
 
     An exhausted dataset is skipped (or ends the output with ``stop_on_empty_dataset``).
-    Draws come from numpy's generator, seeded by ``seed`` (or ``jt.random``'s global
-    generator): the proportions match TF, the exact order does not.
+    As in TF, datasets of weight 0 are left out, and when one dataset is left it is
+    returned itself. Draws come from numpy's generator, seeded by ``seed`` (or
+    ``jt.random``'s global generator): the proportions match TF, the exact order does not.
 
     Example:
         >>> import jtape as jt
@@ -712,6 +721,14 @@ def sample_from_datasets(
             )
         if np.any(p < 0) or not np.all(np.isfinite(p)):
             raise ValueError(f"sample_from_datasets: weights must be finite and >= 0, got {p}")
+    spec = _check_same_structure(members, "sample_from_datasets")
+    # As TF: datasets of weight 0 are left out, and a single one left is the result.
+    if not np.any(p > 0):
+        return members[0].take(0)
+    members = [d for d, w in zip(members, p) if w > 0]
+    p = p[p > 0]
+    if len(members) == 1:
+        return members[0]
     base = _draw_seed() if seed is None else _int_arg(seed, "sample_from_datasets: seed")
     stop = bool(stop_on_empty_dataset)
     passes = iter(range(1 << 62))
@@ -732,7 +749,6 @@ def sample_from_datasets(
                 continue
             yield e
 
-    spec = _Lazy(lambda: _check_same_structure(members, "sample_from_datasets"))
     return Dataset(make_iter, spec, _directed_cardinality(members), "DirectedInterleaveDataset")
 
 
@@ -767,6 +783,7 @@ def choose_from_datasets(
             "choose_from_datasets: choice_dataset must be a dataset of scalar tf.int64 "
             f"tensors, got {cspec}"
         )
+    spec = _check_same_structure(members, "choose_from_datasets")
     stop = bool(stop_on_empty_dataset)
     choices = choice_dataset._make_iter
 
@@ -792,8 +809,7 @@ def choose_from_datasets(
                 continue
             yield e
 
-    spec = _Lazy(lambda: _check_same_structure(members, "choose_from_datasets"))
-    card = _directed_cardinality([choice_dataset, *members])
+    card = _directed_cardinality(members)  # TF looks at the data inputs only
     return Dataset(make_iter, spec, card, "DirectedInterleaveDataset")
 
 
