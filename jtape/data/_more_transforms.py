@@ -684,6 +684,54 @@ def _directed_cardinality(datasets: list) -> int:
     return UNKNOWN_CARDINALITY
 
 
+def _directed(members: list, selector: Callable, stop: bool):
+    """Host elements of ``members`` in the order of the indices ``selector()`` yields.
+
+    A choice of an exhausted input is skipped, or ends the output when ``stop``;
+    the output ends when the selector or all inputs are exhausted (TF's rules).
+    """
+
+    def make_iter():
+        iters = [d._make_iter() for d in members]
+        done = [False] * len(members)
+        for i in selector():
+            if not 0 <= i < len(members):
+                raise InvalidArgumentError(
+                    f"selector index {i} is out of range; there are {len(members)} datasets"
+                )
+            if done[i]:
+                continue
+            e = next(iters[i], _END)
+            if e is _END:
+                if stop:
+                    return
+                done[i] = True
+                if all(done):
+                    return
+                continue
+            yield e
+
+    return make_iter
+
+
+def _weights_vector(weights, n: int) -> np.ndarray:
+    p = np.asarray(weights, np.float64).reshape(-1)
+    if p.shape != (n,):
+        raise ValueError(
+            f"sample_from_datasets: weights must have one entry per dataset ({n}), got {p.shape[0]}"
+        )
+    if np.any(p < 0) or not np.all(np.isfinite(p)):
+        raise ValueError(f"sample_from_datasets: weights must be finite and >= 0, got {p}")
+    return p
+
+
+def _draw(rng: np.random.Generator, p: np.ndarray) -> int:
+    total = p.sum()
+    if total <= 0:
+        raise InvalidArgumentError("sample_from_datasets: the weights sum to zero")
+    return int(rng.choice(len(p), p=p / total))
+
+
 def sample_from_datasets(
     datasets,
     weights=None,
@@ -693,10 +741,13 @@ def sample_from_datasets(
 ) -> Dataset:
     """Elements drawn at random from ``datasets``, dataset ``i`` with probability ``weights[i]``.
 
-    An exhausted dataset is skipped (or ends the output with ``stop_on_empty_dataset``).
-    As in TF, datasets of weight 0 are left out, and when one dataset is left it is
-    returned itself. Draws come from numpy's generator, seeded by ``seed`` (or
-    ``jt.random``'s global generator): the proportions match TF, the exact order does not.
+    ``weights`` is a list (or a Dataset of weight vectors, one per draw). A draw of
+    an exhausted dataset is skipped (or ends the output with ``stop_on_empty_dataset``).
+    As in TF, with a list, datasets of weight 0 are left out and a single dataset left
+    is returned itself; every pass repeats the same draws unless
+    ``rerandomize_each_iteration``. Draws come from numpy's generator, seeded by
+    ``seed`` (or ``jt.random``'s global generator): the proportions match TF, the
+    exact order does not.
 
     Example:
         >>> import jtape as jt
@@ -705,50 +756,41 @@ def sample_from_datasets(
         [0, 1, 2, 10, 11, 12]
     """
     members = _as_datasets(datasets, "sample_from_datasets")
-    if weights is None:
-        p = np.full(len(members), 1.0 / len(members))
-    else:
-        if isinstance(weights, Dataset):
-            raise TypeError(
-                "sample_from_datasets: weights given as a Dataset are not supported by "
-                "jtape; give a list of floats"
-            )
-        p = np.asarray(weights, np.float64).reshape(-1)
-        if p.shape != (len(members),):
-            raise ValueError(
-                f"sample_from_datasets: weights must have one entry per dataset "
-                f"({len(members)}), got {p.shape[0]}"
-            )
-        if np.any(p < 0) or not np.all(np.isfinite(p)):
-            raise ValueError(f"sample_from_datasets: weights must be finite and >= 0, got {p}")
     spec = _check_same_structure(members, "sample_from_datasets")
-    # As TF: datasets of weight 0 are left out, and a single one left is the result.
-    if not np.any(p > 0):
-        return members[0].take(0)
-    members = [d for d, w in zip(members, p) if w > 0]
-    p = p[p > 0]
-    if len(members) == 1:
-        return members[0]
+    weights_ds = weights if isinstance(weights, Dataset) else None
+    if weights_ds is None:
+        if weights is None:
+            p = np.full(len(members), 1.0 / len(members))
+        else:
+            p = _weights_vector(weights, len(members))
+        # As TF: datasets of weight 0 are left out, and a single one left is the result.
+        if not np.any(p > 0):
+            return members[0].take(0)
+        members = [d for d, w in zip(members, p) if w > 0]
+        p = p[p > 0]
+        if len(members) == 1:
+            return members[0]
+    else:
+        wspec = weights_ds.element_spec
+        if not (isinstance(wspec, TensorSpec) and wspec.dtype.kind == "f"):
+            raise TypeError(
+                f"sample_from_datasets: a weights Dataset must have float vector elements, "
+                f"got {wspec}"
+            )
     base = _draw_seed() if seed is None else _int_arg(seed, "sample_from_datasets: seed")
-    stop = bool(stop_on_empty_dataset)
     passes = iter(range(1 << 62))
-    rerandomize = rerandomize_each_iteration is None or bool(rerandomize_each_iteration)
+    rerandomize = bool(rerandomize_each_iteration)
 
-    def make_iter():
+    def selector():
         epoch = next(passes) if rerandomize else 0
         rng = np.random.default_rng([base & 0xFFFFFFFF, base >> 32 & 0x7FFFFFFF, epoch])
-        iters = [d._make_iter() for d in members]
-        live = p.copy()
-        while live.sum() > 0:
-            i = int(rng.choice(len(members), p=live / live.sum()))
-            e = next(iters[i], _END)
-            if e is _END:
-                if stop:
-                    return
-                live[i] = 0.0
-                continue
-            yield e
+        if weights_ds is None:
+            while True:
+                yield _draw(rng, p)
+        for w in weights_ds._make_iter():
+            yield _draw(rng, _weights_vector(_structure.materialize(w), len(members)))
 
+    make_iter = _directed(members, selector, bool(stop_on_empty_dataset))
     return Dataset(make_iter, spec, _directed_cardinality(members), "DirectedInterleaveDataset")
 
 
@@ -784,31 +826,13 @@ def choose_from_datasets(
             f"tensors, got {cspec}"
         )
     spec = _check_same_structure(members, "choose_from_datasets")
-    stop = bool(stop_on_empty_dataset)
     choices = choice_dataset._make_iter
 
-    def make_iter():
-        iters = [d._make_iter() for d in members]
-        done = [False] * len(members)
+    def selector():
         for c in choices():
-            i = int(np.asarray(_structure.materialize(c)))
-            if not 0 <= i < len(members):
-                raise InvalidArgumentError(
-                    f"choose_from_datasets: selector index {i} is out of range; there are "
-                    f"{len(members)} datasets"
-                )
-            if done[i]:
-                continue
-            e = next(iters[i], _END)
-            if e is _END:
-                if stop:
-                    return
-                done[i] = True
-                if all(done):
-                    return
-                continue
-            yield e
+            yield int(np.asarray(_structure.materialize(c)))
 
+    make_iter = _directed(members, selector, bool(stop_on_empty_dataset))
     card = _directed_cardinality(members)  # TF looks at the data inputs only
     return Dataset(make_iter, spec, card, "DirectedInterleaveDataset")
 
