@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..._array_ops import _check_range
+from ..._array_ops import _check_range, out_of_range_if_negative
 from ..._op import op
 from ..._tensor import Tensor, to_value
 from ._ops_dtypes import float_type, floatx, promoted, result_type, standardize_dtype, tensor
@@ -285,7 +285,10 @@ def split(x, indices_or_sections, axis: int = 0) -> list[Tensor]:
 
 
 def _fix_negative(indices, n: int):
-    return jnp.where(indices < 0, indices + n, indices)
+    # Keras wraps negative indices once; one still negative is out of range (moved past
+    # the end, so that a compiled gather reads the fill value, as jtape's tf.gather).
+    wrapped = jnp.where(indices < 0, indices + n, indices)
+    return out_of_range_if_negative(wrapped, n)
 
 
 _take = op(

@@ -151,12 +151,19 @@ def unique(
             "compiled function cannot have; call it eagerly"
         )
     arr = np.asarray(value)
+    if arr.dtype == np.bool_:
+        from ..._op_errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            "keras.ops.unique: Value for attr 'T' of bool is not in the list of allowed "
+            "values (TF's Unique has no bool kernel)"
+        )
     flat = axis is None
     if flat:
         arr, axis = arr.reshape(-1), 0
     axis = int(axis) % max(arr.ndim, 1)
     moved = np.moveaxis(arr, axis, 0)
-    rows = moved.reshape(moved.shape[0], -1)
+    rows = moved.reshape(moved.shape[0], int(np.prod(moved.shape[1:])))
     # Slices are equal when all their entries compare equal (NaN never does, as in TF).
     first, inverse = [], np.empty(rows.shape[0], np.int64)
     for i, row in enumerate(rows):

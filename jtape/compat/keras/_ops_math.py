@@ -12,9 +12,9 @@ import numpy as np
 
 from ..._math_ops import _check_divisor, _check_exponent, _check_mod_divisor, _nan_skipping_arg
 from ..._op import op
-from ..._op_errors import InvalidArgumentError
+from ..._op_errors import InvalidArgumentError, NotFoundError
 from ..._tensor import Tensor, to_value
-from ._ops_dtypes import float_type, promoted, result_type, standardize_dtype, tensor
+from ._ops_dtypes import float_type, floatx, promoted, result_type, standardize_dtype, tensor
 
 
 def _axis(axis):
@@ -88,7 +88,16 @@ subtract = _binary(jnp.subtract, "subtract", kinds="iufcV")
 multiply = _binary(jnp.multiply, "multiply", kinds="iufcV")
 divide = _binary(jnp.true_divide, "divide", floating=True)
 true_divide = _binary(jnp.true_divide, "true_divide", floating=True)
-floor_divide = _binary(jnp.floor_divide, "floor_divide", check=_check_divisor)
+
+
+def _floor_divide(a, b):
+    # TF's FloorDiv on floats is floor(a / b) (-0.5 // -3 is 0.0; jnp gives -0.0).
+    if jnp.issubdtype(a.dtype, jnp.floating):
+        return jnp.floor(a / b)
+    return jnp.floor_divide(a, b)
+
+
+floor_divide = _binary(_floor_divide, "floor_divide", check=_check_divisor)
 mod = _binary(jnp.mod, "mod", strong=True, check=_check_mod_divisor)
 power = _binary(jnp.power, "power", check=_check_exponent)
 maximum = _binary(jnp.maximum, "maximum")
@@ -116,13 +125,16 @@ abs = _unary(jnp.abs, "abs")  # noqa: A001 - Keras' name
 absolute = abs
 negative = _unary(jnp.negative, "negative", kinds="ifcV")
 square = _unary(jnp.square, "square")
-sign = _unary(jnp.sign, "sign", kinds="iufcV")
+# TF's Sign gives 0.0 for -0.0 (jnp keeps the sign).
+sign = _unary(
+    lambda x: jnp.where(x == 0, jnp.zeros((), x.dtype), jnp.sign(x)), "sign", kinds="iufcV"
+)
 logical_not = _unary(jnp.logical_not, "logical_not")
 isnan = _unary(jnp.isnan, "isnan")
 isinf = _unary(jnp.isinf, "isinf")
 isfinite = _unary(jnp.isfinite, "isfinite")
 sqrt = _unary(jnp.sqrt, "sqrt", floating=True)
-rsqrt = _unary(jax.lax.rsqrt, "rsqrt", floating=True)
+rsqrt = _unary(jax.lax.rsqrt, "rsqrt", kinds="fcV")  # TF has no integer Rsqrt
 exp = _unary(jnp.exp, "exp", floating=True)
 log = _unary(jnp.log, "log", floating=True)
 log1p = _unary(jnp.log1p, "log1p", floating=True)
@@ -139,7 +151,20 @@ arctan = _unary(jnp.arctan, "arctan", floating=True)
 erf = _unary(jax.scipy.special.erf, "erf", kinds="fV")
 floor = _unary(jnp.floor, "floor", floating=True)
 ceil = _unary(jnp.ceil, "ceil", floating=True)
-reciprocal = _unary(jnp.reciprocal, "reciprocal", floating=True)
+_reciprocal = _unary(jnp.reciprocal, "reciprocal", kinds="fcV")
+
+
+def reciprocal(x) -> Tensor:
+    """``1 / x`` for float inputs; TF has no integer ``Reciprocal`` kernel (it raises)."""
+    x = tensor(x)
+    if np.dtype(x.dtype).kind == "i":
+        raise NotFoundError(
+            f"keras.ops.reciprocal: Could not find device for node: Reciprocal = "
+            f"Reciprocal[T={np.dtype(x.dtype).name}] (Keras' TensorFlow backend has no "
+            "integer kernel)"
+        )
+    return _reciprocal(x)
+
 
 _round = op(lambda x, decimals: jnp.round(x, decimals), name="round")
 
@@ -148,10 +173,20 @@ def round(x, decimals: int = 0) -> Tensor:  # noqa: A001 - Keras' name
     """Round half to even (``keras.ops.round``); integers keep their dtype."""
     x = tensor(x)
     _check_kernel("round", x.dtype, "iufcV")
-    return _round(x, int(decimals))
+    decimals = int(decimals)
+    if decimals < 0 and np.dtype(x.dtype).kind in "iu":
+        # Keras on TF: integers scaled in floatx, rounded half to even, cast back.
+        factor = 10.0**decimals
+        scaled = _round(multiply(tensor(x, floatx()), factor), 0)
+        return tensor(divide(scaled, factor), x.dtype)
+    if decimals > 0 and np.dtype(x.dtype).kind in "iu":
+        return x
+    return _round(x, decimals)
 
 
-_clip = op(jnp.clip, name="clip")
+# TF's clip_by_value: min(max(x, lo), hi) would give hi for lo > hi; Keras' TF backend
+# gives lo (maximum of the minimum).
+_clip = op(lambda x, lo, hi: jnp.maximum(jnp.minimum(x, hi), lo), name="clip")
 
 
 def clip(x, x_min, x_max) -> Tensor:
@@ -381,7 +416,16 @@ def average(x, axis=None, weights=None) -> Tensor:
     return _average(tensor(x, dt), tensor(weights, dt), _axis(axis))
 
 
-_isclose = op(lambda a, b, rtol, atol, nan: jnp.isclose(a, b, rtol, atol, nan), name="isclose")
+def _isclose_fn(a, b, rtol, atol, equal_nan):
+    # Keras' TF rule, without numpy's care for infinities: |a - b| <= atol + rtol * |b|
+    # (so 1.5 is close to inf); integers compare equal.
+    if not jnp.issubdtype(a.dtype, jnp.inexact):
+        return a == b
+    out = jnp.abs(a - b) <= atol + rtol * jnp.abs(b)
+    return out | (jnp.isnan(a) & jnp.isnan(b)) if equal_nan else out
+
+
+_isclose = op(_isclose_fn, name="isclose")
 
 
 def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
@@ -389,7 +433,16 @@ def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 
 
 def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
-    return all(isclose(x1, x2, rtol, atol, equal_nan))
+    """Whether all entries are close; unlike ``isclose``, infinities count only when
+    equal (Keras' TF rule)."""
+    x1, x2 = promoted(x1, x2)
+    close = isclose(x1, x2, rtol, atol, equal_nan)
+    if np.dtype(x1.dtype).kind in "fcV":
+        finite = logical_and(isfinite(x1), isfinite(x2))
+        close = logical_or(logical_and(close, finite), equal(x1, x2))
+        if equal_nan:
+            close = logical_or(close, logical_and(isnan(x1), isnan(x2)))
+    return all(close)
 
 
 logaddexp = _binary(jnp.logaddexp, "logaddexp", floating=True)

@@ -20,9 +20,24 @@ from ...nn import activations as _act
 from ...nn import losses as _losses
 from ...nn._logits import resolve_logits
 from ._ops_dtypes import float_type, floatx, standardize_dtype, tensor
+from ._ops_math import _check_kernel
 
-relu = _act.relu
-relu6 = _act.relu6
+
+def _no_bool(fn, name: str):
+    """``fn`` refusing bool inputs, as Keras' TF backend does (no bool ``Relu`` kernel)."""
+
+    def keras_op(x, *args, **kwargs) -> Tensor:
+        x = tensor(x)
+        _check_kernel(name, x.dtype, "iufcV")
+        return fn(x, *args, **kwargs)
+
+    keras_op.__name__ = name
+    keras_op.__doc__ = fn.__doc__
+    return keras_op
+
+
+relu = _no_bool(_act.relu, "relu")
+relu6 = _no_bool(_act.relu6, "relu6")
 sigmoid = _act.sigmoid
 softmax = _act.softmax
 log_softmax = _act.log_softmax
@@ -30,7 +45,19 @@ silu = _act.silu
 swish = _act.silu
 elu = _act.elu
 selu = _act.selu
-celu = _act.celu
+
+
+def celu(x, alpha: float = 1.0) -> Tensor:
+    """CELU; float inputs only (Keras' TF backend raises ``TypeError`` for integers)."""
+    x = tensor(x)
+    if np.dtype(x.dtype).kind not in "fV":
+        raise TypeError(
+            f"keras.ops.celu: expected a float input, got {np.dtype(x.dtype).name} (Keras' "
+            "TensorFlow backend cannot mix it with the float `alpha`)"
+        )
+    return _act.celu(x, alpha)
+
+
 softplus = _act.softplus
 softsign = _act.softsign
 log_sigmoid = _act.log_sigmoid
@@ -46,6 +73,9 @@ def gelu(x, approximate: bool = True) -> Tensor:
 
 
 def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:
+    """Leaky ReLU; bool inputs are refused, as on TensorFlow."""
+    x = tensor(x)
+    _check_kernel("leaky_relu", x.dtype, "iufcV")
     return _act.leaky_relu(x, negative_slope)
 
 
@@ -147,6 +177,8 @@ def normalize(x, axis: int = -1, order: int = 2, epsilon=None) -> Tensor:
     """``x`` divided by its ``order``-norm along ``axis`` (at least ``epsilon``, 1e-7)."""
     if not isinstance(order, int) or order < 1:
         raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
+    x = tensor(x)
+    _check_kernel("normalize", x.dtype, "fcV")  # Keras' TF backend: no integer norm
     x = tensor(x, float_type(x))
     if x.ndim == 0:
         x = x[None]
