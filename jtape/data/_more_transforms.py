@@ -58,6 +58,10 @@ class DatasetSpec:
     def shape(self) -> tuple:
         return self._dataset_shape
 
+    def _jt_placeholder(self) -> Dataset:
+        """An empty dataset of this spec: what a function's spec is probed with."""
+        return Dataset(lambda: iter(()), self._element_spec, 0, "_VariantDataset")
+
     def __eq__(self, other) -> bool:
         return (
             isinstance(other, DatasetSpec)

@@ -214,6 +214,8 @@ def zeros_for(spec, unknown: int, fill: int = 0):
     """A host element matching ``spec`` filled with ``fill``, unknown dimensions ``unknown``."""
 
     def make(s: TensorSpec):
+        if hasattr(s, "_jt_placeholder"):  # a DatasetSpec: an empty dataset of that spec
+            return s._jt_placeholder()
         shape = tuple(unknown if d is None else d for d in (s.shape or ()))
         if s.dtype.kind in "biufc" or s.dtype == _dtypes.bfloat16:
             return np.full(shape, fill, s.dtype)
