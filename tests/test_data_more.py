@@ -16,7 +16,7 @@ import jtape as jt
 import jtape.compat as tf
 from jtape import nn
 from jtape._op_errors import InvalidArgumentError
-from jtape.data import _more_transforms, _structure
+from jtape.data import _experimental_transforms, _more_transforms, _structure
 
 Dataset = jt.data.Dataset
 
@@ -37,6 +37,7 @@ _NS = {
     "reduce_sum": tf.reduce_sum,
     "shape": tf.shape,
     "cast": tf.cast,
+    "experimental": tf.data.experimental,
 }
 
 
@@ -280,8 +281,9 @@ def test_window_and_interleave_pipeline_feeds_model_fit():
 def test_docstring_examples_run():
     import doctest
 
-    result = doctest.testmod(_more_transforms, extraglobs={"jt": jt}, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
+    for module in (_more_transforms, _experimental_transforms):
+        result = doctest.testmod(module, extraglobs={"jt": jt}, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0 and result.failed == 0
 
 
 def test_pipelines_with_functions_feed_a_jt_function_loop():

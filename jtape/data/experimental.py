@@ -6,6 +6,15 @@ from ._dataset import AUTOTUNE as AUTOTUNE
 from ._dataset import INFINITE_CARDINALITY as INFINITE_CARDINALITY
 from ._dataset import UNKNOWN_CARDINALITY as UNKNOWN_CARDINALITY
 from ._dataset import Dataset
+from ._experimental_transforms import (  # noqa: F401 - re-exported
+    bucket_by_sequence_length,
+    choose_from_datasets,
+    group_by_window,
+    sample_from_datasets,
+    scan,
+    take_while,
+    unique,
+)
 
 
 def cardinality(dataset: Dataset):
