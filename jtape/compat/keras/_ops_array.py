@@ -11,7 +11,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..._array_ops import _check_range, out_of_range_if_negative
+from ..._indexing_ops import scatter_nd as _scatter_nd
+from ..._indexing_ops import tensor_scatter_nd as _tensor_scatter_nd
 from ..._op import op
+from ..._op_errors import InvalidArgumentError
 from ..._tensor import Tensor, to_value
 from ._ops_dtypes import float_type, floatx, promoted, result_type, standardize_dtype, tensor
 from ._ops_math import _ints, _sum_dtype
@@ -42,10 +45,21 @@ def ones(shape, dtype=None) -> Tensor:
     return Tensor(jnp.ones(_shape_tuple(shape), _dtype_or(dtype, floatx())))
 
 
+def _fill(value, dt) -> Tensor:
+    """A Python fill value as TF's ``fill`` converts it: integers wrap into a narrower
+    integer dtype (300 as int8 is 44), floats truncate toward zero (out of range: jtape
+    clamps where TF wraps, docs/differences.md)."""
+    if isinstance(value, (bool, int, float)) and np.dtype(dt).kind in "iu":
+        if isinstance(value, float):
+            return tensor(tensor(value, "float64"), dt)
+        return tensor(tensor(np.asarray(value, np.int64), "int64"), dt)
+    return tensor(value, dt)
+
+
 def full(shape, fill_value, dtype=None) -> Tensor:
     """``fill_value`` everywhere; float32 unless ``dtype`` is given (Keras' default)."""
     dt = _dtype_or(dtype, floatx())
-    return _full(tensor(fill_value, dt), _shape_tuple(shape))
+    return _full(_fill(fill_value, dt), _shape_tuple(shape))
 
 
 _full = op(lambda v, shape: jnp.broadcast_to(v, shape), name="full")
@@ -66,11 +80,17 @@ def full_like(x, fill_value, dtype=None) -> Tensor:
     """``fill_value`` in ``x``'s shape and (unless ``dtype`` is given) dtype."""
     x = tensor(x)
     dt = _dtype_or(dtype, x.dtype)
-    return _full(tensor(fill_value, dt), tuple(x.shape))
+    return _full(_fill(fill_value, dt), tuple(x.shape))
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Tensor:  # noqa: N803
-    """The identity matrix (float32 unless ``dtype`` is given)."""
+    """The identity matrix (float32 unless ``dtype`` is given); a diagonal ``k`` past the
+    matrix raises, as on TensorFlow."""
+    cols = int(N) if M is None else int(M)
+    if int(k) > cols or -int(k) > int(N):
+        raise InvalidArgumentError(
+            f"Dimension {min(cols - int(k), int(N) + int(k))} must be >= 0 [Op:Fill]"
+        )
     return Tensor(
         jnp.eye(int(N), None if M is None else int(M), int(k), _dtype_or(dtype, floatx()))
     )
@@ -106,6 +126,8 @@ def arange(start, stop=None, step=None, dtype=None) -> Tensor:
         else result_type(*[v for v in (start, stop, step)])
     )
     vals = [_static_number(v, "arange") for v in (start, stop, step)]
+    if vals[2] == 0:
+        raise InvalidArgumentError(f"Requires delta != 0: {vals[2]} [Op:Range]")
     return Tensor(jnp.arange(*vals, dtype=dt))
 
 
@@ -168,7 +190,15 @@ _transpose = op(lambda x, axes: jnp.transpose(x, axes), name="transpose")
 _expand = op(lambda x, axis: jnp.expand_dims(x, axis), name="expand_dims")
 _squeeze = op(lambda x, axis: jnp.squeeze(x, axis), name="squeeze")
 _tile = op(lambda x, reps: jnp.tile(x, reps), name="tile")
-_repeat = op(lambda x, r, axis: jnp.repeat(x, r, axis=axis), name="repeat")
+_repeat = op(
+    lambda x, r, axis: jnp.repeat(
+        x,
+        np.asarray(r) if isinstance(r, tuple) else r,
+        axis=axis,
+        total_repeat_length=int(np.sum(r)) if isinstance(r, tuple) else None,
+    ),
+    name="repeat",
+)
 _flip = op(lambda x, axis: jnp.flip(x, axis), name="flip")
 _roll = op(lambda x, shift, axis: jnp.roll(x, shift, axis), name="roll")
 _broadcast = op(lambda x, s: jnp.broadcast_to(x, s), name="broadcast_to")
@@ -198,12 +228,31 @@ def squeeze(x, axis=None) -> Tensor:
     return _squeeze(tensor(x), None if axis is None else _ints(axis))
 
 
+def _check_counts(counts) -> None:
+    flat = np.ravel(counts)
+    bad = np.flatnonzero(flat < 0)
+    if bad.size:
+        raise InvalidArgumentError(
+            f"Expected multiples[{bad[0]}] >= 0, but got {flat[bad[0]]} [Op:Tile]"
+        )
+
+
 def tile(x, repeats) -> Tensor:
+    """``x`` repeated ``repeats`` times along each axis (negative counts raise)."""
+    _check_counts(_ints(repeats))
     return _tile(tensor(x), _ints(repeats))
 
 
 def repeat(x, repeats, axis=None) -> Tensor:
-    """Each element repeated (over the flattened input when ``axis`` is None)."""
+    """Each element repeated (over the flattened input when ``axis`` is None); negative
+    counts raise, as on TensorFlow."""
+    if isinstance(repeats, (list, tuple, np.ndarray, Tensor)) and np.ndim(to_value(repeats)):
+        # Per-element counts: a negative one repeats nothing (TF's rule).
+        repeats = tuple(max(int(r), 0) for r in np.asarray(to_value(repeats)).ravel())
+        if axis is None:
+            return _repeat(tensor(x), repeats, None)
+        return _repeat(tensor(x), repeats, int(axis))
+    _check_counts(_ints(repeats))
     return _repeat(tensor(x), _ints(repeats), axis)
 
 
@@ -240,7 +289,15 @@ def triu(x, k: int = 0) -> Tensor:
 
 
 def diag(x, k: int = 0) -> Tensor:
-    return _diag(tensor(x), int(k))
+    """A 1-D ``x`` on diagonal ``k`` of a square matrix, or diagonal ``k`` of a 2-D ``x``
+    (which must cross the matrix, as on TensorFlow)."""
+    x = tensor(x)
+    if x.ndim == 2 and not -x.shape[0] < int(k) < x.shape[1]:
+        raise InvalidArgumentError(
+            f"lower_diag_index is out of bound: {int(k)}. It must be between "
+            f"{-x.shape[0]} and {x.shape[1]} [Op:MatrixDiagPartV3]"
+        )
+    return _diag(x, int(k))
 
 
 def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
@@ -277,9 +334,10 @@ def split(x, indices_or_sections, axis: int = 0) -> list[Tensor]:
     if isinstance(indices_or_sections, (int, np.integer)):
         n = x.shape[axis]
         if n % int(indices_or_sections):
-            raise ValueError(
-                f"split: axis {axis} of size {n} cannot be split into "
-                f"{indices_or_sections} equal sections"
+            raise InvalidArgumentError(
+                "Number of ways to split should evenly divide the split dimension, but got "
+                f"split_dim {axis} (size = {n}) and num_split {indices_or_sections} (no "
+                f"{indices_or_sections} equal sections) [Op:Split]"
             )
     return list(_split(x, _ints(indices_or_sections), int(axis)))
 
@@ -366,6 +424,19 @@ def pad(x, pad_width, mode: str = "constant", constant_values=None) -> Tensor:
         )
     if mode not in ("reflect", "symmetric"):
         raise ValueError(f"pad: unsupported mode {mode!r}")
+    # TF's MirrorPad: a reflected pad must be shorter than the axis, a symmetric one at
+    # most as long (numpy would repeat the reflection).
+    for n, (before, after) in zip(x.shape, width):
+        if mode == "reflect" and (before >= n or after >= n):
+            raise InvalidArgumentError(
+                f"paddings must be less than the dimension size: {before}, {after} not less "
+                f"than {n} [Op:MirrorPad]"
+            )
+        if mode == "symmetric" and (before > n or after > n):
+            raise InvalidArgumentError(
+                f"paddings must be no greater than the dimension size: {before}, {after} "
+                f"greater than {n} [Op:MirrorPad]"
+            )
     return _pad_other(x, width, mode)
 
 
@@ -378,7 +449,23 @@ def slice(inputs, start_indices, shape) -> Tensor:  # noqa: A001 - Keras' name
         tensor(s, "int32")
         for s in (start_indices if not isinstance(start_indices, Tensor) else list(start_indices))
     ]
-    return _dyn_slice(tensor(inputs), start, _shape_tuple(shape))
+    x, shape = tensor(inputs), _shape_tuple(shape)
+    _check_slice(start, shape, tuple(x.shape))
+    return _dyn_slice(x, start, shape)
+
+
+def _check_slice(start, shape, dims) -> None:
+    """TF's eager Slice check (a compiled slice clamps the start, as XLA does)."""
+    values = [to_value(s) for s in start]
+    if any(isinstance(v, jax.core.Tracer) for v in values):
+        return
+    for i, (b, size, n) in enumerate(zip((int(v) for v in values), shape, dims)):
+        if not 0 <= b <= n:
+            raise InvalidArgumentError(f"Expected begin[{i}] in [0, {n}], but got {b} [Op:Slice]")
+        if not 0 <= size <= n - b:
+            raise InvalidArgumentError(
+                f"Expected size[{i}] in [0, {n - b}], but got {size} [Op:Slice]"
+            )
 
 
 _meshgrid = op(lambda xs, indexing: tuple(jnp.meshgrid(*xs, indexing=indexing)), name="meshgrid")
@@ -410,16 +497,6 @@ def dtype(x) -> str:
     return standardize_dtype(tensor(x).dtype)
 
 
-_scatter = op(
-    lambda idx, values, shape: (
-        jnp.zeros(shape, values.dtype).at[tuple(jnp.moveaxis(idx, -1, 0))].add(values)
-    ),
-    name="scatter",
-)
-_scatter_update = op(
-    lambda x, idx, updates: x.at[tuple(jnp.moveaxis(idx, -1, 0))].set(updates),
-    name="scatter_update",
-)
 _slice_update = op(
     lambda x, start, updates: jax.lax.dynamic_update_slice(x, updates, start),
     name="slice_update",
@@ -427,14 +504,17 @@ _slice_update = op(
 
 
 def scatter(indices, values, shape) -> Tensor:
-    """A zero tensor of ``shape`` with ``values`` added at ``indices`` (``(..., rank)``)."""
-    return _scatter(_index_tensor(indices), tensor(values), _shape_tuple(shape))
+    """A zero tensor of ``shape`` with ``values`` added at ``indices`` (``(..., rank)``):
+    jtape's ``tf.scatter_nd`` (an index out of range, negative too, raises eagerly and is
+    dropped when compiled)."""
+    return _scatter_nd(_index_tensor(indices), tensor(values), _shape_tuple(shape))
 
 
 def scatter_update(inputs, indices, updates) -> Tensor:
-    """``inputs`` with the entries at ``indices`` replaced by ``updates``."""
+    """``inputs`` with the entries at ``indices`` replaced by ``updates`` (jtape's
+    ``tf.tensor_scatter_nd_update``: indices out of range raise eagerly)."""
     x = tensor(inputs)
-    return _scatter_update(x, _index_tensor(indices), tensor(updates, x.dtype))
+    return _tensor_scatter_nd("update", x, _index_tensor(indices), tensor(updates, x.dtype))
 
 
 def slice_update(inputs, start_indices, updates) -> Tensor:

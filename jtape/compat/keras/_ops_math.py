@@ -193,6 +193,13 @@ def clip(x, x_min, x_max) -> Tensor:
     """``x`` limited to ``[x_min, x_max]``; keeps ``x``'s dtype (bool becomes int32)."""
     x = tensor(x)
     dt = np.dtype("int32") if x.dtype == np.bool_ else np.dtype(x.dtype)
+    if dt.kind in "iu":  # Python bounds convert as TF converts them to x's dtype
+        bounds = []
+        for v in (x_min, x_max):
+            if isinstance(v, float):
+                raise TypeError(f"Cannot convert {v} to EagerTensor of dtype {dt.name}")
+            bounds.append(np.asarray(v, np.int64).astype(dt) if isinstance(v, int) else v)
+        x_min, x_max = bounds
     return _clip(*promoted(x, x_min, x_max, dtype=dt))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from ... import _conv_ops
 from ..._nn_ops import moments as _tf_moments
 from ..._op import op
+from ..._op_errors import InvalidArgumentError
 from ..._tensor import Tensor
 from ...nn import _pooling
 from ...nn import activations as _act
@@ -188,8 +189,33 @@ def normalize(x, axis: int = -1, order: int = 2, epsilon=None) -> Tensor:
     return _normalize(x, int(axis), order, eps)
 
 
+def _int_moments_fn(x, axes, keepdims):
+    # TF's moments on integers: integer means (sums wrap, division truncates toward 0).
+    n = jnp.asarray(int(np.prod([x.shape[a] for a in axes])), x.dtype)
+    mean = jax.lax.div(jnp.sum(x, axes, x.dtype, keepdims=True), n)
+    var = jax.lax.div(jnp.sum(jnp.square(x - mean), axes, x.dtype, keepdims=True), n)
+    if not keepdims:
+        mean, var = jnp.squeeze(mean, axes), jnp.squeeze(var, axes)
+    return mean, var
+
+
+_int_moments = op(_int_moments_fn, name="moments")
+
+
 def moments(x, axes, keepdims: bool = False, synchronized: bool = False):
-    """``(mean, variance)`` over ``axes``; float16 is computed in float32."""
+    """``(mean, variance)`` over ``axes``; float16 is computed in float32; integers stay
+    integers (TF's integer mean, as Keras on TensorFlow)."""
+    x = tensor(x)
+    if np.dtype(x.dtype).kind in "iub":
+        if np.dtype(x.dtype).name not in ("int32", "int64"):
+            raise InvalidArgumentError(
+                f"keras.ops.moments: Value for attr 'T' of {np.dtype(x.dtype).name} is not "
+                "in the list of allowed values (TF's SquaredDifference) [Op:SquaredDifference]"
+            )
+        axes = [axes] if isinstance(axes, int) else list(axes)
+        axes = tuple(sorted(int(a) % x.ndim for a in axes))
+        mean, var = _int_moments(x, axes, bool(keepdims))
+        return mean, var
     x = tensor(x, float_type(x))
     dt = x.dtype
     if dt in (np.float16, jnp.bfloat16):
