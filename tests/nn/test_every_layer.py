@@ -145,6 +145,14 @@ CASES = {
     "Cropping2D": lambda r: (nn.Cropping2D(((1, 0), (0, 1))), None, _x(r, B, 3, 4, 2)),
     "ELU": lambda r: (nn.ELU(0.7), None, _x(r, B, 5)),
     "PReLU": lambda r: (nn.PReLU(alpha_initializer="ones"), None, _x(r, B, 5)),
+    "Normalization": lambda r: (nn.Normalization(mean=0.5, variance=2.0), None, _x(r, B, 5)),
+    "Resizing": lambda r: (nn.Resizing(3, 5), None, _x(r, B, 4, 4, 2)),
+    "CenterCrop": lambda r: (nn.CenterCrop(2, 3), None, _x(r, B, 4, 4, 2)),
+    "RandomFlip": lambda r: (nn.RandomFlip(seed=1), None, _x(r, B, 3, 4, 2)),
+    "RandomBrightness": lambda r: (nn.RandomBrightness(0.2, (-9, 9)), None, _x(r, B, 3, 3, 2)),
+    "RandomContrast": lambda r: (nn.RandomContrast(0.3), None, _x(r, B, 3, 3, 2)),
+    "CategoryEncoding": lambda r: (nn.CategoryEncoding(5), None, r.integers(0, 5, size=(B, 3))),
+    "Discretization": lambda r: (nn.Discretization([-1, 1]), None, r.integers(-2, 3, size=(B, 4))),
     "Lambda": lambda r: (nn.Lambda(lambda x: jt.sin(x) * x), None, _x(r, B, 5)),
     "Identity": lambda r: (nn.Identity(), None, _x(r, B, 5)),
     "GaussianNoise": lambda r: (nn.GaussianNoise(0.3, seed=1), None, _x(r, B, 5)),
@@ -162,6 +170,8 @@ ABSTRACT = {"Layer", "Model"}
 # Host-side preprocessing (strings and vocabularies, no weights, never compiled): their
 # own tests are tests/nn/test_text_layers.py.
 HOST_LAYERS = {"IntegerLookup", "StringLookup", "TextVectorization"}
+# Hashing runs on the host too (strings); tests/nn/test_preprocessing.py.
+HOST_LAYERS |= {"Hashing"}
 
 
 def _forward(layer, how):
