@@ -182,6 +182,14 @@ def test_compiled_calls_follow_jtape_tf_ops():
     assert int(nan_arg) == 2
     with pytest.raises(ValueError, match="num_segments"):
         tf.function(lambda d, i: ops.segment_max(d, i))(x, np.array([0, 1, 1], np.int32))
+    pos = np.array([[0], [5]], np.int32)
+    upd = np.array([7.0, 8.0], np.float32)
+    keras_sc = tf.function(lambda i, u: ops.scatter(i, u, (3,)))(pos, upd).numpy()
+    tf_sc = tf.function(lambda i, u: tf.scatter_nd(i, u, (3,)))(pos, upd).numpy()
+    np.testing.assert_array_equal(keras_sc, tf_sc)
+    np.testing.assert_array_equal(keras_sc, [7.0, 0.0, 0.0])  # index 5 dropped
+    reps = tf.function(lambda v: ops.repeat(v, [1, 0, 2]))(x).numpy()
+    np.testing.assert_array_equal(reps, [1.0, 3.0, 3.0])
 
 
 def test_unique_and_bincount_refuse_what_jtape_cannot_do():

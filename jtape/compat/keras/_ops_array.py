@@ -190,13 +190,9 @@ _transpose = op(lambda x, axes: jnp.transpose(x, axes), name="transpose")
 _expand = op(lambda x, axis: jnp.expand_dims(x, axis), name="expand_dims")
 _squeeze = op(lambda x, axis: jnp.squeeze(x, axis), name="squeeze")
 _tile = op(lambda x, reps: jnp.tile(x, reps), name="tile")
-_repeat = op(
-    lambda x, r, axis: jnp.repeat(
-        x,
-        np.asarray(r) if isinstance(r, tuple) else r,
-        axis=axis,
-        total_repeat_length=int(np.sum(r)) if isinstance(r, tuple) else None,
-    ),
+_repeat = op(lambda x, r, axis: jnp.repeat(x, r, axis=axis), name="repeat")
+_repeat_each = op(
+    lambda x, r, axis, total: jnp.repeat(x, r, axis=axis, total_repeat_length=total),
     name="repeat",
 )
 _flip = op(lambda x, axis: jnp.flip(x, axis), name="flip")
@@ -248,10 +244,15 @@ def repeat(x, repeats, axis=None) -> Tensor:
     counts raise, as on TensorFlow."""
     if isinstance(repeats, (list, tuple, np.ndarray, Tensor)) and np.ndim(to_value(repeats)):
         # Per-element counts: a negative one repeats nothing (TF's rule).
-        repeats = tuple(max(int(r), 0) for r in np.asarray(to_value(repeats)).ravel())
-        if axis is None:
-            return _repeat(tensor(x), repeats, None)
-        return _repeat(tensor(x), repeats, int(axis))
+        value = repeats if isinstance(repeats, (list, tuple, np.ndarray)) else to_value(repeats)
+        if isinstance(value, jax.core.Tracer):
+            raise ValueError(
+                "keras.ops.repeat: per-element `repeats` must be known when the program is "
+                "built (the output length depends on them); pass a list or an eager tensor"
+            )
+        counts = np.maximum(np.asarray(value).ravel().astype(np.int32), 0)
+        total = int(counts.sum())
+        return _repeat_each(tensor(x), tensor(counts), None if axis is None else int(axis), total)
     _check_counts(_ints(repeats))
     return _repeat(tensor(x), _ints(repeats), axis)
 
