@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtypes
 from ._op_errors import InvalidArgumentError
 from ._state import state
-from ._tensor import Tensor, _ArrayImpl
+from ._tensor import Tensor, _ArrayImpl, _first_tensor_dtype, _pack_with_tensors
 from ._variable import Variable
 
 _PY_SCALARS = (bool, int, float, complex)
@@ -218,6 +218,11 @@ class DtypeRule:
                     # static (TF: a constant of that trace; JAX's weak typing gives
                     # ``want``).
                     out[i] = Tensor(np.dtype(want).type(x))
+            elif isinstance(x, (list, tuple)) and _first_tensor_dtype(x) is not None:
+                packed = Tensor(_pack_with_tensors(x, None))  # TF's packing of the list
+                if packed.dtype != want:
+                    raise _mismatch(self.name, i, want, packed.dtype)
+                out[i] = packed
             elif _is_py(x):
                 try:
                     out[i] = Tensor(jax.numpy.asarray(convert_python(x, want)))

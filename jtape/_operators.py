@@ -7,7 +7,7 @@ import numpy as np
 from . import _array_ops as A
 from . import _math_ops as M
 from ._dtype_rules import _SCALARS, python_fits, tf_name
-from ._tensor import Tensor
+from ._tensor import Tensor, _first_tensor_dtype
 from ._variable import Variable
 
 
@@ -32,8 +32,11 @@ def _operand(self, other):
 
 
 def _is_python(x) -> bool:
-    # numpy scalars are cast like numpy arrays (TF), though np.float64 is a float.
-    return isinstance(x, (bool, int, float, complex, list, tuple)) and not isinstance(x, np.generic)
+    # numpy scalars are cast like numpy arrays (TF), though np.float64 is a float. A list
+    # holding Tensors is packed by the op's dtype rule (TF's packing), not checked here.
+    if isinstance(x, (list, tuple)):
+        return _first_tensor_dtype(x) is None
+    return isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic)
 
 
 _BINARY = {

@@ -174,6 +174,10 @@ def to_value(x, dtype=None):
     elif hasattr(x, "_jt_read"):
         v = x._jt_read()._value
     else:
+        if type(x) is list or type(x) is tuple:
+            packed = _pack_with_tensors(x, dtype)
+            if packed is not None:
+                return packed
         if dtype is not None:
             dt = _dtypes.as_dtype(dtype)
             if _dtypes.default_dtype_for(x) is not None:  # Python data: must fit (TF)
@@ -194,6 +198,59 @@ def to_value(x, dtype=None):
     if dtype is not None and v.dtype != _dtypes.as_dtype(dtype):
         v = v.astype(_dtypes.as_dtype(dtype))
     return v
+
+
+def _is_tensor(x) -> bool:
+    return type(x) is Tensor or hasattr(x, "_jt_read")
+
+
+def _first_tensor_dtype(value):
+    """The dtype of the first Tensor/Variable in a nested list, depth first (TF's pick)."""
+    for elem in value:
+        if _is_tensor(elem):
+            return elem.dtype
+        if type(elem) is list or type(elem) is tuple:
+            found = _first_tensor_dtype(elem)
+            if found is not None:
+                return found
+    return None
+
+
+def _pack_with_tensors(value, dtype):
+    """A nested list holding Tensors, packed as TF packs it: to the given ``dtype``, else
+    to the first Tensor's dtype, Python and numpy numbers converted to it (they must fit)
+    and any other Tensor dtype refused. None when the list holds no Tensor."""
+    first = _first_tensor_dtype(value)
+    if first is None:
+        return None
+    target = _dtypes.as_dtype(dtype if dtype is not None else first)
+
+    def pack(items):
+        parts = []
+        for i, elem in enumerate(items):
+            if _is_tensor(elem):
+                v = to_value(elem)
+                if v.dtype != target:
+                    if dtype is None:
+                        from ._dtype_rules import tf_name
+                        from ._op_errors import InvalidArgumentError
+
+                        raise InvalidArgumentError(
+                            f"cannot compute Pack as input #{i}(zero-based) was expected to "
+                            f"be a {tf_name(target)} tensor but is a {tf_name(v.dtype)} tensor "
+                            "[Op:Pack]"
+                        )
+                    v = v.astype(target)
+                parts.append(v)
+            elif type(elem) is list or type(elem) is tuple:
+                parts.append(pack(elem))
+            else:
+                if isinstance(elem, np.generic):
+                    elem = elem.item()
+                parts.append(to_value(elem, target))
+        return jnp.stack(parts)
+
+    return pack(value)
 
 
 def _flatten_tensor(t: Tensor):
