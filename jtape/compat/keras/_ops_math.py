@@ -166,6 +166,57 @@ def reciprocal(x) -> Tensor:
     return _reciprocal(x)
 
 
+arcsin = _unary(jnp.arcsin, "arcsin", floating=True)
+arccos = _unary(jnp.arccos, "arccos", floating=True)
+arcsinh = _unary(jnp.arcsinh, "arcsinh", floating=True)
+arccosh = _unary(jnp.arccosh, "arccosh", floating=True)
+arctanh = _unary(jnp.arctanh, "arctanh", floating=True)
+exp2 = _unary(lambda x: jnp.power(jnp.asarray(2.0, x.dtype), x), "exp2", floating=True)
+# Keras' TF cbrt: sign(x) * |x| ** (1/3) (not a correctly rounded cube root).
+cbrt = _unary(
+    lambda x: jnp.where(x == 0, jnp.zeros((), x.dtype), jnp.sign(x)) * jnp.power(jnp.abs(x), 1 / 3),
+    "cbrt",
+    floating=True,
+)
+deg2rad = _unary(jnp.deg2rad, "deg2rad", floating=True)
+rad2deg = _unary(jnp.rad2deg, "rad2deg", floating=True)
+_trunc = _unary(lambda x: jnp.where(x < 0, jnp.ceil(x), jnp.floor(x)), "trunc")
+_signbit = op(lambda x: jnp.signbit(x.astype(jnp.float32)), name="signbit")
+_isposinf = op(jnp.isposinf, name="isposinf")
+_isneginf = op(jnp.isneginf, name="isneginf")
+
+
+def trunc(x) -> Tensor:
+    """Rounded toward zero; integer and bool inputs are returned as they are."""
+    x = tensor(x)
+    return x if np.dtype(x.dtype).kind in "biu" else _trunc(x)
+
+
+def signbit(x) -> Tensor:
+    """Whether the sign bit is set (True for ``-0.0`` and negative NaN); bool for all."""
+    x = tensor(x)
+    kind = np.dtype(x.dtype).kind
+    if kind in "biu":
+        return less(x, 0) if kind == "i" else _zeros_like_bool(x)
+    return _signbit(x)
+
+
+def _zeros_like_bool(x) -> Tensor:
+    return Tensor(jnp.zeros(tuple(x.shape), jnp.bool_))
+
+
+def isposinf(x) -> Tensor:
+    """Whether each entry is ``+inf`` (False for integers)."""
+    x = tensor(x)
+    return _zeros_like_bool(x) if np.dtype(x.dtype).kind in "biu" else _isposinf(x)
+
+
+def isneginf(x) -> Tensor:
+    """Whether each entry is ``-inf`` (False for integers)."""
+    x = tensor(x)
+    return _zeros_like_bool(x) if np.dtype(x.dtype).kind in "biu" else _isneginf(x)
+
+
 _round = op(lambda x, decimals: jnp.round(x, decimals), name="round")
 
 
@@ -453,6 +504,28 @@ def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
 
 
 logaddexp = _binary(jnp.logaddexp, "logaddexp", floating=True)
+
+
+def _logaddexp2(a, b):
+    # Keras' TF formula: max + log1p(2 ** -|a - b|) / log(2); NaN differences give a + b.
+    delta = a - b
+    ln2 = jnp.log(jnp.asarray(2.0, a.dtype))
+    stable = jnp.maximum(a, b) + jnp.log1p(jnp.exp(-jnp.abs(delta) * ln2)) / ln2
+    return jnp.where(jnp.isnan(delta), a + b, stable)
+
+
+logaddexp2 = _binary(_logaddexp2, "logaddexp2", floating=True)
+
+
+def _hypot(a, b):
+    # Keras' TF formula: max * sqrt(1 + (min / max) ** 2), 0 / 0 taken as 0 (so
+    # hypot(inf, inf) is NaN there, unlike numpy).
+    hi, lo = jnp.maximum(jnp.abs(a), jnp.abs(b)), jnp.minimum(jnp.abs(a), jnp.abs(b))
+    ratio = jnp.where(hi == 0, jnp.zeros((), hi.dtype), lo / jnp.where(hi == 0, 1, hi))
+    return hi * jnp.sqrt(1 + jnp.square(ratio))
+
+
+hypot = _binary(_hypot, "hypot", floating=True)
 arctan2 = _binary(jnp.arctan2, "arctan2", floating=True)
 _nan_to_num = op(
     lambda x, nan, posinf, neginf: jnp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),

@@ -93,11 +93,17 @@ from ._ops_math import allclose as allclose
 from ._ops_math import amax as amax
 from ._ops_math import amin as amin
 from ._ops_math import any as any
+from ._ops_math import arccos as arccos
+from ._ops_math import arccosh as arccosh
+from ._ops_math import arcsin as arcsin
+from ._ops_math import arcsinh as arcsinh
 from ._ops_math import arctan as arctan
 from ._ops_math import arctan2 as arctan2
+from ._ops_math import arctanh as arctanh
 from ._ops_math import argmax as argmax
 from ._ops_math import argmin as argmin
 from ._ops_math import average as average
+from ._ops_math import cbrt as cbrt
 from ._ops_math import ceil as ceil
 from ._ops_math import clip as clip
 from ._ops_math import cos as cos
@@ -105,6 +111,7 @@ from ._ops_math import cosh as cosh
 from ._ops_math import count_nonzero as count_nonzero
 from ._ops_math import cumprod as cumprod
 from ._ops_math import cumsum as cumsum
+from ._ops_math import deg2rad as deg2rad
 from ._ops_math import divide as divide
 from ._ops_math import divide_no_nan as divide_no_nan
 from ._ops_math import dot as dot
@@ -112,15 +119,19 @@ from ._ops_math import einsum as einsum
 from ._ops_math import equal as equal
 from ._ops_math import erf as erf
 from ._ops_math import exp as exp
+from ._ops_math import exp2 as exp2
 from ._ops_math import expm1 as expm1
 from ._ops_math import floor as floor
 from ._ops_math import floor_divide as floor_divide
 from ._ops_math import greater as greater
 from ._ops_math import greater_equal as greater_equal
+from ._ops_math import hypot as hypot
 from ._ops_math import isclose as isclose
 from ._ops_math import isfinite as isfinite
 from ._ops_math import isinf as isinf
 from ._ops_math import isnan as isnan
+from ._ops_math import isneginf as isneginf
+from ._ops_math import isposinf as isposinf
 from ._ops_math import less as less
 from ._ops_math import less_equal as less_equal
 from ._ops_math import log as log
@@ -128,6 +139,7 @@ from ._ops_math import log1p as log1p
 from ._ops_math import log2 as log2
 from ._ops_math import log10 as log10
 from ._ops_math import logaddexp as logaddexp
+from ._ops_math import logaddexp2 as logaddexp2
 from ._ops_math import logical_and as logical_and
 from ._ops_math import logical_not as logical_not
 from ._ops_math import logical_or as logical_or
@@ -149,10 +161,12 @@ from ._ops_math import not_equal as not_equal
 from ._ops_math import outer as outer
 from ._ops_math import power as power
 from ._ops_math import prod as prod
+from ._ops_math import rad2deg as rad2deg
 from ._ops_math import reciprocal as reciprocal
 from ._ops_math import round as round
 from ._ops_math import rsqrt as rsqrt
 from ._ops_math import sign as sign
+from ._ops_math import signbit as signbit
 from ._ops_math import sin as sin
 from ._ops_math import sinh as sinh
 from ._ops_math import sqrt as sqrt
@@ -164,6 +178,7 @@ from ._ops_math import tan as tan
 from ._ops_math import tanh as tanh
 from ._ops_math import tensordot as tensordot
 from ._ops_math import true_divide as true_divide
+from ._ops_math import trunc as trunc
 from ._ops_math import var as var
 from ._ops_math import where as where
 from ._ops_nn import average_pool as average_pool
@@ -372,6 +387,21 @@ __all__ = [
     "triu",
     "true_divide",
     "unique",
+    "arcsin",
+    "arccos",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "exp2",
+    "cbrt",
+    "deg2rad",
+    "rad2deg",
+    "trunc",
+    "signbit",
+    "isposinf",
+    "isneginf",
+    "logaddexp2",
+    "hypot",
     "unstack",
     "var",
     "vectorized_map",
