@@ -388,10 +388,17 @@ class Model(Trainer, Layer):
         env: dict[int, Any] = {}
         for kt, value in zip(self._flat_inputs, flat):
             env[id(kt)] = _as_input(value, kt)
+        from ._layer import _ctx
+
+        training = _ctx.training
         for node in self._graph_nodes:
             args, kwargs = _map(
                 lambda x: env[id(x)] if _is_symbolic(x) else x, (node.args, node.kwargs)
             )
+            if training is not None and "training" in kwargs:
+                # As Keras' Functional: the model call's `training` overrides a node's
+                # recorded one (Keras files record RandomFlip's default training=True).
+                kwargs["training"] = training
             out = node.layer(*args, **kwargs)
             for kt, value in zip(node.outputs, _leaves(out)):
                 env[id(kt)] = value

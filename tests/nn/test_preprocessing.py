@@ -232,3 +232,22 @@ def test_hashing_in_a_dataset_map_and_count_weights():
         np.array([[0, 1, 1]]), count_weights=np.array([[0.5, 2.0, 3.0]])
     )
     np.testing.assert_array_equal(out.numpy(), [[0.5, 5.0, 0.0, 0.0]])  # Keras 3.15's value
+
+
+def test_loads_a_keras_written_file_with_adapted_layers():
+    model = nn.models.load_model(os.path.join(HERE, "preprocessing_model.keras"))
+    images = FIXTURE["model/images"]
+    np.testing.assert_allclose(
+        model.predict(images, verbose=0), FIXTURE["model/predict"], rtol=1e-5, atol=1e-4
+    )
+    norm = next(layer for layer in model.layers if isinstance(layer, nn.Normalization))
+    assert norm.adapt_variance.numpy().shape == (3,) and norm.adapt_variance.numpy().min() > 1
+
+
+@pytest.mark.parametrize("module", ["_preprocessing", "_image_preprocessing"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"jtape.nn.{module}"))
+    assert result.failed == 0 and result.attempted > 0
