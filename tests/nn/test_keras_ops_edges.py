@@ -65,6 +65,10 @@ KNOWN = {
     # TF's UnsortedSegmentMin/Max let NaN win or lose by its position in the segment;
     # jtape (tf.math.unsorted_segment_min too) propagates NaN.
     "s_min": "segment NaN order",
+    # TF's MaxPool skips NaN and starts from the lowest finite value (-FLT_MAX for a
+    # window of -inf); jtape's pooling (tf.nn.max_pool too) propagates NaN and keeps -inf.
+    "n_max_pool_nan": "max_pool NaN/-inf",
+    "n_max_pool_neginf": "max_pool NaN/-inf",
 }
 BY_OP: dict[str, list[str]] = {}
 for _name, _fn, _, _ in CASES.values():

@@ -85,7 +85,12 @@ _glu = op(lambda x, axis: jax.nn.glu(x, axis), name="glu")
 
 def glu(x, axis: int = -1) -> Tensor:
     """Gated linear unit: ``a * sigmoid(b)`` for the two halves of ``axis``."""
-    return _glu(tensor(x, float_type(x)), int(axis))
+    x = tensor(x, float_type(x))
+    if x.shape[int(axis)] % 2:
+        raise ValueError(
+            f"axis size must be divisible by 2. Received: x.shape={tuple(x.shape)} with axis={axis}"
+        )
+    return _glu(x, int(axis))
 
 
 # -- crossentropies (per example, not averaged) ---------------------------------------
