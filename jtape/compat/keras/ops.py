@@ -190,9 +190,11 @@ from ._ops_nn import dot_product_attention as dot_product_attention
 from ._ops_nn import elu as elu
 from ._ops_nn import gelu as gelu
 from ._ops_nn import glu as glu
+from ._ops_nn import hard_shrink as hard_shrink
 from ._ops_nn import hard_sigmoid as hard_sigmoid
 from ._ops_nn import hard_silu as hard_silu
 from ._ops_nn import hard_swish as hard_swish
+from ._ops_nn import hard_tanh as hard_tanh
 from ._ops_nn import leaky_relu as leaky_relu
 from ._ops_nn import log_sigmoid as log_sigmoid
 from ._ops_nn import log_softmax as log_softmax
@@ -206,11 +208,17 @@ from ._ops_nn import relu6 as relu6
 from ._ops_nn import selu as selu
 from ._ops_nn import sigmoid as sigmoid
 from ._ops_nn import silu as silu
+from ._ops_nn import soft_shrink as soft_shrink
 from ._ops_nn import softmax as softmax
 from ._ops_nn import softplus as softplus
 from ._ops_nn import softsign as softsign
 from ._ops_nn import sparse_categorical_crossentropy as sparse_categorical_crossentropy
+from ._ops_nn import sparse_plus as sparse_plus
+from ._ops_nn import sparse_sigmoid as sparse_sigmoid
+from ._ops_nn import squareplus as squareplus
 from ._ops_nn import swish as swish
+from ._ops_nn import tanh_shrink as tanh_shrink
+from ._ops_nn import threshold as threshold
 
 __all__ = [
     "logaddexp",
@@ -387,6 +395,14 @@ __all__ = [
     "triu",
     "true_divide",
     "unique",
+    "hard_tanh",
+    "hard_shrink",
+    "soft_shrink",
+    "tanh_shrink",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "squareplus",
+    "threshold",
     "arcsin",
     "arccos",
     "arcsinh",
