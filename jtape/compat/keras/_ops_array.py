@@ -523,3 +523,88 @@ def slice_update(inputs, start_indices, updates) -> Tensor:
     x = tensor(inputs)
     start = [tensor(s, "int32") for s in start_indices]
     return _slice_update(x, start, tensor(updates, x.dtype))
+
+
+# -- numpy-style stacking, splitting and flips ----------------------------------------------
+def fliplr(x) -> Tensor:
+    """``x`` reversed along axis 1."""
+    return flip(x, 1)
+
+
+def flipud(x) -> Tensor:
+    """``x`` reversed along axis 0."""
+    return flip(x, 0)
+
+
+def hstack(xs) -> Tensor:
+    """Joined along axis 1 (axis 0 for 1-D inputs), with Keras' dtype promotion."""
+    return concatenate(xs, axis=0 if len(tensor(xs[0]).shape) == 1 else 1)
+
+
+def vstack(xs) -> Tensor:
+    """Joined along axis 0 (1-D inputs are concatenated, as Keras on TF does)."""
+    return concatenate(xs, axis=0)
+
+
+def dstack(xs) -> Tensor:
+    """Joined along axis 2; 0-D, 1-D and 2-D inputs are first made 3-D (numpy's rule)."""
+
+    def as_3d(x):
+        x = tensor(x)
+        if x.ndim == 0:
+            return reshape(x, (1, 1, 1))
+        if x.ndim == 1:
+            return reshape(x, (1, x.shape[0], 1))
+        return expand_dims(x, 2) if x.ndim == 2 else x
+
+    return concatenate([as_3d(x) for x in promoted(*xs)], axis=2)
+
+
+def hsplit(x, indices_or_sections) -> list[Tensor]:
+    x = tensor(x)
+    return split(x, indices_or_sections, axis=0 if x.ndim == 1 else 1)
+
+
+def vsplit(x, indices_or_sections) -> list[Tensor]:
+    return split(x, indices_or_sections, axis=0)
+
+
+def dsplit(x, indices_or_sections) -> list[Tensor]:
+    return split(x, indices_or_sections, axis=2)
+
+
+def empty(shape, dtype=None) -> Tensor:
+    """Zeros (as Keras on TensorFlow: an "uninitialised" array is zero-filled)."""
+    return zeros(shape, dtype)
+
+
+def empty_like(x, dtype=None) -> Tensor:
+    return zeros_like(x, dtype)
+
+
+_diff = op(lambda x, n, axis: jnp.diff(x, n, axis), name="diff")
+
+
+def _diff_bool_fn(x, n, axis):
+    for _ in range(n):
+        later = jax.lax.slice_in_dim(x, 1, None, axis=axis)
+        x = jnp.not_equal(later, jax.lax.slice_in_dim(x, 0, x.shape[axis] - 1, axis=axis))
+    return x
+
+
+_diff_bool = op(_diff_bool_fn, name="diff")
+
+
+def diff(a, n: int = 1, axis: int = -1) -> Tensor:
+    """The ``n``-th difference along ``axis`` (bool: "not equal" to the previous entry)."""
+    a = tensor(a)
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError(f"Order `n` must be non-negative. Received n={n}")
+    if a.ndim == 0:
+        raise ValueError(f"`diff` requires input that is at least one dimensional. Received: a={a}")
+    axis = int(axis) % a.ndim
+    if a.dtype == np.bool_:
+        return _diff_bool(a, int(n), axis)
+    return _diff(a, int(n), axis)

@@ -25,12 +25,21 @@ from ._ops_array import convert_to_numpy as convert_to_numpy
 from ._ops_array import convert_to_tensor as convert_to_tensor
 from ._ops_array import copy as copy
 from ._ops_array import diag as diag
+from ._ops_array import diff as diff
+from ._ops_array import dsplit as dsplit
+from ._ops_array import dstack as dstack
 from ._ops_array import dtype as dtype
+from ._ops_array import empty as empty
+from ._ops_array import empty_like as empty_like
 from ._ops_array import expand_dims as expand_dims
 from ._ops_array import eye as eye
 from ._ops_array import flip as flip
+from ._ops_array import fliplr as fliplr
+from ._ops_array import flipud as flipud
 from ._ops_array import full as full
 from ._ops_array import full_like as full_like
+from ._ops_array import hsplit as hsplit
+from ._ops_array import hstack as hstack
 from ._ops_array import identity as identity
 from ._ops_array import is_tensor as is_tensor
 from ._ops_array import linspace as linspace
@@ -64,6 +73,8 @@ from ._ops_array import tri as tri
 from ._ops_array import tril as tril
 from ._ops_array import triu as triu
 from ._ops_array import unstack as unstack
+from ._ops_array import vsplit as vsplit
+from ._ops_array import vstack as vstack
 from ._ops_array import zeros as zeros
 from ._ops_array import zeros_like as zeros_like
 from ._ops_core import cond as cond
@@ -395,6 +406,17 @@ __all__ = [
     "triu",
     "true_divide",
     "unique",
+    "fliplr",
+    "flipud",
+    "hstack",
+    "vstack",
+    "dstack",
+    "hsplit",
+    "vsplit",
+    "dsplit",
+    "empty",
+    "empty_like",
+    "diff",
     "hard_tanh",
     "hard_shrink",
     "soft_shrink",
