@@ -55,6 +55,16 @@ KNOWN = {
     # TF's int32 matmul/einsum overflow through a float accumulator (INT_MIN); jtape wraps.
     "i_matmul_int_overflow": "int overflow",
     "x_einsum_int_overflow": "int overflow",
+    # inner/vdot compute in float and cast back: out of range, jtape clamps where TF
+    # wraps (docs/differences.md).
+    "b_inner_ibig_ibig": "float->int cast",
+    "b_inner_i8_i8": "float->int cast",
+    "b_inner_u8_u8": "float->int cast",
+    "b_inner_ibig_neg1": "float->int cast",
+    "b_vdot_ibig_ibig": "float->int cast",
+    "b_vdot_i8_i8": "float->int cast",
+    "b_vdot_u8_u8": "float->int cast",
+    "y_inner_scalar": "float->int cast",
     # TF's Maximum returns its first operand when both are zeros; jtape gives +0.0.
     "x_maximum_negzero": "-0.0 sign",
     # NaN as an integer fill value: a float -> int cast out of range (docs/differences.md).

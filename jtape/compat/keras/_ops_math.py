@@ -548,3 +548,106 @@ def divide_no_nan(x1, x2) -> Tensor:
     """``x1 / x2``, and 0 where ``x2`` is 0 (with a zero gradient there)."""
     dt = float_type(x1, x2)
     return _divide_no_nan(*promoted(x1, x2, dtype=dt))
+
+
+# -- more numpy-style math (Keras' TF formulas) ---------------------------------------------
+def _int_to_float(x) -> Tensor:
+    """Keras' rule for heaviside/fabs-like ops: 8- to 32-bit integers and bool give floatx,
+    int64 gives float64."""
+    x = tensor(x)
+    name = np.dtype(x.dtype).name
+    if name == "int64":
+        return tensor(x, "float64")
+    if np.dtype(x.dtype).kind in "biu":
+        return tensor(x, floatx())
+    return x
+
+
+_fabs = op(jnp.abs, name="fabs")
+
+
+def fabs(x) -> Tensor:
+    """``|x|``; integer and bool inputs give floatx."""
+    x = tensor(x)
+    return _fabs(tensor(x, floatx()) if np.dtype(x.dtype).kind in "biu" else x)
+
+
+erfc = _unary(jax.scipy.special.erfc, "erfc", kinds="fV")
+
+
+def ptp(x, axis=None, keepdims: bool = False) -> Tensor:
+    """``max - min`` along ``axis``, in ``x``'s dtype (integers wrap)."""
+    from ..._math_ops import max as _tf_max
+    from ..._math_ops import min as _tf_min
+
+    x = tensor(x)
+    _check_kernel("ptp", x.dtype, "iufV")
+    # jtape's tf reductions: an empty axis gives -inf - inf, as TF's reduce_max/min.
+    return subtract(
+        _tf_max(x, _axis(axis), bool(keepdims)), _tf_min(x, _axis(axis), bool(keepdims))
+    )
+
+
+def _heaviside_fn(a, b):
+    zero, one = jnp.zeros((), a.dtype), jnp.ones((), a.dtype)
+    return jnp.where(a < 0, zero, jnp.where(a > 0, one, b))
+
+
+_heaviside = op(_heaviside_fn, name="heaviside")
+
+
+def heaviside(x1, x2) -> Tensor:
+    """0 where ``x1 < 0``, 1 where ``x1 > 0``, ``x2`` where ``x1 == 0`` (NaN: ``x2``)."""
+    dt = result_type(x1, x2)
+    if np.dtype(dt).kind in "biu":
+        dt = np.dtype("float64") if np.dtype(dt).name == "int64" else floatx()
+    return _heaviside(*promoted(x1, x2, dtype=dt))
+
+
+sinc = _unary(
+    lambda x: jnp.where(x == 0, jnp.ones((), x.dtype), jnp.sin(np.pi * x) / (np.pi * x)),
+    "sinc",
+    floating=True,
+)
+_inner = op(
+    lambda a, b: a * b if a.ndim == 0 or b.ndim == 0 else jnp.tensordot(a, b, [[-1], [-1]]),
+    name="inner",
+)
+_vdot = op(lambda a, b: jnp.dot(a.reshape(-1), b.reshape(-1)), name="vdot")
+
+
+def _float_compute(fn, x1, x2) -> Tensor:
+    dt = np.dtype(result_type(x1, x2))
+    compute = float_type(tensor(np.zeros((), dt)))
+    return tensor(fn(*promoted(x1, x2, dtype=compute)), dt)
+
+
+def inner(x1, x2) -> Tensor:
+    """Sum of products over the last axes (computed in float, cast to the operands' type)."""
+    return _float_compute(_inner, x1, x2)
+
+
+def vdot(x1, x2) -> Tensor:
+    """Dot product of the flattened operands (computed in float)."""
+    return _float_compute(_vdot, x1, x2)
+
+
+def searchsorted(sorted_sequence, values, side: str = "left") -> Tensor:
+    """Insertion indices of ``values`` into the 1-D ``sorted_sequence`` (int32)."""
+    from ..._indexing_ops import searchsorted as _searchsorted
+
+    seq = tensor(sorted_sequence)
+    if seq.ndim != 1:
+        raise ValueError(
+            "`searchsorted` only supports 1-D sorted sequences. You can use "
+            "`keras.ops.vectorized_map` to extend it to N-D sequences. Received: "
+            f"sorted_sequence.shape={tuple(seq.shape)}"
+        )
+    seq, vals = promoted(seq, values)
+    out = _searchsorted(seq, vals, side=side, out_type="int32")
+    if np.dtype(vals.dtype).kind not in "fV":
+        return out
+    # TF's binary search: NaN is below everything for side="left" (index 0) and not
+    # below anything for side="right" (the end); numpy's order puts it last for both.
+    end = 0 if side == "left" else seq.shape[0]
+    return where(isnan(vals), Tensor(jnp.asarray(end, jnp.int32)), out)

@@ -129,14 +129,18 @@ from ._ops_math import dot as dot
 from ._ops_math import einsum as einsum
 from ._ops_math import equal as equal
 from ._ops_math import erf as erf
+from ._ops_math import erfc as erfc
 from ._ops_math import exp as exp
 from ._ops_math import exp2 as exp2
 from ._ops_math import expm1 as expm1
+from ._ops_math import fabs as fabs
 from ._ops_math import floor as floor
 from ._ops_math import floor_divide as floor_divide
 from ._ops_math import greater as greater
 from ._ops_math import greater_equal as greater_equal
+from ._ops_math import heaviside as heaviside
 from ._ops_math import hypot as hypot
+from ._ops_math import inner as inner
 from ._ops_math import isclose as isclose
 from ._ops_math import isfinite as isfinite
 from ._ops_math import isinf as isinf
@@ -172,13 +176,16 @@ from ._ops_math import not_equal as not_equal
 from ._ops_math import outer as outer
 from ._ops_math import power as power
 from ._ops_math import prod as prod
+from ._ops_math import ptp as ptp
 from ._ops_math import rad2deg as rad2deg
 from ._ops_math import reciprocal as reciprocal
 from ._ops_math import round as round
 from ._ops_math import rsqrt as rsqrt
+from ._ops_math import searchsorted as searchsorted
 from ._ops_math import sign as sign
 from ._ops_math import signbit as signbit
 from ._ops_math import sin as sin
+from ._ops_math import sinc as sinc
 from ._ops_math import sinh as sinh
 from ._ops_math import sqrt as sqrt
 from ._ops_math import square as square
@@ -191,6 +198,7 @@ from ._ops_math import tensordot as tensordot
 from ._ops_math import true_divide as true_divide
 from ._ops_math import trunc as trunc
 from ._ops_math import var as var
+from ._ops_math import vdot as vdot
 from ._ops_math import where as where
 from ._ops_nn import average_pool as average_pool
 from ._ops_nn import binary_crossentropy as binary_crossentropy
@@ -406,6 +414,14 @@ __all__ = [
     "triu",
     "true_divide",
     "unique",
+    "fabs",
+    "erfc",
+    "ptp",
+    "heaviside",
+    "sinc",
+    "inner",
+    "vdot",
+    "searchsorted",
     "fliplr",
     "flipud",
     "hstack",
