@@ -32,7 +32,7 @@ def _no_bool(fn, name: str):
         _check_kernel(name, x.dtype, "iufcV")
         return fn(x, *args, **kwargs)
 
-    keras_op.__name__ = name
+    keras_op.__name__ = keras_op.__qualname__ = name
     keras_op.__doc__ = fn.__doc__
     return keras_op
 
@@ -341,7 +341,7 @@ def _piecewise(fn, name: str, type_error: str = "biu"):
         _check_kernel(name, x.dtype, "fV")
         return jt_op(x, *[float(a) for a in args])
 
-    keras_op.__name__ = name
+    keras_op.__name__ = keras_op.__qualname__ = name
     keras_op.__doc__ = f"``keras.ops.{name}`` (float inputs, as on TensorFlow)."
     return keras_op
 
