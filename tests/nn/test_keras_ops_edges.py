@@ -211,3 +211,16 @@ def test_unique_and_bincount_refuse_what_jtape_cannot_do():
         tf.function(lambda v: ops.unique(v))(np.array([1, 2], np.int32))
     with pytest.raises(ValueError, match="sparse"):
         ops.bincount(np.array([0, 1]), sparse=True)
+
+
+def test_tie_gradients_follow_tf():
+    """At x == a bound, TF's clip passes the gradient and Maximum/Minimum give it to
+    x1 (recorded with TF 2.21's GradientTape: [1, 1, 1, 0], [0, 0, 1, 1], [1, 1, 0, 0])."""
+    v = tf.Variable(np.array([1.0, 1.5, 2.0, 3.0], np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        clipped = tf.reduce_sum(ops.clip(v, 1.0, 2.0))
+        upper = tf.reduce_sum(ops.maximum(v, 2.0))
+        lower = tf.reduce_sum(ops.minimum(2.0, v))
+    np.testing.assert_array_equal(tape.gradient(clipped, v).numpy(), [1, 1, 1, 0])
+    np.testing.assert_array_equal(tape.gradient(upper, v).numpy(), [0, 0, 1, 1])
+    np.testing.assert_array_equal(tape.gradient(lower, v).numpy(), [1, 1, 0, 0])

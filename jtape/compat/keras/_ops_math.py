@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ... import _tf_gradients
 from ..._math_ops import _check_divisor, _check_exponent, _check_mod_divisor, _nan_skipping_arg
 from ..._op import op
 from ..._op_errors import InvalidArgumentError, NotFoundError
@@ -100,8 +101,9 @@ def _floor_divide(a, b):
 floor_divide = _binary(_floor_divide, "floor_divide", check=_check_divisor)
 mod = _binary(jnp.mod, "mod", strong=True, check=_check_mod_divisor)
 power = _binary(jnp.power, "power", check=_check_exponent)
-maximum = _binary(jnp.maximum, "maximum")
-minimum = _binary(jnp.minimum, "minimum")
+# TF's gradients: at a tie the derivative goes to x1 (jtape's tf.maximum/minimum rule).
+maximum = _binary(_tf_gradients.maximum, "maximum")
+minimum = _binary(_tf_gradients.minimum, "minimum")
 equal = _binary(jnp.equal, "equal", strong=True)
 not_equal = _binary(jnp.not_equal, "not_equal", strong=True)
 greater = _binary(jnp.greater, "greater", strong=True)
@@ -237,7 +239,8 @@ def round(x, decimals: int = 0) -> Tensor:  # noqa: A001 - Keras' name
 
 # TF's clip_by_value: min(max(x, lo), hi) would give hi for lo > hi; Keras' TF backend
 # gives lo (maximum of the minimum).
-_clip = op(lambda x, lo, hi: jnp.maximum(jnp.minimum(x, hi), lo), name="clip")
+# At x == a bound the derivative is 1 (TF's tie rule for Maximum/Minimum).
+_clip = op(lambda x, lo, hi: _tf_gradients.maximum(_tf_gradients.minimum(x, hi), lo), name="clip")
 
 
 def clip(x, x_min, x_max) -> Tensor:
