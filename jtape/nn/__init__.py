@@ -72,10 +72,6 @@ from ._noise_layers import SpatialDropout3D as SpatialDropout3D
 from ._normalization_layers import GroupNormalization as GroupNormalization
 from ._normalization_layers import UnitNormalization as UnitNormalization
 from ._pooling import AveragePooling1D as AveragePooling1D
-from ._preprocessing import CategoryEncoding as CategoryEncoding
-from ._preprocessing import Discretization as Discretization
-from ._preprocessing import Hashing as Hashing
-from ._preprocessing import Normalization as Normalization
 from ._pooling import AveragePooling2D as AveragePooling2D
 from ._pooling import GlobalAveragePooling1D as GlobalAveragePooling1D
 from ._pooling import GlobalAveragePooling2D as GlobalAveragePooling2D
@@ -85,6 +81,10 @@ from ._pooling import MaxPooling1D as MaxPooling1D
 from ._pooling import MaxPooling2D as MaxPooling2D
 from ._pooling import UpSampling2D as UpSampling2D
 from ._pooling import ZeroPadding2D as ZeroPadding2D
+from ._preprocessing import CategoryEncoding as CategoryEncoding
+from ._preprocessing import Discretization as Discretization
+from ._preprocessing import Hashing as Hashing
+from ._preprocessing import Normalization as Normalization
 from ._recurrent import GRU as GRU
 from ._recurrent import LSTM as LSTM
 from ._recurrent import RNN as RNN
