@@ -50,7 +50,7 @@ def _truediv(x, y):
 
 
 divide = op(_truediv, name="truediv", same_dtype=2)
-_floordiv = op(jnp.floor_divide, name="floor_div", same_dtype=2)
+_floordiv = op(_tf_gradients.floor_divide, name="floor_div", same_dtype=2)
 _mod = op(jnp.mod, name="floor_mod", same_dtype=2)
 _pow = op(jnp.power, name="pow", same_dtype=2)
 
@@ -103,7 +103,7 @@ def pow(x, y) -> Tensor:  # noqa: A001 - TF's name
 
 negative = op(jnp.negative, name="negative")
 abs = op(_tf_gradients.abs, name="abs")  # noqa: A001
-sign = op(jnp.sign, name="sign")
+sign = op(lambda x: jnp.where(x == 0, jnp.zeros_like(x), jnp.sign(x)), name="sign")  # -0.0 -> 0.0
 square = op(jnp.square, name="square")
 sqrt = op(jnp.sqrt, name="sqrt", allowed="float")
 rsqrt = op(jax.lax.rsqrt, name="rsqrt", allowed="float")

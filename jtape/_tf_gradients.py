@@ -81,21 +81,29 @@ def abs(x):  # noqa: A001 - TF's name
     return _abs(x) if _real_float(x) else jnp.abs(x)
 
 
+def _min_then_max(x, lo, hi):
+    # TF's clip_by_value: minimum with hi, then maximum with lo (lo wins when lo > hi).
+    return jnp.maximum(jnp.minimum(x, hi), lo)
+
+
 @jax.custom_jvp
 def _clip(x, lo, hi):
-    return jnp.clip(x, lo, hi)
+    return _min_then_max(x, lo, hi)
 
 
 @_clip.defjvp
 def _clip_jvp(primals, tangents):
     (x, lo, hi), (tx, tlo, thi) = primals, tangents
-    out = jnp.clip(x, lo, hi)
-    return out, jnp.where(x < lo, tlo, jnp.where(x > hi, thi, tx)) + jnp.zeros_like(out)
+    low = jnp.minimum(x, hi)
+    t_low = jnp.where(x <= hi, tx, thi)  # MinimumGrad: a tie follows x
+    out = jnp.maximum(low, lo)
+    return out, jnp.where(low >= lo, t_low, tlo) + jnp.zeros_like(out)  # MaximumGrad
 
 
 def clip(x, lo, hi):
-    """``jnp.clip``; the derivative follows ``x`` on the closed ``[lo, hi]`` (TF)."""
-    return _clip(x, lo, hi) if _real_float(x, lo, hi) else jnp.clip(x, lo, hi)
+    """TF's ``clip_by_value``: ``maximum(minimum(x, hi), lo)``, derivatives by TF's
+    minimum/maximum rules (``x``'s on the closed ``[lo, hi]``; ``lo``'s when lo > hi)."""
+    return _clip(x, lo, hi) if _real_float(x, lo, hi) else _min_then_max(x, lo, hi)
 
 
 @jax.custom_jvp
@@ -118,16 +126,26 @@ def xlogy(x, y):
     return _xlogy(x, y) if _real_float(x, y) else jax.scipy.special.xlogy(x, y)
 
 
-def _no_gradient(fn, name: str):
+def _no_gradient(fn, name: str, inputs: int = 1):
     """``fn`` marked as TF marks a kernel without a gradient: None through it."""
 
-    def wrapped(x):
-        return fn(x)
+    def wrapped(*args):
+        return fn(*args)
 
     wrapped.__name__ = name
-    wrapped._jt_none_grads = frozenset({0})
+    wrapped._jt_none_grads = frozenset(range(inputs))
     return wrapped
 
+
+def _floor_divide(x, y):
+    # TF's FloorDiv of floats is floor(x / y) (1.0 // 0.1 == 10.0; numpy's floor_divide
+    # gives 9.0); integers round toward -inf.
+    if jnp.issubdtype(jnp.result_type(x, y), jnp.floating):
+        return jnp.floor(jnp.true_divide(x, y))
+    return jnp.floor_divide(x, y)
+
+
+floor_divide = _no_gradient(_floor_divide, "floor_div", inputs=2)  # TF: not differentiable
 
 floor = _no_gradient(jnp.floor, "floor")
 ceil = _no_gradient(jnp.ceil, "ceil")
