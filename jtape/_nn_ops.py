@@ -8,10 +8,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import _dtypes
 from ._math_ops import _axis
 from ._op import op
 from ._op_errors import InvalidArgumentError
-from ._tensor import Tensor, _ArrayImpl
+from ._tensor import Tensor, _ArrayImpl, to_value
 
 relu = op(jax.nn.relu, name="relu")
 relu6 = op(jax.nn.relu6, name="relu6")
@@ -243,8 +244,14 @@ def log_poisson_loss(targets, log_input, compute_full_loss: bool = False, name=N
 
 @op
 def _moments(x, axes, keepdims):
-    mean = jnp.mean(x, axis=axes, keepdims=True)
-    var = jnp.mean(jnp.square(x - jax.lax.stop_gradient(mean)), axis=axes, keepdims=True)
+    if jnp.issubdtype(x.dtype, jnp.integer):  # TF: integer means, truncated toward zero
+        count = jnp.asarray(np.prod([x.shape[a] for a in axes]), x.dtype)
+        mean = jax.lax.div(jnp.sum(x, axis=axes, keepdims=True, dtype=x.dtype), count)
+        var = jnp.sum(jnp.square(x - mean), axis=axes, keepdims=True, dtype=x.dtype)
+        var = jax.lax.div(var, count)
+    else:
+        mean = jnp.mean(x, axis=axes, keepdims=True)
+        var = jnp.mean(jnp.square(x - jax.lax.stop_gradient(mean)), axis=axes, keepdims=True)
     if not keepdims:
         mean, var = jnp.squeeze(mean, axes), jnp.squeeze(var, axes)
     return mean, var
@@ -253,4 +260,10 @@ def _moments(x, axes, keepdims):
 def moments(x, axes, shift=None, keepdims: bool = False) -> tuple[Tensor, Tensor]:
     """Mean and variance over ``axes`` (TF's gradient: variance treats the mean as constant)."""
     ax = _axis(axes)
+    dtype = _dtypes.as_dtype(getattr(x, "dtype", None) or to_value(x).dtype)
+    if dtype.is_integer and dtype not in (_dtypes.int32, _dtypes.int64):
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {dtype.name} is not in the list of allowed values: "
+            "bfloat16, half, float, double, int32, int64, complex64, complex128"
+        )
     return _moments(x, ax if isinstance(ax, tuple) else (ax,), keepdims)

@@ -1,7 +1,7 @@
 """Math edge cases against TensorFlow's recorded results (tests/fixtures/
 record_math_edges.py): float ``floordiv`` is ``floor(x / y)`` (``1.0 // 0.1 == 10``, not
 numpy's 9), ``clip_by_value`` with ``clip_value_min > clip_value_max`` gives the minimum,
-``sign(-0.0)`` is ``+0.0``."""
+``sign(-0.0)`` is ``+0.0``, integer ``moments`` stay integers (truncated means)."""
 
 from __future__ import annotations
 
