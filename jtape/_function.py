@@ -26,7 +26,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from . import _dtypes, _xla_options
+from . import _dtypes, _variable, _xla_options
 from ._op import call_op
 from ._shape import TensorShape
 from ._state import state, tracing
@@ -143,12 +143,7 @@ class _TraceFrame:
                     f"jt.function (here '{var.name}' in {self.function.__name__}). Create "
                     "them on the first call, or outside the function."
                 )
-            raise ValueError(
-                f"jt.function only supports singleton Variables created on the first call "
-                f"(here '{var.name}' in {self.function.__name__}). Make sure the Variable is "
-                "only created once (for example `if self.v is None: self.v = "
-                "jt.Variable(...)`) or created outside jt.function."
-            )
+            raise ValueError(_singleton_message(var, self.function))
         self.created.append(var)
         self.function._created_variables = True
         self.values[id(var)] = value
@@ -583,6 +578,15 @@ def _to_spec(name: str, value, spec, path: str):
     return t
 
 
+def _singleton_message(var: Variable, function) -> str:
+    return (
+        f"jt.function only supports singleton Variables created on the first call "
+        f"(here '{var.name}' in {function.__name__}). Make sure the Variable is only "
+        "created once (for example `if self.v is None: self.v = jt.Variable(...)`; a layer "
+        "built outside the function) or created outside jt.function."
+    )
+
+
 # -- frequent retracing warning (TF's, same thresholds) -------------------------------------
 _RETRACE_HISTORY = 10  # calls looked back at
 _RETRACE_THRESHOLD = 5  # traced calls among them that warn
@@ -674,6 +678,8 @@ def _traced_program(
     ]
     args, kwargs = jax.tree_util.tree_unflatten(treedef, leaves)
     frame = _TraceFrame(function, known, var_values, allow_create=not function._creation_closed)
+    closed_before = function._creation_closed
+    first_uid = next(_variable._uid)  # Variables numbered above it are made by this trace
     saved_recorders = state.recorders
     state.recorders = []
     state.frames.append(frame)
@@ -690,6 +696,12 @@ def _traced_program(
     if function._donate:
         _learn_donation(function, frozenset(frame.assigned), donated)
     if frame.created or frame.discovered:
+        if closed_before:
+            # A Variable made on a later trace (in init_scope, e.g. a layer built inside
+            # the function on every call) would be found anew on each trace: TF refuses it.
+            fresh = [v for v in frame.discovered.values() if v._uid > first_uid]
+            if fresh:
+                raise ValueError(_singleton_message(fresh[0], function))
         function._creation_closed = True
         new = [
             v

@@ -107,3 +107,16 @@ def test_first_call_gradient_through_optimizer_step(persistent):
     # d/dw sum(relu(x @ w + b)) = x^T (relu active: 1.0 > 0), d/db = 1
     np.testing.assert_allclose(layer.w.numpy(), [[0.4], [0.4]], rtol=1e-6)
     np.testing.assert_allclose(layer.b.numpy(), [-0.1], rtol=1e-6)
+
+
+def test_a_layer_made_on_every_call_is_refused_as_tf_not_retraced_forever():
+    # Dropout's generator state is made in init_scope; a new layer per trace would be a new
+    # Variable on every trace. TF 2.21 raises this ValueError on the first call (checked).
+    x = tf.ones((2, 3))
+
+    @tf.function
+    def step(x):
+        return tf.keras.layers.Dropout(0.5)(x, training=True)
+
+    with pytest.raises(ValueError, match="only supports singleton Variables"):
+        step(x)
