@@ -103,41 +103,6 @@ def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None
 
 
 @op
-def _depthwise(x, w, strides, padding, dilations, lhs_spec):
-    kh, kw, cin, mult = w.shape
-    w = w.reshape(kh, kw, 1, cin * mult)
-    return jax.lax.conv_general_dilated(
-        x,
-        w,
-        strides,
-        padding,
-        rhs_dilation=dilations,
-        dimension_numbers=(lhs_spec, "HWIO", lhs_spec),
-        feature_group_count=cin,
-    )
-
-
-def depthwise_conv2d(
-    input,
-    filter,
-    strides,
-    padding,
-    data_format=None,  # noqa: A002
-    dilations=None,
-) -> Tensor:
-    """Per-channel 2-D convolution, as ``tf.nn.depthwise_conv2d`` (filter ``[h, w, in, mult]``)."""
-    lhs, channels_last = _layout(2, data_format)
-    return _depthwise(
-        input,
-        filter,
-        _tuple(strides, 2, "strides", channels_last),
-        _padding(padding, 2, channels_last),
-        _tuple(1 if dilations is None else dilations, 2, "dilations", channels_last),
-        lhs,
-    )
-
-
-@op
 def _conv_transpose(x, w, output_shape, strides, padding, lhs_spec, spatial):
     # The gradient of a convolution with respect to its input is the transposed
     # convolution; computing it with jax.vjp gives TF's exact output shape and padding.
