@@ -85,6 +85,9 @@ from ._preprocessing import CategoryEncoding as CategoryEncoding
 from ._preprocessing import Discretization as Discretization
 from ._preprocessing import Hashing as Hashing
 from ._preprocessing import Normalization as Normalization
+from ._random_geometric import RandomRotation as RandomRotation
+from ._random_geometric import RandomTranslation as RandomTranslation
+from ._random_geometric import RandomZoom as RandomZoom
 from ._recurrent import GRU as GRU
 from ._recurrent import LSTM as LSTM
 from ._recurrent import RNN as RNN
