@@ -224,6 +224,7 @@ from ._strings import StringTensor as StringTensor
 from ._tape import GradientTape as GradientTape
 from ._tape import UnconnectedGradients as UnconnectedGradients
 from ._tensor import Tensor as Tensor
+from ._tensor_array import TensorArray as TensorArray
 from ._variable import IndexedSlices as IndexedSlices
 from ._variable import Variable as Variable
 from ._variable import init_scope as init_scope

@@ -1341,6 +1341,28 @@ class _TensorIf:
                     )
 
 
+def _allocate_arrays(state, run_body):
+    """TensorArrays in a loop's state get their buffer before the loop (_tensor_array)."""
+    from ._tensor_array import allocate_for_loop
+
+    return allocate_for_loop(state, run_body)
+
+
+def _first_item(iterable):
+    """The first value a loop over ``iterable`` binds (for the abstract first body run)."""
+    from ._array_ops import convert_to_tensor
+
+    if isinstance(iterable, _TensorRange):
+        start = iterable.start
+        return start if _is_tensor(start) else convert_to_tensor(start)
+    seq = convert_to_tensor(iterable)
+    if seq.ndim and seq.shape[0] == 0:  # an empty loop: any value of the element's shape
+        from ._array_ops import zeros
+
+        return zeros(seq.shape[1:], seq.dtype)
+    return seq[0]
+
+
 class _Retry(Exception):
     """Internal: trace the loop again, now with a placeholder for its return value."""
 
@@ -1479,6 +1501,7 @@ class _TensorLoop:
 
     def _run_while(self, test, state):
         self.probe = {}
+        state = _allocate_arrays(state, lambda st: self.body(*st))
         slots = self._entry(state)
         init = [t for s in slots if s is not None for t in s.tensors]
         n_flat = len(init)
@@ -1498,6 +1521,7 @@ class _TensorLoop:
         from ._math_ops import add, greater, less, logical_and
 
         self.probe = {}
+        state = _allocate_arrays(state, lambda st: self.body(_first_item(iterable), *st))
         slots = self._entry(state)
         init = [t for s in slots if s is not None for t in s.tensors]
         if isinstance(iterable, _TensorRange):

@@ -34,6 +34,7 @@ from ._op import call_op
 from ._state import current_frame, state, tracing
 from ._tape import Recorder
 from ._tensor import Tensor
+from ._tensor_array import allocate_for_loop
 from ._variable import Variable
 
 # -- capturing what user functions take from outside -------------------------------------
@@ -507,6 +508,8 @@ def while_loop(
     if not callable(cond) or not callable(body):
         raise TypeError("while_loop: cond and body must be callables")
     single = not isinstance(loop_vars, (list, tuple))
+    # TensorArrays carried by a traced loop need their buffer before it starts.
+    loop_vars = allocate_for_loop(loop_vars, lambda lv: body(lv) if single else body(*lv))
     leaves, tree = _flatten(loop_vars)
     loose_tree = _flatten(_lists_as_tuples(loop_vars))[1]
     init = [_as_tensor(x) for x in leaves]

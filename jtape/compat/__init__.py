@@ -51,6 +51,7 @@ from .._strings import RaggedTensor as RaggedTensor
 from .._tape import GradientTape as GradientTape
 from .._tape import UnconnectedGradients as UnconnectedGradients
 from .._tensor import Tensor as Tensor
+from .._tensor_array import TensorArray as TensorArray
 from .._variable import IndexedSlices as IndexedSlices
 from .._variable import Variable as Variable
 from .._variable import init_scope as init_scope
@@ -282,6 +283,7 @@ __all__ = sorted(
         "Module",
         "NotProvidedError",
         "Tensor",
+        "TensorArray",
         "TensorShape",
         "TensorSpec",
         "UnconnectedGradients",
