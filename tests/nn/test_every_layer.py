@@ -151,6 +151,19 @@ CASES = {
     "RandomFlip": lambda r: (nn.RandomFlip(seed=1), None, _x(r, B, 3, 4, 2)),
     "RandomBrightness": lambda r: (nn.RandomBrightness(0.2, (-9, 9)), None, _x(r, B, 3, 3, 2)),
     "RandomContrast": lambda r: (nn.RandomContrast(0.3), None, _x(r, B, 3, 3, 2)),
+    # training mode with pinned factors: a quarter turn / whole-pixel shift / no zoom, where
+    # TF's gradient (the inverse warp) is the exact adjoint, so finite differences agree
+    "RandomRotation": lambda r: (
+        nn.RandomRotation((0.25, 0.25), fill_mode="constant"),
+        "train",
+        _x(r, B, 4, 4, 2),
+    ),
+    "RandomTranslation": lambda r: (
+        nn.RandomTranslation((0.25, 0.25), (-0.5, -0.5), fill_mode="constant"),
+        "train",
+        _x(r, B, 4, 4, 2),
+    ),
+    "RandomZoom": lambda r: (nn.RandomZoom((0.0, 0.0)), "train", _x(r, B, 3, 4, 2)),
     "CategoryEncoding": lambda r: (nn.CategoryEncoding(5), None, r.integers(0, 5, size=(B, 3))),
     "Discretization": lambda r: (nn.Discretization([-1, 1]), None, r.integers(-2, 3, size=(B, 4))),
     "Lambda": lambda r: (nn.Lambda(lambda x: jt.sin(x) * x), None, _x(r, B, 5)),
