@@ -235,7 +235,8 @@ class DtypeRule:
     def _check_allowed(self, x) -> None:
         if not (_is_tensor(x) or isinstance(x, (np.ndarray, np.generic, jax.Array))):
             return
-        kind, names = _ALLOWED[self.allowed]
+        # a key of _ALLOWED, or an op's own (numpy kind, TF's list of dtypes in its message)
+        kind, names = _ALLOWED.get(self.allowed) or self.allowed
         dt = x.dtype
         if not np.issubdtype(np.dtype(dt), getattr(np, kind)) and np.dtype(dt) != _dtypes.bfloat16:
             raise InvalidArgumentError(
