@@ -54,3 +54,66 @@ def resize(
     if channels_first:
         out = A.transpose(out, (0, 3, 1, 2) if out.ndim == 4 else (2, 0, 1))
     return out
+
+
+_AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
+_AFFINE_FILL_MODES = ("constant", "nearest", "wrap", "reflect")  # TF has no "mirror"
+
+
+def affine_transform(
+    images,
+    transform,
+    interpolation: str = "bilinear",
+    fill_mode: str = "constant",
+    fill_value: float = 0,
+    data_format=None,
+) -> Tensor:
+    """Warp images by projective transform(s) ``[a0, a1, a2, b0, b1, b2, c0, c1]`` (each
+    maps an output point to the input point it reads), with TF's
+    ``ImageProjectiveTransformV3`` rules (Keras' TensorFlow backend).
+
+    Example:
+        >>> import numpy as np
+        >>> import jtape.compat.keras as keras
+        >>> x = np.arange(4.0, dtype=np.float32).reshape(1, 4, 1)
+        >>> shift = np.array([1, 0, -1, 0, 1, 0, 0, 0], np.float32)  # right by one
+        >>> keras.ops.image.affine_transform(x, shift).numpy().ravel().tolist()
+        [0.0, 0.0, 1.0, 2.0]
+    """
+    from ..._image_projective import image_projective_transform_v3
+
+    if interpolation not in _AFFINE_INTERPOLATIONS:
+        raise ValueError(
+            "Invalid value for argument `interpolation`. Expected of one "
+            f"{_AFFINE_INTERPOLATIONS}. Received: interpolation={interpolation}"
+        )
+    if fill_mode not in _AFFINE_FILL_MODES:
+        raise ValueError(
+            "Invalid value for argument `fill_mode`. Expected of one "
+            f"{_AFFINE_FILL_MODES}. Received: fill_mode={fill_mode}"
+        )
+    x, t = tensor(images), tensor(transform)
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            "Invalid images rank: expected rank 3 (single image) or rank 4 (batch of "
+            f"images). Received input with shape: images.shape={tuple(x.shape)}"
+        )
+    if t.ndim not in (1, 2):
+        raise ValueError(
+            "Invalid transform rank: expected rank 1 (single transform) or rank 2 (batch "
+            f"of transforms). Received input with shape: transform.shape={tuple(t.shape)}"
+        )
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = A.expand_dims(x, 0)
+    if t.ndim == 1:
+        t = A.expand_dims(t, 0)
+    channels_first = data_format == "channels_first"
+    if channels_first:
+        x = A.transpose(x, (0, 2, 3, 1))
+    out = image_projective_transform_v3(
+        x, t, tuple(x.shape)[1:3], float(fill_value), interpolation.upper(), fill_mode.upper()
+    )
+    if channels_first:
+        out = A.transpose(out, (0, 3, 1, 2))
+    return A.squeeze(out, 0) if unbatched else out
