@@ -1040,6 +1040,8 @@ def if_stmt(cond, body, orelse, state, names, live, lineno):
     """``if cond: body else: orelse`` over ``state``; returns the new state tuple."""
     if not _is_traced(cond):  # Python values and concrete tensors: a Python `if`
         return body(*state) if cond else orelse(*state)
+    for branch in (body, orelse):  # TensorArrays written in a branch: buffers first
+        state = _allocate_arrays(state, lambda st, branch=branch: branch(*st))
     return _TensorIf(body, names, live, lineno).run(cond, orelse, state)
 
 

@@ -266,7 +266,10 @@ class TensorArray:
             )
 
     def _zeros(self, n: int, shape) -> Tensor:
-        return Tensor(jnp.zeros((n, *shape), self._dtype))
+        # A concrete constant even inside a trace: a traced zeros made inside a cond
+        # branch or loop body would look like a captured outside tensor (and leak).
+        with jax.ensure_compile_time_eval():
+            return Tensor(jnp.zeros((n, *shape), self._dtype))
 
     def _copy(self, buffer, size) -> TensorArray:
         new = object.__new__(TensorArray)
@@ -424,7 +427,7 @@ class TensorArray:
                 raise ValueError(
                     f"Cannot convert a partially known TensorShape {shape} to a Tensor."
                 )
-            item = self._items[i] = Tensor(jnp.zeros(self._element_shape, self._dtype))
+            item = self._items[i] = self._zeros(1, self._element_shape)[0]
         return item
 
     def read(self, index, name=None) -> Tensor:
@@ -472,7 +475,7 @@ class TensorArray:
         if not self._items:
             shape = self._element_shape
             known = shape is not None and shape.is_fully_defined()
-            return Tensor(jnp.zeros((0, *shape) if known else (0,), self._dtype))
+            return self._zeros(0, shape if known else ())
         return stack([self._eager_item(i) for i in range(len(self._items))])
 
     def gather(self, indices, name=None) -> Tensor:

@@ -195,3 +195,32 @@ def test_traced_out_of_range_read_is_nan_not_a_clamped_value():
 def test_handle_and_flow_are_refused():
     with pytest.raises(NotImplementedError, match="handle"):
         jt.TensorArray(jt.float32, size=1, flow=jt.constant(0.0))
+
+
+def test_autograph_while_and_if_write_arrays():
+    @jt.function
+    def f(x):
+        ta = jt.TensorArray(jt.float32, size=3)
+        i = jt.constant(0)
+        while i < 3:
+            ta = ta.write(i, x * jt.cast(i, jt.float32))
+            i += 1
+        first = jt.TensorArray(jt.float32, size=2)
+        if jt.sum(x) > 0:  # only one branch writes: the buffer exists before the cond
+            first = first.write(1, x)
+        return ta.stack(), first.stack()
+
+    s, t = f(jt.constant([1.0, 2.0]))
+    np.testing.assert_array_equal(s.numpy(), [[0, 0], [1, 2], [2, 4]])
+    np.testing.assert_array_equal(t.numpy(), [[0, 0], [1, 2]])
+    _, t = f(jt.constant([-1.0, -2.0]))
+    np.testing.assert_array_equal(t.numpy(), [[0, 0], [0, 0]])
+
+
+def test_eager_while_loop_carries_the_same_array():
+    ta = jt.TensorArray(jt.float32, size=3)
+    _, out = jt.while_loop(
+        lambda i, ta: i < 3, lambda i, ta: (i + 1, ta.write(i, jt.cast(i, jt.float32))), (0, ta)
+    )
+    assert out is ta
+    np.testing.assert_array_equal(ta.stack().numpy(), [0.0, 1.0, 2.0])
