@@ -179,7 +179,7 @@ class TensorArray:
         if n is None:
             raise ValueError(
                 f"TensorArray: size is a tensor known only when the program runs; {_XLA_HINT}. "
-                "Pass a Python int (e.g. x.shape[0]) or a tensor computed from static shapes"
+                "Pass a Python int, e.g. x.shape[0] instead of tf.shape(x)[0]"
             )
         n = max(n, 0)
         self._items: list = [None] * n  # eager storage
