@@ -173,7 +173,7 @@ def _implements(cb: Callback, hook: str) -> bool:
 
 def _dispatcher(hook: str) -> Callable:
     def dispatch(self, *args, logs=None):
-        self._call(hook, *args, logs if logs is not None else {})
+        self._call(hook, *args, pythonify(logs))  # as Keras: every hook gets floats
 
     dispatch.__name__ = hook
     return dispatch
@@ -212,8 +212,15 @@ def _to_float(v) -> float:
 
 
 def pythonify(logs: dict | None) -> dict[str, Any]:
-    """Logs with every scalar Tensor converted to a Python float."""
-    return {k: _to_float(v) for k, v in (logs or {}).items()}
+    """Keras' form of the logs callbacks and ``History`` see: sorted by key, a dict value
+    (a metric container's results) merged in, every scalar converted to a Python float."""
+    out: dict[str, Any] = {}
+    for k, v in sorted((logs or {}).items()):
+        if isinstance(v, dict):
+            out.update(pythonify(v))
+        else:
+            out[k] = _to_float(v)
+    return out
 
 
 class ProgbarLogger(Callback):

@@ -146,10 +146,30 @@ def dtype_policy() -> DTypePolicy:
     """The global policy (``"float32"`` until :func:`set_dtype_policy` changes it)."""
     policy = _global[1][0]
     if policy is None:
-        policy = DTypePolicy("float32")
+        policy = DTypePolicy(_first_policy[0])
         with _global[0]:
             _global[1][0] = policy
     return policy
+
+
+# The policy's name when first read while none is set: Keras' floatx (keras.backend).
+_first_policy = ["float32"]
+
+
+def set_first_policy(name: str) -> None:
+    """Keras' ``set_floatx``: the name the global policy takes when first read, if unset.
+
+    As Keras 3, a policy already read (by any layer created without ``dtype=``) or set
+    stays: ``set_floatx`` after building a layer does not change later layers' dtype.
+    """
+    _first_policy[0] = name
+
+
+def reset_global_policy() -> None:
+    """Forget the global policy (Keras 3's ``clear_session``): the next read takes the
+    floatx name, dropping a policy set with :func:`set_dtype_policy`."""
+    with _global[0]:
+        _global[1][0] = None
 
 
 set_global_policy = set_dtype_policy

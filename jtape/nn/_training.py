@@ -10,6 +10,7 @@ gradient penalty with nested tapes) and the override is what gets compiled.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,6 +27,7 @@ from .._variable import Variable, init_scope
 from . import losses as _losses
 from . import metrics as _metrics
 from ._callbacks import CallbackList, History, pythonify
+from ._compile_metrics import CompileMetrics, metric_spec, output_keys
 from ._metrics import reset_all
 
 
@@ -195,39 +197,9 @@ def _resolve_loss(loss):
     return _losses.LossFunctionWrapper(obj, name=name)
 
 
-def _resolve_metric(identifier, y_true, y_pred):
-    if isinstance(identifier, _metrics.Metric):
-        return identifier
-    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
-        # Keras' choice from the shapes: binary, sparse or one-hot labels.
-        t_shape, p_shape = tuple(np.shape(y_true)), tuple(np.shape(y_pred))
-        if p_shape and p_shape[-1] == 1:
-            obj = _metrics.binary_accuracy
-        elif len(t_shape) < len(p_shape) or (t_shape and t_shape[-1] == 1 and p_shape[-1] > 1):
-            obj = _metrics.sparse_categorical_accuracy
-        else:
-            obj = _metrics.categorical_accuracy
-    else:
-        obj = _metrics.get(identifier)
-    if not isinstance(obj, _metrics.Metric):
-        obj = _metrics.MeanMetricWrapper(obj, name=getattr(obj, "__name__", "metric"))
-    if isinstance(identifier, str):
-        obj.name = identifier  # Keras logs a metric under the name it was asked by
-    return obj
-
-
 def _batch_size_of(x) -> int:
     leaves = _tree_leaves(x)
     return int(leaves[0].shape[0]) if leaves and getattr(leaves[0], "shape", ()) else 1
-
-
-def _output_keys(y_pred) -> list | None:
-    """The keys of a model's outputs when it has several (a list/tuple or a dict), else None."""
-    if isinstance(y_pred, dict):
-        return list(y_pred)
-    if isinstance(y_pred, (list, tuple)) and len(y_pred) > 1:
-        return list(range(len(y_pred)))
-    return None
 
 
 def _structure_losses(compiled, y, y_pred, sample_weight, loss_weights):
@@ -236,7 +208,7 @@ def _structure_losses(compiled, y, y_pred, sample_weight, loss_weights):
     As Keras 3: one loss for a model with several outputs applies to each of them; a list
     or dict of losses gives one per output; ``loss_weights`` weight the sum only.
     """
-    keys = _output_keys(y_pred)
+    keys = output_keys(y_pred)
     if keys is None:
         if isinstance(compiled, (list, dict)):  # one output, a one-entry structure
             (compiled,) = compiled.values() if isinstance(compiled, dict) else compiled
@@ -264,30 +236,6 @@ def _structure_losses(compiled, y, y_pred, sample_weight, loss_weights):
         w = weights.get(k, 1.0)
         terms.append(term if w == 1.0 else term * float(w))
     return add_n(terms), per_output
-
-
-def _is_spec_list(value) -> bool:
-    return value is None or isinstance(value, (list, tuple))
-
-
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _metric_spec(metrics, argument: str):
-    """``compile``'s metrics as given: a list (nested per output) or a dict by output name."""
-    if metrics is None:
-        return []
-    if isinstance(metrics, dict):
-        return dict(metrics)
-    if isinstance(metrics, (list, tuple)):
-        return list(metrics)
-    raise TypeError(
-        f"compile: `{argument}` must be a list or a dict (by output name), got "
-        f"{type(metrics).__name__}: {metrics!r}"
-    )
 
 
 class Trainer:
@@ -336,11 +284,15 @@ class Trainer:
         self.loss = loss
         self._compiled_loss = _resolve_loss(loss)
         self._loss_weights = loss_weights
-        self._metric_specs = _metric_spec(metrics, "metrics")
-        self._weighted_metric_specs = _metric_spec(weighted_metrics, "weighted_metrics")
-        # (output key or None, metric) pairs, built on the first batch
-        self._compiled_metrics: list | None = None
-        self._weighted_metrics: list | None = None
+        # As Keras 3: one `compile_metrics` metric when `metrics` or `weighted_metrics` is
+        # given (even empty), built on the first batch.
+        self._metric_specs = metric_spec(metrics, "metrics")  # as given, for the config
+        self._weighted_metric_specs = metric_spec(weighted_metrics, "weighted_metrics")
+        self._compile_metrics = None
+        if metrics is not None or weighted_metrics is not None:
+            self._compile_metrics = CompileMetrics(
+                metrics, weighted_metrics, self._output_log_names
+            )
         self._loss_tracker = _metrics.Mean(name="loss")
         self._output_loss_trackers: dict = {}  # several outputs: each one's loss, by key
         self.run_eagerly = bool(run_eagerly)
@@ -401,66 +353,32 @@ class Trainer:
             batch = _batch_size_of(y_pred[k])
             self._output_loss_trackers[k].update_state(value, sample_weight=batch)
 
-    def _build_metrics(self, y, y_pred) -> None:
-        if self._compiled_metrics is not None:
-            return
-        keys = _output_keys(y_pred)
-        self._compiled_metrics = self._resolve_metrics(self._metric_specs, keys, y, y_pred)
-        self._weighted_metrics = self._resolve_metrics(self._weighted_metric_specs, keys, y, y_pred)
-
-    def _resolve_metrics(self, specs, keys, y, y_pred) -> list:
-        if keys is None:
-            if isinstance(specs, dict):
-                specs = [m for v in specs.values() for m in _as_list(v)]
-            first_y = _tree_leaves(y)[0] if y is not None else None
-            first_p = _tree_leaves(y_pred)[0]
-            return [(None, _resolve_metric(m, first_y, first_p)) for m in specs]
-        names = self._output_log_names(y_pred)
-        if isinstance(specs, dict):
-            by_name = {name: k for k, name in names.items()}
-            unknown = [name for name in specs if name not in by_name]
-            if unknown:
-                raise ValueError(
-                    f"compile: `metrics` names outputs {unknown} the model does not have; "
-                    f"its outputs are {list(by_name)}."
-                )
-            per_output = {by_name[name]: _as_list(v) for name, v in specs.items()}
-        elif not specs:
-            per_output = {}
-        elif len(specs) == len(keys) and all(_is_spec_list(v) for v in specs):
-            per_output = {k: _as_list(v) for k, v in zip(keys, specs)}
-        else:
-            raise ValueError(
-                f"compile: for a model with {len(keys)} outputs, `metrics` must be a list of "
-                f"{len(keys)} lists (one per output, as Keras 3) or a dict by output name "
-                f"({list(names.values())}); got {specs!r}."
-            )
-        out = []
-        for k, metrics in per_output.items():
-            for spec in metrics:
-                metric = _resolve_metric(spec, y[k], y_pred[k])
-                metric.name = f"{names[k]}_{metric.name}"
-                out.append((k, metric))
-        return out
-
     def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict[str, Tensor]:
         """Update the compiled metrics with one batch; return every metric's result."""
-        if getattr(self, "compiled", False) and y is not None:
-            self._build_metrics(y, y_pred)
-            for k, m in self._compiled_metrics:
-                if k is None:
-                    m.update_state(y, y_pred)
-                else:
-                    m.update_state(y[k], y_pred[k])
-            for k, m in self._weighted_metrics:
-                if k is None:
-                    m.update_state(y, y_pred, sample_weight=sample_weight)
-                else:
-                    sw = sample_weight
-                    if isinstance(sw, (list, tuple, dict)):
-                        sw = sw[k]
-                    m.update_state(y[k], y_pred[k], sample_weight=sw)
+        compiled = getattr(self, "_compile_metrics", None)
+        if compiled is not None and y is not None:
+            compiled.update_state(y, y_pred, sample_weight=sample_weight)
         return self.get_metrics_result()
+
+    # Keras 2 names that TF 2 `train_step` overrides call; Keras 3 keeps them as shims.
+    @property
+    def compiled_metrics(self) -> _CompiledMetricsShim:
+        """Deprecated (Keras 2): ``compiled_metrics.update_state(y, y_pred)``.
+
+        As Keras 3's shim it updates every metric of :attr:`metrics`, and a ``Mean`` (the
+        loss tracker too) with ``y_pred``: prefer updating ``self.metrics`` yourself.
+        """
+        return _CompiledMetricsShim(self)
+
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        """Deprecated (Keras 2): :meth:`compute_loss` of ``(y, y_pred)`` (regularization
+        losses included, whatever ``regularization_losses`` says, as Keras 3)."""
+        warnings.warn(
+            "`model.compiled_loss()` is deprecated. Instead, use "
+            "`model.compute_loss(x, y, y_pred, sample_weight, training)`.",
+            stacklevel=2,
+        )
+        return self.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
 
     def get_metrics_result(self) -> dict[str, Tensor]:
         """Every metric's current result, by name (a dict result is merged in)."""
@@ -475,14 +393,15 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        """The loss tracker, then the compiled metrics (built on the first batch)."""
+        """As Keras 3: the loss tracker, ``compile_metrics`` (the metrics given to
+        ``compile``), then each output's loss tracker (several outputs)."""
         if not getattr(self, "compiled", False):
             return []
+        compiled = getattr(self, "_compile_metrics", None)
         return (
             [self._loss_tracker]
+            + ([compiled] if compiled is not None else [])
             + list(getattr(self, "_output_loss_trackers", {}).values())
-            + [m for _, m in self._compiled_metrics or []]
-            + [m for _, m in self._weighted_metrics or []]
         )
 
     @property
@@ -732,7 +651,7 @@ class Trainer:
                     break
             if logs is None:  # quiet steps ran: their logs are the metrics' results
                 logs = self._metrics_results()
-            epoch_logs = self._ordered(pythonify(logs))
+            epoch_logs = dict(logs)  # callbacks get them sorted and flattened, once
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._evaluate_adapter(val, cbs=cbs)  # test hooks fire, as Keras
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -761,15 +680,21 @@ class Trainer:
                 cbs.on_test_batch_end(last, logs=logs)
         if logs is None:
             logs = self._metrics_results()
-        logs = self._ordered(pythonify(logs))
+        logs = pythonify(logs)
         if cbs is not None:
             cbs.on_test_end(logs=logs)
         return logs
 
-    def _ordered(self, logs: dict) -> dict:
-        # Compiled steps return dicts in sorted key order; Keras lists the loss first.
-        names = [n for n in self.metrics_names if n in logs]
-        return {**{n: logs[n] for n in names}, **logs}
+    def _in_metrics_order(self, logs: dict):
+        """Keras' list form of the logs: the values of ``metrics``' names (a compiled metric
+        container's own metrics' names) in that order, then the other keys' values sorted by
+        key; a single value alone."""
+        names = []
+        for m in self.metrics:
+            names += [sub.name for sub in m.metrics] if isinstance(m, CompileMetrics) else [m.name]
+        values = [logs[n] for n in names if n in logs]
+        values += [logs[k] for k in sorted(logs) if k not in names]
+        return values[0] if len(values) == 1 else values
 
     def evaluate(
         self,
@@ -788,10 +713,7 @@ class Trainer:
         data = _adapter(x, y, sample_weight, batch_size, False, steps)
         cbs = CallbackList(callbacks, model=self, verbose=_verbosity(verbose), steps=data.steps)
         logs = self._evaluate_adapter(data, cbs)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return logs if return_dict else self._in_metrics_order(logs)
 
     def predict(
         self,
@@ -829,21 +751,40 @@ class Trainer:
         """One ``train_step`` on one batch; the metrics accumulate until reset_metrics()."""
         self._assert_compiled()
         batch = _to_numpy(pack_x_y_sample_weight(x, y, sample_weight))
-        logs = self._ordered(pythonify(self.make_train_function()(self._one_execution(batch))))
-        return logs if return_dict else _single_or_list(logs)
+        logs = pythonify(self.make_train_function()(self._one_execution(batch)))
+        return logs if return_dict else self._in_metrics_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         """Loss and metrics of one batch, in inference mode (metrics reset first)."""
         self._assert_compiled()
         self.reset_metrics()
         batch = _to_numpy(pack_x_y_sample_weight(x, y, sample_weight))
-        logs = self._ordered(pythonify(self.make_test_function()(self._one_execution(batch))))
-        return logs if return_dict else _single_or_list(logs)
+        logs = pythonify(self.make_test_function()(self._one_execution(batch)))
+        return logs if return_dict else self._in_metrics_order(logs)
 
     def predict_on_batch(self, x):
         """The model's output on one batch, as numpy arrays."""
         out = self.make_predict_function()((_to_numpy(x),))
         return jax.tree_util.tree_map(np.asarray, out, is_leaf=lambda v: isinstance(v, Tensor))
+
+
+class _CompiledMetricsShim:
+    """What Keras 3 returns for ``model.compiled_metrics``: only ``update_state``."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+
+    def update_state(self, y, y_pred, sample_weight=None) -> None:
+        warnings.warn(
+            "`model.compiled_metrics()` is deprecated. Instead, use e.g.:\n"
+            "```\nfor metric in self.metrics:\n    metric.update_state(y, y_pred)\n```\n",
+            stacklevel=2,
+        )
+        for metric in self._model.metrics:
+            if isinstance(metric, _metrics.Mean):
+                metric.update_state(y_pred, sample_weight=sample_weight)
+            else:
+                metric.update_state(y, y_pred, sample_weight=sample_weight)
 
 
 def _unchanged(batch):
@@ -879,11 +820,6 @@ def _executions(batches, per_execution: int, place: Callable):
             group, first = [], step + 1
     if group:
         yield first, first + len(group) - 1, tuple(group)
-
-
-def _single_or_list(logs: dict):
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
 
 
 def _verbosity(verbose) -> int:

@@ -140,13 +140,19 @@ def test_backend_random_and_floatx():
     assert u.min() >= -1.0 and u.max() < 1.0
     b = K.random_bernoulli((1000,), p=0.3, seed=1).numpy()
     assert set(np.unique(b)) <= {0.0, 1.0} and 0.22 < b.mean() < 0.38
+    keras.layers.Dense(1)  # reads (and so fixes) the global dtype policy, as in Keras 3
     K.set_floatx("float64")
     try:
         assert K.floatx() == "float64"
         assert keras.ops.zeros((1,)).dtype == tf.float64
+        # TF 2.21 gives float32 here: the policy stays until clear_session (see
+        # tests/nn/test_training_logs.py for the recorded case).
+        assert keras.layers.Dense(1)(np.ones((1, 2))).dtype == tf.float32
+        K.clear_session()
         assert keras.layers.Dense(1)(np.ones((1, 2))).dtype == tf.float64
     finally:
         K.set_floatx("float32")
+        K.clear_session()
     assert keras.layers.Dense(1)(np.ones((1, 2), np.float32)).dtype == tf.float32
     with pytest.raises(ValueError, match="floatx"):
         K.set_floatx("int32")

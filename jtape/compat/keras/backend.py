@@ -32,7 +32,7 @@ from ..._module import name_scope as name_scope
 from ..._tensor import Tensor
 from ..._variable import Variable
 from ...nn import _mixed_precision as _mp
-from ...nn import clear_session as clear_session
+from ...nn import clear_session as _clear_layer_names
 from ...nn import losses as _losses
 from .._missing import missing as _missing
 from . import _ops_dtypes
@@ -42,23 +42,39 @@ _IMAGE_DATA_FORMAT = ["channels_last"]
 
 
 # -- configuration -------------------------------------------------------------------
+def clear_session(free_memory: bool = True) -> None:
+    """Keras 3's ``clear_session``: reset automatic layer names and the global dtype policy.
+
+    As Keras 3 this drops a policy set with ``keras.mixed_precision.set_global_policy``
+    (the next layer takes ``floatx()`` again): set the policy after ``clear_session``.
+    jtape's own ``jtape.nn.clear_session`` resets the names only.
+    """
+    del free_memory  # jtape keeps no graph or kernel cache to free
+    _clear_layer_names()
+    _mp.reset_global_policy()
+
+
 def floatx() -> str:
     """The default float dtype's name (``"float32"``)."""
     return _ops_dtypes.floatx().name
 
 
 def set_floatx(value: str) -> None:
-    """Set the default float dtype: ``floatx()``, ``keras.ops``' defaults and, unless a
-    dtype policy was set, the policy of layers created from now on (as Keras 3)."""
+    """Set the default float dtype: ``floatx()``, ``keras.ops``' defaults and, while no
+    layer has read the global dtype policy yet, that policy.
+
+    As Keras 3: the global policy is fixed the first time a layer reads it (a layer
+    created without ``dtype=``), so ``set_floatx`` after that leaves new layers' dtype
+    as it was; call it before building anything, or use
+    ``keras.mixed_precision.set_global_policy``.
+    """
     if value not in ("float16", "bfloat16", "float32", "float64"):
         raise ValueError(
             "Unknown `floatx` value: "
             f"{value}. Expected one of {{'float16', 'bfloat16', 'float32', 'float64'}}"
         )
-    previous = floatx()
     _ops_dtypes.set_floatx(value)
-    if _mp.dtype_policy().name == previous:
-        _mp.set_dtype_policy(value)
+    _mp.set_first_policy(value)
 
 
 def epsilon() -> float:
