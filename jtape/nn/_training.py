@@ -406,7 +406,8 @@ class Trainer:
 
     @property
     def metrics_names(self) -> list[str]:
-        """The names of :attr:`metrics`, the keys of the logs."""
+        """The names of :attr:`metrics` (Keras 3: ``["loss", "compile_metrics"]``); the logs
+        hold each compiled metric under its own name."""
         return [m.name for m in self.metrics]
 
     def reset_metrics(self) -> None:
