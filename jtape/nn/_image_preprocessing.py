@@ -16,10 +16,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._array_ops import convert_to_tensor
 from .._image_ops import saturate_cast_value
 from .._image_resize import resize
 from .._math_ops import cast
 from .._op import op
+from .._op_errors import InvalidArgumentError
+from ._conv import normalize_data_format
 from ._core_layers import _layer_generator
 from ._layer import Layer
 
@@ -205,15 +208,29 @@ def _per_image_shape(x) -> tuple:
     return (1, 1, 1) if x.ndim == 3 else (x.shape[0], 1, 1, 1)
 
 
+def _check_rank(shape, message: str) -> None:
+    if len(shape) not in (3, 4):
+        raise ValueError(message.format(shape=tuple(shape)))
+
+
+# Keras' two rank messages: the base layer's, and RandomBrightness/RandomContrast's own.
+_RANK = (
+    "Expected image tensor to have rank 3 (single image) or 4 (batch of images). "
+    "Received: data.shape={shape}"
+)
+_COLOR_RANK = "Expected the input image to be rank 3 or 4. Received inputs.shape={shape}"
+
+
 @op(name="random_flip")
-def _random_flip(x, key_data, horizontal, vertical):
+def _random_flip(x, key_data, horizontal, vertical, channels_first):
     key = jax.random.wrap_key_data(key_data)
     # One decision per image flips it along every axis of the mode (Keras' rule).
     flips = jax.random.uniform(key, _per_image_shape(x)) <= 0.5
+    w_axis, h_axis = (-1, -2) if channels_first else (-2, -3)
     if horizontal:
-        x = jnp.where(flips, jnp.flip(x, axis=-2), x)
+        x = jnp.where(flips, jnp.flip(x, axis=w_axis), x)
     if vertical:
-        x = jnp.where(flips, jnp.flip(x, axis=-3), x)
+        x = jnp.where(flips, jnp.flip(x, axis=h_axis), x)
     return x
 
 
@@ -225,10 +242,9 @@ class _RandomImageLayer(Layer):
 
     def __init__(self, seed=None, data_format=None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        _check_format(data_format)
+        self.data_format = normalize_data_format(data_format)
         self.seed = seed
         self.generator = _layer_generator(seed)
-        self.data_format = "channels_last"
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -240,6 +256,8 @@ class _RandomImageLayer(Layer):
 class RandomFlip(_RandomImageLayer):
     """In training, flip each image with probability 1/2 (``mode``: ``"horizontal"``,
     ``"vertical"`` or both, with one decision per image); at inference, the identity.
+
+    Keras accepts an unknown ``mode`` and then never flips; jtape refuses it.
 
     Example:
         >>> import numpy as np
@@ -262,21 +280,22 @@ class RandomFlip(_RandomImageLayer):
 
     def call(self, inputs, training=True):
         images = cast(inputs, self.compute_dtype)
+        _check_rank(images.shape, _RANK)
         if not training:
             return images
-        _hw(images.shape)
         return _random_flip(
             images,
             self.generator.next_key_data(),
             self.mode != "vertical",
             self.mode != "horizontal",
+            self.data_format == "channels_first",
         )
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "mode": self.mode}
 
 
-def _factor(factor, bounds: tuple[float, float]) -> tuple[float, float]:
+def _factor(factor, bounds: tuple[int, int]) -> tuple[float, float]:
     """Keras' factor rule: ``f`` is ``(max(-|f|, lower bound), |f|)``; a pair is sorted."""
     msg = (
         "The `factor` argument should be a number (or a list of two numbers) in the range "
@@ -303,17 +322,35 @@ def _value_range(value_range) -> list:
     return sorted(value_range)
 
 
+def _color_images(layer: Layer, inputs):
+    """Keras' input rule for RandomBrightness/RandomContrast: floats are cast to the
+    compute dtype, integer images keep their dtype (these layers never cast them)."""
+    images = convert_to_tensor(inputs)
+    if not jnp.issubdtype(images.dtype, jnp.integer):
+        images = cast(images, layer.compute_dtype)
+    _check_rank(images.shape, _COLOR_RANK)
+    return images
+
+
 @op(name="random_brightness")
 def _random_brightness(x, key_data, lo, hi, value_range):
     key = jax.random.wrap_key_data(key_data)
     delta = jax.random.uniform(key, _per_image_shape(x), minval=lo, maxval=hi)
-    delta = (delta * (value_range[1] - value_range[0])).astype(x.dtype)
-    return jnp.clip(x + delta, value_range[0], value_range[1])
+    delta = delta * (value_range[1] - value_range[0])
+    if jnp.issubdtype(x.dtype, jnp.integer):
+        # TF's float -> integer cast truncates toward zero, and a negative delta wraps
+        # around in an unsigned dtype (as does the sum): Keras' numbers for uint8 images.
+        delta = delta.astype(jnp.int64)
+    return jnp.clip(x + delta.astype(x.dtype), value_range[0], value_range[1]).astype(x.dtype)
 
 
 class RandomBrightness(_RandomImageLayer):
     """In training, add ``U(factor) * (value_range[1] - value_range[0])`` to each image
     and clip to ``value_range``; at inference, the identity.
+
+    Integer images keep their dtype, as in Keras: the delta is truncated to it, and in
+    an unsigned dtype a negative delta or an overflowing sum wraps around (Keras' TF
+    backend does the same).
 
     Example:
         >>> import numpy as np
@@ -325,14 +362,13 @@ class RandomBrightness(_RandomImageLayer):
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs: Any) -> None:
         super().__init__(seed=seed, **kwargs)
-        self.factor = _factor(factor, (-1.0, 1.0))
+        self.factor = _factor(factor, (-1, 1))
         self.value_range = _value_range(value_range)
 
     def call(self, inputs, training=True):
-        images = cast(inputs, self.compute_dtype)
+        images = _color_images(self, inputs)
         if not training:
             return images
-        _hw(images.shape)
         lo, hi = (float(f) for f in self.factor)
         vr = tuple(float(v) for v in self.value_range)
         return _random_brightness(images, self.generator.next_key_data(), lo, hi, vr)
@@ -342,10 +378,11 @@ class RandomBrightness(_RandomImageLayer):
 
 
 @op(name="random_contrast")
-def _random_contrast(x, key_data, lo, hi, value_range):
+def _random_contrast(x, key_data, lo, hi, value_range, channels_first):
     key = jax.random.wrap_key_data(key_data)
     factor = jax.random.uniform(key, _per_image_shape(x), x.dtype, minval=1.0 - lo, maxval=1.0 + hi)
-    mean = jnp.mean(jnp.mean(x, axis=-3, keepdims=True), axis=-2, keepdims=True)
+    h_axis, w_axis = (-2, -1) if channels_first else (-3, -2)
+    mean = jnp.mean(jnp.mean(x, axis=h_axis, keepdims=True), axis=w_axis, keepdims=True)
     return jnp.clip((x - mean) * factor + mean, value_range[0], value_range[1])
 
 
@@ -354,7 +391,8 @@ class RandomContrast(_RandomImageLayer):
     drawn from ``[1 - factor[0], 1 + factor[1]]`` and clip to ``value_range``.
 
     As in Keras 3, a single number ``f`` gives ``factor = (0, f)``: contrast is only
-    raised (``[1, 1 + f]``).
+    raised (``[1, 1 + f]``). Integer images pass through unchanged at inference and are
+    refused in training (Keras' TF backend fails on them too).
 
     Example:
         >>> import numpy as np
@@ -366,17 +404,29 @@ class RandomContrast(_RandomImageLayer):
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs: Any) -> None:
         super().__init__(seed=seed, **kwargs)
-        self.factor = _factor(factor, (0.0, 1.0))
+        self.factor = _factor(factor, (0, 1))
         self.value_range = value_range
 
     def call(self, inputs, training=True):
-        images = cast(inputs, self.compute_dtype)
+        images = _color_images(self, inputs)
         if not training:
             return images
-        _hw(images.shape)
+        if jnp.issubdtype(images.dtype, jnp.integer):
+            raise InvalidArgumentError(
+                f"RandomContrast got {np.dtype(images.dtype).name} images in training: "
+                "expected floating-point images (Keras' TensorFlow backend fails on "
+                "integer ones too); cast them to float first"
+            )
         lo, hi = (float(f) for f in self.factor)
         vr = tuple(float(v) for v in self.value_range)
-        return _random_contrast(images, self.generator.next_key_data(), lo, hi, vr)
+        return _random_contrast(
+            images,
+            self.generator.next_key_data(),
+            lo,
+            hi,
+            vr,
+            self.data_format == "channels_first",
+        )
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}

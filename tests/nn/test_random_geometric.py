@@ -126,6 +126,54 @@ def test_layer_gradient_is_tfs(case):
     np.testing.assert_allclose(tape.gradient(loss, xt).numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("case", cases.OTHER_LAYERS, ids=[c[0] for c in cases.OTHER_LAYERS])
+def test_other_random_image_layers_match_keras(case):
+    # RandomFlip / RandomBrightness / RandomContrast at inference or with pinned factors:
+    # integer images keep their dtype in the colour layers (uint8 brightness wraps as in
+    # Keras), floats are cast to the compute dtype, channels_first works.
+    name, cls, kwargs, x, training = case
+    layer = getattr(tf.keras.layers, cls)(**kwargs)
+    recorded = META["dtypes"][name]
+    if recorded.startswith("error: "):
+        kind = recorded[len("error: ") :]
+        with pytest.raises(getattr(tf.errors, kind, None) or ValueError) as info:
+            layer(x, training=training)
+        assert type(info.value).__name__ == kind
+        return
+    y = layer(x, training=training).numpy()
+    assert y.dtype.name == recorded
+    _close(y, FIXTURE[f"other/{name}"])
+
+
+def test_flip_in_training_flips_whole_images_along_the_mode(rng):
+    x = rng.normal(size=(64, 3, 4, 2)).astype(np.float32)
+    for mode, flipped in [
+        ("horizontal", x[:, :, ::-1]),
+        ("vertical", x[:, ::-1]),
+        ("horizontal_and_vertical", x[:, ::-1, ::-1]),
+    ]:
+        y = nn.RandomFlip(mode, seed=7)(x, training=True).numpy()
+        same = np.all(y == x, axis=(1, 2, 3))
+        turned = np.all(y == flipped, axis=(1, 2, 3))
+        assert np.all(same | turned) and 10 < turned.sum() < 54
+    cf = nn.RandomFlip("horizontal", seed=7, data_format="channels_first")
+    y = cf(x.transpose(0, 3, 1, 2), training=True).numpy().transpose(0, 2, 3, 1)
+    assert np.all(np.all(y == x, axis=(1, 2, 3)) | np.all(y == x[:, :, ::-1], axis=(1, 2, 3)))
+
+
+def test_brightness_and_contrast_draws_stay_in_their_ranges(rng):
+    x = np.full((200, 2, 2, 1), 100.0, np.float32)
+    y = nn.RandomBrightness((-0.2, 0.1), seed=1)(x, training=True).numpy()
+    delta = y[:, 0, 0, 0] - 100.0
+    assert np.all(np.ptp(y, axis=(1, 2, 3)) == 0)  # one delta per image
+    assert delta.min() >= -51.0 - 1e-4 and delta.max() <= 25.5 + 1e-4 and delta.std() > 15
+    x = np.tile(np.array([90.0, 110.0], np.float32).reshape(1, 1, 2, 1), (200, 1, 1, 1))
+    y = nn.RandomContrast((0.5, 0.2), seed=2)(x, training=True).numpy()
+    factor = (y[:, 0, 1, 0] - 100.0) / 10.0
+    # the pair is sorted to (0.2, 0.5): factors in [1 - 0.2, 1 + 0.5]
+    assert factor.min() >= 0.8 - 1e-5 and factor.max() <= 1.5 + 1e-5 and factor.std() > 0.1
+
+
 @pytest.mark.parametrize("case", cases.BAD, ids=[c[0] for c in cases.BAD])
 def test_bad_arguments_raise_keras_errors(case):
     name, cls, kwargs = case
