@@ -18,7 +18,9 @@ relu = op(jax.nn.relu, name="relu")
 relu6 = op(jax.nn.relu6, name="relu6")
 elu = op(jax.nn.elu, name="elu")
 selu = op(jax.nn.selu, name="selu")
-softplus = op(jax.nn.softplus, name="softplus")
+softplus = op(
+    jax.nn.softplus, name="softplus", allowed=("floating", "half, bfloat16, float, double")
+)
 softsign = op(jax.nn.soft_sign, name="softsign")
 silu = op(jax.nn.silu, name="silu")
 swish = silu

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import _dtypes
 from ._array_ops import convert_to_tensor
+from ._dtype_rules import tf_name
 from ._op import op
 from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor
@@ -27,14 +28,36 @@ def _tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else convert_to_tensor(x)
 
 
+def _tf_str(x: Tensor) -> str:
+    return f"tf.Tensor({x.numpy()}, shape={tuple(x.shape)}, dtype={np.dtype(x.dtype).name})"
+
+
 def _need(x: Tensor, kind: str, name: str) -> Tensor:
+    """``x`` if its dtype suits ``name``, else TF's error for that op."""
     ok = jnp.issubdtype(x.dtype, jnp.complexfloating if kind == "complex" else jnp.floating)
-    if not ok:
-        want = "complex64 or complex128" if kind == "complex" else "float32 or float64"
+    if ok:
+        return x
+    if name.startswith(("rfft", "irfft", "stft", "inverse_stft")):  # TF's Python checks
+        want = "complex64 or tf.complex128" if kind == "complex" else "float32 or tf.float64"
+        kernel = "IRFFT" if kind == "complex" else "RFFT"
+        raise ValueError(f"{kernel} requires tf.{want} inputs, got: {_tf_str(x)}")
+    if kind == "complex":  # the FFT kernels' type attribute
         raise InvalidArgumentError(
-            f"{name}: input must be a {want} tensor, got {np.dtype(x.dtype).name}"
+            f"Value for attr 'Tcomplex' of {tf_name(x.dtype)} is not in the list of allowed "
+            "values: complex64, complex128"
         )
-    return x
+    # dct and mfccs multiply by a float constant, which TF cannot convert to x's dtype
+    raise TypeError(f"Cannot convert 0.0 to EagerTensor of dtype {np.dtype(x.dtype).name}")
+
+
+def _float_dtype(dtype, verb: str = "Found"):
+    """``dtype`` as a DType, or TF's ValueError for a non-floating one."""
+    dtype = _dtypes.as_dtype(dtype)
+    if not jnp.issubdtype(np.dtype(dtype), jnp.floating):
+        raise ValueError(
+            f"dtype must be a floating point type. {verb} <dtype: '{np.dtype(dtype).name}'>"
+        )
+    return dtype
 
 
 @op
@@ -196,7 +219,11 @@ def overlap_and_add(signal, frame_step) -> Tensor:
     """Sum ``[..., frames, frame_length]`` frames placed ``frame_step`` apart."""
     x = _tensor(signal)
     if x.shape.rank < 2:
-        raise ValueError("overlap_and_add: signal must have rank >= 2")
+        raise ValueError(f"Shape {tuple(x.shape)} must have rank at least 2")
+    if int(frame_step) <= 0:  # TF fails in a Pad with negative paddings
+        raise InvalidArgumentError(
+            f"overlap_and_add: frame_step must be positive, got {int(frame_step)}"
+        )
     return _overlap_and_add(x, int(frame_step))
 
 
@@ -213,9 +240,7 @@ def _raised_cosine(dtype, length, periodic, a, b):
 
 def _window(a: float, b: float, name: str):
     def window(window_length, periodic=True, dtype=_dtypes.float32) -> Tensor:
-        dtype = _dtypes.as_dtype(dtype)
-        if not jnp.issubdtype(dtype, jnp.floating):
-            raise ValueError(f"{name}: dtype must be a floating point type, got {dtype.name}")
+        dtype = _float_dtype(dtype)
         return _raised_cosine(np.dtype(dtype), int(window_length), bool(periodic), a, b)
 
     window.__name__ = window.__qualname__ = name
@@ -244,7 +269,9 @@ def stft(
         >>> stft(jt.zeros([2, 64]), 16, 8).shape.as_list()
         [2, 7, 9]
     """
-    x = _need(_tensor(signals), "real", "stft")
+    x = _tensor(signals)
+    if window_fn is None:
+        _need(x, "real", "stft")
     fl, fs = int(frame_length), int(frame_step)
     n_fft = _default_fft_length(fl) if fft_length is None else int(fft_length)
     framed = frame(x, fl, fs, pad_end=pad_end)
@@ -332,11 +359,11 @@ def _dct(x, kind, n, ortho):
 
 def _check_dct(x: Tensor, kind: int, n, axis, norm, name: str) -> None:
     if kind not in (1, 2, 3, 4):
-        raise ValueError(f"Types I, II, III and IV (I)DCT are supported, got type {kind}.")
+        raise ValueError("Types I, II, III and IV (I)DCT are supported.")
     if int(axis) not in (-1, x.shape.rank - 1):
         raise NotImplementedError(f"axis must be -1. Got: {axis}")
     if n is not None and int(n) < 1:
-        raise ValueError(f"n should be a positive integer or None, got {n}")
+        raise ValueError("n should be a positive integer or None")
     if norm not in (None, "ortho"):
         raise ValueError(f"Unknown normalization. Expected None or 'ortho', got: {norm}")
     if kind == 1:
@@ -344,9 +371,7 @@ def _check_dct(x: Tensor, kind: int, n, axis, norm, name: str) -> None:
             raise ValueError("Normalization is not supported for the Type-I DCT.")
         length = int(n) if n is not None else x.shape[-1]
         if length < 2:
-            raise ValueError(
-                f"Type-I DCT requires the dimension to be greater than one, got {length}"
-            )
+            raise ValueError("Type-I DCT requires the dimension to be greater than one.")
     _need(x, "real", name)
 
 
@@ -412,7 +437,7 @@ def linear_to_mel_weight_matrix(
             f"upper_edge_hertz must not be larger than the Nyquist frequency "
             f"(sample_rate / 2). Got {upper} for sample_rate: {sample_rate}"
         )
-    dtype = np.dtype(_dtypes.as_dtype(dtype))
+    dtype = np.dtype(_float_dtype(dtype, "Got:"))
     return _mel_matrix(
         dtype, int(num_mel_bins), int(num_spectrogram_bins), float(sample_rate), lower, upper
     )

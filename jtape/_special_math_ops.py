@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _dtypes, _tf_gradients
 from ._math_ops import _axis
@@ -11,22 +12,128 @@ from ._op import op
 from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor
 
-erfc = op(jax.scipy.special.erfc, name="erfc")
-erfinv = op(jax.scipy.special.erfinv, name="erfinv")
-rint = op(_tf_gradients.rint, name="rint")
-xlogy = op(_tf_gradients.xlogy, name="xlogy")
-xlog1py = op(jax.scipy.special.xlog1py, name="xlog1py")
-bessel_i0e = op(jax.scipy.special.i0e, name="bessel_i0e")
-bessel_i1e = op(jax.scipy.special.i1e, name="bessel_i1e")
-log_ndtr = op(jax.scipy.special.log_ndtr, name="log_ndtr")
-ndtri = op(jax.scipy.special.ndtri, name="ndtri")
-igamma = op(jax.scipy.special.gammainc, name="igamma")
-igammac = op(jax.scipy.special.gammaincc, name="igammac")
-polygamma = op(
-    lambda a, x: jax.scipy.special.polygamma(jnp.asarray(a).astype(jnp.int32), x),
-    name="polygamma",
-)  # TF takes a float order; JAX wants an integer one
-zeta = op(jax.scipy.special.zeta, name="zeta")
+# TF's float-only kernels, with the dtype lists of their messages
+_REAL = "real_float"  # bfloat16, half, float, double
+_F32_64 = ("floating", "float, double")
+_XLOGY = ("inexact", "half, bfloat16, float, double, complex64, complex128")
+
+erfc = op(jax.scipy.special.erfc, name="erfc", allowed=_REAL)
+erfinv = op(jax.scipy.special.erfinv, name="erfinv", allowed=_REAL)
+rint = op(_tf_gradients.rint, name="rint", allowed=_REAL)
+bessel_i0e = op(jax.scipy.special.i0e, name="bessel_i0e", allowed=_REAL)
+bessel_i1e = op(jax.scipy.special.i1e, name="bessel_i1e", allowed=_REAL)
+bessel_i0 = op(jax.scipy.special.i0, name="bessel_i0", allowed=_REAL)
+bessel_i1 = op(jax.scipy.special.i1, name="bessel_i1", allowed=_REAL)
+
+
+@op(name="expint", allowed=_REAL)
+def expint(x):
+    """The exponential integral ``Ei(x)`` (``-inf`` at 0, as TF)."""
+    out = jax.scipy.special.expi(x)
+    return jnp.where(x == 0, jnp.full_like(out, -jnp.inf), out)
+
+
+spence = op(jax.scipy.special.spence, name="spence", allowed=_REAL)
+log_ndtr = op(jax.scipy.special.log_ndtr, name="log_ndtr", allowed=_REAL)
+ndtri = op(jax.scipy.special.ndtri, name="ndtri", allowed=_REAL)
+nextafter = op(
+    jnp.nextafter, name="next_after", same_dtype=2, allowed=("floating", "double, float")
+)
+
+
+@op(name="igamma", same_dtype=2, allowed=_REAL)
+def igamma(a, x):
+    """The regularized lower incomplete gamma function ``P(a, x)``, with TF's edge values
+    (``a == 0``: 0 at ``x == 0``, else NaN; ``a == inf``: 0)."""
+    out = jax.scipy.special.gammainc(a, x)
+    out = jnp.where(a == 0, jnp.where(x == 0, 0.0, jnp.nan).astype(out.dtype), out)
+    return jnp.where(jnp.isposinf(a) & ~jnp.isnan(x), jnp.zeros_like(out), out)
+
+
+@op(name="igammac", same_dtype=2, allowed=_REAL)
+def igammac(a, x):
+    """The regularized upper incomplete gamma function ``Q(a, x)``, with TF's edge values
+    (``a == 0``: NaN; ``a == inf``: 1, or 0 where ``x == inf``)."""
+    out = jax.scipy.special.gammaincc(a, x)
+    out = jnp.where(a == 0, jnp.full_like(out, jnp.nan), out)
+    edge = jnp.where(jnp.isposinf(x), 0.0, 1.0).astype(out.dtype)
+    return jnp.where(jnp.isposinf(a) & ~jnp.isnan(x), edge, out)
+
+
+def _polygamma(a, x):
+    # TF: NaN for a non-integer order; no gradient for the order
+    whole = jnp.floor(a) == a
+    order = jnp.where(whole, a, 0).astype(jnp.int32)
+    out = jax.scipy.special.polygamma(order, x)
+    return jnp.where(whole, out, jnp.full_like(out, jnp.nan))
+
+
+_polygamma._jt_none_grads = frozenset({0})  # TF registers no gradient for the order
+polygamma = op(_polygamma, name="polygamma", same_dtype=2, allowed=_F32_64)
+
+
+def _zeta(x, q):
+    return jax.scipy.special.zeta(jax.lax.stop_gradient(x), q)
+
+
+_zeta._jt_none_grads = frozenset({0})  # TF: no gradient for x
+zeta = op(_zeta, name="zeta", same_dtype=2, allowed=_F32_64)
+
+
+def _betainc(a, b, x):
+    a, b = jax.lax.stop_gradient(a), jax.lax.stop_gradient(b)
+    out = jax.scipy.special.betainc(a, b, x)
+    bad = (a <= 0) | (b <= 0) | (x < 0) | (x > 1) | jnp.isinf(a) | jnp.isinf(b)
+    return jnp.where(bad, jnp.full_like(out, jnp.nan), out)
+
+
+_betainc._jt_none_grads = frozenset({0, 1})  # TF: a gradient for x only
+_betainc_op = op(_betainc, name="betainc", same_dtype=3, allowed=_F32_64)
+
+
+def betainc(a, b, x) -> Tensor:
+    """The regularized incomplete beta function ``I_x(a, b)``; NaN outside its domain
+    (``a, b <= 0``, ``x`` outside ``[0, 1]``), and gradients for ``x`` only, as TF.
+
+    Example:
+        >>> import jtape as jt
+        >>> float(betainc(jt.constant(1.0), jt.constant(1.0), jt.constant(0.25)))
+        0.25
+    """
+    shapes = [tuple(getattr(v, "shape", ())) for v in (a, b, x)]
+    full = [s for s in shapes if s]
+    if any(s != full[0] for s in full):
+        names = ("a", "b", "x")
+        i = next(i for i, s in enumerate(shapes) if s and s != full[0])
+        j = next(k for k, s in enumerate(shapes) if s == full[0])
+        raise InvalidArgumentError(
+            f"Shapes of {names[j]} and {names[i]} are inconsistent: "
+            f"[{','.join(map(str, full[0]))}] vs. [{','.join(map(str, shapes[i]))}] [Op:Betainc]"
+        )
+    return _betainc_op(a, b, x)
+
+
+def erfcinv(x) -> Tensor:
+    """The inverse of ``erfc``: ``-ndtri(x / 2) / sqrt(2)``."""
+    from ._math_ops import multiply, negative
+
+    return multiply(negative(ndtri(multiply(x, 0.5))), np.sqrt(0.5))
+
+
+def polyval(coeffs, x) -> Tensor:
+    """``coeffs[0] * x**(n-1) + ... + coeffs[-1]`` by Horner's rule, as TF (an empty
+    ``coeffs`` gives zeros like ``x``)."""
+    from ._array_ops import zeros_like
+    from ._math_ops import add, multiply
+
+    if not coeffs:
+        return zeros_like(x)
+    out = coeffs[0]
+    for c in coeffs[1:]:
+        out = add(c, multiply(out, x))
+    return out
+
+
 lbeta = op(
     lambda x: jnp.sum(jax.scipy.special.gammaln(x), -1) - jax.scipy.special.gammaln(jnp.sum(x, -1)),
     name="lbeta",
@@ -41,7 +148,34 @@ truncatediv = op(
 )
 
 
-@op
+@op(name="xlogy", same_dtype=2, allowed=_XLOGY)
+def xlogy(x, y):
+    """``x * log(y)``, 0 wherever ``x == 0`` (even for NaN ``y``), TF's partials there."""
+    out = _tf_gradients.xlogy(x, y)
+    return jnp.where(x == 0, jnp.zeros_like(out), out)
+
+
+@jax.custom_jvp
+def _xlog1py(x, y):
+    out = jax.scipy.special.xlog1py(x, y)
+    return jnp.where(x == 0, jnp.zeros_like(out), out)
+
+
+@_xlog1py.defjvp
+def _xlog1py_jvp(primals, tangents):
+    # TF's Xlog1pyGrad: both partials are 0 where x == 0
+    (x, y), (tx, ty) = primals, tangents
+    nonzero = x != 0
+    safe_y = jnp.where(nonzero, y, jnp.zeros_like(y))
+    dx = jnp.where(nonzero, jnp.log1p(safe_y), jnp.zeros_like(y))
+    dy = jnp.where(nonzero, x / (1 + safe_y), jnp.zeros_like(x))
+    return _xlog1py(x, y), dx * tx + dy * ty
+
+
+xlog1py = op(_xlog1py, name="xlog1py", same_dtype=2, allowed=_XLOGY)
+
+
+@op(name="xdivy", same_dtype=2, allowed=_XLOGY)
 def xdivy(x, y):
     """``x / y``, or 0 where ``x == 0`` (gradient included)."""
     safe = jnp.where(x == 0, jnp.ones_like(y), y)
@@ -55,7 +189,7 @@ def multiply_no_nan(x, y):
     return jnp.where(y == 0, jnp.zeros_like(x * y), safe_x * y)
 
 
-@op
+@op(allowed=("inexact", "half, float, bfloat16, double, complex64, complex128"))
 def reciprocal_no_nan(x):
     """``1 / x``, or 0 where ``x == 0``."""
     safe = jnp.where(x == 0, jnp.ones_like(x), x)
@@ -86,7 +220,7 @@ def reduce_euclidean_norm(input_tensor, axis=None, keepdims: bool = False) -> Te
     return _euclidean_norm(input_tensor, _axis(axis), bool(keepdims))
 
 
-@op
+@op(allowed=_REAL)
 def _cumulative_logsumexp(x, axis, exclusive, reverse):
     if reverse:
         x = jnp.flip(x, axis)

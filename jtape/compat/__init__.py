@@ -358,6 +358,7 @@ LAZY = {
     "profiler": "jtape.compat.profiler",
     "image": "jtape.compat.image",
     "signal": "jtape.compat.signal",
+    "bitwise": "jtape.compat.bitwise",
     "io": "jtape.compat.io",
     "strings": "jtape.compat.strings",
 }

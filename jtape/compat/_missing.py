@@ -68,7 +68,6 @@ ALTERNATIVES: dict[str, str] = {
     "IntegerLookup (docs/strings.md), or map keys to ids in Python before training.",
     "audio": "Decode audio with a Python library, then use the arrays.",
     "sets": "Set operations are not supported; use numpy on concrete values.",
-    "bitwise": "Use jax.numpy's bitwise functions wrapped with jt.op.",
     "quantization": "Quantization ops are not supported.",
     "mlir": "jtape lowers to XLA through JAX; see `jax.jit(...).lower(...).as_text()`.",
     "nn.ctc_loss": "Use optax.ctc_loss wrapped with jt.op.",

@@ -36,6 +36,7 @@ UNARY = {
     "digamma": M.digamma,
     "erf": M.erf,
     "erfc": S.erfc,
+    "erfcinv": S.erfcinv,
     "erfinv": S.erfinv,
     "exp": M.exp,
     "expm1": M.expm1,
@@ -93,6 +94,7 @@ BINARY = {
     "mod": M.mod,
     "multiply": M.multiply,
     "multiply_no_nan": S.multiply_no_nan,
+    "nextafter": S.nextafter,
     "not_equal": M.not_equal,
     "polygamma": S.polygamma,
     "pow": M.pow,
@@ -128,6 +130,7 @@ OTHER = {
     "add_n": (M.add_n, {}, ("*inputs",)),
     "argmax": (M.argmax, {"input": "x"}, ("input",)),
     "argmin": (M.argmin, {"input": "x"}, ("input",)),
+    "betainc": (S.betainc, {}, ("a", "b", "x")),
     "bincount": (C.bincount, {}, ()),
     "confusion_matrix": (C.confusion_matrix, {}, ()),
     "count_nonzero": (S.count_nonzero, {}, ("input",)),
@@ -137,6 +140,7 @@ OTHER = {
     "in_top_k": (C.in_top_k, {}, ()),
     "l2_normalize": (L.l2_normalize, {}, ("x",)),
     "log_softmax": (N.log_softmax, {}, ("logits",)),
+    "polyval": (S.polyval, {}, ()),
     "reduce_euclidean_norm": (S.reduce_euclidean_norm, {}, ("input_tensor",)),
     "scalar_mul": (lambda scalar, x: M.multiply(scalar, x), {}, ()),
     "segment_max": (functools.partial(S.segment_reduce, "max"), {}, _SEG),
@@ -170,4 +174,6 @@ def _build() -> dict:
 _API = _build()
 globals().update(_API)
 __all__ = sorted(_API)
+from . import _math_special as special  # noqa: E402, F401 - tf.math.special
+
 __getattr__ = missing("tf.math")
