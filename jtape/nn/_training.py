@@ -29,6 +29,7 @@ from . import metrics as _metrics
 from ._callbacks import CallbackList, History, pythonify
 from ._compile_metrics import CompileMetrics, metric_spec, output_keys
 from ._metrics import reset_all
+from ._py_dataset import PyDataset, PyDatasetAdapter
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -163,6 +164,10 @@ class _Iterable:
 def _adapter(x, y, sample_weight, batch_size, shuffle, steps):
     if x is None:
         raise ValueError("fit/evaluate/predict: `x` must be given")
+    if isinstance(x, PyDataset):  # keras.utils.PyDataset: batches by index, on_epoch_end
+        if y is not None or sample_weight is not None:
+            raise ValueError("`y` and `sample_weight` are not supported with a PyDataset `x`")
+        return PyDatasetAdapter(x, shuffle, steps)
     if _is_array(x) or isinstance(x, (dict, tuple)) and all(_is_array(v) for v in _tree_leaves(x)):
         return _Arrays(x, y, sample_weight, batch_size, shuffle)
     if y is not None:
@@ -612,6 +617,8 @@ class Trainer:
             ):
                 vx, vy, vsw = unpack_x_y_sample_weight(validation_data)
                 val = _Arrays(vx, vy, vsw, validation_batch_size or batch_size, False)
+            elif isinstance(validation_data, PyDataset):
+                val = PyDatasetAdapter(validation_data, False, validation_steps)
             else:
                 val = _Iterable(validation_data, validation_steps)
         verbose = _verbosity(verbose)
