@@ -13,6 +13,7 @@ import numpy as np
 
 from ._image_ops import _convert_image_dtype, convert_image_dtype, no_gradient
 from ._op import op
+from ._op_errors import FailedPreconditionError, InvalidArgumentError
 from ._tensor import Tensor
 
 _F16_F32 = (np.dtype(np.float16), np.dtype(np.float32))
@@ -60,7 +61,15 @@ def _hsv_to_rgb(hsv):
 
 def _check_rgb(image: Tensor, name: str) -> None:
     if image.shape[-1] != 3:
-        raise ValueError(f"{name}: the last dimension (channels) must be 3, got {image.shape[-1]}")
+        # TF's classes: its HSV kernels fail a precondition, the others an argument check
+        error = (
+            FailedPreconditionError
+            if name.endswith("hsv") or name.startswith("hsv")
+            else (InvalidArgumentError)
+        )
+        raise error(
+            f"{name}: input must have 3 channels but input only has {image.shape[-1]} channels."
+        )
 
 
 @op
@@ -103,13 +112,9 @@ def _tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else convert_to_tensor(x)
 
 
-def _check_float(x: Tensor, name: str) -> None:
+def _check_float(x: Tensor, name: str, error: type = InvalidArgumentError) -> None:
     if not jnp.issubdtype(x.dtype, jnp.floating):
-        from ._op_errors import InvalidArgumentError
-
-        raise InvalidArgumentError(
-            f"{name}: images must be a floating-point tensor, got {np.dtype(x.dtype).name}"
-        )
+        raise error(f"{name}: images must be a floating-point tensor, got {np.dtype(x.dtype).name}")
 
 
 @op
@@ -272,14 +277,16 @@ def _color_matrix(x, which):
 def rgb_to_yuv(images) -> Tensor:
     """RGB to YUV (float images)."""
     images = _tensor(images)
-    _check_float(images, "rgb_to_yuv")
+    _check_float(images, "rgb_to_yuv", TypeError)  # TF: a TypeError from its float matmul
+    _check_rgb(images, "rgb_to_yuv")
     return _color_matrix(images, "yuv")
 
 
 def yuv_to_rgb(images) -> Tensor:
     """YUV to RGB (float images)."""
     images = _tensor(images)
-    _check_float(images, "yuv_to_rgb")
+    _check_float(images, "yuv_to_rgb", TypeError)  # TF: a TypeError from its float matmul
+    _check_rgb(images, "yuv_to_rgb")
     return _color_matrix(images, "rgb")
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from ._image_ops import _convert_image_dtype, as_image
 from ._op import op
+from ._op_errors import InvalidArgumentError, UnimplementedError
 from ._tensor import Tensor
 
 _F32 = np.dtype(np.float32)
@@ -43,6 +44,25 @@ def _gauss_kernel(size: int, sigma):
     g = coords**2 * (-0.5 / jnp.square(sigma))
     g = (g[None, :] + g[:, None]).reshape(-1)
     return jax.nn.softmax(g).reshape(size, size)
+
+
+def _compatible_images(a, b) -> tuple[Tensor, Tensor]:
+    """Two image batches of rank >= 3 whose batch dimensions broadcast (TF's check)."""
+    from ._array_ops import convert_to_tensor
+
+    a, b = (x if isinstance(x, Tensor) else convert_to_tensor(x) for x in (a, b))
+    for x in (a, b):
+        if len(x.shape) < 3:
+            raise ValueError(f"Shape {tuple(x.shape)} must have rank at least 3")
+    if tuple(a.shape[-3:]) != tuple(b.shape[-3:]):
+        raise ValueError(f"Shapes {tuple(a.shape[-3:])} and {tuple(b.shape[-3:])} are incompatible")
+    try:
+        np.broadcast_shapes(tuple(a.shape[:-3]), tuple(b.shape[:-3]))
+    except ValueError as e:
+        raise ValueError(
+            f"Two images are not compatible: {tuple(a.shape)} and {tuple(b.shape)}"
+        ) from e
+    return a, b
 
 
 @op
@@ -89,9 +109,7 @@ def ssim(
         >>> round(float(ssim(x, x, 1.0)), 4)
         1.0
     """
-    img1, img2 = as_image(img1), as_image(img2)
-    if tuple(img1.shape) != tuple(img2.shape):
-        raise ValueError(f"ssim: shapes {img1.shape} and {img2.shape} differ")
+    img1, img2 = _compatible_images(img1, img2)
     h, w = img1.shape[-3], img1.shape[-2]
     if h < filter_size or w < filter_size:
         from ._op_errors import InvalidArgumentError
@@ -127,7 +145,8 @@ def psnr(a, b, max_val) -> Tensor:
         >>> round(float(psnr(jt.zeros([2, 2, 1]), jt.fill([2, 2, 1], 0.1), 1.0)), 3)
         20.0
     """
-    return _psnr(as_image(a), as_image(b), max_val)
+    a, b = _compatible_images(a, b)
+    return _psnr(a, b, max_val)
 
 
 @op
@@ -218,17 +237,25 @@ def _extract_patches(x, sizes, strides, rates, padding):
 
 def _four(values, name: str) -> tuple[int, int]:
     v = [int(e) for e in values]
-    if len(v) != 4 or v[0] != 1 or v[3] != 1:
-        raise ValueError(f"extract_patches: {name} must be [1, rows, cols, 1], got {values}")
+    if len(v) != 4:
+        raise InvalidArgumentError(f"extract_patches: {name} must have 4 elements, got {values}")
+    if v[0] != 1 or v[3] != 1:
+        raise UnimplementedError(
+            f"Only support {'ksizes' if name == 'sizes' else name} across space. "
+            f"(extract_patches: {name} must be "
+            f"[1, rows, cols, 1], got {values})"
+        )
     return v[1], v[2]
 
 
 def extract_patches(images, sizes, strides, rates, padding) -> Tensor:
     """Every ``sizes`` patch (flattened row, column, channel) on a strided grid."""
     images = _check_4d(images, "extract_patches")
-    padding = str(padding).upper()
-    if padding not in ("VALID", "SAME"):
-        raise ValueError(f"extract_patches: padding must be 'VALID' or 'SAME', got {padding!r}")
+    if padding not in ("VALID", "SAME"):  # TF's attr check is case-sensitive
+        raise InvalidArgumentError(
+            f"Value for attr 'padding' of \"{padding}\" is not in the list of allowed values: "
+            '"SAME", "VALID"'
+        )
     return _extract_patches(
         images, _four(sizes, "sizes"), _four(strides, "strides"), _four(rates, "rates"), padding
     )

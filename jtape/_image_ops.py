@@ -239,7 +239,12 @@ def saturate_limits(in_dtype, out_dtype) -> tuple:
 def saturate_cast_value(x, dtype):
     """Clamp ``x`` to ``dtype``'s range (as TF's ``saturate_cast``), then cast."""
     lo, hi = saturate_limits(x.dtype, dtype)
-    return jnp.clip(x, lo, hi).astype(dtype)
+    clipped = jnp.clip(x, lo, hi)
+    if jnp.issubdtype(x.dtype, jnp.floating) and jnp.issubdtype(dtype, jnp.integer):
+        # TF's limit for int64 is float(2**63), itself out of range: its CPU cast then
+        # gives the minimum (x86), where XLA's cast would saturate to the maximum.
+        return _unchecked_cast(clipped, np.dtype(dtype))
+    return clipped.astype(dtype)
 
 
 @op

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._op import op
+from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor
 
 METHODS = (
@@ -220,7 +221,16 @@ def static_size(size, name: str = "size") -> tuple[int, int]:
     arr = np.asarray(value).reshape(-1)
     if arr.shape != (2,):
         raise ValueError(f"'{name}' must be a 1-D Tensor of 2 elements: new_height, new_width")
+    if arr.dtype.kind not in "iu":
+        raise ValueError(f"'{name}' must be a 1-D int32 Tensor")
+    for d in arr.tolist():
+        if d < 0:
+            raise ValueError(f"Dimension {d} must be >= 0")
     return int(arr[0]), int(arr[1])
+
+
+_RESIZABLE = {"int8", "uint8", "int16", "uint16", "int32", "int64", "bfloat16"}
+_RESIZABLE |= {"float16", "float32", "float64"}
 
 
 def image_rank(images) -> int:
@@ -258,11 +268,20 @@ def resize(
         raise ValueError(f"Resize method is not implemented: {method}")
     new_h, new_w = static_size(size)
     h, w = images.shape[-3], images.shape[-2]
+    if np.dtype(images.dtype).name not in _RESIZABLE:
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {np.dtype(images.dtype).name} is not in the list of allowed "
+            "values: int8, uint8, int16, uint16, int32, int64, bfloat16, half, float, double"
+        )
     if preserve_aspect_ratio:
         f32 = np.float32
         factor = min(f32(new_h) / f32(h), f32(new_w) / f32(w))
         new_h = int(np.round(f32(factor) * f32(h)))
         new_w = int(np.round(f32(factor) * f32(w)))
+    if 0 in (h, w):
+        raise InvalidArgumentError("input image must be of non-zero size")
+    if 0 in (new_h, new_w):
+        raise InvalidArgumentError("output dimensions must be positive")
     if rank == 3:
         from ._array_ops import expand_dims, squeeze
 

@@ -20,12 +20,26 @@ import numpy as np
 
 from . import _dtypes
 from ._fingerprint import fingerprint64
-from ._op_errors import InvalidArgumentError
-from ._strings import RaggedTensor, StringTensor, _as_bytes, is_string_value, to_bytes_array
+from ._op_errors import InvalidArgumentError, OutOfRangeError
+from ._string_format import summarize as summarize_tensor
+from ._string_regex import translate
+from ._strings import (
+    RaggedTensor,
+    StringTensor,
+    _as_bytes,
+    _tf_name,
+    is_string_value,
+    to_bytes_array,
+)
 from ._tensor import Tensor
 
 
 # -- inputs and outputs -------------------------------------------------------------
+class NotStringsError(InvalidArgumentError, TypeError):
+    """A number where a string op needs strings: TF's InvalidArgumentError (a TypeError too,
+    as jtape raised before it matched TF's class)."""
+
+
 def _strings_in(x, op: str):
     """``x`` as an object array of bytes, or a RaggedTensor of strings."""
     if isinstance(x, RaggedTensor):
@@ -35,7 +49,7 @@ def _strings_in(x, op: str):
     if isinstance(x, StringTensor):
         return x._np
     if isinstance(x, Tensor) or hasattr(x, "_jt_read"):
-        raise TypeError(
+        raise NotStringsError(
             f"tf.strings.{op}: expected a string tensor, got a {x.dtype.name} tensor "
             "(tf.strings.as_string formats numbers)"
         )
@@ -129,6 +143,9 @@ def as_string(
         >>> jt.strings.as_string(jt.constant([1.5, 2.0]), precision=2).numpy().tolist()
         [b'1.50', b'2.00']
     """
+    if isinstance(input, StringTensor):  # TF formats strings too: only the width applies
+        w = str(width) if width >= 0 else ""
+        return _map(input._np, lambda s: (f"%{w}s" % s.decode("latin-1")).encode("latin-1"))
     arr = _numbers_in(input, "as_string")
     if fill not in ("", " ", "0"):
         raise InvalidArgumentError(f'Fill argument not supported: "{fill}" [Op:AsString]')
@@ -137,6 +154,8 @@ def as_string(
     flags = "0" if fill == "0" else ""
     w = str(width) if width >= 0 else ""
     kind = arr.dtype.kind
+    if arr.dtype.name == "bfloat16":
+        arr, kind = arr.astype(np.float32), "f"
     if kind == "b":
         spec = None
     elif kind in "iu":
@@ -145,7 +164,7 @@ def as_string(
                 f"precision/scientific/shortest not supported for {arr.dtype.name} [Op:AsString]"
             )
         spec = f"%{flags}{w}d"
-    elif kind == "f":
+    elif kind in "fc":
         p = f".{precision}" if precision >= 0 else ""
         spec = f"%{flags}{w}{p}{'e' if scientific else 'g' if shortest else 'f'}"
     else:
@@ -154,7 +173,9 @@ def as_string(
     for i in np.ndindex(arr.shape):
         v = arr[i]
         if spec is None:
-            text = f"%{w}s" % ("true" if v else "false")
+            text = "true" if v else "false"  # TF ignores the width for booleans
+        elif kind == "c":
+            text = f"({spec % float(v.real)},{spec % float(v.imag)})"
         else:
             text = spec % (int(v) if kind in "iu" else float(v))
         out[i] = text.encode()
@@ -162,9 +183,23 @@ def as_string(
 
 
 _FLOAT_RE = re.compile(
-    rb"^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)\s*$", re.I
+    rb"^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan|nan\(\w*\)"
+    rb"|0x([0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(p[+-]?\d+)?)\s*$",
+    re.I,
 )
 _INT_RE = re.compile(rb"^\s*[+-]?\d+\s*$")
+_HALF = {"float16": "half"}
+_NUMBER_TYPES = ("float32", "float64", "int32", "int64", "uint32", "uint64")
+
+
+def _parse_float(s: bytes) -> float:
+    """C's strtod grammar, as TF's parser: hex floats and ``nan(chars)`` included."""
+    text = s.strip().lower()
+    if b"x" in text:
+        return float.fromhex(text.decode())
+    if text.lstrip(b"+-").startswith(b"nan"):
+        return float("nan")
+    return float(text)
 
 
 def to_number(string_tensor, out_type=_dtypes.float32, name=None):
@@ -177,8 +212,11 @@ def to_number(string_tensor, out_type=_dtypes.float32, name=None):
     """
     x = _strings_in(string_tensor, "to_number")
     dtype = _dtypes.as_dtype(out_type)
-    if not (dtype.is_floating or dtype.is_integer):
-        raise TypeError(f"tf.strings.to_number: out_type must be a float or int type, got {dtype}")
+    if dtype.name not in _NUMBER_TYPES:
+        raise InvalidArgumentError(
+            f"Value for attr 'out_type' of {_HALF.get(dtype.name) or _tf_name(dtype)} is not "
+            "in the list of allowed values: float, double, int32, int64, uint32, uint64"
+        )
     pattern = _FLOAT_RE if dtype.is_floating else _INT_RE
     info = None if dtype.is_floating else np.iinfo(dtype.as_numpy_dtype)
 
@@ -189,7 +227,7 @@ def to_number(string_tensor, out_type=_dtypes.float32, name=None):
                 f"StringToNumberOp could not correctly convert string: {text} [Op:StringToNumber]"
             )
         if info is None:
-            return float(s)
+            return _parse_float(s)
         v = int(s)
         if not info.min <= v <= info.max:
             raise InvalidArgumentError(
@@ -220,7 +258,10 @@ def _unit(unit: str, op: str) -> Callable[[bytes], int]:
         return len
     if unit == "UTF8_CHAR":
         return lambda s: len(s.decode("utf-8", errors="replace"))
-    raise ValueError(f"tf.strings.{op}: unit must be 'BYTE' or 'UTF8_CHAR', got {unit!r}")
+    raise InvalidArgumentError(
+        f"Value for attr 'unit' of \"{unit}\" is not in the list of allowed values: "
+        '"BYTE", "UTF8_CHAR"'
+    )
 
 
 def lower(input, encoding: str = "", name=None):  # noqa: A002
@@ -250,7 +291,10 @@ def _case(input, encoding: str, how: str):  # noqa: A002
     if encoding == "":
         return _map(x, getattr(bytes, how))
     if encoding.lower().replace("-", "") != "utf8":
-        raise ValueError(f"tf.strings.{how}: encoding must be '' or 'utf-8', got {encoding!r}")
+        raise InvalidArgumentError(
+            f"only utf-8 or '' (no encoding) is supported, received {encoding} [Op:String"
+            f"{how.capitalize()}]"
+        )
     return _map(x, lambda s: getattr(s.decode("utf-8", errors="replace"), how)().encode("utf-8"))
 
 
@@ -265,28 +309,18 @@ def strip(input, name=None):  # noqa: A002
     return _map(_strings_in(input, "strip"), bytes.strip)
 
 
-# RE2 (TF's regex engine) and Python's `re` agree on the common syntax; these differ.
-_RE2_ONLY = re.compile(r"\\[pP]|\\C|\(\?[imsU]*-|\[\[:")
-
-
 def _compile(pattern, op: str) -> re.Pattern:
     if isinstance(pattern, StringTensor):
         pattern = pattern._np[()]
     text = pattern.decode() if isinstance(pattern, bytes) else str(pattern)
-    if _RE2_ONLY.search(text):
-        raise NotImplementedError(
-            f"tf.strings.{op}: pattern {text!r} uses RE2 syntax (Unicode classes \\p, POSIX "
-            "[[:classes:]], \\C) that jtape's Python `re` engine does not have; spell it "
-            "with explicit character ranges"
-        )
-    text = text.replace(r"\z", r"\Z")
     try:
-        return re.compile(text)
+        return re.compile(translate(text, op))
     except re.error as e:
         raise InvalidArgumentError(f"Invalid pattern: {text}, error: {e}") from e
 
 
-def _rewrite(rewrite) -> Callable[[re.Match], str]:
+def _rewrite(rewrite) -> tuple[Callable[[re.Match], str], int]:
+    """RE2's rewrite (``\\0``-``\\9``, ``\\\\``) as a match function, and its highest group."""
     if isinstance(rewrite, StringTensor):
         rewrite = rewrite._np[()]
     text = rewrite.decode() if isinstance(rewrite, bytes) else str(rewrite)
@@ -306,7 +340,8 @@ def _rewrite(rewrite) -> Callable[[re.Match], str]:
         else:
             parts.append(c)
             i += 1
-    return lambda m: "".join(p if isinstance(p, str) else (m.group(p) or "") for p in parts)
+    top = max([p for p in parts if isinstance(p, int)], default=0)
+    return lambda m: "".join(p if isinstance(p, str) else (m.group(p) or "") for p in parts), top
 
 
 def _decode(s: bytes) -> str:
@@ -327,7 +362,9 @@ def regex_replace(input, pattern, rewrite, replace_global: bool = True, name=Non
     """
     x = _strings_in(input, "regex_replace")
     regex = _compile(pattern, "regex_replace")
-    repl = _rewrite(rewrite)
+    repl, top = _rewrite(rewrite)
+    if top > regex.groups:  # RE2 refuses such a rewrite and TF returns the input
+        return _map(x, lambda s: s)
     count = 0 if replace_global else 1
     return _map(x, lambda s: _encode(regex.sub(repl, _decode(s), count=count)))
 
@@ -357,8 +394,13 @@ def substr(input, pos, len, unit: str = "BYTE", name=None):  # noqa: A002
     p = _numbers_in(pos, "substr")
     n = _numbers_in(len, "substr")
     if unit not in ("BYTE", "UTF8_CHAR"):
-        raise ValueError(f"tf.strings.substr: unit must be 'BYTE' or 'UTF8_CHAR', got {unit!r}")
+        _unit(unit, "substr")
     chars = unit == "UTF8_CHAR"
+    if np.shape(p) != np.shape(n):
+        raise InvalidArgumentError(
+            f"pos and len should have the same shape, got: {list(np.shape(p))} vs. "
+            f"{list(np.shape(n))} [Op:Substr]"
+        )
     try:
         xs, ps, ns = np.broadcast_arrays(x, p, n)
     except ValueError as e:
@@ -376,7 +418,9 @@ def substr(input, pos, len, unit: str = "BYTE", name=None):  # noqa: A002
             )
         if k < 0:
             k += size
-        piece = seq[k : k + max(m, 0)]
+        if m < 0:  # TF: to the end of the bytes, nothing of the characters
+            m = 0 if chars else size
+        piece = seq[k : k + m]
         out[i] = piece.encode("utf-8") if chars else piece
     return StringTensor._wrap(out)
 
@@ -553,16 +597,30 @@ def reduce_join(inputs, axis=None, keepdims: bool = False, separator: str = "", 
         out = np.empty((1,) * x.ndim if keepdims else (), dtype=object)
         out[...] = joined
         return StringTensor._wrap(out)
-    axes = tuple(sorted(a % x.ndim for a in np.atleast_1d(np.asarray(axis)).tolist()))
-    rest = [d for d in range(x.ndim) if d not in axes]
-    moved = np.transpose(x, rest + list(axes))
+    listed = [int(a) for a in np.atleast_1d(np.asarray(axis)).tolist()]
+    for a in listed:
+        if not -x.ndim <= a < x.ndim:
+            raise OutOfRangeError(
+                f"Invalid reduction dimension {a} for input with {x.ndim} dimension(s) "
+                "[Op:ReduceJoin]"
+            )
+    seen: set = set()
+    for a in listed:
+        if a % x.ndim in seen:
+            raise InvalidArgumentError(f"Duplicate reduction dimension {a} [Op:ReduceJoin]")
+        seen.add(a % x.ndim)
+    axes = [a % x.ndim for a in listed]
+    rest = [d for d in range(x.ndim) if d not in seen]
+    # TF joins with the first listed axis varying fastest (axis=[0, 1] of [[a, b], [c, d]]
+    # is "acbd"), so the listed axes go last in reverse order.
+    moved = np.transpose(x, rest + axes[::-1])
     kept_shape = moved.shape[: len(rest)]
     flat = moved.reshape(kept_shape + (-1,))
     out = np.empty(kept_shape, dtype=object)
     for i in np.ndindex(kept_shape):
         out[i] = sep.join(flat[i].tolist())
     if keepdims:
-        out = np.expand_dims(out, axes)
+        out = np.expand_dims(out, tuple(sorted(seen)))
     return StringTensor._wrap(out)
 
 
@@ -576,10 +634,16 @@ def join(inputs: Sequence, separator: str = "", name=None) -> StringTensor:
     """
     arrays = [_check_dense(_strings_in(t, "join"), "join") for t in inputs]
     sep = _as_bytes(separator)
-    try:
-        arrays = np.broadcast_arrays(*arrays)
-    except ValueError as e:
-        raise InvalidArgumentError(f"Input shapes do not match: {[a.shape for a in arrays]}") from e
+    if not arrays:
+        return StringTensor._wrap(np.asarray(b"", dtype=object))
+    shapes = {a.shape for a in arrays if a.ndim}
+    if len(shapes) > 1:  # TF broadcasts scalars only
+        a, b = sorted(shapes, key=[x.shape for x in arrays].index)[:2]
+        raise InvalidArgumentError(
+            f"Input shapes do not match: [{','.join(map(str, a))}] vs. "
+            f"[{','.join(map(str, b))}] [Op:StringJoin]"
+        )
+    arrays = np.broadcast_arrays(*arrays)
     out = np.empty(arrays[0].shape, dtype=object)
     for i in np.ndindex(out.shape):
         out[i] = sep.join(a[i] for a in arrays)
@@ -603,6 +667,14 @@ def ngrams(
         [b'a b', b'b c']
     """
     widths = [int(ngram_width)] if np.ndim(ngram_width) == 0 else [int(w) for w in ngram_width]
+    for w in widths:
+        if w <= 0:
+            raise ValueError(f"All ngram_widths must be greater than 0. Got {w}")
+    if padding_width is not None:
+        if pad_values is None:
+            raise ValueError("pad_values must be provided if padding_width is set.")
+        if int(padding_width) <= 0:
+            raise ValueError("padding_width must be greater than 0.")
     sep = _as_bytes(separator)
     if pad_values is not None:
         if isinstance(pad_values, (tuple, list)):
@@ -652,39 +724,107 @@ def to_hash_bucket_fast(input, num_buckets: int, name=None):  # noqa: A002
     """
     n = int(num_buckets)
     if n <= 0:
-        raise InvalidArgumentError(f"`num_buckets` must be positive, got {n}")
+        raise InvalidArgumentError(
+            f"Value for attr 'num_buckets' of {n} must be at least minimum 1"
+        )
     x = _strings_in(input, "to_hash_bucket_fast")
     return _map(x, lambda s: fingerprint64(s) % n, np.int64)
 
 
-def format(template: str, inputs, placeholder: str = "{}", summarize: int = 3, name=None):  # noqa: A001
-    """``template`` with each ``placeholder`` replaced by one input (scalars only in jtape).
+def to_hash_bucket_strong(input, num_buckets: int, key, name=None):  # noqa: A002
+    """Each string's bucket in ``[0, num_buckets)``: SipHash-2-4 keyed by ``key`` (two
+    integers) modulo ``num_buckets``, as TF.
 
     Example:
         >>> import jtape as jt
-        >>> jt.strings.format("x={} y={}", (1, "a")).numpy()
-        b'x=1 y=a'
+        >>> jt.strings.to_hash_bucket_strong(["a", "b"], 10, [1, 2]).numpy().tolist()
+        [6, 4]
     """
-    if not isinstance(inputs, (list, tuple)):
+    from .nn._preprocessing import siphash24  # the one SipHash (Keras' salted Hashing)
+
+    n = int(num_buckets)
+    if n <= 0:
+        raise InvalidArgumentError(
+            f"Value for attr 'num_buckets' of {n} must be at least minimum 1"
+        )
+    key = [int(k) for k in np.asarray(key).reshape(-1).tolist()]
+    if builtins.len(key) != 2:
+        raise InvalidArgumentError("Key must have 2 elements [Op:StringToHashBucketStrong]")
+    k0, k1 = (k & 0xFFFFFFFFFFFFFFFF for k in key)
+    x = _strings_in(input, "to_hash_bucket_strong")
+    return _map(x, lambda s: siphash24(k0, k1, s) % n, np.int64)
+
+
+def unsorted_segment_join(inputs, segment_ids, num_segments, separator: str = "", name=None):
+    """Join the strings of each segment (in input order) with ``separator``: segment ``k``
+    collects the rows whose id is ``k``; segments with no row are empty strings.
+
+    Example:
+        >>> import jtape as jt
+        >>> out = jt.strings.unsorted_segment_join(["a", "b", "c"], [1, 0, 1], 2, separator=":")
+        >>> out.numpy().tolist()
+        [b'b', b'a:c']
+    """
+    x = _check_dense(_strings_in(inputs, "unsorted_segment_join"), "unsorted_segment_join")
+    ids = np.asarray(_numbers_in(segment_ids, "unsorted_segment_join"))
+    n = int(np.asarray(_numbers_in(num_segments, "unsorted_segment_join")))
+    if x.shape[: ids.ndim] != ids.shape:
+        raise InvalidArgumentError(
+            f"segment_ids.shape = {list(ids.shape)} is not a prefix of inputs.shape = "
+            f"{list(x.shape)} [Op:UnsortedSegmentJoin]"
+        )
+    if ids.size and (ids.min() < 0 or ids.max() >= n):
+        raise InvalidArgumentError(
+            "segment_ids are not allowed to exceed num_segments or to have negative values. "
+            "[Op:UnsortedSegmentJoin]"
+        )
+    sep = _as_bytes(separator)
+    rows = x.reshape((ids.size,) + x.shape[ids.ndim :])
+    parts: list = [[] for _ in range(n)]
+    for j, k in enumerate(ids.reshape(-1).tolist()):
+        parts[k].append(j)
+    out = np.empty((n,) + x.shape[ids.ndim :], dtype=object)
+    for k in range(n):
+        for i in np.ndindex(out.shape[1:]):
+            out[(k,) + i] = sep.join(rows[(j,) + i] for j in parts[k])
+    return StringTensor._wrap(out)
+
+
+def format(template: str, inputs, placeholder: str = "{}", summarize: int = 3, name=None):  # noqa: A001
+    """``template`` with each ``placeholder`` replaced by one input, written as TF does.
+
+    Tensors are summarized (``summarize`` entries at each end of a long dimension, all when
+    negative); strings are quoted and booleans written 1/0.
+
+    Example:
+        >>> import jtape as jt
+        >>> jt.strings.format("x={} y={}", (1, jt.constant([0.5, 2.0]))).numpy()
+        b'x=1 y=[0.5 2]'
+    """
+    if isinstance(inputs, (Tensor, StringTensor)) or hasattr(inputs, "_jt_read"):
         inputs = [inputs]
+    elif not isinstance(inputs, (list, tuple)):
+        if not hasattr(inputs, "__len__"):
+            raise TypeError(f"object of type '{type(inputs).__name__}' has no len()")
+        inputs = list(inputs)
     pieces = template.split(placeholder)
     if len(pieces) - 1 != len(inputs):
         raise ValueError(
-            f"tf.strings.format: {len(pieces) - 1} placeholders in the template but "
-            f"{len(inputs)} inputs"
+            f"The template expects {len(pieces) - 1} tensors, but the inputs only has "
+            f"{len(inputs)}. Please ensure the number of placeholders in template matches "
+            "inputs length."
         )
     texts = []
     for v in inputs:
-        if isinstance(v, StringTensor) or isinstance(v, (str, bytes)):
+        if isinstance(v, (StringTensor, str, bytes)):
             arr = to_bytes_array(v)
-            if arr.ndim:
-                raise NotImplementedError("tf.strings.format: jtape formats scalar inputs only")
-            texts.append(arr[()].decode("utf-8", errors="replace"))
-            continue
-        arr = _numbers_in(v, "format")
-        if arr.ndim:
-            raise NotImplementedError("tf.strings.format: jtape formats scalar inputs only")
-        texts.append(str(arr.item()) if arr.dtype.kind != "b" else str(bool(arr)))
+        elif isinstance(v, (list, tuple)) and is_string_value(v):
+            arr = to_bytes_array(v)
+        else:
+            arr = _numbers_in(v, "format")
+            if arr.dtype.kind not in "biufc":
+                arr = np.asarray(arr, np.float32)
+        texts.append(summarize_tensor(arr, summarize))
     out = pieces[0] + "".join(t + p for t, p in zip(texts, pieces[1:]))
     return StringTensor._wrap(np.asarray(out.encode(), dtype=object))
 

@@ -25,11 +25,26 @@ def load(name: str) -> dict:
         return json.load(f)["cases"]
 
 
+def _plain(x):
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, bytes):
+        return x.decode("latin-1")
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def describe(value):
     if isinstance(value, (list, tuple)):
         return [describe(v) for v in value]
-    arr = value.numpy()
-    return {"dtype": jt.as_dtype(value.dtype).name, "shape": list(arr.shape), "values": arr}
+    if isinstance(value, jt.RaggedTensor):
+        return {"dtype": jt.as_dtype(value.dtype).name, "ragged": _plain(value.to_list())}
+    if not hasattr(value, "numpy"):
+        return {"python": _plain(np.asarray(value).tolist())}
+    arr = np.asarray(value.numpy())
+    dtype = jt.as_dtype(value.dtype).name
+    if dtype == "string":
+        return {"dtype": dtype, "shape": list(np.shape(arr)), "values": _plain(arr.tolist())}
+    return {"dtype": dtype, "shape": list(arr.shape), "values": arr}
 
 
 def assert_same(got, want) -> None:
@@ -38,21 +53,32 @@ def assert_same(got, want) -> None:
         for g, w in zip(got, want):
             assert_same(g, w)
         return
+    if "ragged" in want or "python" in want or want.get("dtype") == "string":
+        assert got == want  # strings, ragged rows and Python values: exactly
+        return
     assert got["dtype"] == want["dtype"] and got["shape"] == want["shape"]
     np.testing.assert_allclose(np.asarray(got["values"], np.float64), want["values"], rtol=1e-6)
 
 
-def check(case: str, want: dict, namespace: dict) -> None:
-    """Evaluate ``case`` in ``namespace`` (with ``tf`` = jtape.compat) against ``want``."""
+def check(case: str, want: dict, namespace: dict, message: bool = True) -> None:
+    """Evaluate ``case`` in ``namespace`` (with ``tf`` = jtape.compat) against ``want``
+    (an error's class, and its message unless ``message`` is False)."""
     scope = {"tf": tf, "np": np, **namespace}
+
+    def run():
+        if "\n" not in case:
+            return eval(case, scope)  # noqa: S307 - the recorded expressions
+        exec(case, scope)  # noqa: S102 - a recorded block of statements that sets `out`
+        return scope["out"]
+
     if "error" in want:
         with pytest.raises(getattr(tf.errors, want["error"], None) or Exception) as info:
-            eval(case, scope)  # noqa: S307 - the recorded expressions
+            run()
         assert type(info.value).__name__ == want["error"] or isinstance(
             info.value, getattr(tf.errors, want["error"], ())
         )
         # TF's message, less its node prefix and trailing name
         text = want["message"].split("}} ")[-1].split(" [Op:")[0].split(" name:")[0].strip()
-        assert text in str(info.value)
+        assert text in str(info.value) or not message
         return
-    assert_same(describe(eval(case, scope)), want)  # noqa: S307
+    assert_same(describe(run()), want)

@@ -14,10 +14,12 @@ from .._string_ops import split as split
 from .._string_ops import strip as strip
 from .._string_ops import substr as substr
 from .._string_ops import to_hash_bucket_fast as to_hash_bucket_fast
+from .._string_ops import to_hash_bucket_strong as to_hash_bucket_strong
 from .._string_ops import to_number as to_number
 from .._string_ops import unicode_decode as unicode_decode
 from .._string_ops import unicode_encode as unicode_encode
 from .._string_ops import unicode_split as unicode_split
+from .._string_ops import unsorted_segment_join as unsorted_segment_join
 from .._string_ops import upper as upper
 
 __all__ = [
@@ -35,9 +37,11 @@ __all__ = [
     "strip",
     "substr",
     "to_hash_bucket_fast",
+    "to_hash_bucket_strong",
     "to_number",
     "unicode_decode",
     "unicode_encode",
     "unicode_split",
+    "unsorted_segment_join",
     "upper",
 ]

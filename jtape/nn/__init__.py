@@ -39,6 +39,7 @@ from ._dot_attention import AdditiveAttention as AdditiveAttention
 from ._dot_attention import Attention as Attention
 from ._dot_layer import Dot as Dot
 from ._einsum_dense import EinsumDense as EinsumDense
+from ._hashed_crossing import HashedCrossing as HashedCrossing
 from ._image_preprocessing import CenterCrop as CenterCrop
 from ._image_preprocessing import RandomBrightness as RandomBrightness
 from ._image_preprocessing import RandomContrast as RandomContrast
@@ -85,6 +86,7 @@ from ._preprocessing import CategoryEncoding as CategoryEncoding
 from ._preprocessing import Discretization as Discretization
 from ._preprocessing import Hashing as Hashing
 from ._preprocessing import Normalization as Normalization
+from ._random_crop import RandomCrop as RandomCrop
 from ._random_geometric import RandomRotation as RandomRotation
 from ._random_geometric import RandomTranslation as RandomTranslation
 from ._random_geometric import RandomZoom as RandomZoom

@@ -453,7 +453,12 @@ class Discretization(Layer):
                 "You need to either pass the `bin_boundaries` argument at construction time "
                 "or call `adapt(dataset)` before you can start using the `Discretization` layer."
             )
-        ids = _digitize(inputs, np.asarray(self.bin_boundaries, np.float32))
+        bounds = np.asarray(self.bin_boundaries, np.float32)
+        if np.any(bounds[1:] < bounds[:-1]):  # TF's Bucketize refuses them at the call
+            raise InvalidArgumentError(
+                f"Expected sorted boundaries, got {self.bin_boundaries} [Op:Bucketize]"
+            )
+        ids = _digitize(inputs, bounds)
         if self.output_mode == "int":
             return ids
         return encode(ids, len(self.bin_boundaries) + 1, self.output_mode, self.compute_dtype)
@@ -536,6 +541,10 @@ def _as_strings(arr: np.ndarray) -> np.ndarray:
     """Hashing's keys: strings as bytes, numbers as their decimal (floats truncated)."""
     if arr.dtype == object:
         return arr
+    if arr.dtype.kind == "b":  # tf.as_string of a bool, as Keras hashes it
+        out = np.empty(arr.shape, dtype=object)
+        out.flat[:] = [b"true" if v else b"false" for v in arr.flat]
+        return out
     if arr.dtype.kind == "f":
         arr = arr.astype(np.int64)
     elif arr.dtype.kind not in "iu":

@@ -2,7 +2,8 @@
 
 They run on the host (as Keras runs them on the CPU through TensorFlow): strings are
 ``StringTensor``s, the vocabulary a Python dict, and the output an int64 (``"int"``) or
-float32 (``"one_hot"``/``"multi_hot"``/``"count"``/``"tf_idf"``) jt.Tensor, ready for JAX.
+int64 (``"one_hot"``/``"multi_hot"``/``"count"``, as Keras 3 whatever the layer's dtype)
+or float32 (``"tf_idf"``) jt.Tensor, ready for JAX.
 Use them in a ``tf.data`` ``map`` or on eager inputs; a vocabulary is data, not a
 trainable weight. ``adapt`` orders the vocabulary as Keras does: most frequent first,
 ties broken by the token, higher first (Keras' ``np.lexsort(...)[::-1]``).
@@ -407,7 +408,7 @@ class _IndexLookup(Layer):
         if self.output_mode == "one_hot":
             if ids.ndim > 1 and ids.shape[-1] == 1:
                 ids = ids[..., 0]
-            out = (ids[..., None] == np.arange(depth)).astype(np.float32)
+            out = (ids[..., None] == np.arange(depth)).astype(np.int64)
             return Tensor(jax.device_put(out))
         if ids.ndim > 2:
             raise NotImplementedError(
@@ -419,15 +420,15 @@ class _IndexLookup(Layer):
 
     def _encode_rows(self, rows: list, _unused):
         depth = self._depth()
-        out = np.zeros((len(rows), depth), np.float32)
+        out = np.zeros((len(rows), depth), np.int64)  # Keras: int64 whatever the layer dtype
         for i, r in enumerate(rows):
             r = np.asarray(r, dtype=np.int64)
             r = r[(r >= 0) & (r < depth)]  # the mask value (int64 max) is dropped
-            np.add.at(out[i], r, 1.0)
+            np.add.at(out[i], r, 1)
         if self.output_mode == "multi_hot":
-            out = np.minimum(out, 1.0)
+            out = np.minimum(out, 1)
         elif self.output_mode == "tf_idf":
-            out = out * np.asarray(self.idf_weights.numpy(), np.float32)
+            out = out.astype(np.float32) * np.asarray(self.idf_weights.numpy(), np.float32)
         return Tensor(jax.device_put(out))
 
     def compute_output_shape(self, input_shape):
@@ -467,7 +468,7 @@ class StringLookup(_IndexLookup):
     Ids: 0 is the mask token (when ``mask_token`` is set, ``"int"`` mode), then
     ``num_oov_indices`` OOV ids, then the vocabulary. ``invert=True`` maps ids back to
     strings. ``adapt`` learns the vocabulary, most frequent first (ties: higher token
-    first, as Keras). Runs on the host; outputs int64 ids (or float32 encodings).
+    first, as Keras). Runs on the host; outputs int64 ids (or int64 counts, float32 tf-idf).
     ``num_oov_indices > 1`` buckets OOV strings with FarmHash Fingerprint64, as Keras;
     ``salt`` (SipHash) is not supported.
 
@@ -582,7 +583,7 @@ class TextVectorization(Layer):
     on a string tensor), ``split`` (whitespace, character, None or a callable), optional
     ``ngrams``, then a :class:`StringLookup` with mask token ``""``. ``"int"`` output is
     padded with 0 (or cut) to ``output_sequence_length``. Runs on the host: apply it in
-    a ``tf.data`` ``map`` or eagerly, and feed its int64/float32 output to the model.
+    a ``tf.data`` ``map`` or eagerly, and feed its int64 (float32 for tf-idf) output to the model.
 
     Example:
         >>> import jtape as jt
