@@ -164,6 +164,8 @@ CASES = {
         _x(r, B, 4, 4, 2),
     ),
     "RandomZoom": lambda r: (nn.RandomZoom((0.0, 0.0)), "train", _x(r, B, 3, 4, 2)),
+    # a target larger than the image: Keras' deterministic slice-and-resize path
+    "RandomCrop": lambda r: (nn.RandomCrop(5, 6), "train", _x(r, B, 4, 4, 2)),
     "CategoryEncoding": lambda r: (nn.CategoryEncoding(5), None, r.integers(0, 5, size=(B, 3))),
     "Discretization": lambda r: (nn.Discretization([-1, 1]), None, r.integers(-2, 3, size=(B, 4))),
     "Lambda": lambda r: (nn.Lambda(lambda x: jt.sin(x) * x), None, _x(r, B, 5)),

@@ -174,6 +174,39 @@ def test_brightness_and_contrast_draws_stay_in_their_ranges(rng):
     assert factor.min() >= 0.8 - 1e-5 and factor.max() <= 1.5 + 1e-5 and factor.std() > 0.1
 
 
+def test_random_crop_takes_one_uniform_window_per_batch(rng):
+    x = rng.normal(size=(3, 6, 7, 2)).astype(np.float32)
+    layer = nn.RandomCrop(4, 3, seed=1)
+    seen = set()
+    for _ in range(60):
+        y = layer(x, training=True).numpy()
+        assert y.shape == (3, 4, 3, 2)
+        hits = [
+            (t, c)
+            for t in range(3)
+            for c in range(5)
+            if np.array_equal(y, x[:, t : t + 4, c : c + 3])  # the same window for all
+        ]
+        assert len(hits) == 1
+        seen.add(hits[0])
+    assert len(seen) >= 12  # 15 windows, drawn uniformly
+    assert layer.compute_output_shape((None, 6, 7, 2)) == (None, 4, 3, 2)
+
+
+def test_random_crop_in_fit_with_a_shape_agnostic_head(rng):
+    x = rng.uniform(0, 1, size=(16, 6, 6, 2)).astype(np.float32)
+    y = x.mean(axis=(1, 2))[:, :1]
+    model = nn.Sequential(
+        [nn.Input((6, 6, 2)), nn.RandomCrop(4, 4, seed=0), nn.GlobalAveragePooling2D(), nn.Dense(1)]
+    )
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    dense = model.layers[-1]
+    # at predict the crop passes the whole image through, as Keras 3.15
+    expected = x.mean(axis=(1, 2)) @ dense.kernel.numpy() + dense.bias.numpy()
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("case", cases.BAD, ids=[c[0] for c in cases.BAD])
 def test_bad_arguments_raise_keras_errors(case):
     name, cls, kwargs = case
