@@ -47,20 +47,24 @@ def describe(value):
     return {"dtype": dtype, "shape": list(arr.shape), "values": arr}
 
 
-def assert_same(got, want) -> None:
+def assert_same(got, want, rtol: float = 1e-6, atol: float = 0.0) -> None:
     if isinstance(want, list):
         assert len(got) == len(want)
         for g, w in zip(got, want):
-            assert_same(g, w)
+            assert_same(g, w, rtol, atol)
         return
     if "ragged" in want or "python" in want or want.get("dtype") == "string":
         assert got == want  # strings, ragged rows and Python values: exactly
         return
     assert got["dtype"] == want["dtype"] and got["shape"] == want["shape"]
-    np.testing.assert_allclose(np.asarray(got["values"], np.float64), want["values"], rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(got["values"], np.float64), want["values"], rtol=rtol, atol=atol
+    )
 
 
-def check(case: str, want: dict, namespace: dict, message: bool = True) -> None:
+def check(
+    case: str, want: dict, namespace: dict, message: bool = True, rtol=1e-6, atol=0.0
+) -> None:
     """Evaluate ``case`` in ``namespace`` (with ``tf`` = jtape.compat) against ``want``
     (an error's class, and its message unless ``message`` is False)."""
     scope = {"tf": tf, "np": np, **namespace}
@@ -81,4 +85,4 @@ def check(case: str, want: dict, namespace: dict, message: bool = True) -> None:
         text = want["message"].split("}} ")[-1].split(" [Op:")[0].split(" name:")[0].strip()
         assert text in str(info.value) or not message
         return
-    assert_same(describe(run()), want)
+    assert_same(describe(run()), want, rtol, atol)
