@@ -1040,8 +1040,9 @@ def if_stmt(cond, body, orelse, state, names, live, lineno):
     """``if cond: body else: orelse`` over ``state``; returns the new state tuple."""
     if not _is_traced(cond):  # Python values and concrete tensors: a Python `if`
         return body(*state) if cond else orelse(*state)
-    for branch in (body, orelse):  # TensorArrays written in a branch: buffers first
-        state = _allocate_arrays(state, lambda st, branch=branch: branch(*st))
+    from ._tensor_array import allocate_for_cond  # TensorArrays written in a branch
+
+    state = allocate_for_cond(state, [lambda st: body(*st), lambda st: orelse(*st)])
     return _TensorIf(body, names, live, lineno).run(cond, orelse, state)
 
 
@@ -1143,6 +1144,13 @@ def for_iterable(func, *args, **kwargs):
         if any(_is_traced(a) for a in args):
             start, limit, delta = (0, args[0], 1) if len(args) == 1 else (*args, 1)[:3]
             return _TensorRange(start, limit, delta)
+        if func is not builtins.range:
+            import jax
+
+            # Bounds known when tracing: a concrete tensor (not staged), so the loop's
+            # values are visible while tracing (TensorArray sizing relies on it).
+            with jax.ensure_compile_time_eval():
+                return converted_call(func, *args, **kwargs)
     return converted_call(func, *args, **kwargs)
 
 
@@ -1343,11 +1351,48 @@ class _TensorIf:
                     )
 
 
-def _allocate_arrays(state, run_body):
+def _allocate_arrays(state, run_body, simulate=None):
     """TensorArrays in a loop's state get their buffer before the loop (_tensor_array)."""
     from ._tensor_array import allocate_for_loop
 
-    return allocate_for_loop(state, run_body)
+    return allocate_for_loop(state, run_body, simulate)
+
+
+def _finish_arrays(state, sized):
+    from ._tensor_array import finish_loop
+
+    return finish_loop(state, sized)
+
+
+def _python_loop(state, test, step, maximum_iterations):
+    from ._tensor_array import python_loop
+
+    return python_loop(state, lambda s: test(s), lambda s: step(s), maximum_iterations)
+
+
+def _known_truth(c) -> bool:
+    from ._tensor_array import _known_bool
+
+    return _known_bool(c)
+
+
+def _known_scalar(t):
+    """A range bound's Python value while sizing TensorArrays (must be known)."""
+    from ._tensor_array import _known_bool
+
+    if _is_traced(t):
+        _known_bool(t)  # raises: the trip count is known only at run time
+    return t.numpy().item()
+
+
+def _py_range(start, limit, delta):
+    if delta == 0:
+        raise ValueError("range: delta must not be zero")
+    out, v = [], start
+    while (v < limit) if delta > 0 else (v > limit):
+        out.append(v)
+        v += delta
+    return out
 
 
 def _first_item(iterable):
@@ -1503,7 +1548,13 @@ class _TensorLoop:
 
     def _run_while(self, test, state):
         self.probe = {}
-        state = _allocate_arrays(state, lambda st: self.body(*st))
+        state, sized = _allocate_arrays(
+            state,
+            lambda st: self.body(*st),
+            lambda st: _python_loop(
+                st, lambda s: test(*s), lambda s: self.body(*s), self.maximum_iterations
+            ),
+        )
         slots = self._entry(state)
         init = [t for s in slots if s is not None for t in s.tensors]
         n_flat = len(init)
@@ -1516,14 +1567,18 @@ class _TensorLoop:
             return self._flat(slots, new) + list(flat[n_flat:])
 
         out = self._loop(cond_fn, body_fn, init)
-        return self._state(slots, out[:n_flat], state)
+        return _finish_arrays(self._state(slots, out[:n_flat], state), sized)
 
     def _run_for(self, iterable, extra_test, state):
         from ._array_ops import constant, convert_to_tensor, where
         from ._math_ops import add, greater, less, logical_and
 
         self.probe = {}
-        state = _allocate_arrays(state, lambda st: self.body(_first_item(iterable), *st))
+        state, sized = _allocate_arrays(
+            state,
+            lambda st: self.body(_first_item(iterable), *st),
+            lambda st: self._python_for(iterable, extra_test, st),
+        )
         slots = self._entry(state)
         init = [t for s in slots if s is not None for t in s.tensors]
         if isinstance(iterable, _TensorRange):
@@ -1565,4 +1620,25 @@ class _TensorLoop:
             return [step(i), *self._flat(slots, new)]
 
         out = self._loop(cond_fn, body_fn, [first, *init], maximum_iterations=length)
-        return self._state(slots, out[1:], state)
+        return _finish_arrays(self._state(slots, out[1:], state), sized)
+
+    def _python_for(self, iterable, extra_test, state):
+        """The loop run in Python on values known when tracing (sizes TensorArrays)."""
+        from ._array_ops import convert_to_tensor
+
+        if isinstance(iterable, _TensorRange):
+            bounds = [iterable.start, iterable.limit, iterable.delta]
+            ts = [convert_to_tensor(b) for b in bounds]
+            values = [_known_scalar(t) for t in ts]
+            dtype = "float32" if any(t.dtype.kind == "f" for t in ts) else "int32"
+            items = [convert_to_tensor(v, dtype=dtype) for v in _py_range(*values)]
+        else:
+            seq = convert_to_tensor(iterable)
+            items = [seq[k] for k in range(seq.shape[0])]
+        if self.maximum_iterations is not None:
+            items = items[: self.maximum_iterations]
+        for item in items:
+            if extra_test is not None and not _known_truth(extra_test(*state)):
+                break
+            state = self.body(item, *state)
+        return state

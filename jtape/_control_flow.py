@@ -34,7 +34,7 @@ from ._op import call_op
 from ._state import current_frame, state, tracing
 from ._tape import Recorder
 from ._tensor import Tensor
-from ._tensor_array import allocate_for_loop
+from ._tensor_array import allocate_for_loop, finish_loop, python_loop
 from ._variable import Variable
 
 # -- capturing what user functions take from outside -------------------------------------
@@ -508,13 +508,22 @@ def while_loop(
     if not callable(cond) or not callable(body):
         raise TypeError("while_loop: cond and body must be callables")
     single = not isinstance(loop_vars, (list, tuple))
+    if maximum_iterations is not None:
+        maximum_iterations = _max_iterations(maximum_iterations)
     # TensorArrays carried by a traced loop need their buffer before it starts.
-    loop_vars = allocate_for_loop(loop_vars, lambda lv: body(lv) if single else body(*lv))
+    loop_vars, sized = allocate_for_loop(
+        loop_vars,
+        lambda lv: body(lv) if single else body(*lv),
+        lambda lv: python_loop(
+            lv,
+            lambda v: cond(v) if single else cond(*v),
+            lambda v: body(v) if single else body(*v),
+            maximum_iterations,
+        ),
+    )
     leaves, tree = _flatten(loop_vars)
     loose_tree = _flatten(_lists_as_tuples(loop_vars))[1]
     init = [_as_tensor(x) for x in leaves]
-    if maximum_iterations is not None:
-        maximum_iterations = _max_iterations(maximum_iterations)
 
     def args(flat) -> tuple:
         structure = jax.tree_util.tree_unflatten(tree, list(flat))
@@ -654,7 +663,7 @@ def while_loop(
     var_reads, captured = cap.inputs()
     flat, written = call_op(_LoopOp(pure), (tuple(init), var_reads, captured), {})
     cap.assign_written(written)
-    return _result(loop_vars, tree, list(flat), single, back_prop)
+    return finish_loop(_result(loop_vars, tree, list(flat), single, back_prop), sized)
 
 
 class _LoopOp:

@@ -60,6 +60,11 @@ def _grow(buffer, extra):
     return jnp.concatenate([buffer, jnp.zeros((extra, *buffer.shape[1:]), buffer.dtype)])
 
 
+@op(name="tensor_array_size")
+def _extend(live, index):
+    return jnp.maximum(live, jnp.max(jnp.asarray(index, jnp.int32)) + 1).astype(jnp.int32)
+
+
 @op(name="tensor_array_concat")
 def _flatten_first(buffer):
     return buffer.reshape((-1, *buffer.shape[2:]))
@@ -186,6 +191,9 @@ class TensorArray:
         self._cleared: set[int] = set()
         self._size = n  # traced storage: static size, buffer (size, *element) or None
         self._buffer: Tensor | None = None
+        # Inside a compiled loop sized for it (allocate_for_loop), a dynamic_size array's
+        # logical size is a traced int32 scalar; ``_size`` is then the buffer's capacity.
+        self._live: Tensor | None = None
         if not self._eager and self._element_shape is not None:
             if self._element_shape.is_fully_defined():
                 self._buffer = self._zeros(n, self._element_shape)
@@ -215,8 +223,11 @@ class TensorArray:
 
     def size(self, name=None) -> Tensor:
         """The number of elements, as an int32 scalar tensor."""
+        if not self._eager and self._live is not None:
+            return self._live
         n = len(self._items) if self._eager else self._size
-        return convert_to_tensor(np.int32(n))
+        with jax.ensure_compile_time_eval():  # known when tracing: a concrete constant
+            return Tensor(jnp.asarray(n, jnp.int32))
 
     def mark_used(self) -> None:
         """Accepted for TF code that silences its unused-array warning; does nothing."""
@@ -311,6 +322,16 @@ class TensorArray:
                 f"{tuple(self._element_shape)}; inside jt.function every element of a "
                 f"TensorArray has one shape ({_XLA_HINT})"
             )
+        if self._live is not None:  # dynamic, inside the compiled loop sized for it
+            if i is not None and not 0 <= i < self._size:
+                raise InvalidArgumentError(
+                    f"Trying to modify element {i} in a list with {self._size} elements."
+                )
+            idx = index if i is None else i
+            new = self._copy(self._buffer, self._size)
+            new._buffer = _set(self._buffer, idx, t)
+            new._live = _extend(self._live, idx)
+            return new
         size = self._size
         if i is None:
             if self._dynamic_size:
@@ -347,12 +368,14 @@ class TensorArray:
             for k, i in enumerate(idx):
                 ta = ta.write(i, t[k])
             return ta
-        if self._dynamic_size:
+        if self._dynamic_size and self._live is None:
             raise ValueError(
                 "TensorArray(dynamic_size=True).scatter at indices known only when the "
                 f"program runs: {_XLA_HINT}. Give size=N (dynamic_size=False)"
             )
         new = self._copy(self._buffer, self._size)
+        if self._live is not None:
+            new._live = _extend(self._live, convert_to_tensor(indices))
         new._merge_shape(t.shape[1:])
         buffer = new._buffer if new._buffer is not None else new._zeros(self._size, t.shape[1:])
         new._buffer = _set(buffer, convert_to_tensor(indices), t)
@@ -360,6 +383,7 @@ class TensorArray:
 
     def unstack(self, value, name=None) -> TensorArray:
         """The array holding ``value``'s slices along axis 0 (its size becomes their number)."""
+        self._whole("unstack")
         t = self._value(value)
         if t.ndim == 0:
             raise ValueError("TensorArray.unstack: value must have at least one dimension")
@@ -382,6 +406,7 @@ class TensorArray:
 
     def split(self, value, lengths, name=None) -> TensorArray:
         """The array holding consecutive pieces of ``value`` of the given ``lengths``."""
+        self._whole("split")
         t = self._value(value)
         ls = _static_ints(lengths, "lengths")
         if ls is None:
@@ -455,7 +480,16 @@ class TensorArray:
             return item
         return _get(self._traced_buffer("read"), index if i is None else i)
 
+    def _whole(self, what: str) -> None:
+        if not self._eager and self._live is not None:
+            raise ValueError(
+                f"TensorArray(dynamic_size=True).{what} inside the compiled loop that writes "
+                f"the array: its size there is known only when the program runs ({_XLA_HINT}); "
+                f"call {what}() after the loop, or give size=N (dynamic_size=False)"
+            )
+
     def _traced_buffer(self, what: str) -> Tensor:
+        self._whole(what)
         if self._buffer is not None:
             return self._buffer
         shape = self._element_shape
@@ -536,25 +570,27 @@ def _flatten(ta: TensorArray):
             ta._infer_shape,
             es,
             ta._buffer is not None,
+            ta._live is not None,
         ),
     )
-    return ((ta._buffer,) if ta._buffer is not None else ()), aux
+    children = (ta._buffer,) if ta._buffer is not None else ()
+    return (children + (ta._live,) if ta._live is not None else children), aux
 
 
 def _unflatten(aux, children) -> TensorArray:
     eager, facts = aux
     if eager:
         return facts.obj
-    dtype, size, dynamic, clear, infer, es, _ = facts
+    dtype, size, dynamic, clear, infer, es, has_buffer, has_live = facts
     ta = object.__new__(TensorArray)
     ta._dtype, ta._size, ta._dynamic_size = dtype, size, dynamic
     ta._clear_after_read, ta._infer_shape = clear, infer
     ta._element_shape = None if es is None else TensorShape(es)
     ta._eager, ta._items, ta._cleared = False, [], set()
-    buffer = children[0] if children else None
-    if buffer is not None and not isinstance(buffer, Tensor):
-        buffer = Tensor(buffer)  # rebuilt from raw arrays (e.g. by a jax transformation)
-    ta._buffer = buffer
+    # Children may be raw arrays (rebuilt by a jax transformation): wrapped again.
+    children = [c if isinstance(c, Tensor) or c is None else Tensor(c) for c in children]
+    ta._buffer = children[0] if has_buffer else None
+    ta._live = children[-1] if has_live else None
     return ta
 
 
@@ -574,40 +610,196 @@ def _arrays(structure) -> list:
     )
 
 
-def allocate_for_loop(state, run_body: Callable[[Any], Any]):
-    """``state`` with a buffer for every traced TensorArray in it that has none yet.
+_SIMULATION_LIMIT = 100_000
 
-    A compiled loop carries the buffer, so it must exist with its final shape before the
-    loop. Where ``element_shape`` did not give it, ``run_body(state)`` (the loop body on
-    the entry state) runs once abstractly, with Variables and tapes isolated as in any
-    control-flow discovery trace, and the shapes its writes give are used.
+_UNKNOWN_TRIP = (
+    "a TensorArray(dynamic_size=True) is written in a compiled loop whose number of "
+    "iterations depends on values known only when the program runs (a tensor loop "
+    "bound, or a break on a tensor condition): {hint}. Give the number of elements, "
+    "TensorArray(dtype, size=N) (dynamic_size=False), or bound the loop by a Python int"
+)
+
+
+def _known_bool(c) -> bool:
+    """A loop predicate's value while sizing an array, if it is known when tracing."""
+    if isinstance(c, Tensor):
+        if isinstance(c._value, jax.core.Tracer):
+            raise ValueError(_UNKNOWN_TRIP.format(hint=_XLA_HINT))
+        return bool(c._value)
+    return bool(c)
+
+
+def python_loop(state, test, step, maximum_iterations=None):
+    """Run a loop in Python (``while test(state): state = step(state)``) to size arrays.
+
+    Used by :func:`allocate_for_loop`'s ``simulate``: every predicate must be known when
+    tracing, else the error says what to change.
     """
-    leaves = _arrays(state)
-    if not any(_unallocated(x) for x in leaves):
+    limit = _SIMULATION_LIMIT if maximum_iterations is None else maximum_iterations
+    for _ in range(limit):
+        if not _known_bool(test(state)):
+            return state
+        state = step(state)
+    if maximum_iterations is not None:
         return state
+    raise ValueError(
+        f"a TensorArray(dynamic_size=True) is written in a compiled loop of more than "
+        f"{_SIMULATION_LIMIT} iterations, too many for jtape to size it when tracing; "
+        "give size=N (dynamic_size=False)"
+    )
+
+
+def _replace(structure, new: dict):
+    """``structure`` with the leaves at the given ``_arrays`` positions replaced."""
+    leaves, tree = jax.tree_util.tree_flatten(
+        structure, is_leaf=lambda x: isinstance(x, (TensorArray, Tensor))
+    )
+    return jax.tree_util.tree_unflatten(tree, [new.get(k, x) for k, x in enumerate(leaves)])
+
+
+def _abstract(run: Callable[[], Any]) -> list:
+    """``run()``'s final state, per ``_arrays`` leaf: (size, element shape) of each array.
+
+    ``run`` runs in an abstract trace (``jax.eval_shape``) with Variables and tapes
+    isolated, as control-flow discovery does; values known when tracing stay concrete
+    (``jax.ensure_compile_time_eval``), so loop predicates and indices that do not depend
+    on tensor values are Python-visible.
+    """
     from ._control_flow import _discover
 
     found: list = []
 
-    def run(log):
-        out = _arrays(run_body(state))
-        found.append([x._element_shape if isinstance(x, TensorArray) else None for x in out])
+    def traced(log):
+        with jax.ensure_compile_time_eval():
+            out = _arrays(run())
+        found.append(
+            [(x._size, x._element_shape) if isinstance(x, TensorArray) else None for x in out]
+        )
 
-    _discover(run)
-    shapes = found[0]
-    if len(shapes) != len(leaves):
-        return state  # the body changes the state's structure: the loop reports it
-    for ta, shape in zip(leaves, shapes):
-        if not _unallocated(ta) or shape is None:
-            continue  # never written in the body: stays unallocated (the loop checks)
+    _discover(traced)
+    return found[0]
+
+
+def allocate_for_loop(state, run_body: Callable[[Any], Any], simulate=None):
+    """``(state, positions)``: ``state`` ready to be carried by a compiled loop.
+
+    A compiled loop carries each TensorArray's buffer, so it must exist with its final
+    shape before the loop:
+
+    * an array without a buffer gets one; where ``element_shape`` did not give the
+      element shape, ``run_body(state)`` (the body on the entry state) runs once
+      abstractly and its writes give it;
+    * a ``dynamic_size`` array is sized by ``simulate(state)``, the whole loop run in
+      Python on the values known when tracing (see :func:`python_loop`): its final size is
+      the buffer's capacity, and its logical size is carried through the loop as a traced
+      scalar. ``positions`` lists those arrays; :func:`finish_loop` makes their size static
+      again after the loop. Without ``simulate`` (or when the trip count depends on run
+      time values) a write inside the loop raises an error saying to give ``size=N``.
+    """
+    leaves = _arrays(state)
+    traced = [isinstance(x, TensorArray) and not x._eager for x in leaves]
+    unallocated = [t and x._buffer is None for t, x in zip(traced, leaves)]
+    dynamic = [
+        t and x._dynamic_size and x._live is None and simulate is not None
+        for t, x in zip(traced, leaves)
+    ]
+    if not any(unallocated) and not any(dynamic):
+        return state, []
+    if any(dynamic):
+        final = _abstract(lambda: simulate(state))
+    else:
+        final = _abstract(lambda: run_body(state))
+    if len(final) != len(leaves):
+        return state, []  # the body changes the state's structure: the loop reports it
+    new, positions = {}, []
+    for k, (ta, out) in enumerate(zip(leaves, final)):
+        if not (unallocated[k] or dynamic[k]) or out is None:
+            continue
+        size, shape = out
+        if shape is None:
+            continue  # never written in the loop: stays unallocated (the loop checks)
         if not shape.is_fully_defined():
             raise ValueError(
-                f"TensorArray written in a loop has elements of shape {tuple(shape)}; "
+                "TensorArray written in a loop has elements of shape "
+                f"{_shape_text(shape)}; {_XLA_HINT}: pass a fully known element_shape= "
+                "to TensorArray"
+            )
+        capacity = max(size, ta._size) if dynamic[k] else ta._size
+        buffer = ta._buffer
+        if buffer is None:
+            buffer = ta._zeros(capacity, shape)
+        elif buffer.shape[0] < capacity:
+            buffer = _grow(buffer, capacity - buffer.shape[0])
+        arr = ta._copy(buffer, capacity)
+        arr._element_shape = shape
+        if dynamic[k]:
+            with jax.ensure_compile_time_eval():
+                arr._live = Tensor(jnp.asarray(ta._size, jnp.int32))
+            positions.append(k)
+        new[k] = arr
+    return _replace(state, new), positions
+
+
+def allocate_for_cond(state, branches: list):
+    """``state`` ready for a compiled ``cond`` whose ``branches`` (functions of the state)
+    may write its TensorArrays: each branch must return arrays of one shape.
+
+    An array without a buffer gets one of the shape a branch writes; a ``dynamic_size``
+    array that a branch grows is grown before the cond when every branch gives it the
+    same size, and otherwise refused (its size would be known only at run time).
+    """
+    leaves = _arrays(state)
+    traced = [isinstance(x, TensorArray) and not x._eager and x._live is None for x in leaves]
+    if not any(t and (x._buffer is None or x._dynamic_size) for t, x in zip(traced, leaves)):
+        return state
+    finals = [_abstract(lambda branch=branch: branch(state)) for branch in branches]
+    if any(len(f) != len(leaves) for f in finals):
+        return state  # a branch changes the state's structure: the cond reports it
+    new = {}
+    for k, ta in enumerate(leaves):
+        if not traced[k]:
+            continue
+        outs = [f[k] for f in finals if f[k] is not None]
+        shapes = [shape for _, shape in outs if shape is not None]
+        sizes = {size for size, _ in outs}
+        if ta._dynamic_size and len(sizes) > 1:
+            raise ValueError(
+                "a TensorArray(dynamic_size=True) grows to different sizes "
+                f"{sorted(sizes)} in the branches of a compiled cond (a tensor `if`): its "
+                f"size would be known only when the program runs; {_XLA_HINT}. Give "
+                "size=N (dynamic_size=False)"
+            )
+        size = max([ta._size, *sizes])
+        if (ta._buffer is not None or not shapes) and size == ta._size:
+            continue
+        shape = shapes[0] if ta._buffer is None else ta._element_shape
+        if not shape.is_fully_defined():
+            raise ValueError(
+                f"TensorArray written in a cond has elements of shape {_shape_text(shape)}; "
                 f"{_XLA_HINT}: pass a fully known element_shape= to TensorArray"
             )
-        ta._element_shape = shape
-        ta._buffer = ta._zeros(ta._size, shape)
-    return state
+        buffer = ta._buffer
+        if buffer is None:
+            buffer = ta._zeros(size, shape)
+        elif buffer.shape[0] < size:
+            buffer = _grow(buffer, size - buffer.shape[0])
+        arr = ta._copy(buffer, size)
+        arr._element_shape = shape
+        new[k] = arr
+    return _replace(state, new)
 
 
-__all__ = ["TensorArray", "allocate_for_loop"]
+def finish_loop(state, positions: list):
+    """After the loop: the arrays sized by :func:`allocate_for_loop` have a static size."""
+    if not positions:
+        return state
+    leaves = _arrays(state)
+    new = {}
+    for k in positions:
+        arr = leaves[k]._copy(leaves[k]._buffer, leaves[k]._size)
+        arr._live = None  # the loop ran as simulated: its size is the capacity
+        new[k] = arr
+    return _replace(state, new)
+
+
+__all__ = ["TensorArray", "allocate_for_cond", "allocate_for_loop", "finish_loop", "python_loop"]
