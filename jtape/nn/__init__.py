@@ -109,7 +109,7 @@ from ._wrappers import TimeDistributed as TimeDistributed
 
 # Imported on first use: the callbacks bring in tf.summary's writer (TensorBoard), urllib
 # (RemoteMonitor) and checkpointing, which a script that only trains does not need.
-_LAZY = ("callbacks",)
+_LAZY = ("callbacks", "utils")
 
 
 def __getattr__(name: str):

@@ -23,6 +23,7 @@ from . import layers as layers
 from . import mixed_precision as mixed_precision
 from . import models as models
 from . import ops as ops
+from . import preprocessing as preprocessing
 from . import random as random
 from . import saving as saving
 from . import utils as utils
@@ -41,6 +42,7 @@ __all__ = [
     "mixed_precision",
     "ops",
     "optimizers",
+    "preprocessing",
     "random",
     "utils",
     "regularizers",

@@ -1,4 +1,7 @@
-"""``keras.utils``: ``pad_sequences``, ``to_categorical``, ``normalize``, ``set_random_seed``.
+"""``keras.utils``: ``pad_sequences``, ``to_categorical``, ``normalize``, ``set_random_seed``,
+and the data utilities of ``jtape.nn.utils`` (``PyDataset``/``Sequence``, the dataset
+builders, ``get_file``, ``Progbar``, image files), the custom-object registry of
+``keras.saving`` and the backend's ``clear_session``/``standardize_dtype``/``is_keras_tensor``.
 
 ``pad_sequences`` and ``to_categorical`` on lists and numpy arrays return numpy arrays,
 as Keras does (``to_categorical`` of a list is float64 there too); ``to_categorical``
@@ -23,17 +26,88 @@ from ..._tensor import Tensor
 from ..._variable import Variable
 from ...nn._training import pack_x_y_sample_weight as pack_x_y_sample_weight
 from ...nn._training import unpack_x_y_sample_weight as unpack_x_y_sample_weight
+from ...nn.utils import Progbar as Progbar
+from ...nn.utils import PyDataset as PyDataset
+from ...nn.utils import Sequence as Sequence
+from ...nn.utils import array_to_img as array_to_img
+from ...nn.utils import get_file as get_file
+from ...nn.utils import image_dataset_from_directory as image_dataset_from_directory
+from ...nn.utils import img_to_array as img_to_array
+from ...nn.utils import load_img as load_img
+from ...nn.utils import save_img as save_img
+from ...nn.utils import split_dataset as split_dataset
+from ...nn.utils import text_dataset_from_directory as text_dataset_from_directory
+from ...nn.utils import timeseries_dataset_from_array as timeseries_dataset_from_array
 from .._missing import missing as _missing
 from . import random as _keras_random
+from .backend import clear_session as clear_session
+from .backend import is_keras_tensor as is_keras_tensor
+from .backend import standardize_dtype as standardize_dtype
+from .saving import CustomObjectScope as CustomObjectScope
+from .saving import custom_object_scope as custom_object_scope
+from .saving import deserialize_keras_object as deserialize_keras_object
+from .saving import get_custom_objects as get_custom_objects
+from .saving import get_registered_name as get_registered_name
+from .saving import get_registered_object as get_registered_object
+from .saving import register_keras_serializable as register_keras_serializable
+from .saving import serialize_keras_object as serialize_keras_object
 
 __all__ = [
+    "CustomObjectScope",
+    "Progbar",
+    "PyDataset",
+    "Sequence",
+    "array_to_img",
+    "clear_session",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_file",
+    "get_registered_name",
+    "get_registered_object",
+    "get_source_inputs",
+    "image_dataset_from_directory",
+    "img_to_array",
+    "is_keras_tensor",
+    "load_img",
     "normalize",
     "pack_x_y_sample_weight",
     "pad_sequences",
+    "register_keras_serializable",
+    "save_img",
+    "serialize_keras_object",
     "set_random_seed",
+    "split_dataset",
+    "standardize_dtype",
+    "text_dataset_from_directory",
+    "timeseries_dataset_from_array",
     "to_categorical",
     "unpack_x_y_sample_weight",
 ]
+
+
+def get_source_inputs(tensor) -> list:
+    """The ``Input`` tensors that ``tensor`` (a functional-model tensor) is computed from."""
+    from ...nn import KerasTensor
+
+    if not isinstance(tensor, KerasTensor):
+        return [tensor]
+    found: list = []
+    seen: set[int] = set()
+    stack = [tensor]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        node = t._history[0] if t._history is not None else None
+        parents = node.inputs() if node is not None else []
+        if not parents:
+            if not any(t is f for f in found):
+                found.append(t)
+        else:
+            stack.extend(reversed(parents))
+    return found
 
 
 def pad_sequences(
