@@ -5,7 +5,9 @@ Four ``EinsumDense`` sub-layers named ``query``, ``key``, ``value`` and
 ``(dim, num_heads, key_dim)`` (``value_dim`` for ``value``) with biases
 ``(num_heads, key_dim)``; the output kernel is ``(num_heads, value_dim, output_dim)``.
 ``get_weights``/``set_weights`` use Keras' order, so Keras weights load as they are.
-Attention runs over the sequence axis of ``(batch, seq, dim)`` inputs.
+Attention runs over ``attention_axes`` (default: every axis between the batch and the
+feature axis), as Keras: the other axes act as batch axes, and the scores are laid out
+``(batch, <other axes>, num_heads, <query attention axes>, <key attention axes>)``.
 """
 
 from __future__ import annotations
@@ -20,32 +22,66 @@ import numpy as np
 from .._op import op
 from .._tensor import Tensor
 from . import _masking
+from . import initializers as _initializers
+from . import regularizers as _regularizers
 from ._core_layers import Dropout
 from ._einsum_dense import EinsumDense
 from ._layer import Layer
 
 
+def _letters(n: int, start: int = 0) -> str:
+    return "".join(chr(ord("a") + i) for i in range(start, start + n))
+
+
+def _projection_equation(free: int, bound: int, out: int) -> tuple[str, str]:
+    """``(equation, bias axes)`` of a dense map from ``bound`` trailing axes to ``out`` new ones."""
+    x, k, o = _letters(free), _letters(bound, free), _letters(out, free + bound)
+    return f"{x}{k},{k}{o}->{x}{o}", o
+
+
+def _attention_equations(rank: int, axes: tuple) -> tuple[str, str, int]:
+    """Einsum equations for scores and combination over projected rank-``rank`` tensors.
+
+    Query/key/value are ``(batch, ..., num_heads, channels)``; the axes not in ``axes``
+    (heads included) are batch axes of the scores, followed by the query's then the
+    key's attention axes.
+    """
+    q = _letters(rank)
+    k = list(q)
+    for j, axis in enumerate(axes):
+        k[axis] = chr(ord("a") + rank + j)
+    k = "".join(k)
+    batch = [i for i in range(rank - 1) if i not in axes]
+    scores = "".join([q[i] for i in batch] + [q[i] for i in axes] + [k[i] for i in axes])
+    return f"{k},{q}->{scores}", f"{scores},{k}->{q}", len(scores)
+
+
 @op(name="attention_scores")
-def _scores(query, key, mask, scale, zero_masked):
-    # query (B, T, N, H), key (B, S, N, H) -> softmax weights (B, N, T, S)
-    logits = jnp.einsum("aecd,abcd->acbe", key, query * jnp.asarray(scale, query.dtype))
+def _scores(query, key, mask, scale, zero_masked, equation="aecd,abcd->acbe", axes=1):
+    # query (B, T, N, H), key (B, S, N, H) -> softmax weights (B, N, T, S); in general
+    # the softmax runs over the last `axes` (the key's attention axes).
+    logits = jnp.einsum(equation, key, query * jnp.asarray(scale, query.dtype))
+    norm = tuple(range(logits.ndim - axes, logits.ndim))
     if mask is not None:
-        # Keras' Softmax(mask=...): masked logits become a large negative number.
+        # Keras' Softmax(mask=...): masked logits become a large negative number. The
+        # mask gains axes in front of the attention axes until it has the scores' rank.
+        while mask.ndim < logits.ndim:
+            mask = jnp.expand_dims(mask, -2 * axes - 1)
         big = -1e9 if logits.dtype == jnp.float32 or logits.dtype == jnp.float64 else -3e4
-        logits = jnp.where(mask[:, None, :, :], logits, jnp.asarray(big, logits.dtype))
-    probs = jax.nn.softmax(logits, axis=-1)
+        logits = jnp.where(mask, logits, jnp.asarray(big, logits.dtype))
+    probs = jax.nn.softmax(logits, axis=norm)
     if mask is not None and zero_masked:
         # Keras' Softmax layer zeroes masked weights (a query that may attend to nothing
         # gets all-zero weights); its fused dot_product_attention path does not
         # (uniform weights). Keras takes the first path when scores are returned or
         # dropout is on, the second otherwise; so does jtape.
-        probs = jnp.where(mask[:, None, :, :], probs, jnp.zeros((), probs.dtype))
+        probs = jnp.where(mask, probs, jnp.zeros((), probs.dtype))
     return probs
 
 
 @op(name="attention_combine")
-def _combine(scores, value):
-    return jnp.einsum("acbe,aecd->abcd", scores, value)
+def _combine(scores, value, equation="acbe,aecd->abcd"):
+    return jnp.einsum(equation, scores, value)
 
 
 def _causal(t: int, s: int) -> Tensor:
@@ -66,9 +102,10 @@ class MultiHeadAttention(Layer):
     use_causal_mask=False)``: ``attention_mask`` is a boolean ``(B, T, S)`` (True
     attends); the Keras masks of ``query``/``value``/``key`` and the causal mask are
     combined with it by logical and, as in Keras. ``return_attention_scores`` also
-    returns the ``(B, num_heads, T, S)`` weights. Only ``(batch, seq, dim)`` inputs
-    (``attention_axes=None`` or ``(1,)``); ``use_gate``/``sliding_window``/
-    ``flash_attention`` are not supported by jtape and raise.
+    returns the ``(B, num_heads, T, S)`` weights. Inputs of higher rank attend over
+    ``attention_axes`` (default: all axes but the batch and feature ones) as Keras does;
+    ``use_gate``/``sliding_window``/``flash_attention`` are not supported by jtape and
+    raise.
 
     Example:
         >>> import jtape as jt
@@ -108,18 +145,20 @@ class MultiHeadAttention(Layer):
                 "MultiHeadAttention: use_gate, sliding_window and flash_attention are not "
                 "supported by jtape (Keras 3.15 options); leave them at their defaults"
             )
-        if attention_axes is not None:
-            axes = (attention_axes,) if isinstance(attention_axes, int) else tuple(attention_axes)
-            if axes not in ((1,), (-2,)):
-                raise NotImplementedError(
-                    "MultiHeadAttention: jtape attends over the sequence axis of "
-                    f"(batch, seq, dim) inputs only; got attention_axes={attention_axes!r}"
-                )
+        if isinstance(attention_axes, int):
+            attention_axes = (attention_axes,)
+        elif attention_axes and not isinstance(attention_axes, (list, tuple)):
+            raise ValueError(
+                "`attention_axes` must be an int, list, or tuple."
+                f"Received: attention_axes={attention_axes}"
+            )
         self.num_heads = int(num_heads)
         self.key_dim = int(key_dim)
         self.value_dim = int(value_dim) if value_dim else self.key_dim
         self.dropout = float(dropout)
         self.use_bias = bool(use_bias)
+        if output_shape:  # Keras keeps a tuple: 4 -> (4,)
+            output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
         self._output_shape = output_shape
         self.attention_axes = attention_axes
         self.seed = seed
@@ -141,47 +180,69 @@ class MultiHeadAttention(Layer):
         if value_shape is None:
             return  # the framework passes only the query's shape; call() builds
         key_shape = value_shape if key_shape is None else key_shape
+        query_shape, value_shape, key_shape = map(tuple, (query_shape, value_shape, key_shape))
+        rank = len(query_shape)
         for what, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
-            if len(shape) != 3:
-                raise NotImplementedError(
-                    f"MultiHeadAttention: jtape supports (batch, seq, dim) inputs; {what} has "
-                    f"shape {tuple(shape)}"
+            if len(shape) < 3 or len(shape) != rank:
+                raise ValueError(
+                    f"MultiHeadAttention: query, value and key must have the same rank, at "
+                    f"least 3 (batch, ..., features); {what} has shape {shape} and query "
+                    f"{query_shape}"
                 )
-        bias = "de" if self.use_bias else None
-        self._query_dense = EinsumDense(
-            "abc,cde->abde", (None, self.num_heads, self.key_dim), bias_axes=bias,
-            name="query", **self._sub_kwargs,
-        )  # fmt: skip
-        self._query_dense.build(tuple(query_shape))
-        self._query_dense.built = True
-        self._key_dense = EinsumDense(
-            "abc,cde->abde", (None, self.num_heads, self.key_dim), bias_axes=bias,
-            name="key", **self._sub_kwargs,
-        )  # fmt: skip
-        self._key_dense.build(tuple(key_shape))
-        self._key_dense.built = True
-        self._value_dense = EinsumDense(
-            "abc,cde->abde", (None, self.num_heads, self.value_dim), bias_axes=bias,
-            name="value", **self._sub_kwargs,
-        )  # fmt: skip
-        self._value_dense.build(tuple(value_shape))
-        self._value_dense.built = True
+        # Keras' axes index the projected tensors, one rank higher: -1 is (rank - 1) - 1.
+        axes = self.attention_axes or tuple(range(1, rank - 1))
+        self._attention_axes = tuple(a if a >= 0 else rank + a for a in axes)
+        self.attention_axes = self._attention_axes  # Keras reports the resolved axes
+        self._dot_equation, self._combine_equation, _ = _attention_equations(
+            rank + 1, self._attention_axes
+        )
+        free = rank - 1
+        heads = [(self.key_dim, query_shape, "query"), (self.key_dim, key_shape, "key")]
+        heads.append((self.value_dim, value_shape, "value"))
+        dense = []
+        for size, shape, name in heads:
+            equation, bias = _projection_equation(free, 1, 2)
+            dense.append(self._sublayer(
+                equation, (None,) * (free - 1) + (self.num_heads, size),
+                bias if self.use_bias else None, name, shape,
+            ))  # fmt: skip
+        self._query_dense, self._key_dense, self._value_dense = dense
         out = self._output_shape
-        if out is None:
+        if not out:
             out_dims = (query_shape[-1],)
         else:
             out_dims = (out,) if isinstance(out, int) else tuple(out)
-        self._output_dense = EinsumDense(
-            "abcd,cde->abe" if len(out_dims) == 1 else "abcd,cdef->abef",
-            (None, *out_dims),
-            bias_axes=("e" if len(out_dims) == 1 else "ef") if self.use_bias else None,
-            name="attention_output",
-            **self._sub_kwargs,
-        )
-        self._output_dense.build((query_shape[0], query_shape[1], self.num_heads, self.value_dim))
-        self._output_dense.built = True
-        self._dropout_layer = Dropout(rate=self.dropout, seed=self.seed)
+        equation, bias = _projection_equation(free, 2, len(out_dims))
+        self._output_dense = self._sublayer(
+            equation, (None,) * (free - 1) + out_dims, bias if self.use_bias else None,
+            "attention_output", query_shape[:-1] + (self.num_heads, self.value_dim),
+        )  # fmt: skip
+        self._dropout_layer = Dropout(rate=self.dropout, seed=self.seed, dtype=self.dtype_policy)
         self.built = True
+
+    def _sublayer(self, equation, output_shape, bias_axes, name, input_shape) -> EinsumDense:
+        layer = EinsumDense(
+            equation, output_shape, bias_axes=bias_axes, name=name, dtype=self.dtype_policy,
+            **self._sub_kwargs,
+        )  # fmt: skip
+        # Keras' weight paths: "multi_head_attention/query/kernel".
+        layer._scope_name = f"{self._scope_name}{name}/"
+        layer.build(input_shape)
+        layer.built = True
+        return layer
+
+    def compute_output_shape(self, query_shape, value_shape, key_shape=None) -> tuple:
+        """``query_shape`` with its last axis replaced by ``output_shape`` (or kept)."""
+        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
+        if key_shape is not None and tuple(key_shape)[1:-1] != value_shape[1:-1]:
+            raise ValueError(
+                "All dimensions of `value` and `key`, except the last one, must be equal. "
+                f"Received: value_shape={value_shape} and key_shape={tuple(key_shape)}"
+            )
+        out = self._output_shape
+        if not out:
+            return query_shape
+        return query_shape[:-1] + ((out,) if isinstance(out, int) else tuple(out))
 
     @property
     def query_dense(self):
@@ -236,10 +297,14 @@ class MultiHeadAttention(Layer):
         # (B, T, S) masks, or ones broadcasting to it, apply to every head.
         if mask is not None and mask.ndim == 2:
             mask = _expand(mask, 0)
-        zero_masked = bool(return_attention_scores) or self.dropout > 0
-        scores = _scores(q, k, mask, self._inverse_sqrt_key_dim, zero_masked)
+        # Keras' fused path (uniform weights for a fully masked query) serves rank-3
+        # inputs without returned scores or dropout; otherwise its Softmax zeroes them.
+        zero_masked = bool(return_attention_scores) or self.dropout > 0 or query.ndim != 3
+        axes = len(self._attention_axes)
+        scale = self._inverse_sqrt_key_dim
+        scores = _scores(q, k, mask, scale, zero_masked, self._dot_equation, axes)
         dropped = self._dropout_layer(scores, training=training) if self.dropout else scores
-        out = self._output_dense(_combine(dropped, v))
+        out = self._output_dense(_combine(dropped, v, self._combine_equation))
         if return_attention_scores:
             return out, scores
         return out
@@ -269,6 +334,12 @@ class MultiHeadAttention(Layer):
         return auto if attention_mask is None else _and(attention_mask, auto)
 
     def get_config(self) -> dict[str, Any]:
+        kw = self._sub_kwargs
+
+        def reg(value):
+            value = _regularizers.get(value)
+            return _regularizers.serialize(value) if value else None
+
         return {
             **super().get_config(),
             "num_heads": self.num_heads,
@@ -278,5 +349,16 @@ class MultiHeadAttention(Layer):
             "use_bias": self.use_bias,
             "output_shape": self._output_shape,
             "attention_axes": self.attention_axes,
+            "use_gate": False,
+            "sliding_window": None,
+            "kernel_initializer": _initializers.serialize(
+                _initializers.get(kw["kernel_initializer"])
+            ),
+            "bias_initializer": _initializers.serialize(_initializers.get(kw["bias_initializer"])),
+            "kernel_regularizer": reg(kw["kernel_regularizer"]),
+            "bias_regularizer": reg(kw["bias_regularizer"]),
+            "activity_regularizer": reg(self.activity_regularizer),
+            "kernel_constraint": kw["kernel_constraint"],
+            "bias_constraint": kw["bias_constraint"],
             "seed": self.seed,
         }

@@ -23,9 +23,11 @@ import numpy as np
 
 from .._math_ops import cast as _cast
 from .._op import op
+from .._op_errors import InvalidArgumentError
 from .._state import state
 from .._tensor import Tensor, to_value
 from .._variable import Variable, init_scope
+from . import regularizers as _regularizers
 from ._layer import Layer, _ctx
 from ._rnn_cells import (
     GRUCell,
@@ -213,7 +215,9 @@ class RNN(Layer):
         (2, 5, 4)
     """
 
-    _WALK_IGNORED = Layer._WALK_IGNORED | {"_loops"}
+    # Keras does not track a stateful layer's states as weights (get_weights/set_weights
+    # and weight files hold the cell's weights only); jtape lists them in `variables`.
+    _WALK_IGNORED = Layer._WALK_IGNORED | {"_loops", "states"}
 
     def __init__(
         self,
@@ -226,8 +230,6 @@ class RNN(Layer):
         zero_output_for_mask: bool = False,
         **kwargs: Any,
     ) -> None:
-        for ignored in ("use_cudnn", "implementation", "time_major"):
-            kwargs.pop(ignored, None)  # Keras' implementation switches
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
         check_cell(cell, type(self).__name__)
@@ -263,6 +265,11 @@ class RNN(Layer):
         if isinstance(self.cell, Layer):
             self.cell._collect(include_state, out, seen)
         super()._collect(include_state, out, seen)
+        if include_state:
+            for v in self.states or ():
+                if isinstance(v, Variable) and id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
 
     # -- building ---------------------------------------------------------------------
     def _check_rank(self, shape: tuple) -> None:
@@ -325,6 +332,19 @@ class RNN(Layer):
     def _check_inputs(self, inputs, mask) -> None:
         shape = tuple(inputs.shape)
         self._check_rank(shape)
+        if shape[1] == 0:
+            # Keras fails on the first step's slice (InvalidArgumentError); say why.
+            raise InvalidArgumentError(
+                f"{type(self).__name__} {self.name!r}: the inputs have 0 time steps (shape "
+                f"{shape}); a recurrent layer needs at least one.",
+            )
+        if self.stateful and self.states and shape[0] != self.states[0].shape[0]:
+            raise ValueError(
+                "If an RNN is stateful, the batch size of the input sequences must be the "
+                "same as the batch size of the initial state. \n"
+                f"- Expected batch size: {self.states[0].shape[0]}\n"
+                f"- Received batch size: {shape[0]}"
+            )
         if shape[2:] != tuple(self._step_shape[1:]):
             raise ValueError(
                 f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible with "
@@ -468,6 +488,7 @@ class _KerasRNN(RNN):
 
     _cell_class: type = _Cell
     _cell_name = "cell"
+    _has_cudnn = False  # LSTM/GRU take Keras' `use_cudnn` and `implementation`
 
     def __init__(self, units: int, **kwargs: Any) -> None:
         layer_args = {}
@@ -488,12 +509,15 @@ class _KerasRNN(RNN):
             "input_dim",
             "weights",
             "input_length",
-            "use_cudnn",
-            "time_major",
         ):
             if key in kwargs:
                 layer_args[key] = kwargs.pop(key)
-        kwargs.pop("implementation", None)  # Keras' gate-fusion switch: no meaning here
+        use_cudnn = kwargs.pop("use_cudnn", "auto") if self._has_cudnn else "auto"
+        if use_cudnn not in ("auto", True, False):
+            raise ValueError(
+                "Invalid valid received for argument `use_cudnn`. Expected one of "
+                f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}"
+            )
         cell_kw = {k: kwargs.pop(k) for k in list(kwargs) if k in self._cell_args}
         layer_args.update(kwargs)  # unknown arguments: Layer raises its standard error
         cell = self._cell_class(
@@ -504,6 +528,18 @@ class _KerasRNN(RNN):
             **cell_kw,
         )
         super().__init__(cell, **layer_args)
+        if self._has_cudnn:
+            self.use_cudnn = use_cudnn
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        if getattr(self, "use_cudnn", "auto") is True:
+            # Keras raises this where its backend has no cuDNN kernel; jtape has none.
+            raise ValueError(
+                "use_cudnn=True was specified, but cuDNN is not supported for this layer "
+                "configuration with this backend (jtape has no cuDNN kernel). Pass "
+                "use_cudnn='auto' to fallback to a non-cuDNN implementation."
+            )
+        return super().call(sequences, initial_state, mask=mask, training=training)
 
     def _check_rank(self, shape: tuple) -> None:
         if len(shape) != 3:
@@ -517,7 +553,12 @@ class _KerasRNN(RNN):
         cell_config = self.cell.get_config()
         for key in ("name", "trainable", "dtype"):
             cell_config.pop(key, None)
-        return {**super().get_config(), **cell_config}
+        reg = self.activity_regularizer
+        return {
+            **super().get_config(),
+            **cell_config,
+            "activity_regularizer": _regularizers.serialize(reg) if reg else None,
+        }
 
 
 # The cell arguments every Keras RNN layer passes on to its cell.
@@ -597,6 +638,11 @@ class SimpleRNN(_KerasRNN):
         }
         super().__init__(units, **kw, **kwargs)
 
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        del config["seed"]  # Keras 3.15's SimpleRNN config has no seed (its cell's has)
+        return config
+
 
 @_delegate(*_COMMON, "recurrent_activation", "unit_forget_bias")
 class LSTM(_KerasRNN):
@@ -624,7 +670,8 @@ class LSTM(_KerasRNN):
 
     _cell_class = LSTMCell
     _cell_name = "lstm_cell"
-    _cell_args = _SIMPLE_ARGS | {"recurrent_activation", "unit_forget_bias"}
+    _cell_args = _SIMPLE_ARGS | {"recurrent_activation", "unit_forget_bias", "implementation"}
+    _has_cudnn = True
 
     def __init__(
         self,
@@ -679,7 +726,8 @@ class GRU(_KerasRNN):
 
     _cell_class = GRUCell
     _cell_name = "gru_cell"
-    _cell_args = _SIMPLE_ARGS | {"recurrent_activation", "reset_after"}
+    _cell_args = _SIMPLE_ARGS | {"recurrent_activation", "reset_after", "implementation"}
+    _has_cudnn = True
 
     def __init__(
         self,

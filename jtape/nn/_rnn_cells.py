@@ -45,13 +45,11 @@ def _check_units(units) -> int:
     return units
 
 
-def _check_rate(name: str, rate) -> float:
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate <= 1.0:
-        raise ValueError(
-            f"Invalid value received for argument `{name}`. Expected a float value "
-            f"between 0 and 1. Received: {name}={rate!r}"
-        )
-    return float(rate)
+def _clip_rate(name: str, rate) -> float:
+    """Keras clips a cell's dropout rates into ``[0, 1]`` (1.5 -> 1.0, -0.2 -> 0.0)."""
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+        raise TypeError(f"Argument `{name}` must be a float between 0 and 1, got {rate!r}")
+    return min(1.0, max(0.0, float(rate)))
 
 
 def _serialize_initializer(init):
@@ -92,6 +90,9 @@ class _Cell(Layer):
 
     _gates = 1
     _num_states = 1
+    # Keras' LSTMCell/GRUCell apply dropout only for 0 < rate < 1 (a rate of 1 drops
+    # nothing); SimpleRNNCell zeroes everything at rate 1.
+    _drops_all_at_one = False
 
     def __init__(
         self,
@@ -112,7 +113,9 @@ class _Cell(Layer):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.pop("implementation", None)  # Keras' gate-fusion switch: no meaning here
+        if self._gates > 1:
+            # Keras' gate-fusion switch (LSTMCell/GRUCell only): same numbers either way.
+            self.implementation = kwargs.pop("implementation", 2)
         super().__init__(**kwargs)
         self.units = _check_units(units)
         self.activation = _activations.get(activation)
@@ -126,8 +129,8 @@ class _Cell(Layer):
         self.kernel_constraint = kernel_constraint
         self.recurrent_constraint = recurrent_constraint
         self.bias_constraint = bias_constraint
-        self.dropout = _check_rate("dropout", dropout)
-        self.recurrent_dropout = _check_rate("recurrent_dropout", recurrent_dropout)
+        self.dropout = _clip_rate("dropout", dropout)
+        self.recurrent_dropout = _clip_rate("recurrent_dropout", recurrent_dropout)
         self.seed = seed
         # A generator only where dropout needs one: creating it splits the global
         # generator, which would shift every later unseeded layer's random stream.
@@ -201,7 +204,7 @@ class _Cell(Layer):
             return None, None
         masks = []
         for rate, width in ((self.dropout, input_dim), (self.recurrent_dropout, self.units)):
-            if rate == 0:
+            if rate == 0 or (rate == 1 and not self._drops_all_at_one):
                 masks.append(None)
             elif rate == 1:
                 masks.append(Tensor(jnp.zeros((batch, width), dtype)))
@@ -263,6 +266,8 @@ class SimpleRNNCell(_Cell):
         >>> out.shape, h.shape
         ((2, 3), (2, 3))
     """
+
+    _drops_all_at_one = True
 
     def call(self, inputs, states, training=False):
         (h,), nested = self._unpack_states(states)

@@ -366,7 +366,7 @@ def test_config_round_trip_and_clone():
         (lambda: nn.RNN(nn.Dense(2)), ValueError, "state_size"),
         (lambda: nn.StackedRNNCells([]), ValueError, "non-empty"),
         (lambda: nn.LSTMCell(0), ValueError, "units"),
-        (lambda: nn.GRUCell(2, dropout=2.0), ValueError, "dropout"),
+        (lambda: nn.GRUCell(2, dropout="0.5"), TypeError, "dropout"),
     ],
 )
 def test_bad_arguments(make, exc, match):

@@ -1,0 +1,45 @@
+"""MultiHeadAttention, Attention and AdditiveAttention against Keras 3.15 (TF 2.21).
+
+The cases (``fixtures/rnn_attn_cases.py``) cover masks (attention, Keras, causal),
+returned scores, key != value, ``output_shape``, ``attention_axes`` on 4-D and 5-D
+inputs, float64 layers, configs, and gradients w.r.t. inputs and weights; Keras' results
+come from ``fixtures/record_rnn_attn_vs_keras.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import jtape.compat as tf
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures"))
+import rnn_attn_cases as cases  # noqa: E402
+
+FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "rnn_attn_vs_keras.npz"))
+
+
+@pytest.mark.filterwarnings("ignore:.*retracing")
+@pytest.mark.parametrize("case", cases.ATTENTION_CASES, ids=lambda c: c.__name__)
+def test_matches_keras(case):
+    cases.check(case, tf, FIXTURE)
+
+
+def test_weights_are_named_under_the_layer():
+    layer = tf.keras.layers.MultiHeadAttention(2, 3, name="mha_named")
+    x = tf.ones((1, 2, 3))
+    layer(x, x)
+    names = [w.name.split(":")[0] for w in layer.weights]
+    assert names[:2] == ["mha_named/query/kernel", "mha_named/query/bias"]
+    assert names[-1] == "mha_named/attention_output/bias"
+
+
+def test_mixed_precision_sublayers_follow_the_policy():
+    layer = tf.keras.layers.MultiHeadAttention(2, 3, dtype="mixed_float16")
+    x = tf.ones((1, 2, 3))
+    y, scores = layer(x, x, return_attention_scores=True)
+    assert y.dtype == tf.float16 and scores.dtype == tf.float16
+    assert all(w.dtype == tf.float32 for w in layer.weights)
