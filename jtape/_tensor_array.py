@@ -10,7 +10,9 @@ Two representations, chosen when the array is created, as TensorFlow does:
   TF's functional graph semantics). The array is a registered pytree (the buffer is its
   only leaf), so it can be a ``while_loop``/AutoGraph loop variable. XLA needs the
   buffer before the loop starts; when ``element_shape`` is not given, the loop runs its
-  body once abstractly (``jax.eval_shape``) to learn it (:func:`allocate_for_loop`).
+  body once abstractly (``jax.eval_shape``) to learn it, and a ``dynamic_size`` array is
+  sized by running the whole loop in Python on the values known when tracing
+  (:func:`allocate_for_loop`).
 """
 
 from __future__ import annotations
@@ -134,11 +136,12 @@ class TensorArray:
     Write ``ta = ta.write(i, x)`` (always reassign: eagerly ``write`` mutates and returns
     the array, inside ``jt.function`` it returns a new one), then ``ta.stack()``.
     Inside ``jt.function`` XLA needs static shapes: the size must be known when tracing
-    (a Python int or a concrete tensor), an array written in a compiled loop needs a
-    fixed ``size`` (``dynamic_size=True`` works only where every index is a Python
-    value), and all elements share one shape (from ``element_shape``, else learnt from
-    the loop body). Reading an index outside the array inside a compiled program gives
-    NaN (0 for integers) and writing there is dropped; TF raises at run time.
+    (a Python int), all elements share one shape (from ``element_shape``, else learnt
+    from the loop body), and a ``dynamic_size`` array written in a compiled loop is sized
+    by running the loop in Python on the values known when tracing (a trip count that
+    depends on tensor values raises an error asking for ``size=N``). Reading an index
+    outside the array inside a compiled program gives NaN (0 for integers) and writing
+    there is dropped; TF raises at run time.
 
     Example:
         >>> import jtape as jt
