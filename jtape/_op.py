@@ -639,4 +639,10 @@ def _tf_op_name(name: str) -> str:
 
 
 # Kernels whose TF names are not the op's name in CamelCase (as TF 2.21's messages show).
-_TF_KERNELS = {"add": "AddV2", "concat": "ConcatV2", "stack": "Pack", "where": "SelectV2"}
+_TF_KERNELS = {
+    "add": "AddV2",
+    "concat": "ConcatV2",
+    "multiply": "Mul",
+    "stack": "Pack",
+    "where": "SelectV2",
+}

@@ -123,11 +123,13 @@ def erfcinv(x) -> Tensor:
 def polyval(coeffs, x) -> Tensor:
     """``coeffs[0] * x**(n-1) + ... + coeffs[-1]`` by Horner's rule, as TF (an empty
     ``coeffs`` gives zeros like ``x``)."""
-    from ._array_ops import zeros_like
+    from ._array_ops import convert_to_tensor, zeros_like
     from ._math_ops import add, multiply
 
+    x = convert_to_tensor(x)
     if not coeffs:
         return zeros_like(x)
+    coeffs = [convert_to_tensor(c) for c in coeffs]  # as TF: a Python int is int32
     out = coeffs[0]
     for c in coeffs[1:]:
         out = add(c, multiply(out, x))
