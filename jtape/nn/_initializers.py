@@ -422,12 +422,13 @@ class Orthogonal(RandomInitializer):
             )
         rows, cols = math.prod(shape[:-1]), shape[-1]
         a = _sample(self._key(), "normal", (max(rows, cols), min(rows, cols)), dtype, 0.0, 1.0)
-        q, r = jnp.linalg.qr(a)
+        # LAPACK has no half-precision QR (float16 layers such as LSTM(dtype="float16")).
+        q, r = jnp.linalg.qr(a.astype(jnp.promote_types(a.dtype, jnp.float32)))
         # Multiplying by the signs of diag(r) makes the distribution uniform (Haar).
         q = q * jnp.sign(jnp.diag(r))
         if rows < cols:
             q = q.T
-        return Tensor(jnp.asarray(self.gain, dtype) * q.reshape(shape))
+        return Tensor(jnp.asarray(self.gain, dtype) * q.reshape(shape).astype(dtype))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "gain": self.gain}

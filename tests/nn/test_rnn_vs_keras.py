@@ -44,3 +44,13 @@ def test_use_cudnn_true_raises_at_call():
         layer(tf.ones((1, 3, 2)))
     with pytest.raises(ValueError, match="use_cudnn"):
         tf.keras.layers.GRU(2, use_cudnn="yes")
+
+
+def test_float16_layer_builds_orthogonal_recurrent_kernel():
+    # Keras builds LSTM(dtype="float16"); LAPACK has no float16 QR, so jtape's
+    # Orthogonal initializer factorizes in float32 and casts.
+    layer = tf.keras.layers.LSTM(4, dtype="float16")
+    y = layer(tf.ones((2, 3, 5)))
+    assert y.dtype == tf.float16 and layer.cell.recurrent_kernel.dtype == tf.float16
+    q = layer.cell.recurrent_kernel.numpy().astype(np.float32)  # (4, 16): orthonormal rows
+    np.testing.assert_allclose(q @ q.T, np.eye(4), atol=2e-3)
