@@ -261,7 +261,7 @@ def _encode(ids, weights, depth, mode, dtype):
         return jnp.max(hot, axis=axis)
     if weights is not None:
         hot = hot * weights[..., None]
-    return jnp.sum(hot, axis=axis)
+    return jnp.sum(hot, axis=axis, dtype=hot.dtype)  # an int32 count stays int32 (Keras)
 
 
 def _check_ids(ids, depth: int, mode: str) -> None:
