@@ -285,6 +285,34 @@ class TensorArray:
         with jax.ensure_compile_time_eval():
             return Tensor(jnp.zeros((n, *shape), self._dtype))
 
+    def _traced_copy(self) -> TensorArray:
+        """This eager array as a traced one (functional; the eager array is not changed).
+
+        TF converts an array passed into a ``tf.function`` the same way; writes inside
+        the function never reach the eager array.
+        """
+        items = self._items
+        new = object.__new__(TensorArray)
+        new.__dict__.update(self.__dict__)
+        new._eager, new._items, new._cleared, new._live = False, [], set(), None
+        new._size, new._buffer = len(items), None
+        written = [t for t in items if t is not None]
+        if written:
+            shapes = {tuple(t.shape) for t in written}
+            if len(shapes) > 1:
+                raise ValueError(
+                    f"TensorArray with elements of shapes {sorted(shapes)} used inside "
+                    f"jt.function: {_XLA_HINT}; every element must have one shape"
+                )
+            shape = TensorShape(shapes.pop())
+            with jax.ensure_compile_time_eval():
+                zero = jnp.zeros(shape, self._dtype)
+                new._buffer = Tensor(jnp.stack([zero if t is None else t._value for t in items]))
+            new._element_shape = shape
+        elif self._element_shape is not None and self._element_shape.is_fully_defined():
+            new._buffer = self._zeros(len(items), self._element_shape)
+        return new
+
     def _copy(self, buffer, size) -> TensorArray:
         new = object.__new__(TensorArray)
         new.__dict__.update(self.__dict__)
@@ -296,6 +324,8 @@ class TensorArray:
 
     def write(self, index, value, name=None) -> TensorArray:
         """Store ``value`` at ``index``; returns the array (reassign it: ``ta = ta.write(...)``)."""
+        if self._eager and tracing():  # an eager array used inside a trace
+            return self._traced_copy().write(index, value)
         if self._eager:
             self._eager_write(index, value)
             return self
@@ -364,6 +394,8 @@ class TensorArray:
 
     def scatter(self, indices, value, name=None) -> TensorArray:
         """Write ``value[k]`` at ``indices[k]`` for every k."""
+        if self._eager and tracing():  # an eager array used inside a trace
+            return self._traced_copy().scatter(indices, value)
         t = self._value(value)
         idx = _static_ints(indices, "indices")
         if self._eager or idx is not None:
@@ -386,6 +418,8 @@ class TensorArray:
 
     def unstack(self, value, name=None) -> TensorArray:
         """The array holding ``value``'s slices along axis 0 (its size becomes their number)."""
+        if self._eager and tracing():  # an eager array used inside a trace
+            return self._traced_copy().unstack(value)
         self._whole("unstack")
         t = self._value(value)
         if t.ndim == 0:
@@ -409,6 +443,8 @@ class TensorArray:
 
     def split(self, value, lengths, name=None) -> TensorArray:
         """The array holding consecutive pieces of ``value`` of the given ``lengths``."""
+        if self._eager and tracing():  # an eager array used inside a trace
+            return self._traced_copy().split(value, lengths)
         self._whole("split")
         t = self._value(value)
         ls = _static_ints(lengths, "lengths")
@@ -460,6 +496,8 @@ class TensorArray:
 
     def read(self, index, name=None) -> Tensor:
         """The element at ``index`` (zeros where never written, if the shape is known)."""
+        if self._eager and tracing():  # an eager array used inside a trace
+            return self._traced_copy().read(index)
         i = _static_int(index, "index")
         n = len(self._items) if self._eager else self._size
         if i is not None and i < 0:
@@ -505,6 +543,8 @@ class TensorArray:
 
     def stack(self, name=None) -> Tensor:
         """All elements stacked along a new first axis."""
+        if self._eager and tracing():  # an eager array used inside a trace
+            return self._traced_copy().stack()
         if not self._eager:
             return self._traced_buffer("stack")
         from ._array_ops import stack
@@ -517,6 +557,8 @@ class TensorArray:
 
     def gather(self, indices, name=None) -> Tensor:
         """The elements at ``indices``, stacked."""
+        if self._eager and tracing():  # an eager array used inside a trace
+            return self._traced_copy().gather(indices)
         idx = _static_ints(indices, "indices")
         if self._eager:
             from ._array_ops import stack
@@ -536,6 +578,8 @@ class TensorArray:
 
     def concat(self, name=None) -> Tensor:
         """All elements joined along their first axis."""
+        if self._eager and tracing():  # an eager array used inside a trace
+            return self._traced_copy().concat()
         if not self._eager:
             buffer = self._traced_buffer("concat")
             if buffer.ndim < 2:

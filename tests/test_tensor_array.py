@@ -258,3 +258,17 @@ def test_eager_while_loop_carries_the_same_array():
     )
     assert out is ta
     np.testing.assert_array_equal(ta.stack().numpy(), [0.0, 1.0, 2.0])
+
+
+def test_eager_array_used_inside_a_function_is_not_changed():
+    ta = jt.TensorArray(jt.float32, size=2)
+    ta.write(0, 1.0)
+
+    @jt.function
+    def f(ta, x):
+        return ta.write(1, x).stack(), ta.read(0)
+
+    s, r = f(ta, jt.constant(2.0))
+    np.testing.assert_array_equal(s.numpy(), [1.0, 2.0])
+    assert float(r) == 1.0
+    np.testing.assert_array_equal(ta.stack().numpy(), [1.0, 0.0])  # writes stay inside
