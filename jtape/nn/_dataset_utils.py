@@ -580,6 +580,8 @@ def image_dataset_from_directory(
         )
     data_format = _data_format(data_format)
     h, w = int(image_size[0]), int(image_size[1])
+    # tf.image.resize returns float32, except "nearest" which keeps the decoded uint8
+    dtype = np.dtype("uint8" if interpolation == "nearest" else "float32")
 
     def load(path):
         with open(path, "rb") as f:
@@ -590,7 +592,7 @@ def image_dataset_from_directory(
             out = _image.resize_with_pad(img, h, w, method=interpolation).numpy()
         else:
             out = _image.resize(img, (h, w), method=interpolation).numpy()
-        out = np.asarray(out, dtype="float32")
+        out = np.asarray(out, dtype=dtype)
         return out.transpose(2, 0, 1) if data_format == "channels_first" else out
 
     shape = (channels, h, w) if data_format == "channels_first" else (h, w, channels)
@@ -609,5 +611,5 @@ def image_dataset_from_directory(
         IMAGE_FORMATS,
         "image",
         load,
-        TensorSpec(shape, "float32"),
+        TensorSpec(shape, dtype),
     )

@@ -42,7 +42,6 @@ from .._missing import missing as _missing
 from . import random as _keras_random
 from .backend import clear_session as clear_session
 from .backend import is_keras_tensor as is_keras_tensor
-from .backend import standardize_dtype as standardize_dtype
 from .saving import CustomObjectScope as CustomObjectScope
 from .saving import custom_object_scope as custom_object_scope
 from .saving import deserialize_keras_object as deserialize_keras_object
@@ -84,6 +83,38 @@ __all__ = [
     "to_categorical",
     "unpack_x_y_sample_weight",
 ]
+
+
+_PYTHON_DTYPES = {bool: "bool", int: "int64", float: "float32", str: "string", "int": "int64"}
+_KERAS_DTYPES = frozenset(
+    "float16 float32 float64 uint8 uint16 uint32 uint64 int8 int16 int32 int64 bfloat16 bool "
+    "string complex64 complex128 float8_e4m3fn float8_e5m2 int4 uint4 int2 uint2".split()
+)
+
+
+def standardize_dtype(dtype) -> str:
+    """Keras 3's canonical dtype name: Python ``int`` -> ``"int64"``, ``float`` ->
+    ``"float32"``, None -> ``floatx()``; names outside Keras' list (``"float"``,
+    ``"double"``) raise ``ValueError("Invalid dtype: ...")``.
+
+    >>> standardize_dtype(float), standardize_dtype("int")
+    ('float32', 'int64')
+    """
+    from .backend import floatx
+
+    if dtype is None:
+        return floatx()
+    try:
+        dtype = _PYTHON_DTYPES.get(dtype, dtype)
+    except TypeError:  # unhashable
+        pass
+    if isinstance(dtype, type) and issubclass(dtype, np.generic):
+        dtype = np.dtype(dtype).name
+    elif hasattr(dtype, "name") and not isinstance(dtype, str):
+        dtype = dtype.name
+    if dtype not in _KERAS_DTYPES:
+        raise ValueError(f"Invalid dtype: {dtype}")
+    return dtype
 
 
 def get_source_inputs(tensor) -> list:
