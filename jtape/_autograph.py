@@ -1144,14 +1144,16 @@ def for_iterable(func, *args, **kwargs):
         if any(_is_traced(a) for a in args):
             start, limit, delta = (0, args[0], 1) if len(args) == 1 else (*args, 1)[:3]
             return _TensorRange(start, limit, delta)
-        if func is not builtins.range:
-            import jax
-
-            # Bounds known when tracing: a concrete tensor (not staged), so the loop's
+        if func is not builtins.range and not kwargs and args and all(map(_is_int, args)):
+            # `jt.range(3)` in a trace: a counting loop of known length whose counter's
             # values are visible while tracing (TensorArray sizing relies on it).
-            with jax.ensure_compile_time_eval():
-                return converted_call(func, *args, **kwargs)
+            start, limit, delta = (0, args[0], 1) if len(args) == 1 else (*args, 1)[:3]
+            return _TensorRange(start, limit, delta)
     return converted_call(func, *args, **kwargs)
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 def _is_traced(x) -> bool:
@@ -1591,6 +1593,8 @@ class _TensorLoop:
                 for b in bounds
             )
             first, length = start, None
+            if all(map(_is_int, bounds)):  # jt.range(3) in a trace: a known length
+                length = len(builtins.range(*bounds))
             item = lambda i: i  # noqa: E731
 
             def in_range(i):
@@ -1629,7 +1633,7 @@ class _TensorLoop:
         if isinstance(iterable, _TensorRange):
             bounds = [iterable.start, iterable.limit, iterable.delta]
             ts = [convert_to_tensor(b) for b in bounds]
-            values = [_known_scalar(t) for t in ts]
+            values = [b if _is_int(b) else _known_scalar(t) for b, t in zip(bounds, ts)]
             dtype = "float32" if any(t.dtype.kind == "f" for t in ts) else "int32"
             items = [convert_to_tensor(v, dtype=dtype) for v in _py_range(*values)]
         else:
