@@ -62,7 +62,12 @@ def _dim(arr: np.ndarray, dim: int, index: tuple, ends: int, out: list) -> None:
 
 
 def summarize(arr: np.ndarray, summarize: int = 3) -> str:
-    """``arr`` in TF's summarized layout (``summarize < 0``: every element)."""
+    """``arr`` in TF's summarized layout (``summarize < 0``: every element).
+
+    Example:
+        >>> summarize(np.arange(10), 2)
+        '[0 1 ... 8 9]'
+    """
     arr = np.asarray(arr)
     if arr.ndim == 0:
         return element(arr[()])

@@ -67,7 +67,12 @@ def _hex_escape(pattern: str, i: int) -> tuple[str, int]:
 
 
 def translate(pattern: str, op: str) -> str:
-    """RE2 ``pattern`` as a Python ``re`` pattern matching the same strings."""
+    """RE2 ``pattern`` as a Python ``re`` pattern matching the same strings.
+
+    Example:
+        >>> translate(r"\\d+$", "regex_replace")
+        '[0-9]+\\\\Z'
+    """
     multiline = re.search(r"\(\?[a-zA-Z]*m", pattern) is not None
     dotall = re.search(r"\(\?[a-zA-Z]*s", pattern) is not None
     out: list[str] = []

@@ -5,6 +5,10 @@ Images are ``[h, w, c]`` or ``[n, h, w, c]``; values equal TF's (see
 seed does not give TF's numbers.
 """
 
+from ._image_boxes import crop_and_resize as crop_and_resize
+from ._image_boxes import non_max_suppression as non_max_suppression
+from ._image_boxes import non_max_suppression_padded as non_max_suppression_padded
+from ._image_boxes import non_max_suppression_with_scores as non_max_suppression_with_scores
 from ._image_color import adjust_brightness as adjust_brightness
 from ._image_color import adjust_contrast as adjust_contrast
 from ._image_color import adjust_gamma as adjust_gamma

@@ -14,3 +14,12 @@ CASES = load("image_vs_tf.json")
 def test_matches_tf(case):
     # float32 kernels summed in another order: TF's values to a few ulps
     check(case, CASES[case], {}, message=False, rtol=1e-5, atol=1e-6)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape import _image_boxes
+
+    result = doctest.testmod(_image_boxes)
+    assert result.attempted > 0 and result.failed == 0

@@ -21,3 +21,14 @@ OWN_MESSAGE = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_matches_tf(case):
     check(case, CASES[case], {}, message=case not in OWN_MESSAGE)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from jtape import _string_format, _string_regex
+    from jtape.nn import _hashed_crossing
+
+    for module in (_string_format, _string_regex, _hashed_crossing):
+        result = doctest.testmod(module)
+        assert result.failed == 0, module.__name__
