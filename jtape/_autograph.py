@@ -1040,9 +1040,8 @@ def if_stmt(cond, body, orelse, state, names, live, lineno):
     """``if cond: body else: orelse`` over ``state``; returns the new state tuple."""
     if not _is_traced(cond):  # Python values and concrete tensors: a Python `if`
         return body(*state) if cond else orelse(*state)
-    from ._tensor_array import allocate_for_cond  # TensorArrays written in a branch
-
-    state = allocate_for_cond(state, [lambda st: body(*st), lambda st: orelse(*st)])
+    # TensorArrays written in a branch get their buffer first.
+    state = _arrays().allocate_for_cond(state, [lambda st: body(*st), lambda st: orelse(*st)])
     return _TensorIf(body, names, live, lineno).run(cond, orelse, state)
 
 
@@ -1353,37 +1352,17 @@ class _TensorIf:
                     )
 
 
-def _allocate_arrays(state, run_body, simulate=None):
+def _arrays():
     """TensorArrays in a loop's state get their buffer before the loop (_tensor_array)."""
-    from ._tensor_array import allocate_for_loop
+    from . import _tensor_array  # imported lazily, as _control_flow
 
-    return allocate_for_loop(state, run_body, simulate)
-
-
-def _finish_arrays(state, sized):
-    from ._tensor_array import finish_loop
-
-    return finish_loop(state, sized)
-
-
-def _python_loop(state, test, step, maximum_iterations):
-    from ._tensor_array import python_loop
-
-    return python_loop(state, lambda s: test(s), lambda s: step(s), maximum_iterations)
-
-
-def _known_truth(c) -> bool:
-    from ._tensor_array import _known_bool
-
-    return _known_bool(c)
+    return _tensor_array
 
 
 def _known_scalar(t):
     """A range bound's Python value while sizing TensorArrays (must be known)."""
-    from ._tensor_array import _known_bool
-
     if _is_traced(t):
-        _known_bool(t)  # raises: the trip count is known only at run time
+        _arrays().known_bool(t)  # raises: the trip count is known only at run time
     return t.numpy().item()
 
 
@@ -1550,10 +1529,10 @@ class _TensorLoop:
 
     def _run_while(self, test, state):
         self.probe = {}
-        state, sized = _allocate_arrays(
+        state, sized = _arrays().allocate_for_loop(
             state,
             lambda st: self.body(*st),
-            lambda st: _python_loop(
+            lambda st: _arrays().python_loop(
                 st, lambda s: test(*s), lambda s: self.body(*s), self.maximum_iterations
             ),
         )
@@ -1569,14 +1548,14 @@ class _TensorLoop:
             return self._flat(slots, new) + list(flat[n_flat:])
 
         out = self._loop(cond_fn, body_fn, init)
-        return _finish_arrays(self._state(slots, out[:n_flat], state), sized)
+        return _arrays().finish_loop(self._state(slots, out[:n_flat], state), sized)
 
     def _run_for(self, iterable, extra_test, state):
         from ._array_ops import constant, convert_to_tensor, where
         from ._math_ops import add, greater, less, logical_and
 
         self.probe = {}
-        state, sized = _allocate_arrays(
+        state, sized = _arrays().allocate_for_loop(
             state,
             lambda st: self.body(_first_item(iterable), *st),
             lambda st: self._python_for(iterable, extra_test, st),
@@ -1624,7 +1603,7 @@ class _TensorLoop:
             return [step(i), *self._flat(slots, new)]
 
         out = self._loop(cond_fn, body_fn, [first, *init], maximum_iterations=length)
-        return _finish_arrays(self._state(slots, out[1:], state), sized)
+        return _arrays().finish_loop(self._state(slots, out[1:], state), sized)
 
     def _python_for(self, iterable, extra_test, state):
         """The loop run in Python on values known when tracing (sizes TensorArrays)."""
@@ -1642,7 +1621,7 @@ class _TensorLoop:
         if self.maximum_iterations is not None:
             items = items[: self.maximum_iterations]
         for item in items:
-            if extra_test is not None and not _known_truth(extra_test(*state)):
+            if extra_test is not None and not _arrays().known_bool(extra_test(*state)):
                 break
             state = self.body(item, *state)
         return state

@@ -667,7 +667,7 @@ _UNKNOWN_TRIP = (
 )
 
 
-def _known_bool(c) -> bool:
+def known_bool(c) -> bool:
     """A loop predicate's value while sizing an array, if it is known when tracing."""
     if isinstance(c, Tensor):
         if isinstance(c._value, jax.core.Tracer):
@@ -684,7 +684,7 @@ def python_loop(state, test, step, maximum_iterations=None):
     """
     limit = _SIMULATION_LIMIT if maximum_iterations is None else maximum_iterations
     for _ in range(limit):
-        if not _known_bool(test(state)):
+        if not known_bool(test(state)):
             return state
         state = step(state)
     if maximum_iterations is not None:
@@ -849,4 +849,11 @@ def finish_loop(state, positions: list):
     return _replace(state, new)
 
 
-__all__ = ["TensorArray", "allocate_for_cond", "allocate_for_loop", "finish_loop", "python_loop"]
+__all__ = [
+    "TensorArray",
+    "allocate_for_cond",
+    "allocate_for_loop",
+    "finish_loop",
+    "known_bool",
+    "python_loop",
+]
