@@ -22,6 +22,12 @@ from ._tensor import Tensor
 # TF's float-only linalg kernels, with the dtype list of their messages.
 _FLOATS = ("inexact", "double, float, half, complex64, complex128")
 _DET_FLOATS = ("inexact", "half, float, double, complex64, complex128")
+_TRI_FLOATS = ("inexact", "bfloat16, double, float, half, complex64, complex128")
+_MATMUL_TYPES = (
+    "number",
+    "bfloat16, half, float, double, int32, int64, uint8, uint16, uint32, uint64, complex64, "
+    "complex128",
+)
 
 
 def _shape(x) -> tuple:
@@ -159,7 +165,7 @@ def _rhs_matrix(rhs, kernel: str) -> None:
         raise InvalidArgumentError(f"In[1] ndims must be >= 2: {len(_shape(rhs))} [Op:{kernel}]")
 
 
-@op(name="matrix_triangular_solve", same_dtype=2, allowed=_FLOATS)
+@op(name="matrix_triangular_solve", same_dtype=2, allowed=_TRI_FLOATS)
 def _cholesky_solve(chol, rhs):
     return jax.scipy.linalg.cho_solve((chol, True), rhs)
 
@@ -171,50 +177,85 @@ def cholesky_solve(chol, rhs) -> Tensor:
 
 
 # -- eigen decompositions -------------------------------------------------------------
+def _no_nan(x):
+    return ~jnp.any(jnp.isnan(jax.lax.stop_gradient(x)))
+
+
+_EIGH_FAILED = "Self-adjoint eigen decomposition was not successful. The input might not be valid."
+
+
 @op(name="self_adjoint_eig_v2", allowed=_FLOATS)
 def _eigh(x):
-    w, v = jnp.linalg.eigh(_lower_hermitian(x), symmetrize_input=False)
-    return w, v
+    lower = _lower_hermitian(x)
+    w, v = jnp.linalg.eigh(lower, symmetrize_input=False)
+    return w, v, _no_nan(jnp.tril(x))
 
 
 def eigh(tensor) -> tuple[Tensor, Tensor]:
     """Eigenvalues (ascending) and eigenvectors (columns) of self-adjoint matrices.
 
-    As TF only the lower triangle is read, so the gradient is lower-triangular.
+    As TF only the lower triangle is read, so the gradient is lower-triangular; a NaN
+    there raises ``InvalidArgumentError`` (eagerly).
     """
     _square(tensor, "SelfAdjointEigV2")
-    return _eigh(tensor)
+    w, v, ok = _eigh(tensor)
+    _check(ok, _EIGH_FAILED, "SelfAdjointEigV2")
+    return w, v
 
 
 @op(name="self_adjoint_eig_v2", allowed=_FLOATS)
 def _eigvalsh(x):
-    return jnp.linalg.eigvalsh(_lower_hermitian(x), symmetrize_input=False)
+    w = jnp.linalg.eigvalsh(_lower_hermitian(x), symmetrize_input=False)
+    return w, _no_nan(jnp.tril(x))
 
 
 def eigvalsh(tensor) -> Tensor:
     """The eigenvalues (ascending) of self-adjoint matrices (lower triangle read)."""
     _square(tensor, "SelfAdjointEigV2")
-    return _eigvalsh(tensor)
+    w, ok = _eigvalsh(tensor)
+    _check(ok, _EIGH_FAILED, "SelfAdjointEigV2")
+    return w
+
+
+@jax.custom_jvp
+def _eigenvalues(x):
+    return jnp.linalg.eigvals(x)
+
+
+@_eigenvalues.defjvp
+def _eigenvalues_jvp(primals, tangents):
+    # first-order perturbation: dw_i = (V^-1 dA V)_ii
+    (x,), (t,) = primals, tangents
+    w, v = jnp.linalg.eig(x)
+    dw = jnp.einsum("...ij,...jk,...ki->...i", jnp.linalg.inv(v), t.astype(w.dtype), v)
+    return w, dw
 
 
 @op(name="eig", allowed=_FLOATS)
-def _eig(x):
-    w, v = jnp.linalg.eig(x)
-    return w, v
+def _eig_values(x):
+    return _eigenvalues(x), _no_nan(x)
+
+
+@op(name="eig", allowed=_FLOATS)
+def _eig_vectors(x):
+    return jnp.linalg.eig(x)[1]
+
+
+def eigvals(tensor) -> Tensor:
+    """The complex eigenvalues of general square matrices (CPU only, JAX's ``eig``)."""
+    _square(tensor, "Eig")
+    w, ok = _eig_values(tensor)
+    _check(ok, "Eigen decomposition was not successful. The input might not be valid.", "Eig")
+    return w
 
 
 def eig(tensor) -> tuple[Tensor, Tensor]:
     """Complex eigenvalues and unit eigenvectors (columns) of general square matrices.
 
     Runs on CPU only (JAX's ``eig``); real input gives the matching complex dtype.
+    Gradients flow through the eigenvalues; JAX refuses them through the eigenvectors.
     """
-    _square(tensor, "Eig")
-    return _eig(tensor)
-
-
-def eigvals(tensor) -> Tensor:
-    """The complex eigenvalues of general square matrices (CPU only, as :func:`eig`)."""
-    return eig(tensor)[0]
+    return eigvals(tensor), _eig_vectors(tensor)
 
 
 # -- solvers ---------------------------------------------------------------------------
@@ -255,7 +296,7 @@ def solve(matrix, rhs, adjoint: bool = False) -> Tensor:
     return out
 
 
-@op(name="matrix_triangular_solve", same_dtype=2, allowed=_FLOATS)
+@op(name="matrix_triangular_solve", same_dtype=2, allowed=_TRI_FLOATS)
 def _triangular_solve(matrix, rhs, lower, adjoint):
     batch = jnp.broadcast_shapes(matrix.shape[:-2], rhs.shape[:-2])
     matrix = jnp.broadcast_to(matrix, batch + matrix.shape[-2:])
@@ -331,12 +372,21 @@ def _svd(x, full_matrices, compute_uv):
     return s, u, jnp.conj(jnp.swapaxes(vh, -1, -2))
 
 
+@op(name="svd", allowed=_FLOATS)
+def _full_vectors(x):
+    u, _, vh = jnp.linalg.svd(x, full_matrices=True)
+    return u, jnp.conj(jnp.swapaxes(vh, -1, -2))
+
+
 def svd(tensor, full_matrices: bool = False, compute_uv: bool = True):
     """Singular values, as TF: ``(s, u, v)`` with ``tensor = u @ diag(s) @ adjoint(v)``.
 
     Unlike ``numpy.linalg.svd`` the singular values come first and ``v`` is not
     transposed, matching ``tf.linalg.svd``.
     """
+    if full_matrices and compute_uv:
+        # two ops, so that gradients through ``s`` work (JAX has none for full vectors)
+        return _svd(tensor, False, False), *_full_vectors(tensor)
     return _svd(tensor, bool(full_matrices), bool(compute_uv))
 
 
@@ -379,14 +429,16 @@ def expm(input) -> Tensor:  # noqa: A002 - TF's name
 @op(name="lu", allowed=_FLOATS)
 def _lu(x, index_dtype):
     lu, _, perm = jax.lax.linalg.lu(x)
-    return lu, perm.astype(index_dtype)
+    return lu, perm.astype(index_dtype), _invertible(jax.lax.stop_gradient(lu))
 
 
 def lu(input, output_idx_type=_dtypes.int32) -> tuple[Tensor, Tensor]:  # noqa: A002
     """``(lower_upper, perm)``: ``L`` (unit diagonal, below) and ``U`` packed in one
     matrix, and the row permutation, so ``input[perm] == L @ U``."""
     _square(input, "Lu")
-    return _lu(input, np.dtype(_dtypes.as_dtype(output_idx_type)))
+    lower_upper, perm, ok = _lu(input, np.dtype(_dtypes.as_dtype(output_idx_type)))
+    _check(ok, "Input is not invertible.", "Lu")
+    return lower_upper, perm
 
 
 def _unpack_lu(lower_upper):
@@ -596,7 +648,7 @@ def trace(x):
     return jnp.sum(jnp.diagonal(x, axis1=-2, axis2=-1), axis=-1, dtype=x.dtype)
 
 
-@op
+@op(name="mat_mul", allowed=_MATMUL_TYPES)
 def _matvec(a, b, transpose_a, adjoint_a):
     if transpose_a or adjoint_a:
         a = jnp.swapaxes(a, -1, -2)
@@ -641,8 +693,8 @@ def _vector_norm(x, ord, axis, keepdims):  # noqa: A002 - TF's name
     a = jnp.abs(x)
     if ord == 1:
         return jnp.sum(a, axis=axis, keepdims=keepdims)
-    if ord == np.inf:
-        return jnp.max(a, axis=axis, keepdims=keepdims)
+    if ord == np.inf:  # an empty vector's is TF's max identity
+        return jnp.max(a, axis=axis, keepdims=keepdims, initial=-jnp.inf)
     return jnp.sum(a**ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
@@ -727,3 +779,118 @@ def l2_normalize(x, axis=None, epsilon: float = 1e-12) -> Tensor:
             f"{_dtypes.as_dtype(dtype).name}"
         )
     return _l2_normalize(x, _axis(axis), float(epsilon))
+
+
+# -- tridiagonal systems -------------------------------------------------------------------
+def _tridiagonal_parts(diagonals, diagonals_format: str, kernel: str):
+    """``(superdiagonal, main, subdiagonal)``, each ``[..., M]`` (TF's compact layout: the
+    superdiagonal's last and the subdiagonal's first entries are unused)."""
+    from ._array_ops import convert_to_tensor, pad, stack
+
+    if diagonals_format == "compact":
+        d = diagonals if hasattr(diagonals, "shape") else convert_to_tensor(diagonals)
+        if len(_shape(d)) < 2 or _shape(d)[-2] != 3:
+            raise ValueError(
+                f"Expected last two dimensions of diagonals to be (3, M), got {_shape(d)}"
+            )
+        return d
+    if diagonals_format == "matrix":
+        return _matrix_to_compact(diagonals)
+    if diagonals_format == "sequence":
+        sup, main, sub = (v if hasattr(v, "shape") else convert_to_tensor(v) for v in diagonals)
+        m = _shape(main)[-1]
+        if _shape(sup)[-1] == m - 1 and kernel == "TridiagonalSolve":
+            rank = len(_shape(sup))
+            sup = pad(sup, [[0, 0]] * (rank - 1) + [[0, 1]])
+            sub = pad(sub, [[0, 0]] * (rank - 1) + [[1, 0]])
+        if _shape(sup)[-1] != m:
+            raise InvalidArgumentError(f"Invalid superdiagonal shape. [Op:{kernel}]")
+        if _shape(sub)[-1] != m:
+            raise InvalidArgumentError(f"Invalid subdiagonal shape. [Op:{kernel}]")
+        return stack([sup, main, sub], axis=-2)
+    raise ValueError(f"Unrecognized diagonals_format: {diagonals_format}")
+
+
+@op(name="tridiagonal_solve")
+def _matrix_to_compact(matrix):
+    sup = jnp.pad(jnp.diagonal(matrix, 1, -2, -1), [(0, 0)] * (matrix.ndim - 2) + [(0, 1)])
+    sub = jnp.pad(jnp.diagonal(matrix, -1, -2, -1), [(0, 0)] * (matrix.ndim - 2) + [(1, 0)])
+    return jnp.stack([sup, jnp.diagonal(matrix, 0, -2, -1), sub], axis=-2)
+
+
+def _tridiagonal_dense(d):
+    m = d.shape[-1]
+    sup, main, sub = d[..., 0, :], d[..., 1, :], d[..., 2, :]
+    eye = jnp.eye(m, dtype=d.dtype)
+    return (
+        main[..., :, None] * eye
+        + sup[..., :, None] * jnp.eye(m, k=1, dtype=d.dtype)
+        + sub[..., :, None] * jnp.eye(m, k=-1, dtype=d.dtype)
+    )
+
+
+@op(
+    name="tridiagonal_solve",
+    same_dtype=2,
+    allowed=("inexact", "double, float, complex64, complex128"),
+)
+def _tridiagonal_solve(d, rhs, vector):
+    # Gaussian elimination with partial pivoting on the dense matrix (TF's default)
+    if vector:
+        rhs = rhs[..., None]
+    out = jnp.linalg.solve(_tridiagonal_dense(d), rhs)
+    return out[..., 0] if vector else out
+
+
+def tridiagonal_solve(
+    diagonals,
+    rhs,
+    diagonals_format: str = "compact",
+    transpose_rhs: bool = False,
+    conjugate_rhs: bool = False,
+    partial_pivoting: bool = True,
+    perturb_singular: bool = False,
+) -> Tensor:
+    """Solve tridiagonal systems, as ``tf.linalg.tridiagonal_solve``.
+
+    ``diagonals``: ``[..., 3, M]`` (``"compact"``: super-, main and subdiagonal), the
+    ``[..., M, M]`` matrix, or a ``(super, main, sub)`` sequence. Solved by pivoted LU
+    on the dense matrix (``O(M^3)``), also with ``partial_pivoting=False``, where TF
+    gives NaNs at a zero pivot.
+
+    Example:
+        >>> import jtape as jt
+        >>> d = jt.constant([[0.0, 1.0, 1.0], [2.0, 2.0, 2.0], [1.0, 1.0, 0.0]])
+        >>> tridiagonal_solve(d, jt.constant([[1.0], [2.0], [3.0]])).numpy().ravel().tolist()
+        [0.5, 0.0, 1.5]
+    """
+    from ._array_ops import convert_to_tensor
+    from ._math_ops import conj
+
+    if perturb_singular:
+        raise NotImplementedError("tridiagonal_solve: perturb_singular=True is not supported")
+    d = _tridiagonal_parts(diagonals, diagonals_format, "TridiagonalSolve")
+    rhs = rhs if hasattr(rhs, "shape") else convert_to_tensor(rhs)
+    if transpose_rhs:
+        rhs = matrix_transpose(rhs)
+    if conjugate_rhs:
+        rhs = conj(rhs)
+    vector = len(_shape(rhs)) == len(_shape(d)) - 1
+    return _tridiagonal_solve(d, rhs, vector)
+
+
+@op(
+    name="tridiagonal_mat_mul",
+    same_dtype=2,
+    allowed=("inexact", "double, float, complex64, complex128"),
+)
+def _tridiagonal_matmul(d, rhs):
+    return _tridiagonal_dense(d) @ rhs
+
+
+def tridiagonal_matmul(diagonals, rhs, diagonals_format: str = "compact") -> Tensor:
+    """The product of tridiagonal matrices (formats as :func:`tridiagonal_solve`) and
+    ``rhs`` ``[..., M, N]``."""
+    return _tridiagonal_matmul(
+        _tridiagonal_parts(diagonals, diagonals_format, "TridiagonalMatMul"), rhs
+    )

@@ -390,8 +390,16 @@ def _add_n(xs):
 
 
 # -- linear algebra --------------------------------------------------------------
+def _matrices(a, b) -> None:
+    # TF's MatMul takes matrices only (jnp.matmul would take vectors); checked at trace time
+    for i, x in enumerate((a, b)):
+        if x.ndim < 2:
+            raise ValueError(f"In[{i}] ndims must be >= 2")
+
+
 @op(name="mat_mul", same_dtype=2)
 def _matmul(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
+    _matrices(a, b)
     if transpose_a or adjoint_a:
         a = jnp.swapaxes(a, -1, -2)
         a = jnp.conj(a) if adjoint_a else a
@@ -413,10 +421,21 @@ def matmul(
     """Matrix product of the last two axes (batched over leading axes), as ``tf.matmul``."""
     if not (transpose_a or transpose_b or adjoint_a or adjoint_b):
         return _matmul_plain(a, b)  # all-tensor call: the op's fast path
+    for side, (t, adj) in (("a", (transpose_a, adjoint_a)), ("b", (transpose_b, adjoint_b))):
+        if t and adj:
+            raise ValueError(
+                f"Only one of `transpose_{side}` and `adjoint_{side}` can be True. Received "
+                f"`transpose_{side}`={t}, `adjoint_{side}`={adj}."
+            )
     return _matmul(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b)
 
 
-_matmul_plain = op(jnp.matmul, name="mat_mul", same_dtype=2)
+def _matmul_2d(a, b):
+    _matrices(a, b)
+    return jnp.matmul(a, b)
+
+
+_matmul_plain = op(_matmul_2d, name="mat_mul", same_dtype=2)
 
 
 _einsum = op(jnp.einsum, name="einsum")

@@ -34,6 +34,8 @@ from ._linalg_ops import solve as solve
 from ._linalg_ops import svd as svd
 from ._linalg_ops import trace as trace
 from ._linalg_ops import triangular_solve as triangular_solve
+from ._linalg_ops import tridiagonal_matmul as tridiagonal_matmul
+from ._linalg_ops import tridiagonal_solve as tridiagonal_solve
 from ._math_ops import einsum as einsum
 from ._math_ops import matmul as matmul
 from ._math_ops import tensordot as tensordot

@@ -58,6 +58,8 @@ TABLE = {
     "tensordot": (M.tensordot, {}, ("a", "b")),
     "trace": (L.trace, {}, ("x",)),
     "triangular_solve": (L.triangular_solve, {}, ("matrix", "rhs")),
+    "tridiagonal_matmul": (L.tridiagonal_matmul, {}, ()),
+    "tridiagonal_solve": (L.tridiagonal_solve, {}, ()),
 }
 
 _API = {
