@@ -65,10 +65,8 @@ def _compatible_images(a, b) -> tuple[Tensor, Tensor]:
     return a, b
 
 
-@op
-def _ssim(img1, img2, max_val, filter_size, filter_sigma, k1, k2, return_index_map):
-    max_val = _to_f32(jnp.asarray(max_val).astype(img1.dtype))
-    x, y = _to_f32(img1), _to_f32(img2)
+def _ssim_maps(x, y, max_val, filter_size, filter_sigma, k1, k2):
+    """Per-pixel SSIM and contrast-structure maps of float32 images (TF's helper)."""
     kernel = _gauss_kernel(filter_size, jnp.asarray(filter_sigma, jnp.float32))
 
     def reduce(v):
@@ -83,10 +81,43 @@ def _ssim(img1, img2, max_val, filter_size, filter_sigma, k1, k2, return_index_m
     num1 = reduce(x * y) * 2.0
     den1 = reduce(jnp.square(x) + jnp.square(y))
     cs = (num1 - num0 + c2) / (den1 - den0 + c2)
-    per_pixel = luminance * cs
+    return luminance * cs, cs
+
+
+@op
+def _ssim(img1, img2, max_val, filter_size, filter_sigma, k1, k2, return_index_map):
+    max_val = _to_f32(jnp.asarray(max_val).astype(img1.dtype))
+    x, y = _to_f32(img1), _to_f32(img2)
+    per_pixel, _ = _ssim_maps(x, y, max_val, filter_size, filter_sigma, k1, k2)
     if return_index_map:
         return jnp.mean(per_pixel, axis=-1)
     return jnp.mean(jnp.mean(per_pixel, axis=(-3, -2)), axis=-1)
+
+
+def _halve(x):
+    """TF's 2x2 average pooling of one scale, odd sizes first padded symmetrically."""
+    h, w = x.shape[-3], x.shape[-2]
+    pad = [(0, 0)] * (x.ndim - 3) + [(0, h % 2), (0, w % 2), (0, 0)]
+    x = jnp.pad(x, pad, mode="symmetric")
+    h2, w2 = x.shape[-3] // 2, x.shape[-2] // 2
+    x = x.reshape((*x.shape[:-3], h2, 2, w2, 2, x.shape[-1]))
+    return jnp.mean(x, axis=(-4, -2))
+
+
+@op
+def _ssim_multiscale(img1, img2, max_val, power_factors, filter_size, filter_sigma, k1, k2):
+    max_val = _to_f32(jnp.asarray(max_val).astype(img1.dtype))
+    x, y = _to_f32(img1), _to_f32(img2)
+    mcs = []
+    for k in range(len(power_factors)):
+        if k > 0:
+            x, y = _halve(x), _halve(y)
+        per_pixel, cs = _ssim_maps(x, y, max_val, filter_size, filter_sigma, k1, k2)
+        mcs.append(jax.nn.relu(jnp.mean(cs, axis=(-3, -2))))
+    mcs[-1] = jax.nn.relu(jnp.mean(per_pixel, axis=(-3, -2)))  # SSIM at the last scale
+    weights = jnp.asarray(power_factors, jnp.float32)
+    ms_ssim = jnp.prod(jnp.stack(mcs, axis=-1) ** weights, axis=-1)
+    return jnp.mean(ms_ssim, axis=-1)
 
 
 def ssim(
@@ -126,6 +157,48 @@ def ssim(
         float(k1),
         float(k2),
         bool(return_index_map),
+    )
+
+
+def ssim_multiscale(
+    img1,
+    img2,
+    max_val,
+    power_factors=(0.0448, 0.2856, 0.3001, 0.2363, 0.1333),
+    filter_size: int = 11,
+    filter_sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+) -> Tensor:
+    """Multi-scale SSIM (TF's): contrast-structure at each halving scale and SSIM at the
+    last, weighted by ``power_factors``; one value per image.
+
+    Example:
+        >>> import jtape as jt
+        >>> x = jt.random.uniform([48, 48, 1], seed=0)
+        >>> round(float(ssim_multiscale(x, x, 1.0, power_factors=(0.5, 0.5), filter_size=3)), 4)
+        1.0
+    """
+    img1, img2 = _compatible_images(img1, img2)
+    h, w = img1.shape[-3], img1.shape[-2]
+    for k in range(len(power_factors)):
+        if h < filter_size or w < filter_size:
+            from ._op_errors import InvalidArgumentError
+
+            raise InvalidArgumentError(
+                f"ssim_multiscale: scale {k} of the images is {h}x{w}, smaller than "
+                f"filter_size={filter_size}"
+            )
+        h, w = (h + 1) // 2, (w + 1) // 2
+    return _ssim_multiscale(
+        img1,
+        img2,
+        max_val,
+        tuple(float(p) for p in power_factors),
+        int(filter_size),
+        filter_sigma,
+        float(k1),
+        float(k2),
     )
 
 

@@ -26,6 +26,7 @@ from ._image_metrics import image_gradients as image_gradients
 from ._image_metrics import psnr as psnr
 from ._image_metrics import sobel_edges as sobel_edges
 from ._image_metrics import ssim as ssim
+from ._image_metrics import ssim_multiscale as ssim_multiscale
 from ._image_metrics import total_variation as total_variation
 from ._image_ops import central_crop as central_crop
 from ._image_ops import convert_image_dtype as convert_image_dtype

@@ -19,7 +19,8 @@ def test_matches_tf(case):
 def test_docstring_examples():
     import doctest
 
-    from jtape import _image_boxes
+    from jtape import _image_boxes, _image_metrics
 
-    result = doctest.testmod(_image_boxes)
-    assert result.attempted > 0 and result.failed == 0
+    for module in (_image_boxes, _image_metrics):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -47,6 +47,7 @@ TABLE = {
     "rot90": ("image",),
     "sobel_edges": ("image",),
     "ssim": ("img1", "img2"),
+    "ssim_multiscale": ("img1", "img2"),
     "stateless_random_brightness": ("image",),
     "stateless_random_contrast": ("image",),
     "stateless_random_crop": ("value",),
