@@ -39,6 +39,7 @@ from ._dot_attention import AdditiveAttention as AdditiveAttention
 from ._dot_attention import Attention as Attention
 from ._dot_layer import Dot as Dot
 from ._einsum_dense import EinsumDense as EinsumDense
+from ._grouped_query_attention import GroupQueryAttention as GroupQueryAttention
 from ._hashed_crossing import HashedCrossing as HashedCrossing
 from ._image_preprocessing import CenterCrop as CenterCrop
 from ._image_preprocessing import RandomBrightness as RandomBrightness

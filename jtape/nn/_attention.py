@@ -89,9 +89,70 @@ def _causal(t: int, s: int) -> Tensor:
     return Tensor(jnp.asarray(np.tril(np.ones((1, t, s), bool))))
 
 
+def _band(t: int, s: int, width: int) -> Tensor:
+    """Keras' sliding-window mask ``(1, T, S)``: ``|i - j| < width``."""
+    i, j = np.arange(t)[:, None], np.arange(s)[None, :]
+    return Tensor(jnp.asarray((np.abs(i - j) < width)[None]))
+
+
 _and = op(jnp.logical_and, name="logical_and")
 _as_bool = op(lambda m: m.astype(bool), name="cast")
 _expand = op(jnp.expand_dims, name="expand_dims")
+
+
+def keras_attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask,
+                         use_causal_mask, sliding_window=None):  # fmt: skip
+    """Keras' attention mask: ``attention_mask & query_mask[..., None] & value/key masks``
+    ``& causal & sliding window`` (None where nothing masks)."""
+    auto = None
+
+    def join(a, b):
+        return b if a is None else _and(a, b)
+
+    if query_mask is not None:
+        auto = _expand(_as_bool(query_mask), -1)
+    if value_mask is not None:
+        auto = join(auto, _expand(_as_bool(value_mask), -2))
+    if key_mask is not None:
+        auto = join(auto, _expand(_as_bool(key_mask), -2))
+    if use_causal_mask:
+        auto = join(auto, _causal(int(query.shape[1]), int(value.shape[1])))
+    if sliding_window is not None:
+        auto = join(auto, _band(int(query.shape[1]), int(value.shape[1]), sliding_window))
+    if attention_mask is not None:
+        attention_mask = _as_bool(attention_mask)
+        if attention_mask.ndim == 2:
+            attention_mask = _expand(attention_mask, 0)
+    if auto is None:
+        return attention_mask
+    return auto if attention_mask is None else _and(attention_mask, auto)
+
+
+def check_sliding_window(sliding_window):
+    if sliding_window is not None and (
+        isinstance(sliding_window, bool)
+        or not isinstance(sliding_window, int)
+        or sliding_window <= 0
+    ):
+        raise ValueError(
+            "`sliding_window` must be `None` or a positive integer. "
+            f"Received: sliding_window={sliding_window}"
+        )
+    return sliding_window
+
+
+def make_projection(owner: Layer, equation, output_shape, bias_axes, name, input_shape,
+                    activation=None, **kwargs) -> EinsumDense:  # fmt: skip
+    """A built EinsumDense sub-layer in ``owner``'s dtype policy, its weights named
+    ``<owner>/<name>/kernel`` as Keras'."""
+    layer = EinsumDense(
+        equation, output_shape, bias_axes=bias_axes, name=name, dtype=owner.dtype_policy,
+        activation=activation, **kwargs,
+    )  # fmt: skip
+    layer._scope_name = f"{owner._scope_name}{name}/"
+    layer.build(tuple(input_shape))
+    layer.built = True
+    return layer
 
 
 class MultiHeadAttention(Layer):
@@ -140,11 +201,13 @@ class MultiHeadAttention(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if use_gate or sliding_window is not None or flash_attention:
+        if flash_attention:
             raise NotImplementedError(
-                "MultiHeadAttention: use_gate, sliding_window and flash_attention are not "
-                "supported by jtape (Keras 3.15 options); leave them at their defaults"
+                "MultiHeadAttention: flash_attention is not supported by jtape; leave it at "
+                "None or False (the same numbers without the fused kernel)"
             )
+        self.use_gate = bool(use_gate)
+        self.sliding_window = check_sliding_window(sliding_window)
         if isinstance(attention_axes, int):
             attention_axes = (attention_axes,)
         elif attention_axes and not isinstance(attention_axes, (list, tuple)):
@@ -172,7 +235,9 @@ class MultiHeadAttention(Layer):
         )
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self.key_dim))
         self.supports_masking = True
-        self._query_dense = self._key_dense = self._value_dense = self._output_dense = None
+        # Keras' weight order: query, key, gate, value, attention_output.
+        self._query_dense = self._key_dense = self._gate_dense = None
+        self._value_dense = self._output_dense = None
         self._dropout_layer = None
 
     def build(self, query_shape, value_shape=None, key_shape=None) -> None:
@@ -198,6 +263,8 @@ class MultiHeadAttention(Layer):
         )
         free = rank - 1
         heads = [(self.key_dim, query_shape, "query"), (self.key_dim, key_shape, "key")]
+        if self.use_gate:  # Keras builds the gate between the key and the value
+            heads.append((self.value_dim, query_shape, "gate"))
         heads.append((self.value_dim, value_shape, "value"))
         dense = []
         for size, shape, name in heads:
@@ -205,7 +272,9 @@ class MultiHeadAttention(Layer):
             dense.append(self._sublayer(
                 equation, (None,) * (free - 1) + (self.num_heads, size),
                 bias if self.use_bias else None, name, shape,
+                "sigmoid" if name == "gate" else None,
             ))  # fmt: skip
+        self._gate_dense = dense.pop(2) if self.use_gate else None
         self._query_dense, self._key_dense, self._value_dense = dense
         out = self._output_shape
         if not out:
@@ -220,16 +289,12 @@ class MultiHeadAttention(Layer):
         self._dropout_layer = Dropout(rate=self.dropout, seed=self.seed, dtype=self.dtype_policy)
         self.built = True
 
-    def _sublayer(self, equation, output_shape, bias_axes, name, input_shape) -> EinsumDense:
-        layer = EinsumDense(
-            equation, output_shape, bias_axes=bias_axes, name=name, dtype=self.dtype_policy,
+    def _sublayer(self, equation, output_shape, bias_axes, name, input_shape,
+                  activation=None) -> EinsumDense:  # fmt: skip
+        return make_projection(
+            self, equation, output_shape, bias_axes, name, input_shape, activation,
             **self._sub_kwargs,
         )  # fmt: skip
-        # Keras' weight paths: "multi_head_attention/query/kernel".
-        layer._scope_name = f"{self._scope_name}{name}/"
-        layer.build(input_shape)
-        layer.built = True
-        return layer
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None) -> tuple:
         """``query_shape`` with its last axis replaced by ``output_shape`` (or kept)."""
@@ -304,34 +369,20 @@ class MultiHeadAttention(Layer):
         scale = self._inverse_sqrt_key_dim
         scores = _scores(q, k, mask, scale, zero_masked, self._dot_equation, axes)
         dropped = self._dropout_layer(scores, training=training) if self.dropout else scores
-        out = self._output_dense(_combine(dropped, v, self._combine_equation))
+        combined = _combine(dropped, v, self._combine_equation)
+        if self._gate_dense is not None:
+            combined = combined * self._gate_dense(query)
+        out = self._output_dense(combined)
         if return_attention_scores:
             return out, scores
         return out
 
     def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask,
                         use_causal_mask):  # fmt: skip
-        """Keras' mask: attention_mask & query_mask[..., None] & value/key masks & causal."""
-        auto = None
-
-        def join(a, b):
-            return b if a is None else _and(a, b)
-
-        if query_mask is not None:
-            auto = _expand(_as_bool(query_mask), -1)
-        if value_mask is not None:
-            auto = join(auto, _expand(_as_bool(value_mask), -2))
-        if key_mask is not None:
-            auto = join(auto, _expand(_as_bool(key_mask), -2))
-        if use_causal_mask:
-            auto = join(auto, _causal(int(query.shape[1]), int(value.shape[1])))
-        if attention_mask is not None:
-            attention_mask = _as_bool(attention_mask)
-            if attention_mask.ndim == 2:
-                attention_mask = _expand(attention_mask, 0)
-        if auto is None:
-            return attention_mask
-        return auto if attention_mask is None else _and(attention_mask, auto)
+        return keras_attention_mask(
+            query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask,
+            self.sliding_window,
+        )  # fmt: skip
 
     def get_config(self) -> dict[str, Any]:
         kw = self._sub_kwargs
@@ -349,8 +400,8 @@ class MultiHeadAttention(Layer):
             "use_bias": self.use_bias,
             "output_shape": self._output_shape,
             "attention_axes": self.attention_axes,
-            "use_gate": False,
-            "sliding_window": None,
+            "use_gate": self.use_gate,
+            "sliding_window": self.sliding_window,
             "kernel_initializer": _initializers.serialize(
                 _initializers.get(kw["kernel_initializer"])
             ),

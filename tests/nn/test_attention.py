@@ -121,8 +121,8 @@ def test_dropout_only_in_training():
 
 
 def test_unsupported_options_raise():
-    with pytest.raises(NotImplementedError, match="use_gate"):
-        nn.MultiHeadAttention(2, 4, use_gate=True)
+    with pytest.raises(NotImplementedError, match="flash_attention"):
+        nn.MultiHeadAttention(2, 4, flash_attention=True)
     # Higher-rank inputs and attention_axes: tests/nn/test_attention_vs_keras.py
     with pytest.raises(ValueError, match="same rank"):
         nn.MultiHeadAttention(2, 4)(jt.ones((1, 2, 3, 4)), jt.ones((1, 3, 4)))

@@ -1,4 +1,4 @@
-"""MultiHeadAttention, Attention and AdditiveAttention against Keras 3.15 (TF 2.21).
+"""MultiHeadAttention, GroupQueryAttention, Attention, AdditiveAttention vs Keras 3.15.
 
 The cases (``fixtures/rnn_attn_cases.py``) cover masks (attention, Keras, causal),
 returned scores, key != value, ``output_shape``, ``attention_axes`` on 4-D and 5-D
@@ -23,6 +23,7 @@ FIXTURE = np.load(os.path.join(os.path.dirname(__file__), "fixtures", "rnn_attn_
 
 
 @pytest.mark.filterwarnings("ignore:.*retracing")
+@pytest.mark.filterwarnings("ignore:.*does not support masking")  # Keras warns the same
 @pytest.mark.parametrize("case", cases.ATTENTION_CASES, ids=lambda c: c.__name__)
 def test_matches_keras(case):
     cases.check(case, tf, FIXTURE)

@@ -102,6 +102,9 @@ CASES = {
     "Flatten": lambda r: (nn.Flatten(), None, _x(r, B, 3, 2)),
     "Functional": lambda r: (_functional(), None, _x(r, B, 5)),
     "GRU": lambda r: (nn.GRU(3, return_sequences=True), None, _x(r, B, 4, 5)),
+    "GroupQueryAttention": lambda r: (
+        _self_attention(nn.GroupQueryAttention(2, 4, 2)) + (_x(r, B, 4, 6),)
+    ),
     "GRUCell": lambda r: _cell(nn.GRUCell(3), [3]) + (_x(r, B, 5),),
     "GlobalAveragePooling1D": lambda r: (nn.GlobalAveragePooling1D(), None, _x(r, B, 6, 3)),
     "GlobalAveragePooling2D": lambda r: (nn.GlobalAveragePooling2D(), None, _x(r, B, 4, 4, 3)),
