@@ -1,11 +1,14 @@
 """Keras' image preprocessing layers: ``Resizing``, ``CenterCrop``, ``RandomFlip``,
-``RandomBrightness`` and ``RandomContrast`` (channels-last images, rank 3 or 4).
+``RandomBrightness`` and ``RandomContrast`` (images of rank 3 or 4; Resizing and
+CenterCrop take channels-last images only, the random layers either layout).
 
 Resizing is ``tf.image.resize`` (``jtape.image.resize``, TF's half-pixel kernels) after
 Keras' optional crop or pad to the target aspect ratio. The random layers are the
 identity at inference, as Keras; in training their draws come from the layer's
 ``jt.random.Generator`` (so they differ from TF's numbers) but the transformation rules
-are Keras' (one flip decision per image; brightness and contrast factors per image).
+are Keras' (one flip decision per image; brightness and contrast factors per image;
+integer images keep their dtype in RandomBrightness and RandomContrast). The geometric
+layers are in ``_random_geometric.py`` and ``RandomCrop`` in ``_random_crop.py``.
 """
 
 from __future__ import annotations
