@@ -390,9 +390,13 @@ def substr(input, pos, len, unit: str = "BYTE", name=None):  # noqa: A002
         >>> jt.strings.substr(["hello", "world"], 1, 3).numpy().tolist()
         [b'ell', b'orl']
     """
-    x = _check_dense(_strings_in(input, "substr"), "substr")
+    x = _strings_in(input, "substr")
     p = _numbers_in(pos, "substr")
     n = _numbers_in(len, "substr")
+    if isinstance(x, RaggedTensor) and np.ndim(p) == 0 and np.ndim(n) == 0:
+        flat = substr(StringTensor._wrap(x._values), pos, len, unit)
+        return RaggedTensor(flat._np, x._splits)
+    x = _check_dense(x, "substr")
     if unit not in ("BYTE", "UTF8_CHAR"):
         _unit(unit, "substr")
     chars = unit == "UTF8_CHAR"
@@ -801,7 +805,7 @@ def format(template: str, inputs, placeholder: str = "{}", summarize: int = 3, n
         >>> jt.strings.format("x={} y={}", (1, jt.constant([0.5, 2.0]))).numpy()
         b'x=1 y=[0.5 2]'
     """
-    if isinstance(inputs, (Tensor, StringTensor)) or hasattr(inputs, "_jt_read"):
+    if isinstance(inputs, (Tensor, StringTensor, RaggedTensor)) or hasattr(inputs, "_jt_read"):
         inputs = [inputs]
     elif not isinstance(inputs, (list, tuple)):
         if not hasattr(inputs, "__len__"):
@@ -816,6 +820,10 @@ def format(template: str, inputs, placeholder: str = "{}", summarize: int = 3, n
         )
     texts = []
     for v in inputs:
+        if isinstance(v, RaggedTensor):  # TF writes its rows as Python lists
+            rows = [[_plain(e) for e in row.tolist()] for row in v.rows()]
+            texts.append(str(rows))
+            continue
         if isinstance(v, (StringTensor, str, bytes)):
             arr = to_bytes_array(v)
         elif isinstance(v, (list, tuple)) and is_string_value(v):
@@ -827,6 +835,10 @@ def format(template: str, inputs, placeholder: str = "{}", summarize: int = 3, n
         texts.append(summarize_tensor(arr, summarize))
     out = pieces[0] + "".join(t + p for t, p in zip(texts, pieces[1:]))
     return StringTensor._wrap(np.asarray(out.encode(), dtype=object))
+
+
+def _plain(v):
+    return v.decode("utf-8", errors="replace") if isinstance(v, bytes) else v
 
 
 # -- shape ops on string tensors ---------------------------------------------------------
