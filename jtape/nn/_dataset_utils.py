@@ -328,6 +328,7 @@ def index_directory(
                 f"directory {directory}."
             )
         class_names = [str(label) for label in sorted(set(labels))]
+        labels = np.asarray(labels, dtype="int32")  # from_tensor_slices of Python ints
     if verbose:
         if labels is None:
             print(f"Found {len(paths)} files.")
@@ -358,7 +359,8 @@ def _encode_labels(labels, label_mode, num_classes) -> np.ndarray:
     if label_mode == "binary":
         return labels.astype("float32")[:, None]
     if label_mode == "categorical":
-        return np.eye(num_classes, dtype="float32")[labels]
+        # tf.one_hot: an index outside [0, num_classes) gives a row of zeros
+        return (labels[:, None] == np.arange(num_classes)).astype("float32")
     return labels
 
 

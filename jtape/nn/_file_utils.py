@@ -12,6 +12,7 @@ Example:
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (tmp / "a.txt").write_text("hi")
     >>> path = get_file("a.txt", (tmp / "a.txt").as_uri(), cache_dir=str(tmp / "cache"))
+    Downloading data from file://...
     >>> pathlib.Path(path).read_text()
     'hi'
 """

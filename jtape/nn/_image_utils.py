@@ -66,20 +66,67 @@ def _floatx() -> str:
     return floatx()
 
 
+# The channel counts tf.io.decode_image accepts per format (0 = the file's own).
+_CHANNELS = {"BMP": (3, 4), "GIF": (3,), "JPEG": (1, 3), "PNG": (1, 2, 3, 4)}
+
+
+def _kind(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return "PNG"
+    if data[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if data[:3] == b"GIF":
+        return "GIF"
+    if data[:2] == b"BM":
+        return "BMP"
+    return "unknown"
+
+
+_JPEG_WARNED = [False]
+
+
+def _warn_jpeg_once() -> None:
+    if not _JPEG_WARNED[0]:
+        _JPEG_WARNED[0] = True
+        warnings.warn(
+            "JPEG images are decoded by Pillow with libjpeg's accurate integer IDCT (as "
+            "tf.io.decode_jpeg(dct_method='INTEGER_ACCURATE')); TensorFlow's decode_image, "
+            "used by Keras' image_dataset_from_directory, uses the fast IDCT, so pixel values "
+            "can differ by a few levels (out of 255).",
+            stacklevel=3,
+        )
+
+
 def decode_image_file(data: bytes, num_channels: int) -> np.ndarray:
     """``(h, w, num_channels)`` uint8 pixels of PNG/JPEG/BMP/GIF bytes (first GIF frame),
-    as ``tf.io.decode_image(..., channels=num_channels, expand_animations=False)``."""
-    if data.startswith(b"\x89PNG"):
+    as ``tf.io.decode_image(..., channels=num_channels, expand_animations=False)``,
+    including its refusals (a grayscale BMP/GIF, an RGBA JPEG/GIF)."""
+    from .._op_errors import InvalidArgumentError
+
+    kind = _kind(data)
+    if kind == "unknown":
+        raise InvalidArgumentError(
+            None, None, "Unknown image file format. One of JPEG, PNG, GIF, BMP required."
+        )
+    if num_channels not in _CHANNELS[kind]:
+        allowed = ", ".join(str(c) for c in (0, *_CHANNELS[kind]))
+        raise InvalidArgumentError(
+            None, None, f"`channels` must be {allowed} for {kind}, but got {num_channels}"
+        )
+    if kind == "PNG":
         from .._io import decode_png
 
         return np.asarray(decode_png(data, num_channels).numpy())
     image = _pil()
     if image is None:
-        kind = "JPEG" if data[:3] == b"\xff\xd8\xff" else "GIF" if data[:3] == b"GIF" else "BMP"
         raise ImportError(f"Decoding a {kind} image needs Pillow. {_PIL_HINT}")
     img = image.open(io.BytesIO(data))
     img.seek(0)
     mode = {1: "L", 3: "RGB", 4: "RGBA"}[num_channels]
+    if kind == "JPEG":
+        _warn_jpeg_once()
+    if kind == "JPEG" and mode == "L":
+        img.draft("L", img.size)  # the decoder's own luma output, as TensorFlow's libjpeg
     return np.asarray(img.convert(mode)).reshape(img.size[1], img.size[0], num_channels)
 
 

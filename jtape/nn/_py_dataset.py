@@ -134,6 +134,7 @@ class PyDatasetAdapter:
     """fit/evaluate/predict's view of a ``PyDataset``: ``steps`` and ``batches(rng)``."""
 
     def __init__(self, dataset: PyDataset, shuffle: bool, steps: int | None) -> None:
+        dataset._warn_if_super_not_called()  # as Keras, which reads `workers` here
         self.dataset = dataset
         self.shuffle = shuffle
         self._steps = steps

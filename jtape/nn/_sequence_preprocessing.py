@@ -124,7 +124,7 @@ def make_sampling_table(size: int, sampling_factor: float = 1e-5) -> np.ndarray:
     (the ``sampling_table`` of ``skipgrams``).
 
     >>> make_sampling_table(3).round(5).tolist()
-    [0.00316, 0.00316, 0.00515]
+    [0.00315, 0.00315, 0.00548]
     """
     rank = np.arange(size)
     rank[0] = 1

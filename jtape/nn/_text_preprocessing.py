@@ -59,7 +59,7 @@ def hashing_trick(
     ``PYTHONHASHSEED`` is set, as in Keras); ``"md5"`` is stable across processes.
 
     >>> hashing_trick("a b a", 10, "md5")
-    [8, 7, 8]
+    [2, 5, 2]
     """
     if hash_function is None:
         hash_function = hash

@@ -13,12 +13,14 @@ import io
 import json
 import pathlib
 import tarfile
+import warnings
 import zipfile
 
 import numpy as np
 import pytest
 
 import jtape.compat as tf
+from jtape.nn import _image_utils
 from jtape.nn import utils as U
 
 HERE = pathlib.Path(__file__).parents[1] / "fixtures"
@@ -126,8 +128,15 @@ def test_pydataset_batch_forms_and_warnings():
 
     with pytest.warns(UserWarning, match="super"):
         assert Bad().workers == 1
-    with pytest.raises(ValueError, match="must return a tuple or a dict"):
-        _model().fit(Bad(), verbose=0)
+    with pytest.warns(UserWarning, match="super"):
+        with pytest.raises(ValueError, match="must return a tuple or a dict"):
+            _model().fit(Bad(), verbose=0)
+
+    class XOnly(Ramp):
+        def __getitem__(self, i):
+            return np.full((2, 1), float(i), "float32")  # a bare array: the inputs
+
+    np.testing.assert_array_equal(_model().predict(XOnly(), verbose=0).ravel(), [0, 0, 1, 1, 2, 2])
     ds = Ramp(workers=4, use_multiprocessing=True, max_queue_size=3)
     assert (ds.workers, ds.use_multiprocessing, ds.max_queue_size) == (4, True, 3)
     assert ds.num_batches == 3 and len(list(ds)) == 3
@@ -260,6 +269,17 @@ def test_text_dataset_split_is_keras_split(trees):
     )
     assert ds.class_names == FIX["text_given_labels"]["class_names"]
     assert [int(y) for _, y in ds] == FIX["text_given_labels"]["labels"]
+    assert next(iter(ds))[1].dtype.name == FIX["text_given_labels"]["dtype"]
+    ds = U.text_dataset_from_directory(
+        texts,
+        labels=[5] + [1] * 9,
+        label_mode="categorical",
+        shuffle=False,
+        batch_size=None,
+        verbose=False,
+    )
+    # tf.one_hot of the label value 5 with 2 classes ("1", "5"): a row of zeros
+    assert next(iter(ds))[1].numpy().tolist() == [0.0, 0.0]
     errors = [
         lambda: U.text_dataset_from_directory(texts, validation_split=0.2, subset="training"),
         lambda: U.text_dataset_from_directory(texts, label_mode="sparse"),
@@ -309,14 +329,61 @@ def test_image_dataset_split_and_training(trees):
     assert len(model.fit(ds, epochs=1, verbose=0).history["loss"]) == 1
 
 
-def test_non_png_images_need_pillow(tmp_path):
+def test_non_png_images_need_pillow(tmp_path, monkeypatch):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.jpg").write_bytes(b"\xff\xd8\xff\xe0fake")
     ds = U.image_dataset_from_directory(tmp_path, shuffle=False, verbose=False)
-    if HAS_PIL:
-        pytest.skip("Pillow installed: the decoder is PIL's")
-    with pytest.raises(ImportError, match="pillow"):
+    monkeypatch.setattr(_image_utils, "_pil", lambda: None)
+    with pytest.raises(ImportError, match="pip install pillow"):
         next(iter(ds))
+    with pytest.raises(ImportError, match="requires PIL"):
+        U.load_img(tmp_path / "a" / "x.jpg")
+    with pytest.raises(ImportError, match="requires PIL"):
+        U.array_to_img(np.zeros((2, 2, 3)))
+    x = np.arange(12, dtype="float32").reshape(2, 2, 3)
+    U.save_img(tmp_path / "x.png", x, scale=False)  # PNG is written without Pillow
+    np.testing.assert_array_equal(tf.io.decode_png((tmp_path / "x.png").read_bytes()).numpy(), x)
+
+
+@pytest.mark.skipif(not HAS_PIL, reason="needs Pillow for BMP/GIF/JPEG")
+@pytest.mark.parametrize("kind", ["bmp", "gif", "jpeg", "png"])
+def test_image_formats_through_pillow(tmp_path, kind):
+    REC.make_pil_tree(tmp_path)
+    for mode in ("grayscale", "rgb", "rgba"):
+        rec = FIX[f"pil_{kind}_{mode}"]
+        ds = U.image_dataset_from_directory(
+            tmp_path / kind,
+            labels=None,
+            shuffle=False,
+            batch_size=None,
+            image_size=(6, 5),
+            color_mode=mode,
+            interpolation="nearest",
+            verbose=False,
+        )
+        if isinstance(rec, str):  # TF refuses this channel count for the format
+            with pytest.raises(tf.errors.InvalidArgumentError, match="channels"):
+                list(ds)
+            continue
+        # JPEG: Pillow's accurate IDCT vs TF's fast one (a warning says so)
+        atol = 8 if kind == "jpeg" else 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _check(list(ds), [rec[0]], atol=atol)
+
+
+@pytest.mark.skipif(not HAS_PIL, reason="needs Pillow")
+def test_load_img_array_to_img_with_pillow(trees):
+    img = U.load_img(
+        trees / "images" / "cats" / "img0.png",
+        target_size=(4, 2),
+        interpolation="bilinear",
+        keep_aspect_ratio=True,
+    )
+    _check([U.img_to_array(img)], [FIX["load_img"]])
+    img = U.load_img(trees / "images" / "cats" / "img2.png", color_mode="grayscale")
+    _check([U.img_to_array(img)], [FIX["load_img_gray"]])
+    _check([np.asarray(U.array_to_img(np.arange(12.0).reshape(2, 2, 3)))], [FIX["array_to_img"]])
 
 
 # -- image helpers ----------------------------------------------------------------------------
@@ -422,3 +489,25 @@ def test_progbar_and_reexports(capsys):
             got.append("ValueError")
     assert got == FIX["standardize_dtype"]
     utils.clear_session()
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "_dataset_utils",
+        "_file_utils",
+        "_image_utils",
+        "_progbar",
+        "_py_dataset",
+        "_sequence_preprocessing",
+        "_text_preprocessing",
+        "utils",
+    ],
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"jtape.nn.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
