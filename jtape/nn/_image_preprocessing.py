@@ -216,6 +216,17 @@ def _check_rank(shape, message: str) -> None:
         raise ValueError(message.format(shape=tuple(shape)))
 
 
+def check_images_only(layer: Layer, inputs) -> None:
+    """A clear error for Keras' dict inputs, which jtape's augmentation layers lack."""
+    if isinstance(inputs, dict):
+        raise NotImplementedError(
+            f"{type(layer).__name__} got a dict with keys {sorted(inputs)}: jtape's image "
+            "augmentation layers take an images tensor only (Keras also transforms "
+            "labels, bounding boxes and segmentation masks passed in a dict); call the "
+            "layer on the images and handle the rest separately"
+        )
+
+
 # Keras' two rank messages: the base layer's, and RandomBrightness/RandomContrast's own.
 _RANK = (
     "Expected image tensor to have rank 3 (single image) or 4 (batch of images). "
@@ -282,6 +293,7 @@ class RandomFlip(_RandomImageLayer):
         self.mode = mode
 
     def call(self, inputs, training=True):
+        check_images_only(self, inputs)
         images = cast(inputs, self.compute_dtype)
         _check_rank(images.shape, _RANK)
         if not training:
@@ -328,6 +340,7 @@ def _value_range(value_range) -> list:
 def _color_images(layer: Layer, inputs):
     """Keras' input rule for RandomBrightness/RandomContrast: floats are cast to the
     compute dtype, integer images keep their dtype (these layers never cast them)."""
+    check_images_only(layer, inputs)
     images = convert_to_tensor(inputs)
     if not jnp.issubdtype(images.dtype, jnp.integer):
         images = cast(images, layer.compute_dtype)

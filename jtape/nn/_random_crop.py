@@ -10,7 +10,7 @@ from .._array_ops import convert_to_tensor, transpose
 from .._image_resize import resize
 from .._math_ops import cast
 from .._op import op
-from ._image_preprocessing import _RANK, _check_rank, _crop, _RandomImageLayer
+from ._image_preprocessing import _RANK, _check_rank, _crop, _RandomImageLayer, check_images_only
 
 
 @op(name="random_crop")
@@ -57,6 +57,7 @@ class RandomCrop(_RandomImageLayer):
         self.width = width
 
     def call(self, inputs, training=True):
+        check_images_only(self, inputs)
         images = convert_to_tensor(inputs)
         _check_rank(images.shape, _RANK)
         if not training:

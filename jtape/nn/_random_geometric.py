@@ -22,6 +22,7 @@ from .._math_ops import cast
 from .._op import op
 from ._conv import normalize_data_format
 from ._core_layers import _layer_generator
+from ._image_preprocessing import check_images_only
 from ._layer import Layer
 
 _FILL_MODES = ("reflect", "wrap", "constant", "nearest")
@@ -151,6 +152,7 @@ class _RandomAffineLayer(Layer):
         raise NotImplementedError
 
     def call(self, inputs, training=True):
+        check_images_only(self, inputs)
         images = cast(inputs, self.compute_dtype)
         _images_rank(images.shape)
         if not training:

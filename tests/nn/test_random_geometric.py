@@ -355,3 +355,13 @@ def test_augmented_model_round_trips_a_keras_file(rng, tmp_path):
     np.testing.assert_allclose(
         loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    "cls", [nn.RandomRotation, nn.RandomZoom, nn.RandomFlip, nn.RandomContrast, nn.RandomCrop]
+)
+def test_dict_inputs_are_refused_clearly(cls):
+    layer = cls(2, 2) if cls is nn.RandomCrop else cls() if cls is nn.RandomFlip else cls(0.1)
+    data = {"images": np.zeros((1, 4, 4, 3), np.float32), "labels": np.zeros((1, 2))}
+    with pytest.raises(NotImplementedError, match="images tensor only"):
+        layer(data, training=True)
