@@ -74,6 +74,13 @@ def _pack(flat: list, sizes: list) -> list:
     return [nest(s) for s in sizes]
 
 
+def _structure(states):
+    """``states`` with each tensor replaced by 0, for :func:`_pack`."""
+    if isinstance(states, (list, tuple)) and not _is_tensorish(states):
+        return [_structure(s) for s in states]
+    return 0
+
+
 def _fused_cell(cell) -> bool:
     """A built-in cell whose step is not overridden runs as one fused op."""
     for base in (SimpleRNNCell, LSTMCell, GRUCell):
@@ -434,7 +441,13 @@ class RNN(Layer):
             for var, value in zip(self.states, final):
                 var.assign(value if value.dtype == var.dtype else _cast(value, var.dtype))
         if self.return_state:
-            return (output, *_pack(final, self._state_structure()))
+            structure = self._state_structure()
+            if initial_state is not None and isinstance(self.cell, StackedRNNCells):
+                # Keras returns a stacked cell's states nested as they were given.
+                if not isinstance(initial_state, (list, tuple)):
+                    initial_state = [initial_state]
+                structure = _structure(list(initial_state))
+            return (output, *_pack(final, structure))
         return output
 
     def compute_mask(self, inputs, mask=None):
