@@ -65,6 +65,8 @@ def _samples(dataset) -> tuple[list, str]:
     if isinstance(dataset, Dataset):
         import jax
 
+        if dataset._kind == "BatchDataset":  # split samples, then batch again (as Keras)
+            dataset = dataset.unbatch()
         rows = [jax.tree_util.tree_map(np.asarray, e) for e in dataset.as_numpy_iterator()]
         return rows, "dataset"
     raise TypeError(
@@ -136,7 +138,8 @@ def split_dataset(
 
     Sizes are counts (int) or fractions (float, rounded with Python's ``round``); one may be
     None (the complement). ``dataset`` is an array, a list/tuple of arrays with one length,
-    or a ``jtape.data.Dataset`` (whose elements count as samples). ``shuffle`` permutes
+    or a ``jtape.data.Dataset`` (whose elements are samples; a directly ``batch``-ed one is
+    unbatched, split and batched again, as Keras does). ``shuffle`` permutes
     the samples first with ``random.seed(seed)`` as Keras does, so the split matches.
 
     >>> import numpy as np
@@ -153,6 +156,13 @@ def split_dataset(
             "At least one of the `left_size` or `right_size` must be specified. Received: "
             "left_size=None and right_size=None"
         )
+    batch_size = None
+    if isinstance(dataset, Dataset) and dataset._kind == "BatchDataset":
+        first = next(iter(dataset.as_numpy_iterator()), None)
+        if first is not None:
+            import jax
+
+            batch_size = int(np.shape(jax.tree_util.tree_leaves(first)[0])[0])
     rows, kind = _samples(dataset)
     if shuffle:
         if seed is None:
@@ -160,10 +170,12 @@ def split_dataset(
         random.seed(seed)
         random.shuffle(rows)
     left, right = _split_sizes(left_size, right_size, len(rows))
-    return (
-        Dataset.from_tensor_slices(_restack(rows[:left], kind)),
-        Dataset.from_tensor_slices(_restack(rows[-right:], kind)),
-    )
+    sides = [
+        Dataset.from_tensor_slices(_restack(part, kind)) for part in (rows[:left], rows[-right:])
+    ]
+    if batch_size is not None:
+        sides = [side.batch(batch_size) for side in sides]
+    return sides[0], sides[1]
 
 
 # -- timeseries_dataset_from_array ---------------------------------------------------------

@@ -187,6 +187,15 @@ def test_split_dataset_tuple_dataset_and_errors():
     assert _rows(left) == _rec_rows(rec_left) and _rows(right) == _rec_rows(rec_right)
     left, right = U.split_dataset(tf.data.Dataset.from_tensor_slices(arr), right_size=0.5)
     assert _rows(right) == arr[3:].tolist()
+    batched = tf.data.Dataset.from_tensor_slices({"a": arr, "b": np.arange(6.0)}).batch(4)
+    left, right = U.split_dataset(batched, left_size=0.5, shuffle=True, seed=9)
+    for side, rec in zip((left, right), FIX["split_batched"]):
+        got = list(side)
+        assert len(got) == len(rec)
+        for g, r in zip(got, rec):
+            for k in ("a", "b"):
+                assert g[k].dtype.name == r[k]["dtype"]
+                np.testing.assert_array_equal(g[k].numpy(), _arr(r[k]))
     calls = [
         lambda: U.split_dataset(arr),
         lambda: U.split_dataset(arr, left_size=1.5),
