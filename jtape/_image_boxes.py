@@ -248,3 +248,64 @@ def non_max_suppression_padded(
         limit = int(_host(max_output_size, "max_output_size"))
         picked = np.pad(picked, (0, limit - picked.size))
     return Tensor(jax.device_put(picked)), Tensor(jax.device_put(valid))
+
+
+# -- draw_bounding_boxes ----------------------------------------------------------------
+def _box_lines(box: np.ndarray, h: int, w: int):
+    """TF's outline of one normalized box: (row, col0, col1) segments and (col, row0,
+    row1) segments, in pixels, or None when the box lies outside the image."""
+    top, left = int(box[0] * np.float32(h - 1)), int(box[1] * np.float32(w - 1))
+    bottom, right = int(box[2] * np.float32(h - 1)), int(box[3] * np.float32(w - 1))
+    if top > bottom or left > right:
+        return None
+    if top >= h or bottom < 0 or left >= w or right < 0:
+        return None
+    r0, r1 = max(top, 0), min(bottom, h - 1)
+    c0, c1 = max(left, 0), min(right, w - 1)
+    rows = [r for r in (top, bottom) if 0 <= r < h]
+    cols = [c for c in (left, right) if 0 <= c < w]
+    return [(r, c0, c1) for r in rows], [(c, r0, r1) for c in cols]
+
+
+def draw_bounding_boxes(images, boxes, colors, name=None) -> Tensor:
+    """Copy of a batch ``[n, h, w, depth]`` of images with the one-pixel outline of each
+    normalized ``[y_min, x_min, y_max, x_max]`` box (``boxes``: ``[n, boxes, 4]``) drawn
+    in ``colors`` (rows of at least ``depth`` values, cycled). Host-side, no gradient.
+
+    Example:
+        >>> import jtape as jt
+        >>> out = draw_bounding_boxes(jt.zeros([1, 3, 3, 1]), [[[0, 0, 1, 1]]], [[1.0]])
+        >>> out.numpy()[0, :, :, 0].tolist()
+        [[1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    imgs = _host(images, "images")
+    box_arr = _host(boxes, "boxes").astype(np.float32)
+    table = np.asarray(_host(colors, "colors"), np.float32)
+    if imgs.ndim != 4:
+        raise InvalidArgumentError(f"The rank of the images should be 4, got {imgs.ndim}")
+    if imgs.dtype.name not in ("float32", "float16"):
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {imgs.dtype.name} is not in the list of allowed values: "
+            "float, half"
+        )
+    n, h, w, depth = imgs.shape
+    if box_arr.ndim != 3 or box_arr.shape[0] != n or box_arr.shape[-1] != 4:
+        raise InvalidArgumentError(
+            f"boxes must be [batch, num_boxes, 4] for {n} images, got {box_arr.shape}"
+        )
+    if table.ndim != 2 or table.shape[0] == 0 or table.shape[1] < depth:
+        raise InvalidArgumentError(
+            f"Channel depth should be less than or equal to color channels {table.shape}"
+        )
+    out = imgs.copy()
+    for b in range(n):
+        for k, box in enumerate(box_arr[b]):
+            lines = _box_lines(box, h, w)
+            if lines is None:
+                continue
+            color = table[k % table.shape[0], :depth].astype(imgs.dtype)
+            for r, c0, c1 in lines[0]:
+                out[b, r, c0 : c1 + 1] = color
+            for c, r0, r1 in lines[1]:
+                out[b, r0 : r1 + 1, c] = color
+    return Tensor(jax.device_put(out))

@@ -6,6 +6,7 @@ seed does not give TF's numbers.
 """
 
 from ._image_boxes import crop_and_resize as crop_and_resize
+from ._image_boxes import draw_bounding_boxes as draw_bounding_boxes
 from ._image_boxes import non_max_suppression as non_max_suppression
 from ._image_boxes import non_max_suppression_padded as non_max_suppression_padded
 from ._image_boxes import non_max_suppression_with_scores as non_max_suppression_with_scores

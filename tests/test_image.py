@@ -188,8 +188,8 @@ def test_compat_names_and_python_lists():
     out = tf.image.resize(x, [9, 11], method=tf.image.ResizeMethod.BICUBIC, name="r")
     np.testing.assert_allclose(out.numpy(), I.resize(IN["img3"], (9, 11), "bicubic").numpy())
     assert tf.image.resize_image_with_crop_or_pad is tf.image.resize_with_crop_or_pad
-    with pytest.raises(tf.NotProvidedError, match="draw_bounding_boxes.*jax.image"):
-        tf.image.draw_bounding_boxes  # noqa: B018
+    with pytest.raises(tf.NotProvidedError, match="adjust_jpeg_quality.*jax.image"):
+        tf.image.adjust_jpeg_quality  # noqa: B018
 
 
 def test_resize_dtype_rules():

@@ -19,6 +19,7 @@ TABLE = {
     "convert_image_dtype": ("image",),
     "crop_and_resize": ("image", "boxes", "box_indices"),
     "crop_to_bounding_box": ("image",),
+    "draw_bounding_boxes": ("images", "boxes", "colors"),
     "extract_patches": ("images",),
     "flip_left_right": ("image",),
     "flip_up_down": ("image",),
