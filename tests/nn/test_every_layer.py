@@ -190,6 +190,8 @@ ABSTRACT = {"Layer", "Model"}
 HOST_LAYERS = {"IntegerLookup", "StringLookup", "TextVectorization"}
 # Hashing runs on the host too (strings); tests/nn/test_preprocessing.py.
 HOST_LAYERS |= {"Hashing"}
+# HashedCrossing as well; tests/nn/test_text_layers_vs_keras.py.
+HOST_LAYERS |= {"HashedCrossing"}
 
 
 def _forward(layer, how):
