@@ -195,6 +195,7 @@ from ._math_ops import tensordot as tensordot
 from ._math_ops import variance as variance
 from ._module import Module as Module
 from ._module import name_scope as name_scope
+from ._nn_ops import crelu as crelu
 from ._nn_ops import elu as elu
 from ._nn_ops import gelu as gelu
 from ._nn_ops import l2_loss as l2_loss

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _tf_gradients
 from ._math_ops import _axis
 from ._op import op
 from ._op_errors import InvalidArgumentError
@@ -17,7 +17,7 @@ from ._tensor import Tensor, _ArrayImpl, to_value
 relu = op(jax.nn.relu, name="relu")
 relu6 = op(jax.nn.relu6, name="relu6")
 elu = op(jax.nn.elu, name="elu")
-selu = op(jax.nn.selu, name="selu")
+selu = op(_tf_gradients.selu, name="selu")
 softplus = op(
     jax.nn.softplus, name="softplus", allowed=("floating", "half, bfloat16, float, double")
 )
@@ -25,15 +25,31 @@ softsign = op(jax.nn.soft_sign, name="softsign")
 silu = op(jax.nn.silu, name="silu")
 swish = silu
 log_sigmoid = op(jax.nn.log_sigmoid, name="log_sigmoid")
-_leaky_relu = op(jax.nn.leaky_relu, name="leaky_relu")
+_leaky_relu = op(_tf_gradients.leaky_relu, name="leaky_relu")
 _gelu = op(jax.nn.gelu, name="gelu")
 _softmax = op(jax.nn.softmax, name="softmax")
 _log_softmax = op(jax.nn.log_softmax, name="log_softmax")
 
 
 def leaky_relu(features, alpha: float = 0.2) -> Tensor:
-    """``max(alpha * x, x)``; TF's default slope 0.2."""
+    """``x > 0 ? x : alpha * x`` (TF's default slope 0.2; derivative ``alpha`` at 0, as TF)."""
     return _leaky_relu(features, negative_slope=float(alpha))
+
+
+@op
+def _crelu(x, axis):
+    return jnp.concatenate([jax.nn.relu(x), jax.nn.relu(-x)], axis=axis)
+
+
+def crelu(features, axis: int = -1) -> Tensor:
+    """Concatenated ReLU: ``concat([relu(x), relu(-x)], axis)`` (twice the channels).
+
+    Example:
+        >>> import jtape as jt
+        >>> jt.crelu([-1.0, 2.0]).numpy().tolist()
+        [0.0, 2.0, 1.0, 0.0]
+    """
+    return _crelu(features, _axis(axis))
 
 
 def gelu(features, approximate: bool = False) -> Tensor:

@@ -9,6 +9,9 @@ JAX and TF agree on derivatives away from kinks; at a kink each picks a conventi
   ``[lo, hi]`` (``clip_by_value`` is a minimum and a maximum there); JAX halves it.
 - ``xlogy`` at ``x == 0``: TF's partials are 0 (``xlogy(x != 0, y)``, ``xdivy(x, y)``);
   JAX's are NaN at ``y == 0``.
+- ``leaky_relu`` at 0: TF's derivative is the slope (``x > 0 ? 1 : alpha``); JAX's is 1.
+- ``selu`` at 0: TF's derivative is ``scale`` (``x < 0`` takes the exponential branch);
+  JAX's is ``scale * alpha``.
 - ``floor``, ``ceil``, ``round``, ``rint``: TF registers no gradient, so
   ``tape.gradient`` answers None through them; JAX's derivative is 0. Marked here with
   ``_jt_none_grads`` (the tape's rule for inputs a gradient function answers None for).
@@ -124,6 +127,21 @@ def _xlogy_jvp(primals, tangents):
 def xlogy(x, y):
     """``x * log(y)``, 0 where ``x == 0``; partials 0 there as in TF's ``XlogyGrad``."""
     return _xlogy(x, y) if _real_float(x, y) else jax.scipy.special.xlogy(x, y)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """``x > 0 ? x : negative_slope * x``: TF's LeakyRelu, whose derivative at 0 is the slope."""
+    return jnp.where(x > 0, x, x * jnp.asarray(negative_slope, x.dtype))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x):
+    """TF's Selu: ``scale * (x < 0 ? alpha * expm1(x) : x)``; derivative ``scale`` at 0."""
+    negative = jnp.asarray(_SELU_ALPHA, x.dtype) * jnp.expm1(jnp.minimum(x, 0))
+    return jnp.asarray(_SELU_SCALE, x.dtype) * jnp.where(x < 0, negative, x)
 
 
 def _no_gradient(fn, name: str, inputs: int = 1):

@@ -25,6 +25,26 @@ TF_GRADIENTS = {  # name: (function of the Variable, its value, TF's gradient of
     "ceil": (tf.math.ceil, [0.4], None),
     "rint": (tf.math.rint, [0.4], None),
     "xlogy_zero": (lambda v: tf.math.xlogy(v, v), [0.0, 2.0], [0.0, 1.6931471824645996]),
+    "leaky_relu_zero": (tf.nn.leaky_relu, [0.0, -1.0, 1.0], [0.2, 0.2, 1.0]),
+    "selu_zero": (
+        tf.nn.selu,
+        [0.0, -1.0, 1.0],
+        [1.0507010221481323, 0.6467685699462891, 1.0507010221481323],
+    ),
+    "elu_zero": (tf.nn.elu, [0.0, -1.0], [1.0, 0.3678794503211975]),
+    "keras_leaky_relu_zero": (tf.keras.activations.leaky_relu, [0.0, -1.0], [0.2, 0.2]),
+    "keras_selu_zero": (
+        tf.keras.activations.selu,
+        [0.0, -1.0],
+        [1.0507010221481323, 0.6467685699462891],
+    ),
+    "keras_LeakyReLU_zero": (tf.keras.layers.LeakyReLU(), [[0.0, -1.0]], [[0.3, 0.3]]),
+    "keras_ReLU_slope_zero": (
+        tf.keras.layers.ReLU(negative_slope=0.1),
+        [[0.0, -1.0]],
+        [[0.1, 0.1]],
+    ),
+    "crelu_zero": (lambda v: tf.nn.crelu(v) * [1.0, 2.0, 3.0, 4.0], [0.0, -2.0], [0.0, -4.0]),
 }
 
 
@@ -84,8 +104,16 @@ def test_forward_mode_follows_the_same_rule():
         (lambda x, y: tf.math.xlogy(x, y), jax.scipy.special.xlogy),
         (lambda x, y: tf.clip_by_value(x, y, y + 1.0), lambda x, y: jnp.clip(x, y, y + 1.0)),
         (lambda x, y: tf.abs(x) * y, lambda x, y: jnp.abs(x) * y),
+        (lambda x, y: tf.nn.leaky_relu(x) * y, lambda x, y: jax.nn.leaky_relu(x, 0.2) * y),
+        (lambda x, y: tf.nn.selu(x) * y, lambda x, y: jax.nn.selu(x) * y),
+        (
+            lambda x, y: tf.nn.crelu(x) * tf.concat([y, y], -1),
+            lambda x, y: (
+                jnp.concatenate([jax.nn.relu(x), jax.nn.relu(-x)], -1) * jnp.concatenate([y, y], -1)
+            ),
+        ),
     ],
-    ids=["maximum", "minimum", "xlogy", "clip", "abs"],
+    ids=["maximum", "minimum", "xlogy", "clip", "abs", "leaky_relu", "selu", "crelu"],
 )
 def test_away_from_kinks_equal_jax_and_finite_differences(ours, jax_fn, rng):
     x = rng.uniform(0.5, 2.0, (3, 4)).astype(np.float32) * rng.choice([-1, 1], (3, 4))

@@ -93,6 +93,7 @@ TABLE = {
     "dropout": (dropout, {}, ("x",)),
     "elu": (N.elu, {}, ("features",)),
     "embedding_lookup": (A.gather, {"ids": "indices"}, ("params",)),
+    "crelu": (N.crelu, {}, ("features",)),
     "gelu": (N.gelu, {}, ("features",)),
     "l2_loss": (N.l2_loss, {}, ("t",)),
     "in_top_k": (K.in_top_k, {}, ()),

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _tf_gradients
 from .._array_ops import _check_range
 from .._lowering import row_gather
 from .._math_ops import cast as _cast
@@ -44,7 +45,7 @@ _FUSED: dict[Any, Any] = {
     _activations.silu: jax.nn.silu,
     _activations.softplus: jax.nn.softplus,
     _activations.elu: jax.nn.elu,
-    _activations.selu: jax.nn.selu,
+    _activations.selu: _tf_gradients.selu,
     _activations.gelu: functools.partial(jax.nn.gelu, approximate=False),
 }
 

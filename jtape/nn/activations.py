@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _dtypes
+from .. import _dtypes, _tf_gradients
 from .._array_ops import convert_to_tensor
 from .._math_ops import _axis
 from .._op_errors import InvalidArgumentError
@@ -73,7 +73,7 @@ def _relu(x, negative_slope, max_value, threshold):
         max_value = int(max_value)
     # Keras' ReLU.static_call, in one pure function.
     if negative_slope != 0.0 and max_value is None and threshold == 0:
-        return jax.nn.leaky_relu(x, negative_slope)
+        return _tf_gradients.leaky_relu(x, negative_slope)
     if negative_slope != 0.0:
         negative_part = jax.nn.relu(-x + threshold) if threshold != 0 else jax.nn.relu(-x)
     if threshold != 0:
@@ -104,7 +104,7 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None, thresho
 
 
 _leaky_relu = fused_op(
-    lambda x, s: jax.nn.leaky_relu(_float(x), s), static_argnums=(1,), name="leaky_relu"
+    lambda x, s: _tf_gradients.leaky_relu(_float(x), s), static_argnums=(1,), name="leaky_relu"
 )
 _relu6 = fused_op(
     lambda x: jnp.clip(x, 0, 6) if jnp.issubdtype(x.dtype, jnp.integer) else jax.nn.relu6(x),
@@ -112,7 +112,7 @@ _relu6 = fused_op(
 )
 _elu = fused_op(lambda x, a: jax.nn.elu(_float(x), a), static_argnums=(1,), name="elu")
 _celu = fused_op(lambda x, a: jax.nn.celu(_float(x), a), static_argnums=(1,), name="celu")
-_selu = fused_op(lambda x: jax.nn.selu(_float(x)), name="selu")
+_selu = fused_op(lambda x: _tf_gradients.selu(_float(x)), name="selu")
 _softplus = fused_op(lambda x: jax.nn.softplus(_float(x)), name="softplus")
 _softsign = fused_op(lambda x: jax.nn.soft_sign(_float(x)), name="softsign")
 _silu = fused_op(lambda x: jax.nn.silu(_float(x)), name="silu")

@@ -641,6 +641,7 @@ CALLS.update(
         "tf.nn.embedding_lookup": lambda: _eq(
             tf.nn.embedding_lookup([[1, 2], [3, 4]], ids=[1]), [[3, 4]]
         ),
+        "tf.nn.crelu": lambda: _close(tf.nn.crelu([-1.0, 2.0]), [0.0, 2.0, 1.0, 0.0]),
         "tf.nn.gelu": lambda: _close(tf.nn.gelu([0.0]), [0.0]),
         "tf.nn.l2_loss": lambda: _close(tf.nn.l2_loss([3.0, 4.0]), 12.5),
         "tf.nn.in_top_k": lambda: _eq(tf.nn.in_top_k([0], [[0.5, 0.5]], k=1), [True]),
