@@ -213,7 +213,8 @@ def divide_no_nan(x, y) -> Tensor:
 @op
 def _divide_no_nan(x, y):
     safe = jnp.where(y == 0, jnp.ones_like(y), y)
-    return jnp.where(y == 0, jnp.zeros_like(x / safe), x / safe)
+    out = _truediv(x, safe)  # integers divide in float64/float32, as TF's truediv
+    return jnp.where(y == 0, jnp.zeros_like(out), out)
 
 
 # -- reductions ----------------------------------------------------------------

@@ -15,6 +15,7 @@ from ._tensor import Tensor
 # TF's float-only kernels, with the dtype lists of their messages
 _REAL = "real_float"  # bfloat16, half, float, double
 _F32_64 = ("floating", "float, double")
+_F64_32 = ("floating", "double, float")
 _XLOGY = ("inexact", "half, bfloat16, float, double, complex64, complex128")
 
 erfc = op(jax.scipy.special.erfc, name="erfc", allowed=_REAL)
@@ -22,23 +23,58 @@ erfinv = op(jax.scipy.special.erfinv, name="erfinv", allowed=_REAL)
 rint = op(_tf_gradients.rint, name="rint", allowed=_REAL)
 bessel_i0e = op(jax.scipy.special.i0e, name="bessel_i0e", allowed=_REAL)
 bessel_i1e = op(jax.scipy.special.i1e, name="bessel_i1e", allowed=_REAL)
-bessel_i0 = op(jax.scipy.special.i0, name="bessel_i0", allowed=_REAL)
-bessel_i1 = op(jax.scipy.special.i1, name="bessel_i1", allowed=_REAL)
+
+
+@jax.custom_jvp
+def _i0(x):
+    return jax.scipy.special.i0(x)
+
+
+@_i0.defjvp
+def _i0_jvp(primals, tangents):
+    # TF's BesselI0Grad: i1 (JAX's derivative at 0 is 1, through |x|)
+    (x,), (t,) = primals, tangents
+    return _i0(x), jax.scipy.special.i1(x) * t
+
+
+@jax.custom_jvp
+def _i1(x):
+    return jax.scipy.special.i1(x)
+
+
+@_i1.defjvp
+def _i1_jvp(primals, tangents):
+    # TF's BesselI1Grad: i0 - i1 / x, with x == 0 read as 1 in the division (so 1 at 0)
+    (x,), (t,) = primals, tangents
+    y = _i1(x)
+    safe = jnp.where(x == 0, jnp.ones_like(x), x)
+    return y, (jax.scipy.special.i0(x) - y / safe) * t
+
+
+bessel_i0 = op(_i0, name="bessel_i0", allowed=_REAL)
+bessel_i1 = op(_i1, name="bessel_i1", allowed=_REAL)
 
 
 @op(name="expint", allowed=_REAL)
 def expint(x):
-    """The exponential integral ``Ei(x)`` (``-inf`` at 0, as TF)."""
+    """The exponential integral ``Ei(x)`` for ``x >= 0`` (``-inf`` at 0; NaN below, as TF)."""
     out = jax.scipy.special.expi(x)
+    out = jnp.where(x < 0, jnp.full_like(out, jnp.nan), out)
     return jnp.where(x == 0, jnp.full_like(out, -jnp.inf), out)
 
 
 spence = op(jax.scipy.special.spence, name="spence", allowed=_REAL)
 log_ndtr = op(jax.scipy.special.log_ndtr, name="log_ndtr", allowed=_REAL)
 ndtri = op(jax.scipy.special.ndtri, name="ndtri", allowed=_REAL)
-nextafter = op(
-    jnp.nextafter, name="next_after", same_dtype=2, allowed=("floating", "double, float")
-)
+
+
+@jax.custom_jvp
+def _nextafter(x1, x2):
+    return jnp.nextafter(x1, x2)
+
+
+_nextafter.defjvp(lambda p, t: (_nextafter(*p), t[0]))  # TF: 1 for x1, 0 for x2
+nextafter = op(_nextafter, name="next_after", same_dtype=2, allowed=_F64_32)
 
 
 @op(name="igamma", same_dtype=2, allowed=_REAL)
@@ -80,9 +116,26 @@ _zeta._jt_none_grads = frozenset({0})  # TF: no gradient for x
 zeta = op(_zeta, name="zeta", same_dtype=2, allowed=_F32_64)
 
 
+@jax.custom_jvp
+def _betainc_of_x(a, b, x):
+    return jax.scipy.special.betainc(a, b, x)
+
+
+@_betainc_of_x.defjvp
+def _betainc_of_x_jvp(primals, tangents):
+    # d/dx: the beta density, as TF's BetaincGrad (xlogy/xlog1py keep x == 0, 1 finite)
+    (a, b, x), (_, _, tx) = primals, tangents
+    gammaln = jax.scipy.special.gammaln
+    log_beta = gammaln(a) + gammaln(b) - gammaln(a + b)
+    density = jnp.exp(
+        jax.scipy.special.xlogy(a - 1, x) + jax.scipy.special.xlog1py(b - 1, -x) - log_beta
+    )
+    return _betainc_of_x(a, b, x), density * tx
+
+
 def _betainc(a, b, x):
     a, b = jax.lax.stop_gradient(a), jax.lax.stop_gradient(b)
-    out = jax.scipy.special.betainc(a, b, x)
+    out = _betainc_of_x(a, b, x)
     bad = (a <= 0) | (b <= 0) | (x < 0) | (x > 1) | jnp.isinf(a) | jnp.isinf(b)
     return jnp.where(bad, jnp.full_like(out, jnp.nan), out)
 
@@ -138,8 +191,10 @@ def polyval(coeffs, x) -> Tensor:
 
 lbeta = op(
     lambda x: jnp.sum(jax.scipy.special.gammaln(x), -1) - jax.scipy.special.gammaln(jnp.sum(x, -1)),
-    name="lbeta",
+    name="lgamma",  # TF's lbeta runs Lgamma: its dtype message
+    allowed=_REAL,
 )
+truncatemod = op(jnp.fmod, name="truncate_mod", same_dtype=2)
 truncatediv = op(
     lambda x, y: (
         jnp.trunc(x / y).astype(jnp.result_type(x, y))
@@ -184,11 +239,21 @@ def xdivy(x, y):
     return jnp.where(x == 0, jnp.zeros_like(x / safe), x / safe)
 
 
-@op
-def multiply_no_nan(x, y):
+@jax.custom_jvp
+def _multiply_no_nan(x, y):
     """``x * y``, or 0 where ``y == 0`` even if ``x`` is NaN or Inf."""
     safe_x = jnp.where(y == 0, jnp.zeros_like(x), x)
     return jnp.where(y == 0, jnp.zeros_like(x * y), safe_x * y)
+
+
+@_multiply_no_nan.defjvp
+def _multiply_no_nan_jvp(primals, tangents):
+    # TF's MulNoNanGrad: mul_no_nan(grad, y) for x, x * grad for y (inf x gives inf)
+    (x, y), (tx, ty) = primals, tangents
+    return _multiply_no_nan(x, y), _multiply_no_nan(tx, y) + x * ty
+
+
+multiply_no_nan = op(_multiply_no_nan, name="mul_no_nan", same_dtype=2, allowed="float")
 
 
 @op(allowed=("inexact", "half, float, bfloat16, double, complex64, complex128"))

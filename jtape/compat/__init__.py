@@ -212,6 +212,7 @@ TABLE = {
     "tensordot": (M.tensordot, {}, ("a", "b")),
     "tile": (A.tile, {}, ("input",)),
     "transpose": (A.transpose, {}, ("a",)),
+    "truncatemod": (math.S.truncatemod, {}, ("x", "y")),
     "unique": (I.unique, {}, ("x",)),
     "unique_with_counts": (K.unique_with_counts, {}, ("x",)),
     "unstack": (A.unstack, {}, ("value",)),
