@@ -4,14 +4,15 @@ hash, extract tar/zip archives.
 Files go to ``cache_dir`` (default ``$KERAS_HOME`` or ``~/.keras``) under
 ``cache_subdir``, with Keras 3.15's names: an extracted archive lands in
 ``<name>_extracted`` (or ``<name>`` when ``fname`` has no suffix, the download then being
-``<name>_archive``) and that directory is returned.
+``<name>_archive``) and that directory is returned. As in Keras, a ``cache_dir`` that
+does not exist (or is not writable) is replaced by ``/tmp/.keras``.
 
 Example:
     >>> import pathlib, tempfile
     >>> from jtape.nn.utils import get_file
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (tmp / "a.txt").write_text("hi")
-    >>> path = get_file("a.txt", (tmp / "a.txt").as_uri(), cache_dir=str(tmp / "cache"))
+    >>> path = get_file("a.txt", (tmp / "a.txt").as_uri(), cache_dir=str(tmp))
     Downloading data from file://...
     >>> pathlib.Path(path).read_text()
     'hi'
@@ -98,7 +99,7 @@ def get_file(
     if md5_hash is not None and file_hash is None:
         file_hash, hash_algorithm = md5_hash, "md5"
     base = os.path.expanduser(cache_dir if cache_dir is not None else _keras_home())
-    if not os.access(base, os.W_OK) and os.path.exists(base):
+    if not os.access(base, os.W_OK):  # missing or read-only: /tmp/.keras, as Keras
         base = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
     datadir = os.path.join(base, cache_subdir)
     os.makedirs(datadir, exist_ok=True)

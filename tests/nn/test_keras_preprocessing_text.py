@@ -96,6 +96,20 @@ def test_tokenizer_num_words_oov_and_options():
         U.Tokenizer(bogus=1)
 
 
+def test_tokenizer_token_lists_sequences_and_analyzer():
+    tok = U.Tokenizer(num_words=4, document_count=2)
+    tok.fit_on_texts([["Alpha", "beta", "beta"], ["gamma", "alpha"]])  # pre-split texts
+    tok.fit_on_sequences([[1, 2, 2], [3], [5, 1]])
+    assert _pairs(tok.word_index.items()) == TEXT["seq_word_index"]
+    assert tok.document_count == TEXT["seq_document_count"]
+    got = tok.sequences_to_matrix([[1, 2, 2, 3, 7], [], [3, 3]], mode="tfidf")
+    np.testing.assert_allclose(got, TEXT["seq_matrix_tfidf"], rtol=1e-12)
+    assert tok.texts_to_sequences([["ALPHA", "gamma", "delta"]]) == TEXT["seq_lists"]
+    tok = U.Tokenizer(analyzer=lambda s: s.split("-"))
+    tok.fit_on_texts(["x-y-x", "y-z"])
+    assert _pairs(tok.word_index.items()) == TEXT["analyzer_word_index"]
+
+
 def test_word_splitting_and_hashing():
     assert U.text_to_word_sequence("Hello,world!  Foo-bar\tbaz", split=" ") == TEXT["split_words"]
     assert (
@@ -145,6 +159,15 @@ def test_timeseries_generator(name, kw):
         np.testing.assert_array_equal(gx, _arr(x))
         np.testing.assert_array_equal(gy, _arr(y))
     assert [b[1].tolist() for b in gen] == [_arr(y).tolist() for _, y in rec["batches"]]
+
+
+def test_timeseries_generator_shuffle_draws_numpy_global_stream():
+    data, targets = np.arange(20).reshape(10, 2), np.arange(10) * 10
+    np.random.seed(0)  # Keras draws the rows with np.random.randint too: same batches
+    gen = U.TimeseriesGenerator(data, targets, length=2, shuffle=True, batch_size=4)
+    for (x, y), (rx, ry) in zip((gen[0], gen[1]), SEQ["tsgen_shuffle"]):
+        np.testing.assert_array_equal(x, _arr(rx))
+        np.testing.assert_array_equal(y, _arr(ry))
 
 
 def test_timeseries_generator_errors_and_training():

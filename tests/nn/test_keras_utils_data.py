@@ -436,6 +436,7 @@ def test_get_file_file_url_hash_and_extract(tmp_path):
     (src / "data.txt").write_text("payload")
     digest = hashlib.sha256(b"payload").hexdigest()
     cache = tmp_path / "cache"
+    cache.mkdir()  # a missing cache_dir means /tmp/.keras, as Keras
     path = tf.keras.utils.get_file(
         "data.txt", (src / "data.txt").as_uri(), file_hash=digest, cache_dir=str(cache)
     )
@@ -476,6 +477,30 @@ def test_get_file_file_url_hash_and_extract(tmp_path):
         U.get_file("x")
     with pytest.raises(ValueError, match="Paths are no longer accepted"):
         U.get_file("a/b", "file:///nowhere")
+
+
+def test_get_file_layout_matches_keras(tmp_path, capsys):
+    assert REC.run_get_file(U.get_file, tmp_path) == FIX["get_file"]
+
+
+def test_text_dataset_nested_and_image_channels_first(trees, tmp_path):
+    nested = tmp_path / "nested"
+    REC.make_text_tree(nested)
+    (nested / "pos" / "deeper").mkdir()
+    (nested / "pos" / "deeper" / "zz.txt").write_text("deep pos")
+    (nested / "neg" / "a_sub").mkdir()
+    (nested / "neg" / "a_sub" / "00.txt").write_text("deep neg")
+    ds = U.text_dataset_from_directory(nested, shuffle=False, batch_size=None, verbose=False)
+    assert [[x.numpy().decode(), int(y)] for x, y in ds] == FIX["text_nested"]
+    ds = U.image_dataset_from_directory(
+        trees / "images",
+        shuffle=False,
+        batch_size=7,
+        image_size=(3, 2),
+        data_format="channels_first",
+        verbose=False,
+    )
+    _check(list(ds), FIX["img_channels_first"], atol=1e-3)
 
 
 def test_progbar_and_reexports(capsys):
