@@ -1,8 +1,10 @@
 """Printing and runtime checks on tensor values (``tf.print``, ``tf.debugging``).
 
-Checks on *values* run where values exist: eagerly they raise at the call; inside a
-``jt.function`` trace they are skipped (checks on shapes and dtypes still run), because
-a compiled XLA program cannot raise a Python exception mid-step.
+Checks on *values* run where values exist: eagerly they raise at the call. Inside a
+``jt.function`` trace they are staged into the program as a host callback that notes a
+failure; the function raises it (``InvalidArgumentError``, as TF) when the call returns
+(``raise_failed_checks``: a compiled XLA program cannot raise mid-step, so the whole step
+has run and written its Variables by then). Checks on shapes and dtypes run at trace time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,33 @@ from ._state import tracing
 from ._tensor import Tensor, to_value
 
 _identity = op(lambda x: x, name="check_numerics")
+
+# Value checks staged into compiled programs: how many were staged (a jt.function whose
+# trace staged one checks after each call) and the failures their callbacks noted.
+staged_checks = [0]
+_failures: list[str] = []
+
+
+def _stage_check(failure, *values) -> None:
+    """Run ``failure(*numpy_values)`` (a message, or None when the check holds) with the
+    compiled program; a message is raised by :func:`raise_failed_checks`."""
+
+    def callback(*vals):
+        message = failure(*[np.asarray(v) for v in vals])
+        if message is not None:
+            _failures.append(message)
+
+    jax.debug.callback(callback, *[to_value(v) for v in values], ordered=True)
+    staged_checks[0] += 1
+
+
+def raise_failed_checks() -> None:
+    """Wait for the staged checks of the programs run so far; raise the first failure."""
+    jax.effects_barrier()
+    if _failures:
+        message = _failures[0]
+        _failures.clear()
+        raise InvalidArgumentError(message)
 
 
 def _leaves(structure):
@@ -118,11 +147,18 @@ def check_numerics(tensor, message: str, name=None) -> Tensor:
         >>> float(check_numerics(jt.constant(1.0), "ok"))
         1.0
     """
-    if not _is_traced(tensor):
-        arr = np.asarray(to_value(tensor))
+    def failure(arr):
         if np.issubdtype(arr.dtype, np.inexact) and not np.all(np.isfinite(arr)):
             what = "NaN" if np.any(np.isnan(arr)) else "Inf"
-            raise InvalidArgumentError(f"{message} : Tensor had {what} values")
+            return f"{message} : Tensor had {what} values"
+        return None
+
+    if _is_traced(tensor):
+        _stage_check(failure, tensor)
+    else:
+        found = failure(np.asarray(to_value(tensor)))
+        if found is not None:
+            raise InvalidArgumentError(found)
     return _identity(tensor)
 
 
@@ -130,26 +166,30 @@ def _values(x):
     return np.asarray(to_value(x))
 
 
-def _fail(kind: str, message, x, y=None, summarize=None) -> None:
+def _failure(kind: str, message, x, y=None, summarize=None) -> str:
     prefix = f"{message}\n" if message else ""
     detail = f"x = {_format(x, summarize or 3)}"
     if y is not None:
         detail += f", y = {_format(y, summarize or 3)}"
-    raise InvalidArgumentError(f"{prefix}Condition {kind} did not hold element-wise: {detail}")
+    return f"{prefix}Condition {kind} did not hold element-wise: {detail}"
 
 
 def _compare(kind: str, fn, x, y, message, summarize) -> None:
-    xs, ys = _values(x), _values(y)
+    x_shape, y_shape = jnp.shape(to_value(x)), jnp.shape(to_value(y))
     try:
-        np.broadcast_shapes(xs.shape, ys.shape)
+        np.broadcast_shapes(x_shape, y_shape)
     except ValueError:
         raise ValueError(
-            f"{message or ''} shapes {xs.shape} and {ys.shape} are not broadcastable".strip()
+            f"{message or ''} shapes {x_shape} and {y_shape} are not broadcastable".strip()
         ) from None
+
+    def failure(a, b):
+        return None if np.all(fn(a, b)) else _failure(kind, message, a, b, summarize)
+
     if _is_traced(x) or _is_traced(y):
-        return None
-    if not np.all(fn(xs, ys)):
-        _fail(kind, message, xs, ys, summarize)
+        _stage_check(failure, x, y)
+    elif (found := failure(_values(x), _values(y))) is not None:
+        raise InvalidArgumentError(found)
     return None
 
 
@@ -180,7 +220,7 @@ def assert_greater_equal(x, y, message=None, summarize=None, name=None) -> None:
 
 def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=None) -> None:
     """Raise unless ``|x - y| <= atol + rtol * |y|`` (TF's default tolerances: 10 eps)."""
-    dtype = _values(x).dtype
+    dtype = np.dtype(to_value(x).dtype)
     eps = np.finfo(dtype).eps if np.issubdtype(dtype, np.inexact) else 0
     rtol = 10 * eps if rtol is None else rtol
     atol = 10 * eps if atol is None else atol
@@ -196,10 +236,13 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
 
 def _sign_check(kind, fn):
     def check(x, message=None, summarize=None, name=None) -> None:
+        def failure(a):
+            return None if np.all(fn(a)) else _failure(kind, message, a, summarize=summarize)
+
         if _is_traced(x):
-            return None
-        if not np.all(fn(_values(x))):
-            _fail(kind, message, x, summarize=summarize)
+            _stage_check(failure, x)
+        elif (found := failure(_values(x))) is not None:
+            raise InvalidArgumentError(found)
         return None
 
     check.__name__ = kind
@@ -210,6 +253,69 @@ assert_positive = _sign_check("x > 0", lambda v: v > 0)
 assert_negative = _sign_check("x < 0", lambda v: v < 0)
 assert_non_negative = _sign_check("x >= 0", lambda v: v >= 0)
 assert_non_positive = _sign_check("x <= 0", lambda v: v <= 0)
+
+
+def _data_text(values, summarize, eager: bool) -> str:
+    """TF's rendering of ``Assert``'s data: eagerly one item per line (numbers joined by
+    ", ", strings as bytes), in a graph each item in brackets."""
+    parts = []
+    for v in values:
+        if isinstance(v, str):
+            parts.append(repr(v.encode()) if eager else f"[{v}]")
+            continue
+        arr = np.asarray(v).ravel()
+        if summarize is not None and summarize >= 0 and arr.size > summarize:
+            arr = arr[: max(int(summarize), 0)]
+        items = [str(a.item()) for a in arr]
+        parts.append(", ".join(items) if eager else "[" + " ".join(items) + "]")
+    return ("\n" if eager else " ").join(parts)
+
+
+def Assert(condition, data, summarize=None, name=None) -> None:  # noqa: N802 - TF's name
+    """Raise ``InvalidArgumentError`` showing ``data`` unless the scalar ``condition`` holds.
+
+    Inside a compiled function the check runs with the program and the call raises.
+
+    Example:
+        >>> import jtape as jt
+        >>> Assert(jt.constant(True), ["never shown"]) is None
+        True
+    """
+    data = list(data)
+    cond_value = to_value(condition)
+    if jnp.ndim(cond_value) != 0:
+        raise ValueError(
+            "The truth value of an array with more than one element is ambiguous. "
+            "Use a.any() or a.all()"
+        )
+    traced = _is_traced(condition) or any(
+        not isinstance(d, str) and _is_traced(d) for d in data
+    )
+    if traced:
+        texts = {i: d for i, d in enumerate(data) if isinstance(d, str)}
+        arrays = [d for d in data if not isinstance(d, str)]
+
+        def failure(ok, *vals):
+            if bool(ok):
+                return None
+            it = iter(vals)
+            items = [texts[i] if i in texts else next(it) for i in range(len(data))]
+            return "assertion failed: " + _data_text(items, summarize, eager=False)
+
+        _stage_check(failure, condition, *arrays)
+        return None
+    if not bool(np.asarray(cond_value)):
+        shown = condition if isinstance(condition, bool) else _format_condition(condition)
+        items = [d if isinstance(d, str) else np.asarray(to_value(d)) for d in data]
+        raise InvalidArgumentError(
+            f"Expected '{shown}' to be true. Summarized data: "
+            + _data_text(items, summarize, eager=True)
+        )
+    return None
+
+
+def _format_condition(condition) -> str:
+    return str(condition) if isinstance(condition, Tensor) else repr(condition)
 
 
 def assert_all_finite(t, message, name=None) -> Tensor:

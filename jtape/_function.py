@@ -26,7 +26,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from . import _dtypes, _variable, _xla_options
+from . import _debug_ops, _dtypes, _variable, _xla_options
 from ._op import call_op
 from ._shape import TensorShape
 from ._state import state, tracing
@@ -187,6 +187,7 @@ class Function:
         self._creation_closed = False
         self._created_variables = False
         self._tracing_count = 0
+        self._value_checks = False  # a trace staged tf.debugging value checks
         self._tracing_detector = _detector_for(fn)
         self._signature_params = None
         self._jitted = None
@@ -248,12 +249,19 @@ class Function:
         if self._plans and not kwargs:
             result = self._call_planned(args)
             if result is not _NO_PLAN:
+                if self._value_checks:
+                    _debug_ops.raise_failed_checks()
                 return result
         if _RUN_EAGERLY or (state.frames and tracing()):
             # Inside another trace: inline (one program for the outer function).
             return self.python_function(*args, **kwargs)
         count = self._tracing_count
+        checks = _debug_ops.staged_checks[0]
         result = self._call(args, kwargs)
+        if _debug_ops.staged_checks[0] != checks:
+            self._value_checks = True  # its program holds tf.debugging value checks
+        if self._value_checks:
+            _debug_ops.raise_failed_checks()
         if self._tracing_count == count:
             self._tracing_detector.called_without_tracing()
         else:

@@ -227,6 +227,7 @@ _API = {
 }
 _API.update({name: getattr(math, name) for name in MATH_AT_TOP})
 _API["print"] = _print
+_API["Assert"] = debugging.Assert
 globals().update(_API)
 
 

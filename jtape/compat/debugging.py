@@ -1,7 +1,8 @@
-"""``tf.debugging``: value checks and assertions (eager; shape checks always)."""
+"""``tf.debugging``: value checks and assertions (eager, and staged into compiled functions)."""
 
 from __future__ import annotations
 
+from .._debug_ops import Assert as Assert
 from .._debug_ops import assert_all_finite as assert_all_finite
 from .._debug_ops import assert_equal as assert_equal
 from .._debug_ops import assert_greater as assert_greater
@@ -50,6 +51,7 @@ def disable_check_numerics() -> None:
 
 
 __all__ = [
+    "Assert",
     "assert_all_finite",
     "assert_equal",
     "assert_greater",

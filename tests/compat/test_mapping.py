@@ -722,6 +722,10 @@ CALLS.update(
         ),
         "tf.random.uniform": lambda: _eq(tf.random.uniform([5], 2.0, 3.0).numpy().min() >= 2, True),
         # tf.debugging
+        "tf.debugging.Assert": lambda: _raises(
+            tf.errors.InvalidArgumentError, tf.debugging.Assert, False, ["x"]
+        ),
+        "tf.Assert": lambda: _raises(tf.errors.InvalidArgumentError, tf.Assert, False, [1]),
         "tf.debugging.assert_all_finite": lambda: _raises(
             tf.errors.InvalidArgumentError, tf.debugging.assert_all_finite, [np.nan], "m"
         ),
