@@ -503,12 +503,19 @@ def test_text_dataset_nested_and_image_channels_first(trees, tmp_path):
     _check(list(ds), FIX["img_channels_first"], atol=1e-3)
 
 
-def test_progbar_and_reexports(capsys):
+def test_progbar_text_matches_keras():
+    rec = json.loads((HERE / "keras_utils_tf.json").read_text())["progbar"]
+    assert REC.run_progbar(tf.keras.utils.Progbar) == rec
+    with pytest.raises(ValueError, match="Only one of"):
+        U.Progbar(3, stateful_metrics=["a"], stateless_metrics=["b"])
+
+
+def test_progbar_add_and_reexports(capsys):
     bar = tf.keras.utils.Progbar(4, verbose=2, stateful_metrics=["acc"])
     bar.update(2, values=[("loss", 1.0), ("acc", 0.5)])
     bar.add(2, values=[("loss", 3.0), ("acc", 0.75)])
-    line = capsys.readouterr().out
-    assert line.startswith("4/4") and "loss: 2.0000" in line and "acc: 0.7500" in line
+    line = capsys.readouterr().out  # Keras: the final update's value replaces the average
+    assert line.startswith("4/4") and "loss: 3.0000" in line and "acc: 0.7500" in line
     utils = tf.keras.utils
     assert utils.register_keras_serializable is tf.keras.saving.register_keras_serializable
     assert utils.custom_object_scope is tf.keras.saving.custom_object_scope
