@@ -34,7 +34,10 @@ def _tf_str(x: Tensor) -> str:
 
 def _need(x: Tensor, kind: str, name: str) -> Tensor:
     """``x`` if its dtype suits ``name``, else TF's error for that op."""
-    ok = jnp.issubdtype(x.dtype, jnp.complexfloating if kind == "complex" else jnp.floating)
+    if kind == "complex":
+        ok = jnp.issubdtype(x.dtype, jnp.complexfloating)
+    else:  # TF's real transforms take float32 and float64 only
+        ok = np.dtype(x.dtype) in (np.float32, np.float64)
     if ok:
         return x
     if name.startswith(("rfft", "irfft", "stft", "inverse_stft")):  # TF's Python checks
@@ -46,8 +49,14 @@ def _need(x: Tensor, kind: str, name: str) -> Tensor:
             f"Value for attr 'Tcomplex' of {tf_name(x.dtype)} is not in the list of allowed "
             "values: complex64, complex128"
         )
+    name = np.dtype(x.dtype).name
+    if jnp.issubdtype(x.dtype, jnp.floating):  # dct and mfccs build a complex of x's dtype
+        raise TypeError(
+            f"The `real` and `imag` components have incorrect types: {name} {name}. They must "
+            "be consistent, and one of [tf.float32, tf.float64]"
+        )
     # dct and mfccs multiply by a float constant, which TF cannot convert to x's dtype
-    raise TypeError(f"Cannot convert 0.0 to EagerTensor of dtype {np.dtype(x.dtype).name}")
+    raise TypeError(f"Cannot convert 0.0 to EagerTensor of dtype {name}")
 
 
 def _float_dtype(dtype, verb: str = "Found"):
@@ -72,7 +81,10 @@ def _complex_fft(rank: int, inverse: bool):
     def fft(input) -> Tensor:  # noqa: A002 - TF's name
         x = _need(_tensor(input), "complex", name)
         if x.shape.rank < rank:
-            raise ValueError(f"{name}: input must have rank >= {rank}, got {x.shape.rank}")
+            raise InvalidArgumentError(
+                f"Input must have rank of at least {rank} but got: "
+                f"[{','.join(map(str, x.shape))}] [Op:{name.upper()}]"
+            )
         return _fftn(x, rank, inverse)
 
     fft.__name__ = fft.__qualname__ = name
@@ -119,7 +131,7 @@ def _real_fft(rank: int, inverse: bool):
         x = _tensor(input_tensor)
         _need(x, "complex" if inverse else "real", name)
         if x.shape.rank < rank:
-            raise ValueError(f"{name}: input must have rank >= {rank}, got {x.shape.rank}")
+            raise ValueError(f"Shape {tuple(x.shape)} must have rank at least {rank}")
         shape = list(x.shape[-rank:])
         if inverse:
             shape[-1] = 2 * (shape[-1] - 1)
@@ -199,10 +211,16 @@ def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1)
         [[0, 1, 2], [2, 3, 4]]
     """
     x = _tensor(signal)
+    if x.shape.rank < 1:
+        raise ValueError(f"Shape {tuple(x.shape)} must have rank at least 1")
     ax = int(axis) % x.shape.rank
     fl, fs = int(frame_length), int(frame_step)
-    if fl <= 0 or fs <= 0:
-        raise ValueError(f"frame_length ({fl}) and frame_step ({fs}) must be positive")
+    if fl < 0 or fs <= 0:
+        if fs == 0:  # TF's errors, from the ops that compute the frame count
+            raise InvalidArgumentError("Integer division by zero [Op:FloorDiv]")
+        if fl < 0:
+            raise InvalidArgumentError(f"Requires start <= limit when delta > 0: 0/{fl} [Op:Range]")
+        raise ValueError(f"frame_step must be positive, got {fs}")
     return _frame(x, fl, fs, bool(pad_end), pad_value, ax)
 
 
@@ -302,7 +320,7 @@ def inverse_stft_window_fn(frame_step, forward_window_fn=hann_window):
     """The window that makes :func:`inverse_stft` invert a ``forward_window_fn`` STFT."""
     step = int(frame_step)
 
-    def window_fn(frame_length, dtype=_dtypes.float32) -> Tensor:
+    def window_fn(frame_length, dtype) -> Tensor:  # TF: dtype is required
         fl = int(frame_length)
         forward = forward_window_fn(fl, dtype=dtype)
         return _inverse_window(forward, step)
@@ -452,4 +470,6 @@ def _mfccs(x):
 def mfccs_from_log_mel_spectrograms(log_mel_spectrograms) -> Tensor:
     """MFCCs: the orthonormal-scaled DCT-II of log-mel spectrograms (last axis)."""
     x = _need(_tensor(log_mel_spectrograms), "real", "mfccs_from_log_mel_spectrograms")
+    if x.shape.rank and x.shape[-1] == 0:
+        raise ValueError(f"num_mel_bins must be positive. Got: {_tf_str(x)}")
     return _mfccs(x)
