@@ -170,6 +170,7 @@ class Tokenizer:
         return not (self.num_words and i >= self.num_words)
 
     def texts_to_sequences_generator(self, texts: Iterable):
+        """``texts_to_sequences`` one text at a time."""
         oov = self.word_index.get(self.oov_token)
         for text in texts:
             ids = []
@@ -186,6 +187,7 @@ class Tokenizer:
         return list(self.texts_to_sequences_generator(texts))
 
     def sequences_to_texts_generator(self, sequences: Iterable):
+        """``sequences_to_texts`` one sequence at a time."""
         oov = self.word_index.get(self.oov_token)
         for seq in sequences:
             words = []
@@ -206,6 +208,8 @@ class Tokenizer:
         return self.sequences_to_matrix(self.texts_to_sequences(texts), mode=mode)
 
     def sequences_to_matrix(self, sequences, mode: str = "binary") -> np.ndarray:
+        """Id sequences as ``(len, num_words)`` float64 rows (binary/count/tfidf/freq);
+        ids at or above ``num_words`` are left out."""
         if self.num_words:
             num_words = self.num_words
         elif self.word_index:
@@ -236,6 +240,7 @@ class Tokenizer:
         return out
 
     def get_config(self) -> dict:
+        """The settings and counts, the count tables as JSON strings (Keras' layout)."""
         return {
             "num_words": self.num_words,
             "filters": self.filters,
