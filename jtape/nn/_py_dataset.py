@@ -61,6 +61,7 @@ class PyDataset:
 
     @property
     def workers(self) -> int:
+        """Accepted for Keras compatibility; batches are always made in the calling thread."""
         self._warn_if_super_not_called()
         return self._workers
 
@@ -70,6 +71,7 @@ class PyDataset:
 
     @property
     def use_multiprocessing(self) -> bool:
+        """Accepted for Keras compatibility (no worker processes are started)."""
         self._warn_if_super_not_called()
         return self._use_multiprocessing
 
@@ -79,6 +81,7 @@ class PyDataset:
 
     @property
     def max_queue_size(self) -> int:
+        """Accepted for Keras compatibility (no prefetch queue)."""
         self._warn_if_super_not_called()
         return self._max_queue_size
 
@@ -87,6 +90,7 @@ class PyDataset:
         self._max_queue_size = value
 
     def __getitem__(self, index: int):
+        """Batch number ``index`` (override it)."""
         raise NotImplementedError
 
     @property

@@ -89,6 +89,9 @@ class TimeseriesGenerator(PyDataset):
         return samples, targets
 
     def get_config(self) -> dict:
+        """The settings with ``data``/``targets`` as JSON (Keras 2's layout; Keras 3.15's
+        own ``get_config`` raises AttributeError)."""
+
         def as_json(value, what: str) -> str:
             if type(value).__module__ == np.__name__:
                 value = value.tolist()
@@ -114,6 +117,7 @@ class TimeseriesGenerator(PyDataset):
         }
 
     def to_json(self, **kwargs) -> str:
+        """``{"class_name", "config"}`` as a JSON string."""
         return json.dumps(
             {"class_name": type(self).__name__, "config": self.get_config()}, **kwargs
         )
