@@ -742,7 +742,8 @@ def _traced_program(
             outs.append(leaf)
             out_statics.append(_DYNAMIC)
         else:
-            out_statics.append(leaf)
+            out_statics.append(_output_constant(leaf))
+    out_tree = _KeyOrderedTree.wrap(out_tree, result)
     # The new values of the written Variables come back as a list, first and in the
     # order of the donated inputs: jax pairs donated inputs with outputs of the same
     # shape in output order, so each Variable's new value lands in its own old buffer
@@ -764,6 +765,76 @@ def _traced_program(
         if first is not meta and not _same_meta(first, meta):
             function._meta_varies.add(static_key)  # call plans check shapes from now on
     return [frame.values[vid] for vid in order], outs + [x for _, x in initial]
+
+
+def _output_constant(leaf):
+    """A Python number or string returned from a function: a constant Tensor, as TF (which
+    returns a Tensor for every output but None); other Python objects as they are."""
+    if isinstance(leaf, (bool, int, float, complex, str, bytes, np.generic)):
+        from ._array_ops import convert_to_tensor
+
+        with jax.ensure_compile_time_eval():
+            return convert_to_tensor(leaf)
+    return leaf
+
+
+def _key_orders(tree):
+    """The insertion order of every dict in ``tree`` (JAX flattens dicts in sorted key
+    order), or None where nothing needs reordering."""
+    if isinstance(tree, dict) and type(tree) is dict:
+        subs = [_key_orders(tree[k]) for k in tree]
+        if list(tree) == sorted(tree, key=_sort_key) and all(t is None for t in subs):
+            return None
+        return ("dict", tuple(tree), tuple(subs))
+    if isinstance(tree, (list, tuple)):
+        subs = [_key_orders(v) for v in tree]
+        return None if all(t is None for t in subs) else ("seq", tuple(subs))
+    return None
+
+
+def _sort_key(key):
+    return (type(key).__name__, key)
+
+
+def _reorder(value, order):
+    if order is None:
+        return value
+    if order[0] == "dict":
+        _, keys, subs = order
+        return {k: _reorder(value[k], o) for k, o in zip(keys, subs)}
+    items = [_reorder(v, o) for v, o in zip(value, order[1])]
+    if isinstance(value, list):
+        return items
+    return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+
+
+class _KeyOrderedTree:
+    """A treedef whose ``unflatten`` gives dicts back in the order the function built them
+    (TF keeps a returned dict's insertion order; JAX's treedef sorts the keys)."""
+
+    __slots__ = ("treedef", "order")
+
+    def __init__(self, treedef, order) -> None:
+        self.treedef = treedef
+        self.order = order
+
+    @classmethod
+    def wrap(cls, treedef, result):
+        order = _key_orders(result)
+        return treedef if order is None else cls(treedef, order)
+
+    def unflatten(self, leaves):
+        return _reorder(self.treedef.unflatten(leaves), self.order)
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, _KeyOrderedTree)
+            and self.treedef == other.treedef
+            and self.order == other.order
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.treedef, self.order))
 
 
 def _same_meta(a: tuple, b: tuple) -> bool:

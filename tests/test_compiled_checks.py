@@ -1,7 +1,7 @@
 """tf.debugging value checks inside compiled functions raise from the call, as TF 2.21.
 
 The programs are ``fixtures/compiled_checks_programs.py``; TF's results were recorded by
-``fixtures/record_compiled_checks.py`` (TensorFlow 2.21 venv). They run here from a
+``fixtures/record_programs.py`` (TensorFlow 2.21 venv). They run here from a
 temporary module as well, so AutoGraph sees their source.
 """
 
@@ -20,7 +20,7 @@ HERE = os.path.join(os.path.dirname(__file__), "fixtures")
 sys.path.insert(0, HERE)
 
 import compiled_checks_programs as programs  # noqa: E402
-from compiled_checks_programs import run_from_file  # noqa: E402
+from program_runner import run_from_file  # noqa: E402
 
 with open(os.path.join(HERE, "compiled_checks.json")) as _f:
     RECORDED = json.load(_f)["cases"]
