@@ -6,6 +6,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
+from .._math_ops import cast as _cast
 from .._op import op
 from ._core_layers import _reshape
 from ._layer import Layer, _call_spec
@@ -177,6 +178,10 @@ class Bidirectional(Layer):
         if self.return_state:
             states = tuple(y[1:]) + tuple(y_rev[1:])
             y, y_rev = y[0], y_rev[0]
+        # Keras casts both outputs (not the states) to the wrapper's compute dtype.
+        dtype = self.compute_dtype
+        y = y if y.dtype == dtype else _cast(y, dtype)
+        y_rev = y_rev if y_rev.dtype == dtype else _cast(y_rev, dtype)
         output = _merge(y, y_rev, self.merge_mode, self.return_sequences)
         if self.return_state:
             return (*output, *states) if self.merge_mode is None else (output, *states)
