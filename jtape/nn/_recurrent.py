@@ -202,6 +202,9 @@ class RNN(Layer):
     training=None)``. Returns the last output (or, with ``return_sequences``, all of
     them), then the final states with ``return_state``. With a mask, masked steps keep
     the states and repeat the previous output (zeros with ``zero_output_for_mask``).
+    With ``stateful=True`` the states are Variables in ``states`` and ``variables`` but,
+    as in Keras, not in ``weights`` (so ``get_weights``/``set_weights`` and weight files
+    hold the cell's weights only).
 
     Example:
         >>> import jtape as jt
