@@ -118,6 +118,7 @@ class _CaptureLog(Recorder):
         self.internal: set[int] = set()
         self.held: list = []  # keeps internal tensors alive so their ids stay unique
         self.tensors: dict[int, Tensor] = {}
+        self.own_trace = None  # the discovery trace: its tracers are made inside
 
     def mark(self, tensors) -> None:
         for t in tensors:
@@ -132,7 +133,13 @@ class _CaptureLog(Recorder):
             # A closed-over tensor becomes an input if a tape watches it, or if it holds a
             # tracer: an enclosing JAX transformation (a jt.function differentiated from
             # outside) may differentiate with respect to it.
-            if isinstance(t._value, jax.core.Tracer) or any(rec._wants((t,)) for rec in self.outer):
+            # A tracer of the discovery's own trace was made inside the function (jt.zeros,
+            # jt.constant: no op records it): it is not a capture.
+            value = t._value
+            outer_tracer = isinstance(value, jax.core.Tracer) and (
+                self.own_trace is None or getattr(value, "_trace", None) is not self.own_trace
+            )
+            if outer_tracer or any(rec._wants((t,)) for rec in self.outer):
                 self.tensors[tid] = t
         return True
 
@@ -166,6 +173,7 @@ def _discover(run: Callable, *example) -> _Captured:
     frame = _DiscoveryFrame(current_frame())
 
     def traced(*vals):
+        log.own_trace = _current_trace()
         with _isolated([log], frame):
             run(log, *vals)
         return ()
@@ -173,6 +181,14 @@ def _discover(run: Callable, *example) -> _Captured:
     jax.eval_shape(traced, *example)
     written = list(frame.written.values())
     return _Captured(list(frame.variables.values()), written, list(log.tensors.values()))
+
+
+def _current_trace():
+    """The innermost JAX trace (None where this jax has no such record)."""
+    from jax._src import core as jax_core
+
+    ctx = getattr(jax_core, "trace_ctx", None)
+    return getattr(ctx, "trace", None)
 
 
 @contextlib.contextmanager

@@ -548,3 +548,29 @@ def test_bounded_loop_gradient_is_not_poisoned_by_finished_steps():
     y1 = np.log(9.0)
     assert float(y) == pytest.approx(np.log(y1 - 1.0), rel=1e-5)
     assert float(g) == pytest.approx(1.0 / (y1 - 1.0) / 9.0, rel=1e-4)
+
+
+def test_tensors_made_inside_a_branch_are_not_captures():
+    # jt.zeros/jt.ones inside a branch of a compiled cond were taken for closed-over
+    # tensors (their values are tracers of the branch's own trace): UnexpectedTracerError.
+    @jt.function
+    def f(x):
+        return jt.cond(x > 0, lambda: jt.zeros([2]) + x, lambda: x * jt.ones([2]) * 3.0)
+
+    np.testing.assert_array_equal(f(jt.constant(2.0)).numpy(), [2.0, 2.0])
+    np.testing.assert_array_equal(f(jt.constant(-1.0)).numpy(), [-3.0, -3.0])
+    x = jt.Variable(-2.0)
+    with jt.GradientTape() as tape:
+        out = f(x)
+        y = out[0] + out[1]
+    pure = jax.grad(lambda v: jnp.sum(jnp.where(v > 0, jnp.zeros(2) + v, v * jnp.ones(2) * 3.0)))
+    np.testing.assert_allclose(float(tape.gradient(y, x)), float(pure(-2.0)))
+
+    @jt.function
+    def g(n):
+        def body(i, s):
+            return i + 1, s + jt.ones([2]) * jt.cast(i, "float32")
+
+        return jt.while_loop(lambda i, s: i < n, body, [jt.constant(0), jt.zeros([2])])[1]
+
+    np.testing.assert_array_equal(g(jt.constant(4)).numpy(), [6.0, 6.0])
