@@ -37,6 +37,9 @@ ALTERNATIVES: dict[str, str] = {
     "image": "jtape.compat.image covers resizing, crops, flips, colour, ssim/psnr and "
     "random augmentations (docs/image_signal.md); write other image ops with jax.image / "
     "jax.numpy wrapped with jt.op.",
+    "strings": "jtape.compat.strings covers the tf.strings ops of docs/strings.md; they run "
+    "on the host over numpy object arrays of bytes, so do the rest with Python on "
+    "t.numpy() (in a tf.data map or eagerly).",
     "signal": "jtape.compat.signal covers FFTs, frame, stft, windows, DCT and mel filters; "
     "wrap other jax.numpy.fft / jax.scipy.signal functions with jt.op.",
     "io": "jtape.compat.io covers local files (read_file, write_file, gfile), "

@@ -21,6 +21,7 @@ from .._string_ops import unicode_encode as unicode_encode
 from .._string_ops import unicode_split as unicode_split
 from .._string_ops import unsorted_segment_join as unsorted_segment_join
 from .._string_ops import upper as upper
+from ._missing import missing
 
 __all__ = [
     "as_string",
@@ -45,3 +46,5 @@ __all__ = [
     "unsorted_segment_join",
     "upper",
 ]
+
+__getattr__ = missing("tf.strings")
