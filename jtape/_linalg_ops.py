@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _tf_gradients
 from ._math_ops import _axis
 from ._op import op
 from ._op_errors import FailedPreconditionError, InvalidArgumentError
@@ -188,7 +188,7 @@ _EIGH_FAILED = "Self-adjoint eigen decomposition was not successful. The input m
 def _eigh(x):
     lower = _lower_hermitian(x)
     w, v = jnp.linalg.eigh(lower, symmetrize_input=False)
-    return w, v, _no_nan(jnp.tril(x))
+    return w.astype(x.dtype), v, _no_nan(jnp.tril(x))  # TF: complex input, complex values
 
 
 def eigh(tensor) -> tuple[Tensor, Tensor]:
@@ -206,7 +206,7 @@ def eigh(tensor) -> tuple[Tensor, Tensor]:
 @op(name="self_adjoint_eig_v2", allowed=_FLOATS)
 def _eigvalsh(x):
     w = jnp.linalg.eigvalsh(_lower_hermitian(x), symmetrize_input=False)
-    return w, _no_nan(jnp.tril(x))
+    return w.astype(x.dtype), _no_nan(jnp.tril(x))
 
 
 def eigvalsh(tensor) -> Tensor:
@@ -404,7 +404,7 @@ def pinv(a, rcond=None) -> Tensor:
 
     a = a if hasattr(a, "dtype") else convert_to_tensor(a)
     dtype = np.dtype(_dtypes.as_dtype(a.dtype))
-    if dtype.kind not in "fc":
+    if dtype.kind != "f":
         raise TypeError(f"Input `a` must have `float`-like `dtype` (saw {np.dtype(dtype).name}).")
     if rcond is None:
         rows, cols = _shape(a)[-2:]
@@ -690,9 +690,9 @@ def _euclidean(x, axis, keepdims):
 
 @op(name="norm")
 def _vector_norm(x, ord, axis, keepdims):  # noqa: A002 - TF's name
-    a = jnp.abs(x)
+    a = _tf_gradients.abs(x)  # TF's derivative at 0: 0
     if ord == 1:
-        return jnp.sum(a, axis=axis, keepdims=keepdims)
+        return jnp.sum(a, axis=axis, keepdims=keepdims, dtype=a.dtype)
     if ord == np.inf:  # an empty vector's is TF's max identity
         return jnp.max(a, axis=axis, keepdims=keepdims, initial=-jnp.inf)
     return jnp.sum(a**ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
@@ -707,7 +707,7 @@ def _matrix_norm(x, ord, axis, keepdims):  # noqa: A002 - TF's name
         if keepdims:
             out = jnp.expand_dims(out, sorted(a % x.ndim for a in axis))
         return out
-    a = jnp.abs(x)
+    a = _tf_gradients.abs(x)
     summed, maxed = (rows, cols) if ord == 1 else (cols, rows)
     out = jnp.max(jnp.sum(a, axis=summed, keepdims=True), axis=maxed, keepdims=True)
     return out if keepdims else jnp.squeeze(out, axis)

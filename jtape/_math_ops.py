@@ -137,6 +137,23 @@ digamma = op(jax.scipy.special.digamma, name="digamma", allowed="real_float")
 squared_difference = op(lambda x, y: jnp.square(x - y), name="squared_difference", same_dtype=2)
 real = op(jnp.real, name="real")
 imag = op(jnp.imag, name="imag")
+_complex = op(jax.lax.complex, name="complex")
+
+
+def complex(real, imag) -> Tensor:  # noqa: A001 - TF's name
+    """``real + 1j * imag`` from two float32 (complex64) or float64 (complex128) tensors."""
+    from ._array_ops import convert_to_tensor
+
+    real, imag = (x if hasattr(x, "dtype") else convert_to_tensor(x) for x in (real, imag))
+    dr, di = np.dtype(real.dtype).name, np.dtype(imag.dtype).name
+    if dr != di or dr not in ("float32", "float64"):
+        raise TypeError(
+            f"The `real` and `imag` components have incorrect types: {dr} {di}. They must be "
+            "consistent, and one of [tf.float32, tf.float64]"
+        )
+    return _complex(real, imag)
+
+
 conj = op(jnp.conj, name="conj")
 invert = op(jnp.invert, name="invert")
 

@@ -165,6 +165,7 @@ TABLE = {
     "clip_by_global_norm": (C.clip_by_global_norm, {}, ()),
     "clip_by_norm": (C.clip_by_norm, {}, ("t",)),
     "clip_by_value": (M.clip_by_value, {}, ("t",)),
+    "complex": (M.complex, {}, ("real", "imag")),
     "concat": (A.concat, {}, ("*values",)),
     "constant": (A.constant, {}, ()),
     "convert_to_tensor": (A.convert_to_tensor, {}, ()),
