@@ -235,9 +235,10 @@ class MultiHeadAttention(Layer):
         )
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self.key_dim))
         self.supports_masking = True
-        # Keras' weight order: query, key, gate, value, attention_output.
-        self._query_dense = self._key_dense = self._gate_dense = None
-        self._value_dense = self._output_dense = None
+        # Keras' weight order: query, key, gate, value, attention_output; the attribute
+        # names are the paths of Keras' weight files (query_dense, _gate_dense, ...).
+        self.query_dense = self.key_dense = self._gate_dense = None
+        self.value_dense = self.output_dense = None
         self._dropout_layer = None
 
     def build(self, query_shape, value_shape=None, key_shape=None) -> None:
@@ -275,14 +276,14 @@ class MultiHeadAttention(Layer):
                 "sigmoid" if name == "gate" else None,
             ))  # fmt: skip
         self._gate_dense = dense.pop(2) if self.use_gate else None
-        self._query_dense, self._key_dense, self._value_dense = dense
+        self.query_dense, self.key_dense, self.value_dense = dense
         out = self._output_shape
         if not out:
             out_dims = (query_shape[-1],)
         else:
             out_dims = (out,) if isinstance(out, int) else tuple(out)
         equation, bias = _projection_equation(free, 2, len(out_dims))
-        self._output_dense = self._sublayer(
+        self.output_dense = self._sublayer(
             equation, (None,) * (free - 1) + out_dims, bias if self.use_bias else None,
             "attention_output", query_shape[:-1] + (self.num_heads, self.value_dim),
         )  # fmt: skip
@@ -309,22 +310,6 @@ class MultiHeadAttention(Layer):
             return query_shape
         return query_shape[:-1] + ((out,) if isinstance(out, int) else tuple(out))
 
-    @property
-    def query_dense(self):
-        return self._query_dense
-
-    @property
-    def key_dense(self):
-        return self._key_dense
-
-    @property
-    def value_dense(self):
-        return self._value_dense
-
-    @property
-    def output_dense(self):
-        return self._output_dense
-
     def call(
         self,
         query,
@@ -341,7 +326,7 @@ class MultiHeadAttention(Layer):
         has_key = key is not None
         if key is None:
             key = value
-        if self._query_dense is None:
+        if self.query_dense is None:
             self.build(tuple(query.shape), tuple(value.shape), tuple(key.shape))
         # Keras 3 fills `<arg>_mask` from each argument's mask; the query's own always wins.
         query_mask = _masking.mask_of(query)
@@ -356,9 +341,9 @@ class MultiHeadAttention(Layer):
         mask = self._attention_mask(
             query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
         )
-        q = self._query_dense(query)
-        k = self._key_dense(key)
-        v = self._value_dense(value)
+        q = self.query_dense(query)
+        k = self.key_dense(key)
+        v = self.value_dense(value)
         # (B, T, S) masks, or ones broadcasting to it, apply to every head.
         if mask is not None and mask.ndim == 2:
             mask = _expand(mask, 0)
@@ -372,7 +357,7 @@ class MultiHeadAttention(Layer):
         combined = _combine(dropped, v, self._combine_equation)
         if self._gate_dense is not None:
             combined = combined * self._gate_dense(query)
-        out = self._output_dense(combined)
+        out = self.output_dense(combined)
         if return_attention_scores:
             return out, scores
         return out

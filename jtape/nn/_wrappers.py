@@ -52,6 +52,15 @@ def _recreate(layer: Layer, **overrides) -> Layer:
         ) from e
 
 
+def _from_dict(layer, custom_objects=None):
+    """A wrapped layer given as Keras' serialized dict (from a model file) or as a Layer."""
+    if isinstance(layer, dict):
+        from ._serialization import deserialize_layer
+
+        return deserialize_layer(layer, custom_objects)
+    return layer
+
+
 def _check_recurrent(layer, argument: str) -> None:
     if not isinstance(layer, Layer):
         raise ValueError(
@@ -206,6 +215,14 @@ class Bidirectional(Layer):
             "backward_layer": self.backward_layer,
         }
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects=None) -> Bidirectional:
+        config = dict(config)
+        config["layer"] = _from_dict(config["layer"], custom_objects)
+        if config.get("backward_layer") is not None:
+            config["backward_layer"] = _from_dict(config["backward_layer"], custom_objects)
+        return cls(**config)
+
 
 class TimeDistributed(Layer):
     """Apply ``layer`` to every time step: ``(batch, time, ...) -> (batch, time, ...)``.
@@ -267,3 +284,9 @@ class TimeDistributed(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "layer": self.layer}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects=None) -> TimeDistributed:
+        config = dict(config)
+        config["layer"] = _from_dict(config["layer"], custom_objects)
+        return cls(**config)

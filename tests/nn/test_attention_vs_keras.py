@@ -44,3 +44,19 @@ def test_mixed_precision_sublayers_follow_the_policy():
     y, scores = layer(x, x, return_attention_scores=True)
     assert y.dtype == tf.float16 and scores.dtype == tf.float16
     assert all(w.dtype == tf.float32 for w in layer.weights)
+
+
+@pytest.mark.filterwarnings("ignore:.*retracing")
+def test_keras_model_files_load_with_keras_outputs():
+    # Saved by Keras 3.15: gated and 4-D MultiHeadAttention (weights under Keras' paths
+    # "query_dense", "_gate_dense"), GroupQueryAttention, Bidirectional and
+    # TimeDistributed from their serialized configs, and a stateful LSTM whose states
+    # are not weights.
+    here = os.path.join(os.path.dirname(__file__), "fixtures")
+    x = FIXTURE["model_file/x"]
+    model = tf.keras.models.load_model(os.path.join(here, "rnn_attn_model.keras"))
+    for got, i in zip(model(x), range(2)):
+        np.testing.assert_allclose(got.numpy(), FIXTURE[f"model_file/y{i}"], atol=2e-6)
+    stateful = tf.keras.models.load_model(os.path.join(here, "rnn_attn_stateful.keras"))
+    assert len(stateful.get_weights()) == 3
+    np.testing.assert_allclose(stateful(x).numpy(), FIXTURE["model_file/stateful"], atol=2e-6)
