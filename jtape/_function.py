@@ -31,7 +31,7 @@ from ._op import call_op
 from ._shape import TensorShape
 from ._state import state, tracing
 from ._strings import StringTensor, _ValueRef
-from ._tensor import Tensor, _Ref
+from ._tensor import Tensor, _Ref, to_value
 from ._variable import Variable
 
 _RUN_EAGERLY = False
@@ -92,6 +92,140 @@ class TensorSpec:
         )
 
     __hash__ = None  # mutable-looking value object, as TF's
+
+
+def _spec_of(value):
+    """A TensorSpec for a Tensor/Variable/array leaf; other leaves as they are."""
+    if isinstance(value, TensorSpec):
+        return value
+    if isinstance(value, (Tensor, Variable, jax.Array, np.ndarray)):
+        return TensorSpec(tuple(value.shape), value.dtype)
+    return value
+
+
+def _is_spec(x) -> bool:
+    return isinstance(x, TensorSpec)
+
+
+class ConcreteFunction:
+    """A :class:`Function` for one input signature (``f.get_concrete_function(...)``).
+
+    Calls take Tensors compatible with the specs (TypeError otherwise, naming the
+    argument), in the positions the specs had; Python values given to
+    ``get_concrete_function`` are fixed. The program behind it is the Function's own
+    (one XLA program per concrete shape).
+    """
+
+    def __init__(self, function: Function, args: tuple, kwargs: dict) -> None:
+        self._function = function
+        tree = jax.tree_util.tree_map(
+            _spec_of, (tuple(args), dict(kwargs)), is_leaf=lambda x: _spec_of(x) is not x
+        )
+        self.structured_input_signature = tree
+        self._outputs = None
+
+    @property
+    def name(self) -> str:
+        return self._function.__name__
+
+    def __call__(self, *args, **kwargs):
+        spec_args, spec_kwargs = self.structured_input_signature
+        bound = _bind_specs(self.name, spec_args, spec_kwargs, args, kwargs)
+        return self._function(*bound[0], **bound[1])
+
+    @property
+    def structured_outputs(self):
+        """The outputs as TensorSpecs (Python values as they are), from an abstract trace."""
+        if self._outputs is None:
+            self._outputs = _output_specs(self._function, self.structured_input_signature)
+        return self._outputs
+
+    def __repr__(self) -> str:
+        return f"<ConcreteFunction {self.name} {self.structured_input_signature}>"
+
+
+def _bind_specs(name: str, spec_args, spec_kwargs, args, kwargs):
+    """The call's arguments checked against the specs; fixed Python values filled in."""
+    tensor_positions = [
+        i for i, s in enumerate(spec_args) if jax.tree_util.tree_leaves(s, is_leaf=_is_spec)
+    ]
+    if len(args) > len(spec_args):
+        raise TypeError(
+            f"{name}: the concrete function takes {len(spec_args)} positional arguments, got "
+            f"{len(args)}"
+        )
+    out_args = list(spec_args)
+    for i, value in enumerate(args):
+        out_args[i] = _checked(name, value, spec_args[i], str(i))
+    for i in tensor_positions[len(args) :]:
+        if any(_is_spec(x) for x in jax.tree_util.tree_leaves(out_args[i], is_leaf=_is_spec)):
+            raise TypeError(f"{name}: missing the argument at position {i} (a {spec_args[i]})")
+    out_kwargs = dict(spec_kwargs)
+    for key, value in kwargs.items():
+        if key not in spec_kwargs:
+            raise TypeError(f"{name}: unexpected keyword argument {key!r}")
+        out_kwargs[key] = _checked(name, value, spec_kwargs[key], key)
+    return out_args, out_kwargs
+
+
+def _checked(name: str, value, spec, path: str):
+    if isinstance(spec, TensorSpec):
+        return _to_spec(name, value, spec, path)
+    if isinstance(spec, (list, tuple, dict)) and any(
+        _is_spec(x) for x in jax.tree_util.tree_leaves(spec, is_leaf=_is_spec)
+    ):
+        return _to_spec(name, value, spec, path)
+    return value  # a fixed Python value: the call's own is used, as TF's concrete functions
+
+
+def _output_specs(function: Function, signature):
+    """Trace ``function`` abstractly (Variables read, writes kept local) at two sizes for
+    every None dim; output dims that differ between the two are None."""
+    from ._control_flow import _DiscoveryFrame
+    from ._custom_gradient import _isolated
+    from ._state import current_frame
+
+    spec_args, spec_kwargs = signature
+
+    def run(size):
+        leaves, tree = jax.tree_util.tree_flatten((spec_args, spec_kwargs), is_leaf=_is_spec)
+        examples = [
+            jax.ShapeDtypeStruct(
+                tuple(size if d is None else d for d in leaf.shape), np.dtype(leaf.dtype)
+            )
+            for leaf in leaves
+            if _is_spec(leaf)
+        ]
+        holder = {}
+
+        def traced(*vals):
+            it = iter(vals)
+            filled = [Tensor(next(it)) if _is_spec(leaf) else leaf for leaf in leaves]
+            a, k = jax.tree_util.tree_unflatten(tree, filled)
+            with _isolated([], _DiscoveryFrame(current_frame())):
+                result = function.python_function(*a, **k)
+            outs, out_tree = jax.tree_util.tree_flatten(
+                result, is_leaf=lambda x: isinstance(x, (Tensor, Variable))
+            )
+            holder["tree"], holder["leaves"] = out_tree, outs
+            holder["order"] = _key_orders(result)
+            return [to_value(o) for o in outs if isinstance(o, (Tensor, Variable))]
+
+        shapes = jax.eval_shape(traced, *examples)
+        return holder, shapes
+
+    first, shapes_a = run(2)
+    _, shapes_b = run(3)
+    it = iter(zip(shapes_a, shapes_b))
+    specs = []
+    for leaf in first["leaves"]:
+        if isinstance(leaf, (Tensor, Variable)):
+            a, b = next(it)
+            dims = tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
+            specs.append(TensorSpec(dims, a.dtype))
+        else:
+            specs.append(_output_constant(leaf))
+    return _reorder(first["tree"].unflatten(specs), first["order"])
 
 
 class _Retrace(Exception):
@@ -243,6 +377,30 @@ class Function:
     def variables(self) -> tuple[Variable, ...]:
         """The Variables this function reads or writes, as found by tracing."""
         return tuple(self._known)
+
+    def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
+        """This function for arguments like ``args`` (TensorSpecs or Tensors; none: the
+        ``input_signature``): a callable that accepts only compatible Tensors, with the
+        outputs' ``structured_outputs`` (TensorSpecs; a dim that follows a None input dim
+        is None).
+
+        Example:
+            >>> import jtape as jt
+            >>> f = jt.function(lambda x: x * 2.0)
+            >>> c = f.get_concrete_function(jt.TensorSpec([None], jt.float32))
+            >>> c.structured_outputs
+            TensorSpec(shape=(None,), dtype=float32, name=None)
+            >>> c(jt.constant([1.0, 2.0])).numpy().tolist()
+            [2.0, 4.0]
+        """
+        if not args and not kwargs:
+            if self.input_signature is None:
+                raise TypeError(
+                    f"{self.__name__}: get_concrete_function() needs arguments (TensorSpecs or "
+                    "Tensors) when the function has no input_signature"
+                )
+            args = tuple(self.input_signature)
+        return ConcreteFunction(self, args, kwargs)
 
     # -- calling -----------------------------------------------------------------------
     def __call__(self, *args, **kwargs):

@@ -26,3 +26,14 @@ with open(os.path.join(HERE, "function_outputs.json")) as _f:
 @pytest.mark.parametrize("name", list(programs.PROGRAMS))
 def test_matches_tf(name):
     assert run_from_file(programs.PROGRAMS[name], tf) == RECORDED[name]
+
+
+def test_a_concrete_function_refuses_an_incompatible_shape():
+    # TF 2.21 runs its graph on a (3, 5) input for a (None, 4) spec (recorded: "no error");
+    # jtape's concrete function compiles per shape and refuses it (docs/differences.md).
+    c = tf.function(lambda x: tf.reduce_sum(x, axis=0)).get_concrete_function(
+        tf.TensorSpec([None, 4])
+    )
+    assert c(tf.ones((3, 4))).shape == (4,)
+    with pytest.raises(TypeError, match="does not match input_signature"):
+        c(tf.ones((3, 5)))
