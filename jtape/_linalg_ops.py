@@ -58,6 +58,17 @@ def _invertible(lu):
     return jnp.all(pivots > 0)
 
 
+def _solved(out, matrix, rhs=None):
+    """TF's singularity test without a second factorization: a zero (or NaN) pivot is
+    what makes the LU solution non-finite, unless an infinite matrix entry (TF: no error)
+    or a non-finite ``rhs`` explains it."""
+    out, matrix = jax.lax.stop_gradient(out), jax.lax.stop_gradient(matrix)
+    excused = jnp.any(jnp.isinf(matrix))
+    if rhs is not None:
+        excused |= jnp.any(~jnp.isfinite(jax.lax.stop_gradient(rhs)))
+    return jnp.all(jnp.isfinite(out)) | excused
+
+
 def _lower_hermitian(x):
     """The self-adjoint matrix whose lower triangle is ``x``'s (TF reads only that)."""
     return jnp.tril(x) + jnp.conj(jnp.swapaxes(jnp.tril(x, -1), -1, -2))
@@ -68,8 +79,8 @@ def _lower_hermitian(x):
 def _inv(x, adjoint):
     if adjoint:
         x = jnp.conj(jnp.swapaxes(x, -1, -2))
-    lu, _, _ = jax.lax.linalg.lu(jax.lax.stop_gradient(x))
-    return jnp.linalg.inv(x), _invertible(lu)
+    out = jnp.linalg.inv(x)
+    return out, _solved(out, x)
 
 
 def inv(input, adjoint: bool = False) -> Tensor:  # noqa: A002 - TF's name
@@ -263,8 +274,8 @@ def eig(tensor) -> tuple[Tensor, Tensor]:
 def _solve(matrix, rhs, adjoint):
     if adjoint:
         matrix = jnp.conj(jnp.swapaxes(matrix, -1, -2))
-    lu, _, _ = jax.lax.linalg.lu(jax.lax.stop_gradient(matrix))
-    return jnp.linalg.solve(matrix, rhs), _invertible(lu)
+    out = jnp.linalg.solve(matrix, rhs)
+    return out, _solved(out, matrix, rhs)
 
 
 def solve(matrix, rhs, adjoint: bool = False) -> Tensor:
