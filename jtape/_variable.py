@@ -288,6 +288,19 @@ class Variable:
         """Elementwise minimum of the rows at ``indices`` and ``values``."""
         return self._scatter("min", sparse_delta)
 
+    def sparse_read(self, indices, name=None) -> Tensor:
+        """The rows at ``indices`` (``tf.gather(self, indices)``; the gradient is an
+        ``IndexedSlices``).
+
+        Example:
+            >>> import jtape as jt
+            >>> jt.Variable([[1.0, 2.0], [3.0, 4.0]]).sparse_read([1]).numpy().tolist()
+            [[3.0, 4.0]]
+        """
+        from ._array_ops import gather
+
+        return gather(self, indices)
+
     def batch_scatter_update(self, sparse_delta, use_locking=False, name=None):
         """Per-batch ``scatter_update``: ``indices[b..., n]`` index axis ``indices.ndim - 1``.
 

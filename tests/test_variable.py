@@ -143,3 +143,14 @@ def test_init_scope_gives_concrete_values():
     with jt.init_scope():
         t = jt.constant(2.0) * 3
     assert float(t) == 6.0
+
+
+def test_sparse_read_is_a_gather_with_a_sparse_gradient():
+    v = jt.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    np.testing.assert_array_equal(v.sparse_read([2, 0]).numpy(), [[5.0, 6.0], [1.0, 2.0]])
+    with jt.GradientTape() as tape:
+        y = jt.sum(v.sparse_read([2, 0, 2]) * 2.0)
+    g = tape.gradient(y, v)
+    assert isinstance(g, jt.IndexedSlices)
+    # d/dv of 2 * (row2 + row0 + row2): rows 0 and 2 get 2 and 4, by hand
+    np.testing.assert_array_equal(jt.convert_to_tensor(g).numpy(), [[2, 2], [0, 0], [4, 4]])
