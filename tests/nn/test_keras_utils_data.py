@@ -529,6 +529,13 @@ def test_progbar_add_and_reexports(capsys):
         except ValueError:
             got.append("ValueError")
     assert got == FIX["standardize_dtype"]
+    backend_got = []
+    for d in ("float", "int32", "float16", np.float64, "bool", None, float, int):
+        try:
+            backend_got.append(tf.keras.backend.standardize_dtype(d))
+        except ValueError:
+            backend_got.append("ValueError")
+    assert backend_got == FIX["standardize_dtype"]  # the same function in Keras 3
     utils.clear_session()
 
 

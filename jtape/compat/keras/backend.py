@@ -108,7 +108,11 @@ def set_image_data_format(data_format: str) -> None:
 
 
 def standardize_dtype(dtype) -> str:
-    return _ops_dtypes.standardize_dtype(dtype)
+    """Keras 3's canonical dtype name, as ``keras.utils.standardize_dtype`` (``"float"`` and
+    ``"double"`` are not Keras names: ValueError, as Keras)."""
+    from .utils import standardize_dtype as keras_standardize_dtype
+
+    return keras_standardize_dtype(dtype)
 
 
 def result_type(*dtypes) -> str:
