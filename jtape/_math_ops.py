@@ -200,9 +200,16 @@ def _saturate_cast(x, dtype):
         hi_s = np.nextafter(hi_s, np.zeros((), src)) if float(hi_s) > hi else hi_s
     else:
         lo_s, hi_s = np.asarray(int(lo), src), np.asarray(int(hi), src)
-    y = jnp.clip(x, lo_s, hi_s).astype(dtype)
+    clipped = jnp.clip(x, lo_s, hi_s)
+    y = clipped.astype(dtype)
     if src.kind == "f" and np.dtype(dtype).kind == "i":  # NaN: the lowest value, as TF on x86
         y = jnp.where(jnp.isnan(x), np.asarray(info.min, dtype), y)
+        # TF's upper bound for int64 is float(2**63 - 1) == 2**63, itself out of range:
+        # its CPU cast then gives the minimum (x86), where XLA's cast saturates.
+        y = jnp.where(clipped >= -float(info.min), np.asarray(info.min, dtype), y)
+    elif src.kind == "f" and np.dtype(dtype) == np.uint64:
+        # Likewise float(2**64 - 1) == 2**64: TF's cast gives 2**63 there.
+        y = jnp.where(clipped >= 2.0**64, np.asarray(2**63, np.uint64), y)
     return y
 
 
