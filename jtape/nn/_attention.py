@@ -128,6 +128,15 @@ def keras_attention_mask(query, value, query_mask, value_mask, key_mask, attenti
     return auto if attention_mask is None else _and(attention_mask, auto)
 
 
+def build_shapes(query_shape, value_shape, key_shape=None) -> dict:
+    """Keras' ``build_config`` of an attention layer (its model files record it)."""
+    # The batch size is not recorded (a functional model builds with a stand-in batch).
+    shapes = {"query_shape": [None, *query_shape[1:]], "value_shape": [None, *value_shape[1:]]}
+    if key_shape is not None:
+        shapes["key_shape"] = [None, *key_shape[1:]]
+    return {"shapes_dict": shapes}
+
+
 def check_sliding_window(sliding_window):
     if sliding_window is not None and (
         isinstance(sliding_window, bool)
@@ -245,6 +254,7 @@ class MultiHeadAttention(Layer):
         """Create the four projections (called on the first call with all input shapes)."""
         if value_shape is None:
             return  # the framework passes only the query's shape; call() builds
+        self._jt_shapes = build_shapes(query_shape, value_shape, key_shape)
         key_shape = value_shape if key_shape is None else key_shape
         query_shape, value_shape, key_shape = map(tuple, (query_shape, value_shape, key_shape))
         rank = len(query_shape)
@@ -297,6 +307,9 @@ class MultiHeadAttention(Layer):
             **self._sub_kwargs,
         )  # fmt: skip
 
+    def _jt_build_config(self):
+        return getattr(self, "_jt_shapes", None)
+
     def compute_output_shape(self, query_shape, value_shape, key_shape=None) -> tuple:
         """``query_shape`` with its last axis replaced by ``output_shape`` (or kept)."""
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
@@ -327,7 +340,7 @@ class MultiHeadAttention(Layer):
         if key is None:
             key = value
         if self.query_dense is None:
-            self.build(tuple(query.shape), tuple(value.shape), tuple(key.shape))
+            self.build(query.shape, value.shape, key.shape if has_key else None)
         # Keras 3 fills `<arg>_mask` from each argument's mask; the query's own always wins.
         query_mask = _masking.mask_of(query)
         if value_mask is None:

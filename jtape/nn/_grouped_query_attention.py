@@ -23,6 +23,7 @@ from ._attention import (
     _combine,
     _expand,
     _scores,
+    build_shapes,
     check_sliding_window,
     keras_attention_mask,
     make_projection,
@@ -55,6 +56,10 @@ class GroupedQueryAttention(Layer):
         >>> out.shape, scores.shape, tuple(gqa.weights[2].shape)
         ((1, 3, 5), (1, 4, 3, 3), (5, 2, 2))
     """
+
+    # Keras' class is GroupedQueryAttention (its weight-file paths and default names),
+    # exported and serialized as GroupQueryAttention.
+    _jt_keras_class_name = "GroupQueryAttention"
 
     def __init__(
         self,
@@ -109,6 +114,7 @@ class GroupedQueryAttention(Layer):
         """Create the projections (called on the first call with all input shapes)."""
         if value_shape is None:
             return  # the framework passes only the query's shape; call() builds
+        self._jt_shapes = build_shapes(query_shape, value_shape, key_shape)
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         for what, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
@@ -144,6 +150,9 @@ class GroupedQueryAttention(Layer):
         self._dropout_layer = Dropout(rate=self.dropout, seed=self.seed, dtype=self.dtype_policy)
         self.built = True
 
+    def _jt_build_config(self):
+        return getattr(self, "_jt_shapes", None)
+
     def compute_output_shape(self, query_shape, value_shape, key_shape=None) -> tuple:
         """The query's shape."""
         if query_shape[-1] != value_shape[-1]:
@@ -171,7 +180,7 @@ class GroupedQueryAttention(Layer):
         if key is None:
             key = value
         if self._query_dense is None:
-            self.build(tuple(query.shape), tuple(value.shape), tuple(key.shape))
+            self.build(query.shape, value.shape, key.shape if has_key else None)
         # Keras' Layer fills `<arg>_mask` from each argument's mask when not given.
         if query_mask is None:
             query_mask = _masking.mask_of(query)

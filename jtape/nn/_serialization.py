@@ -212,7 +212,8 @@ def _builtin_layer_classes() -> dict[str, type]:
 
 
 def _is_builtin(cls) -> bool:
-    return cls.__module__.startswith("jtape.") and cls.__name__ in _builtin_layer_classes()
+    name = getattr(cls, "_jt_keras_class_name", cls.__name__)
+    return cls.__module__.startswith("jtape.") and name in _builtin_layer_classes()
 
 
 def layer_config(layer) -> dict[str, Any]:
@@ -346,12 +347,14 @@ def _serialize_layer(layer, build_shape=None) -> dict[str, Any]:
         registered = get_registered_name(cls)
     out = {
         "module": module,
-        "class_name": cls.__name__,
+        "class_name": getattr(cls, "_jt_keras_class_name", cls.__name__),  # Keras' export
         "config": config,
         "registered_name": registered,
     }
     if isinstance(layer, Model):
         out.update(_maybe(_build_config_of_model(layer)))
+    elif getattr(layer, "_jt_build_config", lambda: None)() is not None:
+        out["build_config"] = _plain(layer._jt_build_config())  # e.g. Keras' shapes_dict
     elif build_shape is not None:
         out["build_config"] = {"input_shape": _plain(build_shape)}
     return out

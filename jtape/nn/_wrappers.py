@@ -61,6 +61,13 @@ def _from_dict(layer, custom_objects=None):
     return layer
 
 
+def _as_dict(layer) -> dict:
+    """A wrapped layer as Keras' serialized dict (what Keras' wrappers' configs hold)."""
+    from ._serialization import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
 def _check_recurrent(layer, argument: str) -> None:
     if not isinstance(layer, Layer):
         raise ValueError(
@@ -98,6 +105,11 @@ class Bidirectional(Layer):
         >>> [w.name.split("/")[1][:12] for w in bi.weights][::3]
         ['forward_lstm', 'backward_lst']
     """
+
+    # Keras' config keys (its `weights` argument is not saved).
+    _jt_config_keys = frozenset(
+        {"name", "trainable", "dtype", "merge_mode", "layer", "backward_layer"}
+    )
 
     def __init__(
         self,
@@ -211,8 +223,8 @@ class Bidirectional(Layer):
         return {
             **super().get_config(),
             "merge_mode": self.merge_mode,
-            "layer": self.forward_layer,
-            "backward_layer": self.backward_layer,
+            "layer": _as_dict(self.forward_layer),
+            "backward_layer": _as_dict(self.backward_layer),
         }
 
     @classmethod
@@ -238,6 +250,8 @@ class TimeDistributed(Layer):
         >>> nn.TimeDistributed(nn.Dense(3))(jt.ones((2, 5, 4))).shape
         (2, 5, 3)
     """
+
+    _jt_config_keys = frozenset({"name", "trainable", "dtype", "layer"})  # Keras' keys
 
     def __init__(self, layer, **kwargs: Any) -> None:
         if not isinstance(layer, Layer):
@@ -283,7 +297,7 @@ class TimeDistributed(Layer):
         return _reshape(y, (batch, time) + tuple(y.shape[1:]))
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "layer": self.layer}
+        return {**super().get_config(), "layer": _as_dict(self.layer)}
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects=None) -> TimeDistributed:

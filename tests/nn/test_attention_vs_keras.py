@@ -60,3 +60,28 @@ def test_keras_model_files_load_with_keras_outputs():
     stateful = tf.keras.models.load_model(os.path.join(here, "rnn_attn_stateful.keras"))
     assert len(stateful.get_weights()) == 3
     np.testing.assert_allclose(stateful(x).numpy(), FIXTURE["model_file/stateful"], atol=2e-6)
+
+
+@pytest.mark.filterwarnings("ignore:.*retracing")
+def test_model_file_round_trip_writes_keras_names(tmp_path):
+    # What jtape writes is what Keras 3.15 wrote for the same model (checked by loading
+    # jtape's file with Keras): GroupQueryAttention's class name and the attention
+    # layers' shapes_dict build configs.
+    import json
+    import zipfile
+
+    here = os.path.join(os.path.dirname(__file__), "fixtures")
+    x = FIXTURE["model_file/x"]
+    model = tf.keras.models.load_model(os.path.join(here, "rnn_attn_model.keras"))
+    path = str(tmp_path / "again.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as z:
+        layers = json.loads(z.read("config.json"))["config"]["layers"]
+    by_class = {layer["class_name"]: layer for layer in layers}
+    assert by_class["GroupQueryAttention"]["build_config"] == {
+        "shapes_dict": {"query_shape": [None, 5, 3], "value_shape": [None, 5, 3]}
+    }
+    assert "shapes_dict" in by_class["MultiHeadAttention"]["build_config"]
+    again = tf.keras.models.load_model(path)
+    for got, i in zip(again(x), range(2)):
+        np.testing.assert_allclose(got.numpy(), FIXTURE[f"model_file/y{i}"], atol=2e-6)
