@@ -273,7 +273,8 @@ def _make_pure(f, layout, variables):
 
     def bwd(vals, cts):
         _, grad_fn = call_f(vals)
-        dys = [Tensor(c) for c in cts]
+        # grad_fn speaks TF's convention for complex values (the conjugate of JAX's).
+        dys = [Tensor(_conj_complex(c)) for c in cts]
         with _isolated([], _OverrideFrame({id(v): x for v, x in zip(variables, vals[n_in:])})):
             if variables:
                 input_grads, var_grads = grad_fn(*dys, variables=variables)
@@ -294,11 +295,17 @@ def _make_pure(f, layout, variables):
         # The inputs grad_fn answered None for: the tape gives them None, as TF, when
         # nothing else connects them (see Program.cut_by_none).
         fn._jt_none_grads = frozenset(i for i, g in enumerate(grads) if g is None)
-        return tuple(_cotangent(g, v) for g, v in zip(grads, vals))
+        return tuple(_conj_complex(_cotangent(g, v)) for g, v in zip(grads, vals))
 
     fn.defvjp(fwd, bwd)
     fn._jt_none_grads = frozenset()
     return fn
+
+
+def _conj_complex(x):
+    if x is None or not jnp.issubdtype(x.dtype, jnp.complexfloating):
+        return x
+    return jnp.conj(x)
 
 
 def _cotangent(g, v):

@@ -361,7 +361,7 @@ class GradientTape(Recorder):
         targets, _ = _flatten(target, "target")
         targets = [self._read_target(t) for t in targets]
         src_leaves, src_tree = _flatten(sources, "sources")
-        cts = self._output_gradients(targets, output_gradients)
+        cts = [_tf_convention(c) for c in self._output_gradients(targets, output_gradients)]
         # Only floating (and complex) values carry gradients, as in TF: an integer
         # target contributes nothing and an integer source gets None, silently (TF
         # only logs this at verbosity 1). explain()/strict=True say why.
@@ -400,7 +400,9 @@ class GradientTape(Recorder):
             if sparse is not None and connected and next(sp) is not None:
                 shape = tuple(src.shape)
                 dense_shape = Tensor(np.asarray(shape, np.int32))
-                g = IndexedSlices(g, next(it), dense_shape, _static_shape=shape)
+                g = IndexedSlices(_tf_convention(g), next(it), dense_shape, _static_shape=shape)
+            elif g is not None:
+                g = _tf_convention(g)
             if g is None:
                 if mode is UnconnectedGradients.ZERO:
                     g = Tensor(jnp.zeros(src.shape, src.dtype))
@@ -733,3 +735,14 @@ def explain_none(rec: Recorder, targets, src) -> str:
             f"left jtape through numpy()/float() ({spots})."
         )
     return f"the target does not depend on {label} in the recorded computation."
+
+
+def _tf_convention(g):
+    """A complex gradient in TF's convention, from JAX's or back (the conjugate: TF's
+    gradient of a real loss is ``dL/dx + i dL/dy``, JAX's cotangent ``dL/dx - i dL/dy``).
+    Recorded like any op, so a tape around this one differentiates through it."""
+    if g is None or not jnp.issubdtype(g.dtype, jnp.complexfloating):
+        return g
+    from ._math_ops import conj
+
+    return conj(g)
