@@ -55,7 +55,7 @@ _mod = op(jnp.mod, name="floor_mod", same_dtype=2)
 _pow = op(jnp.power, name="pow", same_dtype=2)
 
 
-def _integer_check(kernel: str, refused, message: str):
+def _integer_check(kernel: str, refused, message: str, error=InvalidArgumentError):
     """An integer op that TF refuses eagerly for some ``y`` (a zero divisor, a negative
     exponent): the same error here. A compiled function cannot check values; there XLA's
     result stands (TF on GPU does not check either)."""
@@ -68,7 +68,7 @@ def _integer_check(kernel: str, refused, message: str):
         if isinstance(value, jax.core.Tracer):
             return
         if np.any(refused(np.asarray(value))):
-            raise InvalidArgumentError(f"{message} [Op:{kernel}]")
+            raise error(f"{message} [Op:{kernel}]")
 
     return check
 

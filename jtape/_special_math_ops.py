@@ -7,9 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtypes, _tf_gradients
-from ._math_ops import _axis
+from ._math_ops import _axis, _integer_check
 from ._op import op
-from ._op_errors import InvalidArgumentError
+from ._op_errors import InternalError, InvalidArgumentError
 from ._tensor import Tensor
 
 # TF's float-only kernels, with the dtype lists of their messages
@@ -194,8 +194,8 @@ lbeta = op(
     name="lgamma",  # TF's lbeta runs Lgamma: its dtype message
     allowed=_REAL,
 )
-truncatemod = op(jnp.fmod, name="truncate_mod", same_dtype=2)
-truncatediv = op(
+_truncatemod = op(jnp.fmod, name="truncate_mod", same_dtype=2)
+_truncatediv = op(
     lambda x, y: (
         jnp.trunc(x / y).astype(jnp.result_type(x, y))
         if jnp.issubdtype(jnp.result_type(x, y), jnp.floating)
@@ -203,6 +203,36 @@ truncatediv = op(
     ),
     name="truncatediv",
 )
+_ZERO_DIVISION = (
+    "Unexpected error in binary operator (only integer div and mod should have errors): "
+    "Integer division by zero"
+)
+_check_truncatediv = _integer_check(
+    "TruncateDiv", lambda y: y == 0, _ZERO_DIVISION, error=InternalError
+)
+_check_truncatemod = _integer_check(
+    "TruncateMod", lambda y: y == 0, _ZERO_DIVISION, error=InternalError
+)
+
+
+def truncatediv(x, y) -> Tensor:
+    """``x / y`` rounded toward zero; an integer division by zero raises TF's InternalError.
+
+    Example:
+        >>> import jtape.compat as tf
+        >>> tf.truncatediv([7, -7], [2, 2]).numpy().tolist()
+        [3, -3]
+    """
+    out = _truncatediv(x, y)
+    _check_truncatediv(out, y)
+    return out
+
+
+def truncatemod(x, y) -> Tensor:
+    """The remainder of :func:`truncatediv` (C's ``fmod``); integer ``y == 0`` raises."""
+    out = _truncatemod(x, y)
+    _check_truncatemod(out, y)
+    return out
 
 
 @op(name="xlogy", same_dtype=2, allowed=_XLOGY)
