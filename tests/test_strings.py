@@ -271,3 +271,14 @@ def test_string_input_signature_still_traces_per_value():
     assert traces == [b"abc", b"hello"]
     with pytest.raises(TypeError, match="expected a string tensor"):
         length(tf.constant(1))
+
+
+def test_math_add_concatenates_strings_as_tf():
+    # TF 2.21: tf.math.add(["a", "b"], ["c", "d"]) -> [b"ac", b"bd"]; a number with a
+    # string is TF's InvalidArgumentError.
+    import jtape.compat as tfc
+
+    assert tfc.math.add(["a", "b"], ["c", "d"]).numpy().tolist() == [b"ac", b"bd"]
+    assert tfc.add(tfc.constant("a"), "b").numpy() == b"ab"
+    with pytest.raises(tfc.errors.InvalidArgumentError):
+        tfc.add(tfc.constant("a"), 1)

@@ -15,6 +15,7 @@ from .. import _linalg_ops as L
 from .. import _math_ops as M
 from .. import _nn_ops as N
 from .. import _special_math_ops as S
+from .._strings import StringTensor
 from ._api import tf_api
 from ._missing import missing
 
@@ -71,9 +72,16 @@ UNARY = {
     "tanh": M.tanh,
 }
 
+def _add(x, y):
+    """``x + y``; string tensors concatenate, as TF's Add kernel does for ``tf.string``."""
+    if type(x) is StringTensor or type(y) is StringTensor:
+        return x + y if type(x) is StringTensor else y.__radd__(x)
+    return M.add(x, y)
+
+
 # TF name -> jtape op, for functions of two tensors ``x, y``.
 BINARY = {
-    "add": M.add,
+    "add": _add,
     "atan2": M.atan2,
     "divide": M.divide,
     "divide_no_nan": M.divide_no_nan,
