@@ -147,6 +147,7 @@ def check_numerics(tensor, message: str, name=None) -> Tensor:
         >>> float(check_numerics(jt.constant(1.0), "ok"))
         1.0
     """
+
     def failure(arr):
         if np.issubdtype(arr.dtype, np.inexact) and not np.all(np.isfinite(arr)):
             what = "NaN" if np.any(np.isnan(arr)) else "Inf"
@@ -288,9 +289,7 @@ def Assert(condition, data, summarize=None, name=None) -> None:  # noqa: N802 - 
             "The truth value of an array with more than one element is ambiguous. "
             "Use a.any() or a.all()"
         )
-    traced = _is_traced(condition) or any(
-        not isinstance(d, str) and _is_traced(d) for d in data
-    )
+    traced = _is_traced(condition) or any(not isinstance(d, str) and _is_traced(d) for d in data)
     if traced:
         texts = {i: d for i, d in enumerate(data) if isinstance(d, str)}
         arrays = [d for d in data if not isinstance(d, str)]

@@ -72,6 +72,7 @@ UNARY = {
     "tanh": M.tanh,
 }
 
+
 def _add(x, y):
     """``x + y``; string tensors concatenate, as TF's Add kernel does for ``tf.string``."""
     if type(x) is StringTensor or type(y) is StringTensor:

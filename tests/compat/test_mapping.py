@@ -495,6 +495,9 @@ def test_classes_and_modules():
 
 
 M2 = np.array([[4.0, 1.0], [1.0, 3.0]], np.float32)  # symmetric positive definite
+IMG22 = np.array([[[[1.0], [2.0]], [[3.0], [4.0]]]], np.float32)
+IMG88 = np.random.default_rng(0).uniform(size=(1, 8, 8, 1)).astype(np.float32)
+NMS_BOXES = np.array([[0, 0, 1, 1], [0, 0, 0.9, 1], [0, 2, 1, 3]], np.float32)
 V = np.array([1.0, 2.0], np.float32)
 IMG = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
 
@@ -575,6 +578,75 @@ CALLS.update(
             tf.linalg.global_norm([tf.constant([3.0]), tf.constant([4.0])]), 5
         ),
         "tf.linalg.inv": lambda: _close(tf.linalg.inv(M2), np.linalg.inv(M2)),
+        "tf.linalg.eig": lambda: _close(
+            np.sort(np.real(tf.linalg.eig(np.diag([1.0, 2.0]))[0])), [1, 2]
+        ),
+        "tf.linalg.eigvals": lambda: _close(
+            np.sort(np.real(tf.linalg.eigvals(np.diag([3.0, 2.0])))), [2, 3]
+        ),
+        "tf.linalg.lu": lambda: _close(tf.linalg.lu_reconstruct(*tf.linalg.lu(M2)), M2),
+        "tf.linalg.lu_reconstruct": lambda: _close(tf.linalg.lu_reconstruct(*tf.linalg.lu(M2)), M2),
+        "tf.linalg.lu_solve": lambda: _close(
+            tf.linalg.lu_solve(*tf.linalg.lu(M2), [[1.0], [2.0]]),
+            np.linalg.solve(M2, [[1.0], [2.0]]),
+        ),
+        "tf.linalg.lu_matrix_inverse": lambda: _close(
+            tf.linalg.lu_matrix_inverse(*tf.linalg.lu(M2)), np.linalg.inv(M2)
+        ),
+        "tf.linalg.normalize": lambda: _close(tf.linalg.normalize([3.0, 4.0])[0], [0.6, 0.8]),
+        # compact diagonals (super, main, sub) of [[2, 1], [4, 3]]
+        "tf.linalg.tridiagonal_matmul": lambda: _close(
+            tf.linalg.tridiagonal_matmul([[1.0, 0.0], [2.0, 3.0], [0.0, 4.0]], [[1.0], [1.0]]),
+            [[3.0], [7.0]],
+        ),
+        "tf.linalg.tridiagonal_solve": lambda: _close(
+            tf.linalg.tridiagonal_solve([[1.0, 0.0], [2.0, 3.0], [0.0, 4.0]], [[3.0], [7.0]]),
+            [[1.0], [1.0]],
+        ),
+        "tf.math.betainc": lambda: _close(tf.math.betainc(1.0, 1.0, 0.3), 0.3),  # uniform CDF
+        "tf.math.erfcinv": lambda: _close(tf.math.erfcinv([1.0]), [0.0]),
+        "tf.math.nextafter": lambda: _eq(
+            tf.math.nextafter(1.0, 2.0), np.nextafter(np.float32(1), np.float32(2))
+        ),
+        "tf.math.polyval": lambda: _close(tf.math.polyval([1.0, 2.0, 3.0], 2.0), 11.0),
+        "tf.complex": lambda: _eq(tf.complex([1.0], [2.0]), [1 + 2j]),
+        "tf.truncatemod": lambda: _eq(tf.truncatemod([7, -7], [3, 3]), [1, -1]),
+        "tf.TensorArray": lambda: _eq(
+            tf.TensorArray(tf.float32, size=2).write(0, 1.0).write(1, 2.0).stack(), [1.0, 2.0]
+        ),
+        "tf.strings.unsorted_segment_join": lambda: _eq(
+            tf.strings.unsorted_segment_join(["a", "b", "c"], [0, 1, 0], 2), [b"ac", b"b"]
+        ),
+        "tf.strings.to_hash_bucket_strong": lambda: _eq(
+            tf.strings.to_hash_bucket_strong(["x"], 10, [1, 2]).dtype.name, "int64"
+        ),
+        "tf.image.crop_and_resize": lambda: _close(
+            tf.image.crop_and_resize(IMG22, [[0.0, 0.0, 1.0, 1.0]], [0], [2, 2]), IMG22
+        ),
+        "tf.image.draw_bounding_boxes": lambda: _eq(
+            tf.image.draw_bounding_boxes(
+                np.zeros((1, 3, 3, 3), np.float32), [[[0.0, 0.0, 1.0, 1.0]]], [[1.0, 0.0, 0.0]]
+            )[0, 0, 0],
+            [1.0, 0.0, 0.0],
+        ),
+        # box 1 overlaps box 0 with IoU 0.9 > 0.5: suppressed
+        "tf.image.non_max_suppression": lambda: _eq(
+            tf.image.non_max_suppression(NMS_BOXES, [0.9, 0.8, 0.7], 3, 0.5), [0, 2]
+        ),
+        "tf.image.non_max_suppression_with_scores": lambda: _close(
+            tf.image.non_max_suppression_with_scores(NMS_BOXES, [0.9, 0.8, 0.7], 3, 0.5)[1],
+            [0.9, 0.7],
+        ),
+        "tf.image.non_max_suppression_padded": lambda: _eq(
+            tf.image.non_max_suppression_padded(
+                NMS_BOXES, [0.9, 0.8, 0.7], 3, 0.5, pad_to_max_output_size=True
+            )[1],
+            2,
+        ),
+        "tf.image.ssim_multiscale": lambda: _close(
+            tf.image.ssim_multiscale(IMG88, IMG88, 1.0, power_factors=(1.0,), filter_size=3),
+            [1.0],
+        ),
         "tf.linalg.l2_normalize": lambda: _close(tf.linalg.l2_normalize([0.0, 2.0]), [0, 1]),
         "tf.linalg.logdet": lambda: _close(tf.linalg.logdet(M2), np.log(11.0)),
         "tf.linalg.lstsq": lambda: _close(
