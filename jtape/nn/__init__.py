@@ -17,6 +17,9 @@ from ._attention import MultiHeadAttention as MultiHeadAttention
 from ._conv import Conv1D as Conv1D
 from ._conv import Conv2D as Conv2D
 from ._conv import Conv2DTranspose as Conv2DTranspose
+from ._conv_lstm import ConvLSTM1D as ConvLSTM1D
+from ._conv_lstm import ConvLSTM2D as ConvLSTM2D
+from ._conv_lstm import ConvLSTM3D as ConvLSTM3D
 from ._core_layers import Activation as Activation
 from ._core_layers import Add as Add
 from ._core_layers import BatchNormalization as BatchNormalization

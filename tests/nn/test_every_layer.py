@@ -78,6 +78,9 @@ CASES = {
     "Concatenate": lambda r: (nn.Concatenate(), "pair", _x(r, B, 5)),
     "Conv1D": lambda r: (nn.Conv1D(4, 3, padding="same"), None, _x(r, B, 6, 3)),
     "Conv2D": lambda r: (nn.Conv2D(4, 3, activation="relu"), None, _x(r, B, 5, 5, 2)),
+    "ConvLSTM1D": lambda r: (nn.ConvLSTM1D(2, 3, padding="same"), None, _x(r, B, 3, 5, 2)),
+    "ConvLSTM2D": lambda r: (nn.ConvLSTM2D(2, 2, return_sequences=1), None, _x(r, B, 3, 4, 4, 1)),
+    "ConvLSTM3D": lambda r: (nn.ConvLSTM3D(2, 2), None, _x(r, B, 2, 3, 3, 3, 1)),
     "Conv2DTranspose": lambda r: (nn.Conv2DTranspose(3, 3, strides=2), None, _x(r, B, 3, 3, 2)),
     "DepthwiseConv1D": lambda r: (
         nn.DepthwiseConv1D(3, padding="same", depth_multiplier=2),
