@@ -75,8 +75,6 @@ ALTERNATIVES: dict[str, str] = {
     "mlir": "jtape lowers to XLA through JAX; see `jax.jit(...).lower(...).as_text()`.",
     "nn.ctc_loss": "Use optax.ctc_loss wrapped with jt.op.",
     "random.experimental": "Use tf.random.stateless_* or tf.random.Generator.",
-    "keras.preprocessing.image.ImageDataGenerator": "Use keras.utils."
-    "image_dataset_from_directory with the keras.layers.Random* augmentation layers.",
 }
 
 
