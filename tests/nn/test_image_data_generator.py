@@ -286,6 +286,13 @@ def test_flow_from_directory_without_pillow_matches_keras(tmp_path, monkeypatch)
     )
     with pytest.raises(ImportError, match="needs Pillow"):
         it[0]
+    (tmp_path / "birds" / "b9.jpg").write_bytes(b"\xff\xd8\xff\xe0 not decoded")
+    it = IMG.ImageDataGenerator().flow_from_directory(
+        str(tmp_path), target_size=(5, 4), batch_size=1, shuffle=False
+    )
+    assert it.filenames[3] == os.path.join("birds", "b9.jpg")
+    with pytest.raises(ImportError, match="not an 8-bit PNG.*needs Pillow"):
+        it[3]
 
 
 def test_iterators_train_a_model():
