@@ -613,6 +613,11 @@ class Layer(Module):
 
     def _collect(self, include_state: bool, out: list, seen: set) -> None:
         own, subs = self._own_items(include_state)
+        # As Keras 3: a layer's own trainable variables (as created) before its
+        # non-trainable ones, then the sub-layers' (get_weights order, weight files).
+        flags = [getattr(v, "_jt_layer_trainable", v.trainable) for v in own]
+        if not all(flags) and any(flags):
+            own = [v for v, f in zip(own, flags) if f] + [v for v, f in zip(own, flags) if not f]
         for v in own:
             if id(v) not in seen:
                 seen.add(id(v))
@@ -866,6 +871,17 @@ class Layer(Module):
             for k, v in kwargs.items()
         }
         return args, kwargs
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call in a functional graph (Keras'
+        ``input``: one KerasTensor, or a list of them)."""
+        inputs = self.__dict__.get("_jt_symbolic_input")
+        if inputs is None:
+            raise AttributeError(
+                f"The layer {self.name} has never been called and thus has no defined input."
+            )
+        return inputs[0] if len(inputs) == 1 else list(inputs)
 
     @property
     def output(self):

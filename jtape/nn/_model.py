@@ -202,6 +202,8 @@ def symbolic_call(layer: Layer, args: tuple, kwargs: dict):
         kt._history = (node, i)
     layer._jt_output_shape = _map(lambda t: t.shape, outputs)
     layer._jt_symbolic_output = outputs
+    if "_jt_symbolic_input" not in layer.__dict__:  # Keras' ``input``: the first call's
+        layer._jt_symbolic_input = [flat[p] for p in pos]
     return outputs
 
 
@@ -299,6 +301,22 @@ class Model(Trainer, Layer):
     """
 
     _jt_mask_container = True
+
+    @property
+    def input(self):
+        """A functional model's symbolic input(s): one KerasTensor, or the structure given."""
+        if "inputs" not in self.__dict__:
+            return super().input
+        inputs = self.inputs
+        return inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else inputs
+
+    @property
+    def output(self):
+        """A functional model's symbolic output(s): one KerasTensor, or the structure given."""
+        if "outputs" not in self.__dict__:
+            return super().output
+        outputs = self.outputs
+        return outputs[0] if isinstance(outputs, (list, tuple)) and len(outputs) == 1 else outputs
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         inputs = kwargs.pop("inputs", args[0] if len(args) > 0 else None)
