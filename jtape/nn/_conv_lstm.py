@@ -94,6 +94,7 @@ def _conv_lstm(
     recurrent_activation=jax.nn.sigmoid,
     go_backwards=False,
     return_sequences=False,
+    unroll=False,
     zero_output_for_mask=False,
 ):
     """Keras' ConvLSTM over ``x`` ``(batch, time, *step)``. Returns ``(outputs, h_T, c_T)``.
@@ -126,7 +127,7 @@ def _conv_lstm(
         jnp.zeros_like(h0),
         go_backwards=go_backwards,
         return_sequences=return_sequences,
-        unroll=False,
+        unroll=unroll,
         zero_output_for_mask=zero_output_for_mask,
     )
     return out, h, c
@@ -141,6 +142,7 @@ _STATIC = (
     "recurrent_activation",
     "go_backwards",
     "return_sequences",
+    "unroll",
     "zero_output_for_mask",
 )
 conv_lstm = op(jax.jit(_conv_lstm, static_argnames=_STATIC), name="conv_lstm")
@@ -477,12 +479,6 @@ class _ConvLSTM(RNN):
         **kwargs: Any,
     ) -> None:
         args = dict(locals())
-        if kwargs.get("unroll"):
-            raise ValueError(
-                f"{type(self).__name__}: unroll=True is not supported by jtape (the time loop "
-                "is always a lax.scan); Keras' unrolled loop gives the same numbers, so pass "
-                "unroll=False."
-            )
         cell = ConvLSTMCell(
             self._rank,
             filters,
@@ -569,11 +565,16 @@ class _ConvLSTM(RNN):
                 f"{', '.join(map(str, self._step_shape[1:]))}), found shape={shape}"
             )
         if mask is not None:
+            # Keras also takes a (batch, timesteps, *dims) mask (a Masking layer's output):
+            # it masks each position of h, c and the output whose leading dims are `dims`.
             mshape = tuple(getattr(mask, "shape", np.shape(mask)))
-            if mshape != shape[:2]:
-                raise ValueError(
+            state = self.cell.state_shape((shape[0],) + shape[2:])
+            if mshape[:2] != shape[:2] or mshape[2:] != state[1 : len(mshape) - 1]:
+                # Keras fails in its select op (InvalidArgumentError), a ValueError too.
+                raise InvalidArgumentError(
                     f"{type(self).__name__} {self.name!r}: `mask` must have shape "
-                    f"{shape[:2]} (batch, timesteps), got {mshape}"
+                    f"{shape[:2]} (batch, timesteps) or the batch, timesteps and leading "
+                    f"dimensions of the states {state}, got {mshape}"
                 )
 
     def _initial_states(self, inputs, initial_state, fused: bool = True) -> list:
@@ -628,6 +629,7 @@ class _ConvLSTM(RNN):
             recurrent_activation=rec,
             go_backwards=self.go_backwards,
             return_sequences=self.return_sequences,
+            unroll=self.unroll,
             zero_output_for_mask=self.zero_output_for_mask,
         )
         if self.stateful:

@@ -26,8 +26,8 @@ _tree_map = jax.tree_util.tree_map
 
 
 def _where_step(keep, new, old):
-    """``where(keep, new, old)`` with a ``(batch,)`` mask broadcast over trailing axes."""
-    return jnp.where(keep.reshape(keep.shape + (1,) * (new.ndim - 1)), new, old)
+    """``where(keep, new, old)`` with a ``(batch, ...)`` mask broadcast over trailing axes."""
+    return jnp.where(keep.reshape(keep.shape + (1,) * (new.ndim - keep.ndim)), new, old)
 
 
 def scan(

@@ -237,5 +237,3 @@ def test_errors():
     x = np.zeros((1, 2, 5, 5, 3), np.float32)
     with pytest.raises(ValueError, match=r"initial_state\[0\]"):
         layer(x, initial_state=[np.zeros((1, 5, 5, 2), np.float32)] * 2)
-    with pytest.raises(ValueError, match="unroll"):
-        nn.ConvLSTM1D(2, 3, unroll=True)
