@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtypes, _tf_gradients
 from .._array_ops import convert_to_tensor
 from .._math_ops import _axis
-from .._op_errors import InvalidArgumentError
+from .._op_errors import InvalidArgumentError, NotFoundError
 from .._tensor import Tensor
 from ._fused import fused_op
 from ._logits import attach_logits
@@ -261,6 +261,271 @@ def log_softmax(x, axis: int = -1) -> Tensor:
     return _log_softmax(_float_only(x, "LogSoftmax"), _axis(axis))
 
 
+# -- Keras 3's piecewise activations: Keras' TF-backend formulas (``where`` on x's dtype) --
+# The dtype lists of the TF kernels these formulas call, as TF's errors print them.
+_CMP_KERNEL = (
+    "float, double, int32, uint8, int16, int8, int64, bfloat16, uint16, half, uint32, uint64"
+)
+_ABS_KERNEL = "bfloat16, half, float, double, int8, int16, int32, int64"
+_CLIP_KERNEL = (
+    "bfloat16, half, float, double, int8, uint8, int16, uint16, int32, uint32, int64, uint64"
+)
+_SQUARE_KERNEL = (
+    "bfloat16, half, float, double, int8, int16, int32, int64, uint8, uint16, uint32, uint64, "
+    "complex64, complex128"
+)
+_TF_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
+
+
+def _tf_name(dtype) -> str:
+    name = jnp.dtype(dtype).name
+    return _TF_NAMES.get(name, name)
+
+
+def _kernel(x, allowed: str):
+    """``x``, or TF's ``InvalidArgumentError`` for a dtype the kernel lacks."""
+    name = _tf_name(x.dtype)
+    if name not in allowed.split(", "):
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {name} is not in the list of allowed values: {allowed}"
+        )
+    return x
+
+
+def _constants(x, *values):
+    """``x``, or the ``TypeError`` TF raises converting a Python constant of the formula to
+    ``x``'s dtype: a float for an integer ``x``, any number for a bool ``x``."""
+    kind = np.dtype(x.dtype).kind
+    for v in values:
+        if (kind in "iu" and isinstance(v, float)) or (
+            kind == "b" and isinstance(v, (int, float)) and not isinstance(v, bool)
+        ):
+            raise TypeError(f"Cannot convert {v} to EagerTensor of dtype {_tf_name(x.dtype)}")
+    return x
+
+
+def _no_list(x, op: str, constant):
+    # Keras' formula compares its input with a Python number before converting it
+    if isinstance(x, (list, tuple)):
+        raise TypeError(
+            f"'{op}' not supported between instances of 'list' and '{type(constant).__name__}'"
+        )
+    return _t(x)
+
+
+def _number(v):
+    """A static Python number: ints stay ints (an integer ``x`` keeps its dtype)."""
+    return v if isinstance(v, (bool, int)) else float(v)
+
+
+def _zero(x):
+    return jnp.zeros((), x.dtype)
+
+
+# TF's clip_by_value: NaN passes through, and its gradient is 1 at the bounds (not
+# JAX's 0.5 at a tie of minimum/maximum).
+_hard_tanh = fused_op(
+    lambda x: jnp.where(x < -1, -jnp.ones((), x.dtype), jnp.where(x > 1, jnp.ones((), x.dtype), x)),
+    name="hard_tanh",
+)
+_hard_shrink = fused_op(
+    lambda x, t: jnp.where(jnp.abs(x) > t, x, _zero(x)), static_argnums=(1,), name="hard_shrink"
+)
+_soft_shrink = fused_op(
+    lambda x, t: jnp.where(x > t, x - t, jnp.where(x < -t, x + t, _zero(x))),
+    static_argnums=(1,),
+    name="soft_shrink",
+)
+_tanh_shrink = fused_op(lambda x: x - jnp.tanh(x), name="tanh_shrink")
+_sparse_plus = fused_op(
+    lambda x: jnp.where(x <= -1, _zero(x), jnp.where(x < 1, 0.25 * jnp.square(x + 1), x)),
+    name="sparse_plus",
+)
+_sparse_sigmoid = fused_op(
+    lambda x: jnp.where(x <= -1, _zero(x), jnp.where(x >= 1, jnp.ones((), x.dtype), 0.5 * (x + 1))),
+    name="sparse_sigmoid",
+)
+_squareplus = fused_op(
+    lambda x, b: (x + jnp.sqrt(jnp.square(x) + jnp.asarray(b, x.dtype))) / 2,
+    static_argnums=(1,),
+    name="squareplus",
+)
+_threshold = fused_op(
+    lambda x, t, v: jnp.where(x > t, x, jnp.asarray(v).astype(x.dtype)),
+    static_argnums=(1, 2),
+    name="threshold",
+)
+
+
+def _glu_fn(x, axis):
+    a, b = jnp.split(x, 2, axis=axis)
+    return a * jax.nn.sigmoid(b)
+
+
+_glu = fused_op(_glu_fn, static_argnums=(1,), name="glu")
+
+
+def _sparsemax_fn(x, axis):
+    # Keras' formula: sort descending, find the support {k : 1 + k z_k > sum_{j<=k} z_j},
+    # then subtract Keras' threshold tau (see ``sparsemax``) and clamp at 0.
+    z = -jnp.sort(-x, axis=axis)
+    cumsum = jnp.cumsum(z, axis=axis)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    r = jnp.arange(1, x.shape[axis] + 1, dtype=x.dtype).reshape(shape)
+    support = z - (cumsum - 1) / r > 0
+    k = jnp.sum(support.astype(x.dtype), axis=axis, keepdims=True)
+    tau = (jnp.sum(jnp.where(support, cumsum, _zero(x)), axis=axis, keepdims=True) - 1) / k
+    y = x - tau
+    return jnp.where(y < 0, _zero(x), y)  # TF's Maximum: the gradient passes at a tie
+
+
+_sparsemax = fused_op(_sparsemax_fn, static_argnums=(1,), name="sparsemax")
+
+
+def hard_tanh(x) -> Tensor:
+    """``x`` clipped to ``[-1, 1]``; the gradient is 1 at the bounds, as TF's clip.
+
+    Example:
+        >>> import jtape.nn.activations as activations
+        >>> activations.hard_tanh([-3.0, 0.5, 2.0]).numpy().tolist()
+        [-1.0, 0.5, 1.0]
+    """
+    return _hard_tanh(_kernel(_constants(_t(x), 1.0), _CLIP_KERNEL))
+
+
+def hard_shrink(x, threshold: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > threshold``, else 0.
+
+    Example:
+        >>> import jtape.nn.activations as activations
+        >>> activations.hard_shrink([-1.0, 0.25, 0.75]).numpy().tolist()
+        [-1.0, 0.0, 0.75]
+    """
+    x = _constants(_kernel(_t(x), _ABS_KERNEL), threshold)
+    return _hard_shrink(x, _number(threshold))
+
+
+def soft_shrink(x, threshold: float = 0.5) -> Tensor:
+    """``x`` moved ``threshold`` toward 0, and 0 within ``[-threshold, threshold]``.
+
+    Example:
+        >>> import jtape as jt, jtape.nn.activations as activations
+        >>> activations.soft_shrink(jt.constant([-1.0, 0.25, 0.75])).numpy().tolist()
+        [-0.5, 0.0, 0.25]
+    """
+    x = _kernel(_constants(_no_list(x, ">", threshold), threshold), _CMP_KERNEL)
+    return _soft_shrink(x, _number(threshold))
+
+
+def tanh_shrink(x) -> Tensor:
+    """``x - tanh(x)``.
+
+    Example:
+        >>> import jtape.nn.activations as activations
+        >>> activations.tanh_shrink([0.0]).numpy().tolist()
+        [0.0]
+    """
+    return _tanh_shrink(_kernel(_t(x), _COMPLEX_FLOATS))
+
+
+def sparse_plus(x) -> Tensor:
+    """0 for ``x <= -1``, ``(x + 1)**2 / 4`` for ``-1 < x < 1``, else ``x``.
+
+    Example:
+        >>> import jtape as jt, jtape.nn.activations as activations
+        >>> activations.sparse_plus(jt.constant([-2.0, 0.0, 2.0])).numpy().tolist()
+        [0.0, 0.25, 2.0]
+    """
+    x = _constants(_no_list(x, "<=", -1), -1, 1, 0.25)
+    return _sparse_plus(_kernel(x, _CMP_KERNEL))
+
+
+def sparse_sigmoid(x) -> Tensor:
+    """0 for ``x <= -1``, ``(x + 1) / 2`` for ``-1 < x < 1``, else 1.
+
+    Example:
+        >>> import jtape.nn.activations as activations
+        >>> activations.sparse_sigmoid([-2.0, 0.0, 2.0]).numpy().tolist()
+        [0.0, 0.5, 1.0]
+    """
+    return _sparse_sigmoid(_kernel(_constants(_t(x), -1, 0.0), _CMP_KERNEL))
+
+
+def squareplus(x, b: float = 4) -> Tensor:
+    """``(x + sqrt(x**2 + b)) / 2``.
+
+    Example:
+        >>> import jtape.nn.activations as activations
+        >>> activations.squareplus([0.0]).numpy().tolist()
+        [1.0]
+    """
+    x = _kernel(_kernel(_t(x), _SQUARE_KERNEL), _COMPLEX_FLOATS)  # Square, then Sqrt
+    return _squareplus(x, float(b))
+
+
+def threshold(x, threshold, default_value) -> Tensor:  # noqa: A002 - Keras' name
+    """``x`` where ``x > threshold``, else ``default_value`` (in ``x``'s dtype).
+
+    Example:
+        >>> import jtape.nn.activations as activations
+        >>> activations.threshold([0.5, 2.0], 1.0, -1.0).numpy().tolist()
+        [-1.0, 2.0]
+    """
+    x = _kernel(_constants(_t(x), threshold, default_value), _CMP_KERNEL)
+    return _threshold(x, _number(threshold), _number(default_value))
+
+
+def glu(x, axis: int = -1) -> Tensor:
+    """Gated linear unit: ``a * sigmoid(b)`` for the two halves ``a, b`` of ``axis``.
+
+    Example:
+        >>> import jtape.nn.activations as activations
+        >>> activations.glu([2.0, 0.0]).numpy().tolist()
+        [1.0]
+    """
+    x = _t(x)
+    axis = int(axis)
+    if x.shape[axis] % 2:
+        raise ValueError(
+            f"axis size must be divisible by 2. Received: x.shape={tuple(x.shape)} with axis={axis}"
+        )
+    return _glu(_kernel(x, _COMPLEX_FLOATS), axis)  # TF's Sigmoid
+
+
+def sparsemax(x, axis: int = -1) -> Tensor:
+    """Sparsemax along ``axis`` as Keras 3.15 computes it: ``max(x - tau, 0)`` with
+    ``tau = (sum over the support of the sorted cumulative sums - 1) / |support|``.
+
+    Keras' ``tau`` sums the cumulative sums instead of taking the last one, so where the
+    support has two or more entries the result is not the simplex projection of Martins
+    et al. (``[0.5, 0.4, 0.3]`` gives zeros); jtape gives Keras' (and TF's) numbers.
+
+    Example:
+        >>> import jtape.nn.activations as activations
+        >>> activations.sparsemax([1.0, 3.0, 0.0]).numpy().tolist()
+        [0.0, 1.0, 0.0]
+    """
+    x = _kernel(_t(x), _CMP_KERNEL)  # TF's sort
+    axis = _axis(axis)
+    if not -x.ndim <= axis < x.ndim:
+        raise InvalidArgumentError(f"slice index {axis} of dimension 0 out of bounds.")
+    dtype = np.dtype(x.dtype)
+    if dtype.kind in "iu":
+        # Keras' TF formula divides by an integer range: TF's true division gives a float
+        # that its Sub cannot mix with the integer input (no integer range below int32).
+        if dtype.name not in ("int32", "int64"):
+            raise NotFoundError(
+                "Could not find device for node: {{node Range}} = "
+                f"Range[Tidx=DT_{dtype.name.upper()}]"
+            )
+        raise InvalidArgumentError(
+            "cannot compute Sub as input #1(zero-based) was expected to be a "
+            f"{dtype.name} tensor but is a double tensor"
+        )
+    return _sparsemax(x, axis % x.ndim)
+
+
 def linear(x):
     """The identity: returns ``x`` unchanged."""
     return x
@@ -289,6 +554,16 @@ _BY_NAME: dict[str, Callable] = {
         softmax,
         log_softmax,
         linear,
+        hard_tanh,
+        hard_shrink,
+        soft_shrink,
+        tanh_shrink,
+        sparse_plus,
+        sparse_sigmoid,
+        squareplus,
+        threshold,
+        glu,
+        sparsemax,
     )
 }
 _BY_NAME["swish"] = silu

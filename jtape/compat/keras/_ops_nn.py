@@ -80,17 +80,8 @@ def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:
     return _act.leaky_relu(x, negative_slope)
 
 
-_glu = op(lambda x, axis: jax.nn.glu(x, axis), name="glu")
-
-
-def glu(x, axis: int = -1) -> Tensor:
-    """Gated linear unit: ``a * sigmoid(b)`` for the two halves of ``axis``."""
-    x = tensor(x, float_type(x))
-    if x.shape[int(axis)] % 2:
-        raise ValueError(
-            f"axis size must be divisible by 2. Received: x.shape={tuple(x.shape)} with axis={axis}"
-        )
-    return _glu(x, int(axis))
+glu = _act.glu
+sparsemax = _act.sparsemax
 
 
 # -- crossentropies (per example, not averaged) ---------------------------------------
@@ -324,83 +315,12 @@ def dot_product_attention(
     return out[0] if squeeze else out
 
 
-# -- piecewise activations (Keras' TF formulas: ``where`` on the input's dtype) -------------
-def _piecewise(fn, name: str, type_error: str = "biu"):
-    """Float inputs only: where Keras' TF backend mixes a non-float ``x`` with a float
-    constant it raises ``TypeError`` (kinds in ``type_error``), else TF's kernel refuses
-    the dtype (``InvalidArgumentError``)."""
-    jt_op = op(fn, name=name)
-
-    def keras_op(x, *args) -> Tensor:
-        x = tensor(x)
-        if np.dtype(x.dtype).kind in type_error:
-            raise TypeError(
-                f"keras.ops.{name}: cannot mix a {np.dtype(x.dtype).name} input with float "
-                "constants (Keras' TensorFlow backend refuses it)"
-            )
-        _check_kernel(name, x.dtype, "fV")
-        return jt_op(x, *[float(a) for a in args])
-
-    keras_op.__name__ = keras_op.__qualname__ = name
-    keras_op.__doc__ = f"``keras.ops.{name}`` (float inputs, as on TensorFlow)."
-    return keras_op
-
-
-_hard_tanh = _piecewise(lambda x: jnp.maximum(jnp.minimum(x, 1), -1).astype(x.dtype), "hard_tanh")
-_hard_shrink = _piecewise(
-    lambda x, t: jnp.where(jnp.abs(x) > t, x, jnp.zeros((), x.dtype)), "hard_shrink", "iu"
-)
-_soft_shrink = _piecewise(
-    lambda x, t: jnp.where(x > t, x - t, jnp.where(x < -t, x + t, jnp.zeros((), x.dtype))),
-    "soft_shrink",
-)
-tanh_shrink = _piecewise(lambda x: x - jnp.tanh(x), "tanh_shrink", "")
-sparse_plus = _piecewise(
-    lambda x: jnp.where(
-        x <= -1, jnp.zeros((), x.dtype), jnp.where(x < 1, 0.25 * jnp.square(x + 1), x)
-    ),
-    "sparse_plus",
-)
-sparse_sigmoid = _piecewise(
-    lambda x: jnp.where(
-        x <= -1,
-        jnp.zeros((), x.dtype),
-        jnp.where(x >= 1, jnp.ones((), x.dtype), 0.5 * (x + 1)),
-    ),
-    "sparse_sigmoid",
-)
-_squareplus = _piecewise(lambda x, b: (x + jnp.sqrt(jnp.square(x) + b)) / 2, "squareplus", "")
-
-
-def hard_tanh(x) -> Tensor:
-    """``x`` clipped to ``[-1, 1]``."""
-    return _hard_tanh(x)
-
-
-def hard_shrink(x, threshold: float = 0.5) -> Tensor:
-    """``x`` where ``|x| > threshold``, else 0."""
-    return _hard_shrink(x, threshold)
-
-
-def soft_shrink(x, threshold: float = 0.5) -> Tensor:
-    """``x`` moved ``threshold`` toward 0, and 0 within ``[-threshold, threshold]``."""
-    return _soft_shrink(x, threshold)
-
-
-def squareplus(x, b: float = 4) -> Tensor:
-    """``(x + sqrt(x ** 2 + b)) / 2``."""
-    return _squareplus(x, b)
-
-
-_threshold = op(
-    lambda x, t, v: jnp.where(x > t, x, jnp.asarray(v).astype(x.dtype)), name="threshold"
-)
-
-
-def threshold(x, threshold, default_value) -> Tensor:  # noqa: A002 - Keras' name
-    """``x`` where ``x > threshold``, else ``default_value``."""
-    x = tensor(x)
-    for v in (threshold, default_value):
-        if np.dtype(x.dtype).kind in "biu" and isinstance(v, float):
-            raise TypeError(f"Cannot convert {v} to EagerTensor of dtype {np.dtype(x.dtype).name}")
-    return _threshold(x, threshold, default_value)
+# -- piecewise activations: Keras' keras.activations are these ops ---------------------
+hard_tanh = _act.hard_tanh
+hard_shrink = _act.hard_shrink
+soft_shrink = _act.soft_shrink
+tanh_shrink = _act.tanh_shrink
+sparse_plus = _act.sparse_plus
+sparse_sigmoid = _act.sparse_sigmoid
+squareplus = _act.squareplus
+threshold = _act.threshold

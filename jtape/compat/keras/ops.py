@@ -233,6 +233,7 @@ from ._ops_nn import softplus as softplus
 from ._ops_nn import softsign as softsign
 from ._ops_nn import sparse_categorical_crossentropy as sparse_categorical_crossentropy
 from ._ops_nn import sparse_plus as sparse_plus
+from ._ops_nn import sparsemax as sparsemax
 from ._ops_nn import sparse_sigmoid as sparse_sigmoid
 from ._ops_nn import squareplus as squareplus
 from ._ops_nn import swish as swish
@@ -439,6 +440,7 @@ __all__ = [
     "tanh_shrink",
     "sparse_plus",
     "sparse_sigmoid",
+    "sparsemax",
     "squareplus",
     "threshold",
     "arcsin",
