@@ -20,7 +20,7 @@ from .. import _dtypes
 from .._state import state
 from .._tensor import Tensor
 from .._variable import Variable
-from . import _masking
+from . import _masking, _symbolic_ops
 from ._layer import Layer, _is_symbolic, default_build, unique_name
 from ._training import Trainer
 
@@ -70,6 +70,9 @@ class KerasTensor:
             f"A symbolic KerasTensor ({self.name}) cannot be converted to an array: it has no "
             "value. Only layers can be called on it."
         )
+
+
+_symbolic_ops.install(KerasTensor)
 
 
 class _Node:
