@@ -208,7 +208,10 @@ class ConvLSTMCell(Layer):
             raise ValueError(
                 f"Rank {rank} convolutions are not currently implemented. Received: rank={rank}"
             )
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
+        # Keras takes any positive whole number (2.0 too) and keeps it as given.
+        if isinstance(filters, bool) or not isinstance(filters, (int, float)):
+            filters = None
+        if filters is None or filters <= 0 or int(filters) != filters:
             raise ValueError(
                 "Invalid value for argument `filters`. Expected a strictly positive value. "
                 f"Received filters={filters}."
@@ -267,13 +270,13 @@ class ConvLSTMCell(Layer):
             for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate)
         )
         if self.channels_last:
-            return (step_shape[0], *out, self.filters)
-        return (step_shape[0], self.filters, *out)
+            return (step_shape[0], *out, int(self.filters))
+        return (step_shape[0], int(self.filters), *out)
 
     @property
     def state_size(self):
         if self.spatial_dims is None:
-            return [self.filters, self.filters]  # the channels, until the cell is built
+            return [int(self.filters)] * 2  # the channels, until the cell is built
         shape = self.state_shape((None, *self.spatial_dims, self.input_dim))
         return [shape[1:], shape[1:]]
 
@@ -297,7 +300,14 @@ class ConvLSTMCell(Layer):
                 f"None. Full input shape received: input_shape={shape}"
             )
         self.input_dim = int(channels)
-        width = 4 * self.filters
+        state = self.state_shape(shape)
+        if min(state[1:]) <= 0:
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r}: the input convolution of a step of "
+                f"shape {shape} gives an empty output {state} (kernel_size="
+                f"{self.kernel_size}, padding={self.padding!r}); Keras fails on it too."
+            )
+        width = 4 * int(self.filters)
         self.kernel = self.add_weight(
             shape=self.kernel_size + (self.input_dim, width),
             initializer=self.kernel_initializer,
@@ -306,7 +316,7 @@ class ConvLSTMCell(Layer):
             constraint=self.kernel_constraint,
         )
         self.recurrent_kernel = self.add_weight(
-            shape=self.kernel_size + (self.filters, width),
+            shape=self.kernel_size + (int(self.filters), width),
             initializer=self.recurrent_initializer,
             name="recurrent_kernel",
             regularizer=self.recurrent_regularizer,
@@ -324,7 +334,7 @@ class ConvLSTMCell(Layer):
     def _bias_init(self):
         if not self.unit_forget_bias:
             return self.bias_initializer
-        init, n = self.bias_initializer, self.filters
+        init, n = self.bias_initializer, int(self.filters)
 
         def with_forget_bias(shape, dtype=None):
             # Keras: bias_initializer for i, ones for f, bias_initializer for c and o.

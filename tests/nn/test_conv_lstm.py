@@ -237,3 +237,24 @@ def test_errors():
     x = np.zeros((1, 2, 5, 5, 3), np.float32)
     with pytest.raises(ValueError, match=r"initial_state\[0\]"):
         layer(x, initial_state=[np.zeros((1, 5, 5, 2), np.float32)] * 2)
+
+
+def test_more_errors_and_whole_float_filters():
+    with pytest.raises(ValueError, match="empty output"):
+        nn.ConvLSTM2D(2, 3)(np.ones((1, 2, 2, 2, 3), np.float32))
+    with pytest.raises(ValueError, match="filters"):
+        nn.ConvLSTM2D(0, 3)
+    layer = nn.ConvLSTM1D(2.0, 3)  # Keras keeps a whole float as given
+    assert layer(np.ones((1, 2, 5, 3), np.float32)).shape == (1, 3, 2)
+    assert layer.get_config()["filters"] == 2.0
+    seq = nn.ConvLSTM2D(2, 3, strides=2, return_sequences=True)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="mask"):
+        seq(np.ones((2, 4, 5, 5, 2), np.float32), mask=np.ones((2, 4, 5, 5), bool))
+
+
+def test_regularizer_losses():
+    layer = nn.ConvLSTM1D(2, 3, kernel_regularizer=nn.regularizers.L2(0.1), bias_regularizer="l1")
+    layer.build((1, 2, 5, 3))
+    layer.set_weights([np.full(w.shape, 0.5, np.float32) for w in layer.weights])
+    # kernel (3, 3, 8): 0.1 * 72 * 0.25; bias (8,): 0.01 * 8 * 0.5
+    np.testing.assert_allclose([float(v) for v in layer.losses], [1.8, 0.04], rtol=1e-6)
