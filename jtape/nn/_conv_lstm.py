@@ -58,14 +58,34 @@ def _input_conv(x, kernel, bias, strides, padding, dilation, channels_last):
     return z
 
 
+def _recurrent_conv(h, recurrent_kernel, channels_last):
+    rank = recurrent_kernel.ndim - 2
+    ones = (1,) * rank
+    dn = _dimension_numbers(rank, channels_last)
+    return _conv_math.convolution(h, recurrent_kernel, ones, "SAME", ones, dn)
+
+
+def _per_gate(conv, x, kernel, bias, masks, channels_last):
+    """``conv(x, kernel, bias)``; with dropout ``masks`` ``(4, ...)`` gate ``g`` (one quarter
+    of the kernel's outputs) sees ``x * masks[g]``, as Keras' ConvLSTMCell."""
+    if masks is None:
+        return conv(x, kernel, bias)
+    kernels = jnp.split(kernel, 4, axis=-1)
+    biases = [None] * 4 if bias is None else jnp.split(bias, 4)
+    parts = [conv(x * masks[g], kernels[g], biases[g]) for g in range(4)]
+    return jnp.concatenate(parts, axis=-1 if channels_last else 1)
+
+
 def conv_lstm_step(xz_t, h, c, recurrent_kernel, recurrent_mask, acts, channels_last):
     """One ConvLSTM step from the input convolution ``xz_t``: returns ``(h, c)``."""
     activation, recurrent_activation = acts
-    rank = recurrent_kernel.ndim - 2
-    hr = h if recurrent_mask is None else h * recurrent_mask
-    ones = (1,) * rank
-    z = xz_t + _conv_math.convolution(
-        hr, recurrent_kernel, ones, "SAME", ones, _dimension_numbers(rank, channels_last)
+    z = xz_t + _per_gate(
+        lambda a, k, _: _recurrent_conv(a, k, channels_last),
+        h,
+        recurrent_kernel,
+        None,
+        recurrent_mask,
+        channels_last,
     )
     zi, zf, zc, zo = jnp.split(z, 4, axis=-1 if channels_last else 1)
     i = recurrent_activation(zi)
@@ -99,15 +119,19 @@ def _conv_lstm(
 ):
     """Keras' ConvLSTM over ``x`` ``(batch, time, *step)``. Returns ``(outputs, h_T, c_T)``.
 
-    ``h0``/``c0`` None start from zeros; ``input_mask``/``recurrent_mask`` are one dropout
-    mask per sequence (shapes of one input step and of ``h``), shared by all steps.
+    ``h0``/``c0`` None start from zeros. ``input_mask`` ``(4, batch, *step)`` and
+    ``recurrent_mask`` ``(4, *h.shape)`` are Keras' dropout masks, one per gate
+    ``[i, f, c, o]``, drawn once per sequence and shared by all steps (or None).
     """
     batch, steps = x.shape[:2]
-    if input_mask is not None:
-        x = x * input_mask[:, None]
-    flat = x.reshape((batch * steps,) + x.shape[2:])
-    xz = _input_conv(flat, kernel, bias, strides, padding, dilation_rate, channels_last)
-    xz = xz.reshape((batch, steps) + xz.shape[1:])
+
+    def conv(a, k, b):  # all steps at once: (batch, time, ...) -> (batch * time, ...)
+        flat = a.reshape((batch * steps,) + a.shape[2:])
+        z = _input_conv(flat, k, b, strides, padding, dilation_rate, channels_last)
+        return z.reshape((batch, steps) + z.shape[1:])
+
+    masks = None if input_mask is None else input_mask[:, :, None]
+    xz = _per_gate(conv, x, kernel, bias, masks, channels_last)
     state_shape = (batch,) + xz.shape[2:-1] + (xz.shape[-1] // 4,)
     if not channels_last:
         state_shape = (batch, xz.shape[2] // 4) + xz.shape[3:]
@@ -151,9 +175,11 @@ conv_lstm = op(jax.jit(_conv_lstm, static_argnames=_STATIC), name="conv_lstm")
 @op(name="conv_lstm_cell")
 def _conv_lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_mask, recurrent_mask, conf):
     strides, padding, dilation, channels_last, acts = conf
-    if input_mask is not None:
-        x = x * input_mask
-    xz = _input_conv(x, kernel, bias, strides, padding, dilation, channels_last)
+
+    def conv(a, k, b):
+        return _input_conv(a, k, b, strides, padding, dilation, channels_last)
+
+    xz = _per_gate(conv, x, kernel, bias, input_mask, channels_last)
     return conv_lstm_step(xz, h, c, recurrent_kernel, recurrent_mask, acts, channels_last)
 
 
@@ -359,7 +385,8 @@ class ConvLSTMCell(Layer):
     def dropout_masks(self, step_shape, state_shape, dtype, training) -> tuple:
         """Fresh ``(input mask, recurrent mask)`` for one sequence (None where unused).
 
-        Keras applies dropout only for ``0 < rate < 1``.
+        As Keras: four masks (one per gate, stacked on a leading axis) of the shapes of an
+        input step and of ``h``, applied only for ``0 < rate < 1``.
         """
         if not training:
             return None, None
@@ -367,7 +394,7 @@ class ConvLSTMCell(Layer):
         for rate, shape in ((self.dropout, step_shape), (self.recurrent_dropout, state_shape)):
             if 0 < rate < 1:
                 key = self.generator.next_key_data()
-                masks.append(dropout_mask(key, tuple(shape), rate, dtype))
+                masks.append(dropout_mask(key, (4, *shape), rate, dtype))
             else:
                 masks.append(None)
         return tuple(masks)

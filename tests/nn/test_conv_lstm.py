@@ -102,21 +102,25 @@ def _conv(x, k, strides, padding, dilation, channels_last):
     )
 
 
-def _reference(x, kernel, recurrent_kernel, bias, *, strides, padding, dilation):
-    """Keras' ConvLSTM, channels last, as a loop of per-gate convolutions."""
+def _reference(x, kernel, recurrent_kernel, bias, *, strides, padding, dilation, dp=None, rdp=None):
+    """Keras' ConvLSTM, channels last, as a loop of per-gate convolutions; ``dp``/``rdp``
+    are Keras' per-gate dropout masks ``(4, ...)``."""
     rank = kernel.ndim - 2
     h = c = None
     outs = []
+    ones = (1,) * rank
     for t in range(x.shape[1]):
         gates = []
         for g in range(4):
             k = jnp.split(kernel, 4, -1)[g]
-            zx = _conv(x[:, t], k, strides, padding, dilation, True) + jnp.split(bias, 4)[g]
+            xg = x[:, t] if dp is None else x[:, t] * dp[g]
+            zx = _conv(xg, k, strides, padding, dilation, True) + jnp.split(bias, 4)[g]
             gates.append(zx)
         if h is None:
             h = c = jnp.zeros_like(gates[0])
         rks = jnp.split(recurrent_kernel, 4, -1)
-        z = [gates[g] + _conv(h, rks[g], (1,) * rank, "SAME", (1,) * rank, True) for g in range(4)]
+        hs = [h if rdp is None else h * rdp[g] for g in range(4)]
+        z = [gates[g] + _conv(hs[g], rks[g], ones, "SAME", ones, True) for g in range(4)]
         i, f, o = jax.nn.sigmoid(z[0]), jax.nn.sigmoid(z[1]), jax.nn.sigmoid(z[3])
         c = f * c + i * jnp.tanh(z[2])
         h = o * jnp.tanh(c)
@@ -258,3 +262,25 @@ def test_regularizer_losses():
     layer.set_weights([np.full(w.shape, 0.5, np.float32) for w in layer.weights])
     # kernel (3, 3, 8): 0.1 * 72 * 0.25; bias (8,): 0.01 * 8 * 0.5
     np.testing.assert_allclose([float(v) for v in layer.losses], [1.8, 0.04], rtol=1e-6)
+
+
+def test_dropout_masks_per_gate_as_keras():
+    # Keras' ConvLSTMCell draws one input and one recurrent mask per gate.
+    from jtape.nn._conv_lstm import _conv_lstm
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 3, 5, 2)).astype(np.float32)
+    ws = [rng.normal(size=s).astype(np.float32) for s in ((3, 2, 8), (3, 2, 8), (8,))]
+    dp = (rng.random((4, 2, 5, 2)) > 0.5).astype(np.float32) * 2
+    rdp = (rng.random((4, 2, 3, 2)) > 0.5).astype(np.float32) * 2
+    conf = dict(strides=(1,), padding="valid", dilation_rate=(1,))
+    out, h, c = _conv_lstm(x, None, None, *ws, None, dp, rdp, return_sequences=True, **conf)
+    conf["dilation"] = conf.pop("dilation_rate")
+    seq, c_ref = _reference(x, *ws, **conf, dp=dp, rdp=rdp)
+    np.testing.assert_allclose(out, seq, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(c, c_ref, rtol=1e-5, atol=1e-6)
+    layer = nn.ConvLSTM1D(2, 3, dropout=0.5, recurrent_dropout=0.5, seed=1)
+    layer(x[:, :, :5], training=True)
+    dp, rdp = layer.cell.dropout_masks((2, 5, 2), (2, 3, 2), "float32", True)
+    assert dp.shape == (4, 2, 5, 2) and rdp.shape == (4, 2, 3, 2)
+    assert set(np.unique(dp.numpy())) <= {0.0, 2.0}
