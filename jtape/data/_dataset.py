@@ -912,9 +912,6 @@ _NOT_PROVIDED = {
     "sparse_batch",
     "rebatch",
     "random",
-    "counter",
-    "list_files",
-    "get_single_element",
     "distribute",
 }
 

@@ -15,6 +15,7 @@ from ._experimental_transforms import (  # noqa: F401 - re-exported
     take_while,
     unique,
 )
+from ._file_datasets import CsvDataset as CsvDataset
 
 
 def cardinality(dataset: Dataset):
