@@ -233,14 +233,120 @@ from ._ops_nn import softplus as softplus
 from ._ops_nn import softsign as softsign
 from ._ops_nn import sparse_categorical_crossentropy as sparse_categorical_crossentropy
 from ._ops_nn import sparse_plus as sparse_plus
-from ._ops_nn import sparsemax as sparsemax
 from ._ops_nn import sparse_sigmoid as sparse_sigmoid
+from ._ops_nn import sparsemax as sparsemax
 from ._ops_nn import squareplus as squareplus
 from ._ops_nn import swish as swish
 from ._ops_nn import tanh_shrink as tanh_shrink
 from ._ops_nn import threshold as threshold
+from ._ops_numpy_more import angle as angle
+from ._ops_numpy_more import append as append
+from ._ops_numpy_more import array as array
+from ._ops_numpy_more import array_split as array_split
+from ._ops_numpy_more import bartlett as bartlett
+from ._ops_numpy_more import bitwise_and as bitwise_and
+from ._ops_numpy_more import bitwise_invert as bitwise_invert
+from ._ops_numpy_more import bitwise_left_shift as bitwise_left_shift
+from ._ops_numpy_more import bitwise_not as bitwise_not
+from ._ops_numpy_more import bitwise_or as bitwise_or
+from ._ops_numpy_more import bitwise_right_shift as bitwise_right_shift
+from ._ops_numpy_more import bitwise_xor as bitwise_xor
+from ._ops_numpy_more import blackman as blackman
+from ._ops_numpy_more import conj as conj
+from ._ops_numpy_more import conjugate as conjugate
+from ._ops_numpy_more import corrcoef as corrcoef
+from ._ops_numpy_more import cross as cross
+from ._ops_numpy_more import diagflat as diagflat
+from ._ops_numpy_more import diagonal as diagonal
+from ._ops_numpy_more import fmax as fmax
+from ._ops_numpy_more import fmin as fmin
+from ._ops_numpy_more import fmod as fmod
+from ._ops_numpy_more import hamming as hamming
+from ._ops_numpy_more import hanning as hanning
+from ._ops_numpy_more import i0 as i0
+from ._ops_numpy_more import imag as imag
+from ._ops_numpy_more import isin as isin
+from ._ops_numpy_more import isreal as isreal
+from ._ops_numpy_more import kaiser as kaiser
+from ._ops_numpy_more import kron as kron
+from ._ops_numpy_more import ldexp as ldexp
+from ._ops_numpy_more import left_shift as left_shift
+from ._ops_numpy_more import median as median
+from ._ops_numpy_more import nanargmax as nanargmax
+from ._ops_numpy_more import nanargmin as nanargmin
+from ._ops_numpy_more import nancumprod as nancumprod
+from ._ops_numpy_more import nancumsum as nancumsum
+from ._ops_numpy_more import nanmax as nanmax
+from ._ops_numpy_more import nanmean as nanmean
+from ._ops_numpy_more import nanmin as nanmin
+from ._ops_numpy_more import nanprod as nanprod
+from ._ops_numpy_more import nanstd as nanstd
+from ._ops_numpy_more import nansum as nansum
+from ._ops_numpy_more import nanvar as nanvar
+from ._ops_numpy_more import percentile as percentile
+from ._ops_numpy_more import quantile as quantile
+from ._ops_numpy_more import real as real
+from ._ops_numpy_more import right_shift as right_shift
+from ._ops_numpy_more import rot90 as rot90
+from ._ops_numpy_more import select as select
+from ._ops_numpy_more import trapezoid as trapezoid
+from ._ops_numpy_more import unravel_index as unravel_index
+from ._ops_numpy_more import vander as vander
 
 __all__ = [
+    "angle",
+    "append",
+    "array",
+    "bartlett",
+    "bitwise_and",
+    "bitwise_invert",
+    "bitwise_left_shift",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_right_shift",
+    "bitwise_xor",
+    "blackman",
+    "conj",
+    "conjugate",
+    "corrcoef",
+    "array_split",
+    "cross",
+    "diagflat",
+    "diagonal",
+    "isin",
+    "median",
+    "nanargmax",
+    "nanargmin",
+    "nanmax",
+    "nanmean",
+    "nanmin",
+    "nanprod",
+    "nanstd",
+    "nansum",
+    "nanvar",
+    "percentile",
+    "quantile",
+    "rot90",
+    "trapezoid",
+    "vander",
+    "fmax",
+    "fmin",
+    "fmod",
+    "hamming",
+    "hanning",
+    "i0",
+    "imag",
+    "isreal",
+    "kaiser",
+    "kron",
+    "ldexp",
+    "left_shift",
+    "nancumprod",
+    "nancumsum",
+    "real",
+    "right_shift",
+    "select",
+    "unravel_index",
     "logaddexp",
     "arctan2",
     "nan_to_num",
