@@ -199,6 +199,31 @@ def avg_pool1d(input, ksize, strides, padding, data_format="NWC") -> Tensor:  # 
     return pool(input, ksize, "AVG", strides, padding, data_format)
 
 
+def max_pool3d(input, ksize, strides, padding, data_format="NDHWC") -> Tensor:  # noqa: A002
+    return pool(input, ksize, "MAX", strides, padding, data_format)
+
+
+def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC") -> Tensor:  # noqa: A002
+    """3-D average pooling (padding entries are not counted, as in TF)."""
+    return pool(input, ksize, "AVG", strides, padding, data_format)
+
+
+def atrous_conv2d(value, filters, rate, padding) -> Tensor:
+    """2-D convolution with the filter taps ``rate`` apart (``conv2d`` with dilations).
+
+    Example:
+        >>> import jtape as jt
+        >>> atrous_conv2d(jt.ones((1, 3, 3, 1)), jt.ones((2, 2, 1, 1)), 2, "VALID").shape
+        (1, 1, 1, 1)
+    """
+    if int(rate) < 1:
+        raise ValueError(
+            "all values of `dilation_rate` must be positive. "
+            f"Received: dilation_rate=[{int(rate)} {int(rate)}]"
+        )
+    return conv2d(value, filters, 1, padding, "NHWC", int(rate))
+
+
 def max_pool(input, ksize, strides, padding, data_format=None) -> Tensor:  # noqa: A002
     return pool(input, ksize, "MAX", strides, padding, data_format)
 

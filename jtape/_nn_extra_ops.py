@@ -11,8 +11,8 @@ from ._tensor import Tensor, to_value
 
 @op
 def _average(loss, weight, global_batch_size):
-    if weight is not None:
-        loss = (loss * weight).astype(loss.dtype)
+    if weight is not None:  # TF scales in float32, then returns the loss's dtype
+        loss = (loss.astype(jnp.float32) * weight.astype(jnp.float32)).astype(loss.dtype)
     return jnp.sum(loss) / jnp.asarray(global_batch_size, loss.dtype)
 
 
@@ -43,6 +43,8 @@ def compute_average_loss(
         )
     if not hasattr(global_batch_size, "dtype"):
         global_batch_size = int(global_batch_size)
+    if isinstance(sample_weight, (list, tuple, int, float)):  # TF converts it to a tensor
+        sample_weight = jnp.asarray(sample_weight, jnp.float32)
     return _average(per_example_loss, sample_weight, global_batch_size)
 
 

@@ -73,7 +73,6 @@ ALTERNATIVES: dict[str, str] = {
     "sets": "Set operations are not supported; use numpy on concrete values.",
     "quantization": "Quantization ops are not supported.",
     "mlir": "jtape lowers to XLA through JAX; see `jax.jit(...).lower(...).as_text()`.",
-    "nn.ctc_loss": "Use optax.ctc_loss wrapped with jt.op.",
     "random.experimental": "Use tf.random.stateless_* or tf.random.Generator.",
 }
 

@@ -14,6 +14,7 @@ from .. import _counting_ops as C
 from .. import _linalg_ops as L
 from .. import _math_ops as M
 from .. import _nn_ops as N
+from .. import _norm_stats as Z
 from .. import _special_math_ops as S
 from .._strings import StringTensor
 from ._api import tf_api
@@ -143,6 +144,7 @@ OTHER = {
     "bincount": (C.bincount, {}, ()),
     "confusion_matrix": (C.confusion_matrix, {}, ()),
     "count_nonzero": (S.count_nonzero, {}, ("input",)),
+    "zero_fraction": (Z.zero_fraction, {}, ("value",)),
     "cumprod": (M.cumprod, {}, ("x",)),
     "cumsum": (M.cumsum, {}, ("x",)),
     "cumulative_logsumexp": (S.cumulative_logsumexp, {}, ("x",)),

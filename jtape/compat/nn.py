@@ -5,12 +5,16 @@ from __future__ import annotations
 from .. import _array_ops as A
 from .. import _conv_ops as C
 from .. import _counting_ops as K
+from .. import _ctc_ops as CTC
 from .. import _linalg_ops as L
 from .. import _math_ops as M
 from .. import _nn_extra_ops as X
 from .. import _nn_ops as N
+from .. import _norm_stats as Z
+from .. import _pool_argmax as PA
 from .. import _random_ops
 from .. import _separable_conv as S
+from .. import _space_depth as SD
 from ..nn._logits import record_op_logits
 from ._api import tf_api
 from ._missing import missing
@@ -78,7 +82,21 @@ def _num_replicas() -> int:
 
 # TF name -> (jtape callable, TF keyword -> jtape keyword, tensor params).
 TABLE = {
+    "atrous_conv2d": (C.atrous_conv2d, {}, ("value", "filters")),
     "avg_pool": (C.avg_pool, {}, ("input",)),
+    "avg_pool3d": (C.avg_pool3d, {}, ("input",)),
+    "collapse_repeated": (CTC.collapse_repeated, {}, ("labels", "seq_length")),
+    "ctc_greedy_decoder": (CTC.ctc_greedy_decoder, {}, ("inputs", "sequence_length")),
+    "ctc_loss": (CTC.ctc_loss, {}, ("labels", "logits", "label_length", "logit_length")),
+    "depth_to_space": (SD.depth_to_space, {}, ("input",)),
+    "local_response_normalization": (Z.local_response_normalization, {}, ("input",)),
+    "lrn": (Z.local_response_normalization, {}, ("input",)),
+    "max_pool3d": (C.max_pool3d, {}, ("input",)),
+    "max_pool_with_argmax": (PA.max_pool_with_argmax, {}, ("input",)),
+    "normalize_moments": (Z.normalize_moments, {}, ("counts", "mean_ss", "variance_ss")),
+    "space_to_depth": (SD.space_to_depth, {}, ("input",)),
+    "sufficient_statistics": (Z.sufficient_statistics, {}, ("x",)),
+    "weighted_moments": (Z.weighted_moments, {}, ("x",)),
     "avg_pool1d": (C.avg_pool1d, {}, ("input",)),
     "avg_pool2d": (C.avg_pool2d, {}, ("input",)),
     "batch_normalization": (X.batch_normalization, {}, ("x",)),
