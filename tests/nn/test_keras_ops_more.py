@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from gradcheck import check_grads
 from recorded_cases import FIXTURES, check, load
 
 import jtape.compat as tf
-from jtape.compat.keras import ops
+from jtape.compat.keras import _ops_linalg, ops
 
 RECORDED = load("keras_ops_more_tf.json")
 _spec = importlib.util.spec_from_file_location(
@@ -81,6 +82,48 @@ G = [[0.5, -1.25, 2.0, 4.0], [3.0, 1.0, -0.5, 2.5]]
 )
 def test_gradients(name, f_jt, f_pure):
     check_grads(f_jt, f_pure, [G], atol=1e-3, rtol=1e-3)
+
+
+SPD = [[4.0, 2.0, 0.4], [2.0, 5.0, 1.0], [0.4, 1.0, 3.0]]
+
+
+@pytest.mark.parametrize(
+    "name,f_jt,f_pure",
+    [
+        ("det", ops.det, jnp.linalg.det),
+        ("inv", ops.inv, jnp.linalg.inv),
+        ("solve", lambda a: ops.solve(a, a[:, 0]), lambda a: jnp.linalg.solve(a, a[:, 0])),
+        ("cholesky", ops.cholesky, jnp.linalg.cholesky),
+        ("slogdet", lambda a: ops.slogdet(a)[1], lambda a: jnp.linalg.slogdet(a)[1]),
+        # TF's eigh reads (and differentiates) the lower triangle only
+        (
+            "eigh",
+            lambda a: ops.eigh(a)[0],
+            lambda a: jnp.linalg.eigh(jnp.tril(a) + jnp.tril(a, -1).T)[0],
+        ),
+        ("pinv", ops.pinv, jnp.linalg.pinv),
+        (
+            "lstsq",
+            lambda a: ops.lstsq(a[:, :2], a[:, 2]),
+            lambda a: jnp.linalg.lstsq(a[:, :2], a[:, 2])[0],
+        ),
+        (
+            "solve_triangular",
+            lambda a: ops.solve_triangular(a, a[0], lower=True),
+            lambda a: jax.scipy.linalg.solve_triangular(a, a[0], lower=True),
+        ),
+    ],
+)
+def test_linalg_gradients(name, f_jt, f_pure):
+    # symmetric positive definite input: the pure functions see the same matrix
+    check_grads(f_jt, f_pure, [SPD], atol=2e-3, rtol=2e-3)
+
+
+def test_linalg_namespace():
+    assert ops.linalg.inv is _ops_linalg.inv and ops.linalg.norm is not None
+    import doctest
+
+    assert doctest.testmod(_ops_linalg).failed == 0
 
 
 def test_nan_reductions_skip_nan_in_gradients():

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from . import _ops_image as image
+from . import _ops_linalg as linalg
 from ._ops_array import arange as arange
 from ._ops_array import argsort as argsort
 from ._ops_array import broadcast_to as broadcast_to
@@ -96,6 +97,22 @@ from ._ops_counting import digitize as digitize
 from ._ops_counting import histogram as histogram
 from ._ops_counting import unique as unique
 from ._ops_dtypes import result_type as result_type
+from ._ops_linalg import cholesky as cholesky
+from ._ops_linalg import cholesky_inverse as cholesky_inverse
+from ._ops_linalg import det as det
+from ._ops_linalg import eig as eig
+from ._ops_linalg import eigh as eigh
+from ._ops_linalg import inv as inv
+from ._ops_linalg import logdet as logdet
+from ._ops_linalg import lstsq as lstsq
+from ._ops_linalg import lu_factor as lu_factor
+from ._ops_linalg import matrix_rank as matrix_rank
+from ._ops_linalg import pinv as pinv
+from ._ops_linalg import qr as qr
+from ._ops_linalg import slogdet as slogdet
+from ._ops_linalg import solve as solve
+from ._ops_linalg import solve_triangular as solve_triangular
+from ._ops_linalg import svd as svd
 from ._ops_math import abs as abs
 from ._ops_math import absolute as absolute
 from ._ops_math import add as add
@@ -294,6 +311,23 @@ from ._ops_numpy_more import unravel_index as unravel_index
 from ._ops_numpy_more import vander as vander
 
 __all__ = [
+    "linalg",
+    "cholesky",
+    "cholesky_inverse",
+    "det",
+    "eig",
+    "eigh",
+    "inv",
+    "lu_factor",
+    "solve",
+    "solve_triangular",
+    "qr",
+    "svd",
+    "slogdet",
+    "logdet",
+    "lstsq",
+    "matrix_rank",
+    "pinv",
     "angle",
     "append",
     "array",
@@ -576,7 +610,7 @@ __all__ = [
 # Every tensor function also accepts keras.Input's KerasTensors (a functional-graph node);
 # functions taking callables or returning Python values are left as they are.
 _NOT_SYMBOLIC = {
-    "image", "cond", "while_loop", "fori_loop", "scan", "map", "vectorized_map",
+    "image", "linalg", "cond", "while_loop", "fori_loop", "scan", "map", "vectorized_map",
     "custom_gradient", "shape", "ndim", "size", "dtype", "is_tensor", "convert_to_numpy",
     "result_type",
 }  # fmt: skip
