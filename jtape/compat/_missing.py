@@ -43,8 +43,9 @@ ALTERNATIVES: dict[str, str] = {
     "signal": "jtape.compat.signal covers FFTs, frame, stft, windows, DCT and mel filters; "
     "wrap other jax.numpy.fft / jax.scipy.signal functions with jt.op.",
     "io": "jtape.compat.io covers local files (read_file, write_file, gfile), "
-    "serialize_tensor/parse_tensor and PNG; read other formats (TFRecord, tf.train.Example, "
-    "JPEG) with Python/numpy and feed arrays to tf.data.Dataset.from_tensor_slices.",
+    "serialize_tensor/parse_tensor, PNG, TFRecord files and tf.train.Example parsing "
+    "(FixedLenFeature); read other formats (JPEG, SparseTensor features) with "
+    "Python/numpy and feed arrays to tf.data.Dataset.from_tensor_slices.",
     "lite": "TF Lite conversion needs TensorFlow itself.",
     "profiler": "tf.profiler.experimental provides start/stop/Trace/Profile/ProfilerOptions/"
     "server.start (on jax.profiler); use jax.profiler directly for anything else.",

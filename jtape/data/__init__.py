@@ -18,5 +18,6 @@ from ._dataset import Options as Options
 from ._file_datasets import TextLineDataset as TextLineDataset
 from ._more_transforms import DatasetSpec as DatasetSpec
 from ._structure import TensorSpec as TensorSpec
+from ._tfrecord_dataset import TFRecordDataset as TFRecordDataset
 
 Iterator = DatasetIterator  # TF's name for the class of iter(dataset)

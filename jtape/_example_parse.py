@@ -1,0 +1,313 @@
+"""``tf.io.parse_single_example`` / ``parse_example`` with ``FixedLenFeature`` specs.
+
+Parsing runs on the host (serialized Examples are string tensors, which live there): in
+eager code and in ``Dataset.map`` (a function given strings runs eagerly per element).
+Supported specs: ``FixedLenFeature`` and ``FixedLenSequenceFeature`` of int64, float32
+or string. ``VarLenFeature`` / ``SparseFeature`` (SparseTensor outputs) and
+``RaggedFeature`` raise ``NotImplementedError``.
+
+Example:
+    >>> import jtape.compat as tf
+    >>> e = tf.train.Example(features=tf.train.Features(feature={
+    ...     "x": tf.train.Feature(int64_list=tf.train.Int64List(value=[3, 4]))}))
+    >>> out = parse_single_example(e.SerializeToString(), {"x": FixedLenFeature([2], tf.int64)})
+    >>> out["x"].numpy().tolist()
+    [3, 4]
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _dtypes
+from ._example_proto import DecodeError, Example
+from ._op_errors import InvalidArgumentError
+from ._strings import StringTensor, to_bytes_array
+
+
+class FixedLenFeature(NamedTuple):
+    """A feature with a fixed number of values (``tf.io.FixedLenFeature``)."""
+
+    shape: object
+    dtype: object
+    default_value: object = None
+
+
+class FixedLenSequenceFeature(NamedTuple):
+    """A feature with any number of ``shape``-sized values (``tf.io.FixedLenSequenceFeature``)."""
+
+    shape: object
+    dtype: object
+    allow_missing: bool = False
+    default_value: object = None
+
+
+class VarLenFeature(NamedTuple):
+    """``tf.io.VarLenFeature`` (parsing it raises: jtape has no SparseTensor)."""
+
+    dtype: object
+
+
+class RaggedFeature(NamedTuple):
+    """``tf.io.RaggedFeature`` (parsing it raises NotImplementedError in jtape)."""
+
+    dtype: object
+    value_key: object = None
+    partitions: tuple = ()
+    row_splits_dtype: object = None
+    validate: bool = False
+
+
+class SparseFeature(NamedTuple):
+    """``tf.io.SparseFeature`` (parsing it raises: jtape has no SparseTensor)."""
+
+    index_key: object
+    value_key: object
+    dtype: object
+    size: object
+    already_sorted: bool = False
+
+
+_KIND = {"int64": "int64_list", "float32": "float_list", "string": "bytes_list"}
+_TF_NAME = {"int64": "int64", "float32": "float", "string": "string"}
+_KIND_NAME = {"int64_list": "int64", "float_list": "float", "bytes_list": "string"}
+
+
+def _dtype_name(dtype) -> str:
+    d = _dtypes.as_dtype(dtype)
+    name = "string" if d == _dtypes.string else d.name
+    if name not in _KIND:
+        raise InvalidArgumentError(
+            f"Value for attr 'Tdense' of {name} is not in the list of allowed values: "
+            "float, int64, string"
+        )
+    return name
+
+
+def _shape(spec, key) -> tuple[int, ...]:
+    if spec.shape is None:
+        raise ValueError(f"Missing shape for feature {key}. Received feature={spec!r}.")
+    dims = tuple(spec.shape.as_list()) if hasattr(spec.shape, "as_list") else tuple(spec.shape)
+    if any(d is None for d in dims):
+        raise ValueError(f"All dimensions of shape for feature {key} need to be known, got {dims}")
+    return tuple(int(d) for d in dims)
+
+
+def _check_specs(features: dict) -> None:
+    if not isinstance(features, dict) or not features:
+        raise ValueError("Invalid argument: features cannot be empty.")
+    for key, spec in features.items():
+        if isinstance(spec, (VarLenFeature, SparseFeature, RaggedFeature)):
+            raise NotImplementedError(
+                f"parse_example: feature {key!r} is a {type(spec).__name__}, whose output "
+                "(a SparseTensor or a RaggedTensor) jtape does not provide; use "
+                "tf.io.FixedLenFeature (padded to a fixed shape with default_value) or "
+                "tf.io.FixedLenSequenceFeature(shape, dtype, allow_missing=True)"
+            )
+        if not isinstance(spec, (FixedLenFeature, FixedLenSequenceFeature)):
+            raise ValueError(f"Unsupported feature spec for key {key!r}: {spec!r}")
+        if isinstance(spec, FixedLenSequenceFeature) and not spec.allow_missing:
+            raise ValueError(
+                "Unsupported: FixedLenSequenceFeature requires allow_missing to be True."
+            )
+        _dtype_name(spec.dtype)
+        _shape(spec, key)
+
+
+def _empty(name: str) -> np.ndarray:
+    return np.empty(0, object if name == "string" else name)
+
+
+class _Where:
+    """Where a parse error happened: TF words them differently for one Example and a batch."""
+
+    def __init__(self, key: str, index: int | None) -> None:
+        self.key, self.index = key, index
+
+    def __call__(self, single: str, batched: str) -> InvalidArgumentError:
+        if self.index is None:
+            return InvalidArgumentError(single)
+        return InvalidArgumentError(
+            f"Name: <unknown>, Key: {self.key}, Index: {self.index}.  {batched}"
+        )
+
+
+def _values(feature, where: _Where, name: str) -> np.ndarray:
+    kind = feature.WhichOneof("kind")
+    if kind != _KIND[name]:
+        msg = (
+            f"Data types don't match. Data type: {_KIND_NAME[kind]} but expected type: "
+            + (_TF_NAME[name])
+        )
+        raise where(f"Key: {where.key}.  {msg}", msg)
+    values = getattr(feature, kind).value
+    if name == "string":
+        arr = np.empty(len(values), object)
+        arr[:] = values
+        return arr
+    return np.asarray(values, name)
+
+
+def _default(spec, key: str, name: str, shape: tuple) -> np.ndarray | None:
+    if spec.default_value is None:
+        return None
+    value = spec.default_value
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    arr = to_bytes_array(value) if name == "string" else np.asarray(value, name)
+    size = int(np.prod(shape))
+    if arr.size != size:
+        raise InvalidArgumentError(
+            f"Input to reshape is a tensor with {arr.size} values, but the requested shape "
+            f"has {size}"
+        )
+    return arr.reshape(shape)
+
+
+def _parse_one(data: bytes) -> dict:
+    try:
+        features = Example.FromString(data).features.feature
+    except DecodeError:
+        raise InvalidArgumentError(
+            f"Could not parse example input, value: {data[:100]!r}"
+        ) from None
+    return {k: f for k, f in features.items() if f.WhichOneof("kind") is not None}
+
+
+def _missing(where: _Where, name: str) -> InvalidArgumentError:
+    msg = f"Feature: {where.key} (data type: {_TF_NAME[name]}) is required but could not be found."
+    return InvalidArgumentError(msg if where.index is None else f"Name: <unknown>, {msg}")
+
+
+def _fixed(spec, where: _Where, name: str, feature) -> np.ndarray:
+    shape = _shape(spec, where.key)
+    if feature is None:
+        default = _default(spec, where.key, name, shape)
+        if default is None:
+            raise _missing(where, name)
+        return default
+    values = _values(feature, where, name)
+    size = int(np.prod(shape))
+    if values.size != size:
+        kind = _KIND[name]
+        if name == "string" and values.size > size:
+            single, batched = "Parsing bytes_list failed.", "Can't parse serialized Example."
+        else:
+            single = f"Some {kind} slice was not parsed."
+            batched = (
+                f"Number of {kind.split('_')[0]} values != expected.  Values size: "
+                f"{values.size} but output shape: [{','.join(map(str, shape))}]"
+            )
+        raise where(f"Key: {where.key}.  Can't parse serialized Example: {single}", batched)
+    return values.reshape(shape)
+
+
+def _sequence(spec, where: _Where, name: str, feature) -> np.ndarray:
+    shape = _shape(spec, where.key)
+    step = int(np.prod(shape))
+    values = _empty(name) if feature is None else _values(feature, where, name)
+    if step and values.size % step:
+        kind = _KIND[name].split("_")[0]
+        raise where(
+            f"Error while parsing feature with key {where.key}: number of elements should be "
+            f"divisible by {step}, found {values.size} instead",
+            f"Number of {kind} values is not a multiple of stride length. Saw {values.size} "
+            f"values but output shape is: [?,{','.join(map(str, shape))}]",
+        )
+    return values.reshape((values.size // step if step else 0, *shape))
+
+
+def _output(arr: np.ndarray, name: str):
+    if name == "string":
+        return StringTensor._wrap(np.asarray(arr, object))
+    import jax.numpy as jnp
+
+    from ._tensor import Tensor
+
+    return Tensor(jnp.asarray(arr, name))
+
+
+def _serialized(serialized, what: str) -> np.ndarray:
+    try:
+        return to_bytes_array(serialized)
+    except TypeError:
+        raise TypeError(
+            f"{what}: `serialized` must be a string tensor of serialized tf.train.Example "
+            f"protos (host bytes), got {type(serialized).__name__}; parsing runs on the "
+            "host, so it cannot take a traced numeric value"
+        ) from None
+
+
+def _parse_batch(examples: list[bytes], features: dict, batched: bool) -> dict:
+    parsed = [_parse_one(data) for data in examples]
+    out = {}
+    for key in sorted(features):
+        spec = features[key]
+        name = _dtype_name(spec.dtype)
+        shape = _shape(spec, key)
+        np_dtype = object if name == "string" else name
+        rows = []
+        for i, p in enumerate(parsed):
+            where = _Where(key, i if batched else None)
+            if isinstance(spec, FixedLenFeature):
+                rows.append(_fixed(spec, where, name, p.get(key)))
+            else:
+                rows.append(_sequence(spec, where, name, p.get(key)))
+        if isinstance(spec, FixedLenFeature):
+            arr = np.stack(rows) if rows else np.empty((0, *shape), np_dtype)
+        else:
+            longest = max((len(r) for r in rows), default=0)
+            if spec.default_value is not None:
+                fill = _default(spec, key, name, ())
+            else:
+                fill = np.array(b"", object) if name == "string" else np.zeros((), name)
+            arr = np.empty((len(rows), longest, *shape), np_dtype)
+            arr[...] = fill
+            for i, r in enumerate(rows):
+                arr[i, : len(r)] = r
+        out[key] = arr
+    return out
+
+
+def parse_example(serialized, features: dict, example_names=None, name=None) -> dict:
+    """Parses a vector of serialized ``tf.train.Example`` protos (``tf.io.parse_example``).
+
+    Returns one tensor per key of ``features``: ``[batch] + shape`` for a
+    ``FixedLenFeature``; ``[batch, longest] + shape`` (padded with ``default_value`` or
+    zeros/empty strings) for a ``FixedLenSequenceFeature``.
+
+    Example:
+        >>> import jtape.compat as tf
+        >>> rows = [tf.train.Example(features=tf.train.Features(feature={"v": tf.train.Feature(
+        ...     float_list=tf.train.FloatList(value=[float(i)]))})).SerializeToString()
+        ...     for i in range(3)]
+        >>> parse_example(rows, {"v": FixedLenFeature([], tf.float32)})["v"].numpy().tolist()
+        [0.0, 1.0, 2.0]
+    """
+    _check_specs(features)
+    arr = _serialized(serialized, "parse_example")
+    if arr.ndim != 1:
+        raise ValueError(f"parse_example: `serialized` must be a vector, got shape {arr.shape}")
+    parsed = _parse_batch(list(arr), features, True)
+    return {k: _output(v, _dtype_name(features[k].dtype)) for k, v in parsed.items()}
+
+
+def parse_single_example(serialized, features: dict, example_names=None, name=None) -> dict:
+    """Parses one serialized ``tf.train.Example`` (``tf.io.parse_single_example``).
+
+    Example:
+        >>> import jtape.compat as tf
+        >>> spec = {"s": FixedLenFeature([], tf.string, default_value="none")}
+        >>> parse_single_example(tf.train.Example().SerializeToString(), spec)["s"].numpy()
+        b'none'
+    """
+    _check_specs(features)
+    arr = _serialized(serialized, "parse_single_example")
+    if arr.ndim != 0:
+        raise ValueError(
+            f"parse_single_example: `serialized` must be a scalar, got shape {arr.shape}"
+        )
+    parsed = _parse_batch([arr.item()], features, False)
+    return {k: _output(v[0], _dtype_name(features[k].dtype)) for k, v in parsed.items()}
