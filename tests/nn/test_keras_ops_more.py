@@ -126,6 +126,63 @@ def test_linalg_namespace():
     assert doctest.testmod(_ops_linalg).failed == 0
 
 
+def _np_layer_norm(x):
+    mean = jnp.mean(x, -1, keepdims=True)
+    return (x - mean) / jnp.sqrt(jnp.var(x, -1, keepdims=True) + 1e-7)
+
+
+X4 = np.linspace(-1.0, 1.0, 2 * 4 * 4 * 4).reshape(2, 4, 4, 4).astype(np.float32)
+K2 = np.linspace(-0.5, 0.7, 2 * 2 * 4 * 2).reshape(2, 2, 4, 2).astype(np.float32)
+
+
+def _lax_depthwise(x, k, padding="VALID"):
+    return jax.lax.conv_general_dilated(
+        x, k.reshape(2, 2, 1, 8), (1, 1), padding,
+        dimension_numbers=("NHWC", "HWIO", "NHWC"), feature_group_count=4,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name,f_jt,f_pure,args",
+    [
+        ("layer_normalization", ops.layer_normalization, _np_layer_norm, [G]),
+        (
+            "rms_normalization",
+            ops.rms_normalization,
+            lambda x: x / jnp.sqrt(jnp.mean(x * x, -1, keepdims=True) + 1e-7),
+            [G],
+        ),
+        (
+            "batch_normalization",
+            lambda x: ops.batch_normalization(x, x[0], x[1] ** 2, -1, scale=x[1]),
+            lambda x: (x - x[0]) / jnp.sqrt(x[1] ** 2 + 1e-3) * x[1],
+            [G],
+        ),
+        ("psnr", lambda x: ops.psnr(x, x * 0.5, 4.0), None, [G]),
+        ("depthwise_conv", ops.depthwise_conv, _lax_depthwise, [X4, K2]),
+        (
+            "depthwise_conv_same",
+            lambda x, k: ops.depthwise_conv(x, k, padding="same"),
+            lambda x, k: _lax_depthwise(x, k, "SAME"),
+            [X4, K2],
+        ),
+        ("depth_to_space", lambda x: ops.depth_to_space(x, 2) * 2.0, None, [X4]),
+    ],
+)
+def test_nn_gradients(name, f_jt, f_pure, args):
+    if f_pure is None:  # jax.vjp of jtape's own pure function, plus finite differences
+        f_pure = {
+            "psnr": lambda x: (
+                20 * jnp.log10(jnp.float32(4.0)) - 10 * jnp.log10(jnp.mean((x * 0.5) ** 2))
+            ),
+            "depth_to_space": lambda x: (
+                jnp.transpose(x.reshape(2, 4, 4, 2, 2, 1), (0, 1, 3, 2, 4, 5)).reshape(2, 8, 8, 1)
+                * 2.0
+            ),
+        }[name]
+    check_grads(f_jt, f_pure, args, atol=2e-3, rtol=2e-3)
+
+
 def test_nan_reductions_skip_nan_in_gradients():
     x = tf.constant([[1.0, float("nan")], [3.0, 4.0]])
     with tf.GradientTape() as tape:

@@ -256,6 +256,15 @@ from ._ops_nn import squareplus as squareplus
 from ._ops_nn import swish as swish
 from ._ops_nn import tanh_shrink as tanh_shrink
 from ._ops_nn import threshold as threshold
+from ._ops_nn_more import batch_normalization as batch_normalization
+from ._ops_nn_more import depth_to_space as depth_to_space
+from ._ops_nn_more import depthwise_conv as depthwise_conv
+from ._ops_nn_more import layer_normalization as layer_normalization
+from ._ops_nn_more import polar as polar
+from ._ops_nn_more import psnr as psnr
+from ._ops_nn_more import rms_normalization as rms_normalization
+from ._ops_nn_more import separable_conv as separable_conv
+from ._ops_nn_more import space_to_depth as space_to_depth
 from ._ops_numpy_more import angle as angle
 from ._ops_numpy_more import append as append
 from ._ops_numpy_more import array as array
@@ -311,6 +320,15 @@ from ._ops_numpy_more import unravel_index as unravel_index
 from ._ops_numpy_more import vander as vander
 
 __all__ = [
+    "batch_normalization",
+    "layer_normalization",
+    "rms_normalization",
+    "depth_to_space",
+    "space_to_depth",
+    "depthwise_conv",
+    "separable_conv",
+    "psnr",
+    "polar",
     "linalg",
     "cholesky",
     "cholesky_inverse",
