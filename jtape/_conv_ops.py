@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _conv_math, _pooling_math
 from ._op import op
+from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor
 
 
@@ -199,12 +200,24 @@ def avg_pool1d(input, ksize, strides, padding, data_format="NWC") -> Tensor:  # 
     return pool(input, ksize, "AVG", strides, padding, data_format)
 
 
+def _pool3d_dtype(input, allowed: tuple[str, ...]) -> None:  # noqa: A002
+    name = jnp.dtype(getattr(input, "dtype", None) or jnp.result_type(input)).name
+    if name not in allowed:  # TF's MaxPool3D / AvgPool3D kernels are float only
+        tf_names = {"float16": "half", "float32": "float", "float64": "double"}
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {tf_names.get(name, name)} is not in the list of allowed "
+            "values: " + ", ".join(tf_names.get(a, a) for a in allowed)
+        )
+
+
 def max_pool3d(input, ksize, strides, padding, data_format="NDHWC") -> Tensor:  # noqa: A002
+    _pool3d_dtype(input, ("float16", "bfloat16", "float32"))
     return pool(input, ksize, "MAX", strides, padding, data_format)
 
 
 def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC") -> Tensor:  # noqa: A002
     """3-D average pooling (padding entries are not counted, as in TF)."""
+    _pool3d_dtype(input, ("float16", "bfloat16", "float32", "float64"))
     return pool(input, ksize, "AVG", strides, padding, data_format)
 
 

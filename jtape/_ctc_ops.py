@@ -16,6 +16,7 @@ import numpy as np
 import optax
 
 from ._op import op
+from ._op_errors import FailedPreconditionError, InvalidArgumentError
 from ._tensor import Tensor, to_value
 
 _LOG_0 = float(np.float32(np.log(1e-307)))  # TF's dense CTC floor for log(0)
@@ -71,6 +72,12 @@ def ctc_loss(
             "SparseTensor labels)"
         )
     classes = int(jnp.shape(logits)[2])
+    if jnp.dtype(to_value(logits).dtype) == jnp.float64:
+        # TF 2.21's dense CTC fails on float64 logits (a float32 constant inside); so does jtape.
+        raise InvalidArgumentError(
+            "tf.nn.ctc_loss: float64 logits are not supported (TF 2.21 fails with "
+            "'cannot compute Mul as input #1 was expected to be a double tensor'); cast to float32"
+        )
     blank = 0 if blank_index is None else int(blank_index)
     if blank < 0:
         blank += classes
@@ -119,12 +126,16 @@ def ctc_greedy_decoder(
     x = _concrete(inputs, "tf.nn.ctc_greedy_decoder")
     lengths = _concrete(sequence_length, "tf.nn.ctc_greedy_decoder")
     steps, batch, classes = x.shape
+    if np.any(lengths > steps):
+        raise FailedPreconditionError(
+            f"sequence_length({int(np.argmax(lengths > steps))}) <= {steps}"
+        )
     blank = classes - 1 if blank_index is None else int(blank_index)
     if blank < 0:
         blank += classes
     best, top = x.argmax(axis=2), x.max(axis=2)
     valid = np.arange(steps)[:, None] < lengths[None, :]
-    neg_sum = -(np.where(valid, top, 0).sum(axis=0, dtype=x.dtype))[:, None]
+    neg_sum = 0 - np.where(valid, top, 0).sum(axis=0, dtype=x.dtype)[:, None]  # 0, not -0
     rows = []
     for b in range(batch):
         seq, prev = [], -1

@@ -12,6 +12,10 @@ from ._tensor import Tensor, to_value
 @op
 def _average(loss, weight, global_batch_size):
     if weight is not None:  # TF scales in float32, then returns the loss's dtype
+        if weight.ndim == loss.ndim - 1:  # TF's squeeze_or_expand_dimensions
+            weight = weight[..., None]
+        elif weight.ndim == loss.ndim + 1 and weight.shape[-1] == 1:
+            weight = weight[..., 0]
         loss = (loss.astype(jnp.float32) * weight.astype(jnp.float32)).astype(loss.dtype)
     return jnp.sum(loss) / jnp.asarray(global_batch_size, loss.dtype)
 

@@ -16,10 +16,11 @@ _LRN_DTYPES = ("float16", "bfloat16", "float32")
 
 @op(name="lrn")
 def _lrn(x, radius, bias, alpha, beta):
+    dtype, x = x.dtype, x.astype(jnp.float32)  # TF's half kernels compute in float32
     depth = x.shape[-1]
     sq = jnp.pad(x * x, ((0, 0), (0, 0), (0, 0), (radius, radius)))
     sqr_sum = sum(sq[..., i : i + depth] for i in range(2 * radius + 1))
-    return x / (bias + alpha * sqr_sum) ** beta
+    return (x / (bias + alpha * sqr_sum) ** beta).astype(dtype)
 
 
 def local_response_normalization(
@@ -48,6 +49,8 @@ def local_response_normalization(
         )
     if value.ndim != 4:
         raise InvalidArgumentError("in must be 4-dimensional [Op:LRN]")
+    if int(depth_radius) < 0:
+        raise InvalidArgumentError(f"depth_radius = {int(depth_radius)} must be >= 0 [Op:LRN]")
     return _lrn(input, int(depth_radius), float(bias), float(alpha), float(beta))
 
 
@@ -61,7 +64,8 @@ def _axes(x, axes) -> tuple[int, ...]:
 def _suff(x, shift, axes, keepdims):
     count = jnp.asarray(np.prod([x.shape[a] for a in axes]), x.dtype)
     d = x if shift is None else x - shift
-    return count, jnp.sum(d, axes, keepdims=keepdims), jnp.sum(d * d, axes, keepdims=keepdims)
+    m_ss = jnp.sum(d, axes, keepdims=keepdims, dtype=x.dtype)
+    return count, m_ss, jnp.sum(d * d, axes, keepdims=keepdims, dtype=x.dtype)
 
 
 def sufficient_statistics(x, axes, shift=None, keepdims: bool = False):
@@ -73,6 +77,8 @@ def sufficient_statistics(x, axes, shift=None, keepdims: bool = False):
         >>> [float(v) for v in sufficient_statistics(jt.constant([1.0, 3.0]), [0])[:3]]
         [2.0, 4.0, 10.0]
     """
+    if isinstance(axes, int):  # TF iterates over axes
+        raise TypeError("'int' object is not iterable")
     if shift is not None and not (isinstance(shift, Tensor) or hasattr(shift, "_jt_read")):
         shift = Tensor(jnp.asarray(shift, to_value(x).dtype))
     count, m_ss, v_ss = _suff(x, shift, _axes(x, axes), bool(keepdims))

@@ -15,6 +15,7 @@ import numpy as np
 from . import _dtypes
 from ._conv_ops import _padding, _tuple
 from ._op import op
+from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor
 
 
@@ -27,15 +28,24 @@ def _first_max(a, b):
 @op(name="max_pool_with_argmax")
 def _pool_argmax(x, window, strides, padding, index_dtype, with_batch):
     flat = jnp.arange(x.size, dtype=jnp.int64).reshape(x.shape)
-    low = -jnp.inf if jnp.issubdtype(x.dtype, jnp.floating) else jnp.iinfo(x.dtype).min
+    floating = jnp.issubdtype(x.dtype, jnp.floating)
+    low = -jnp.inf if floating else jnp.iinfo(x.dtype).min
+    big = jnp.asarray(np.iinfo(np.int64).max, jnp.int64)
+    dims, strd = (1, *window, 1), (1, *strides, 1)
+    v = jax.lax.stop_gradient(x)
+    # TF scans each window keeping the first entry and replacing it by any larger one:
+    # NaNs are skipped, except a NaN first entry, which stays.
     _, arg = jax.lax.reduce_window(
-        (jax.lax.stop_gradient(x), flat),
-        (jnp.asarray(low, x.dtype), jnp.asarray(np.iinfo(np.int64).max, jnp.int64)),
+        (jnp.where(v != v, low, v) if floating else v, flat),
+        (jnp.asarray(low, x.dtype), big),
         _first_max,
-        (1, *window, 1),
-        (1, *strides, 1),
+        dims,
+        strd,
         padding,
     )
+    if floating:
+        first = jax.lax.reduce_window(flat, big, jax.lax.min, dims, strd, padding)
+        arg = jnp.where(jnp.isnan(v.reshape(-1)[first]), first, arg)
     out = x.reshape(-1)[arg]  # the gradient scatters to the argmax, as TF's
     if not with_batch:
         arg = arg % (x.size // x.shape[0])
@@ -66,18 +76,18 @@ def max_pool_with_argmax(
         )
     dtype = _dtypes.as_dtype(output_dtype)
     if dtype not in (_dtypes.int32, _dtypes.int64):
-        raise TypeError(
-            f"max_pool_with_argmax: output_dtype must be int32 or int64, got {dtype.name}"
+        pretty = {"float32": "float", "float64": "double"}.get(dtype.name, dtype.name)
+        raise InvalidArgumentError(
+            f"Value for attr 'Targmax' of {pretty} is not in the list of allowed values: "
+            "int32, int64"
         )
+    if not isinstance(padding, str):
+        raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
     if jnp.ndim(input) != 4:
-        raise ValueError(
-            f"max_pool_with_argmax: input must be 4-D (NHWC), got rank {jnp.ndim(input)}"
-        )
+        raise InvalidArgumentError("tensor_in must be 4-dimensional [Op:MaxPoolWithArgmax]")
     window = _tuple(ksize, 2, "ksize")
     stride = _tuple(strides, 2, "strides")
     pad = _padding(padding, 2, True)
-    if not isinstance(pad, str):
-        raise ValueError("max_pool_with_argmax: padding must be 'SAME' or 'VALID', as in TF")
     return _pool_argmax(
         input, window, stride, pad, dtype.as_numpy_dtype, bool(include_batch_in_index)
     )

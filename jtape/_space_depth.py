@@ -21,8 +21,15 @@ def _check(x, block_size, data_format: str, op_name: str) -> tuple[int, bool]:
             f"Value for attr 'block_size' of {block} must be at least minimum 2"
         )
     fmt = str(data_format).upper()
+    if fmt == "NCHW_VECT_C":
+        raise InvalidArgumentError(
+            f"{op_name}: data_format 'NCHW_VECT_C' is not supported by jtape"
+        )
     if fmt not in ("NHWC", "NCHW"):
-        raise ValueError(f"{op_name}: data_format must be 'NHWC' or 'NCHW', got {data_format!r}")
+        raise InvalidArgumentError(
+            f"Value for attr 'data_format' of \"{data_format}\" is not in the list of allowed "
+            'values: "NHWC", "NCHW", "NCHW_VECT_C"'
+        )
     if jnp.ndim(x) != 4:
         raise InvalidArgumentError(
             f"Input rank should be: 4 instead of: {jnp.ndim(x)} [Op:{op_name}]"
