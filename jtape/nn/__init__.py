@@ -15,8 +15,11 @@ from ._activation_layers import ELU as ELU
 from ._activation_layers import PReLU as PReLU
 from ._attention import MultiHeadAttention as MultiHeadAttention
 from ._conv import Conv1D as Conv1D
+from ._conv import Conv1DTranspose as Conv1DTranspose
 from ._conv import Conv2D as Conv2D
 from ._conv import Conv2DTranspose as Conv2DTranspose
+from ._conv import Conv3D as Conv3D
+from ._conv import Conv3DTranspose as Conv3DTranspose
 from ._conv_lstm import ConvLSTM1D as ConvLSTM1D
 from ._conv_lstm import ConvLSTM2D as ConvLSTM2D
 from ._conv_lstm import ConvLSTM3D as ConvLSTM3D
@@ -57,6 +60,9 @@ from ._layers_1d_crop import Cropping1D as Cropping1D
 from ._layers_1d_crop import Cropping2D as Cropping2D
 from ._layers_1d_crop import UpSampling1D as UpSampling1D
 from ._layers_1d_crop import ZeroPadding1D as ZeroPadding1D
+from ._layers_3d import Cropping3D as Cropping3D
+from ._layers_3d import UpSampling3D as UpSampling3D
+from ._layers_3d import ZeroPadding3D as ZeroPadding3D
 from ._merge_layers import Average as Average
 from ._merge_layers import Maximum as Maximum
 from ._merge_layers import Minimum as Minimum
@@ -78,12 +84,16 @@ from ._normalization_layers import GroupNormalization as GroupNormalization
 from ._normalization_layers import UnitNormalization as UnitNormalization
 from ._pooling import AveragePooling1D as AveragePooling1D
 from ._pooling import AveragePooling2D as AveragePooling2D
+from ._pooling import AveragePooling3D as AveragePooling3D
 from ._pooling import GlobalAveragePooling1D as GlobalAveragePooling1D
 from ._pooling import GlobalAveragePooling2D as GlobalAveragePooling2D
+from ._pooling import GlobalAveragePooling3D as GlobalAveragePooling3D
 from ._pooling import GlobalMaxPooling1D as GlobalMaxPooling1D
 from ._pooling import GlobalMaxPooling2D as GlobalMaxPooling2D
+from ._pooling import GlobalMaxPooling3D as GlobalMaxPooling3D
 from ._pooling import MaxPooling1D as MaxPooling1D
 from ._pooling import MaxPooling2D as MaxPooling2D
+from ._pooling import MaxPooling3D as MaxPooling3D
 from ._pooling import UpSampling2D as UpSampling2D
 from ._pooling import ZeroPadding2D as ZeroPadding2D
 from ._preprocessing import CategoryEncoding as CategoryEncoding
@@ -110,6 +120,26 @@ from ._text_layers import StringLookup as StringLookup
 from ._text_layers import TextVectorization as TextVectorization
 from ._wrappers import Bidirectional as Bidirectional
 from ._wrappers import TimeDistributed as TimeDistributed
+
+# Keras' second names for the same classes (``keras.layers.MaxPool2D is MaxPooling2D``).
+AvgPool1D = AveragePooling1D
+AvgPool2D = AveragePooling2D
+AvgPool3D = AveragePooling3D
+Convolution1D = Conv1D
+Convolution1DTranspose = Conv1DTranspose
+Convolution2D = Conv2D
+Convolution2DTranspose = Conv2DTranspose
+Convolution3D = Conv3D
+Convolution3DTranspose = Conv3DTranspose
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D
+MaxPool1D = MaxPooling1D
+MaxPool2D = MaxPooling2D
+MaxPool3D = MaxPooling3D
 
 # Imported on first use: the callbacks bring in tf.summary's writer (TensorBoard), urllib
 # (RemoteMonitor) and checkpointing, which a script that only trains does not need.

@@ -1,4 +1,4 @@
-"""Convolution layers (Keras ``Conv1D``, ``Conv2D``, ``Conv2DTranspose``) on ``jax.lax``.
+"""Convolution layers (Keras ``Conv1D``/``2D``/``3D``, ``Conv1D``/``2D``/``3DTranspose``).
 
 Each layer call is one jtape op (convolution plus bias), so a tape records one node and
 its gradient is JAX's own VJP of the convolution (``jtape/_conv_math.py``).
@@ -610,6 +610,179 @@ class Conv2DTranspose(_ConvTranspose):
     ) -> None:
         super().__init__(
             2,
+            filters,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            output_padding=output_padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+
+
+class Conv3D(_Conv):
+    """3-D convolution over ``(batch, depth, height, width, channels)`` (``keras.layers.Conv3D``).
+
+    The kernel has shape ``(kd, kh, kw, in_channels // groups, filters)``; ``data_format=
+    "channels_first"`` takes ``(batch, channels, depth, height, width)`` inputs.
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> layer = nn.Conv3D(4, 3, strides=2, padding="same")
+        >>> layer(jt.ones((1, 5, 6, 7, 2))).shape
+        (1, 3, 3, 4, 4)
+        >>> layer.kernel.shape
+        (3, 3, 3, 2, 4)
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size,
+        strides=(1, 1, 1),
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate=(1, 1, 1),
+        groups: int = 1,
+        activation=None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ) -> None:
+        super().__init__(
+            3,
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            groups,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+
+
+class Conv1DTranspose(_ConvTranspose):
+    """Transposed 1-D convolution (``keras.layers.Conv1DTranspose``).
+
+    The kernel has shape ``(kernel_size, filters, in_channels)``; output sizes follow the
+    rule of :class:`Conv2DTranspose`.
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> layer = nn.Conv1DTranspose(2, 3, strides=2, padding="same")
+        >>> layer(jt.ones((1, 4, 3))).shape
+        (1, 8, 2)
+        >>> layer.kernel.shape
+        (3, 2, 3)
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        output_padding=None,
+        data_format: str | None = None,
+        dilation_rate=1,
+        activation=None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ) -> None:
+        super().__init__(
+            1,
+            filters,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            output_padding=output_padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+
+
+class Conv3DTranspose(_ConvTranspose):
+    """Transposed 3-D convolution (``keras.layers.Conv3DTranspose``).
+
+    The kernel has shape ``(kd, kh, kw, filters, in_channels)``; output sizes follow the
+    rule of :class:`Conv2DTranspose`. As in Keras, ``data_format`` comes before
+    ``output_padding`` in the positional order here.
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> layer = nn.Conv3DTranspose(2, 2, strides=2)
+        >>> layer(jt.ones((1, 2, 3, 4, 1))).shape
+        (1, 4, 6, 8, 2)
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size,
+        strides=(1, 1, 1),
+        padding: str = "valid",
+        data_format: str | None = None,
+        output_padding=None,
+        dilation_rate=(1, 1, 1),
+        activation=None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ) -> None:
+        super().__init__(
+            3,
             filters,
             kernel_size,
             strides=strides,

@@ -89,6 +89,10 @@ def zero_pad(x, *, pad_width):
 class _Pooling(Layer):
     _rank = 2
     _op = staticmethod(max_pool)
+    # Keras' config keys (its pooling layers do not list ``activity_regularizer``)
+    _jt_config_keys = frozenset(
+        {"name", "trainable", "dtype", "pool_size", "strides", "padding", "data_format"}
+    )
 
     def __init__(
         self,
@@ -197,9 +201,46 @@ class AveragePooling2D(_Pooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
+class MaxPooling3D(_Pooling):
+    """Max over ``pool_size`` windows of the three spatial axes (``keras.layers.MaxPooling3D``).
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> nn.MaxPooling3D()(jt.ones((1, 4, 4, 5, 2))).shape
+        (1, 2, 2, 2, 2)
+    """
+
+    _rank = 3
+
+    def __init__(
+        self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs
+    ):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(_Pooling):
+    """Mean over ``pool_size`` windows of the three spatial axes
+    (``keras.layers.AveragePooling3D``; ``pool_size`` has no default, as in Keras).
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> nn.AveragePooling3D(2, padding="same")(jt.ones((1, 3, 4, 4, 2))).shape
+        (1, 2, 2, 2, 2)
+    """
+
+    _rank = 3
+    _op = staticmethod(avg_pool)
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
 class _GlobalPooling(Layer):
     _rank = 2
     _op = staticmethod(global_avg_pool)
+    _jt_config_keys = frozenset({"name", "trainable", "dtype", "data_format", "keepdims"})
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs):
         super().__init__(**kwargs)
@@ -358,3 +399,23 @@ class ZeroPadding2D(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    """Mean over the three spatial axes (``keras.layers.GlobalAveragePooling3D``).
+
+    Example:
+        >>> import jtape as jt
+        >>> from jtape import nn
+        >>> nn.GlobalAveragePooling3D()(jt.ones((2, 3, 4, 4, 5))).shape
+        (2, 5)
+    """
+
+    _rank = 3
+
+
+class GlobalMaxPooling3D(_GlobalPooling):
+    """Max over the three spatial axes (``keras.layers.GlobalMaxPooling3D``)."""
+
+    _rank = 3
+    _op = staticmethod(global_max_pool)
