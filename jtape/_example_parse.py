@@ -2,9 +2,9 @@
 
 Parsing runs on the host (serialized Examples are string tensors, which live there): in
 eager code and in ``Dataset.map`` (a function given strings runs eagerly per element).
-Supported specs: ``FixedLenFeature`` and ``FixedLenSequenceFeature`` of int64, float32
-or string. ``VarLenFeature`` / ``SparseFeature`` (SparseTensor outputs) and
-``RaggedFeature`` raise ``NotImplementedError``.
+Supported specs: ``FixedLenFeature``, ``FixedLenSequenceFeature`` and ``RaggedFeature``
+(without partitions) of int64, float32 or string. ``VarLenFeature`` / ``SparseFeature``
+(SparseTensor outputs) raise ``NotImplementedError``.
 
 Example:
     >>> import jtape.compat as tf
@@ -24,7 +24,7 @@ import numpy as np
 from . import _dtypes
 from ._example_proto import DecodeError, Example
 from ._op_errors import InvalidArgumentError
-from ._strings import StringTensor, to_bytes_array
+from ._strings import RaggedTensor, StringTensor, to_bytes_array
 
 
 class FixedLenFeature(NamedTuple):
@@ -51,13 +51,31 @@ class VarLenFeature(NamedTuple):
 
 
 class RaggedFeature(NamedTuple):
-    """``tf.io.RaggedFeature`` (parsing it raises NotImplementedError in jtape)."""
+    """``tf.io.RaggedFeature`` without ``partitions``: a 1-D tensor per Example (a
+    ``RaggedTensor`` for a batch; jtape's row_splits are int64 whatever
+    ``row_splits_dtype`` says)."""
 
     dtype: object
     value_key: object = None
     partitions: tuple = ()
     row_splits_dtype: object = None
     validate: bool = False
+
+
+def _partition(name: str, field: str):
+    return NamedTuple(name, [(field, object)])
+
+
+# RaggedFeature's partition specs (accepted by name; parsing with them raises).
+for _name, _field in (
+    ("RowSplits", "key"),
+    ("RowLengths", "key"),
+    ("RowStarts", "key"),
+    ("RowLimits", "key"),
+    ("ValueRowIds", "key"),
+    ("UniformRowLength", "length"),
+):
+    setattr(RaggedFeature, _name, _partition(_name, _field))
 
 
 class SparseFeature(NamedTuple):
@@ -99,13 +117,23 @@ def _check_specs(features: dict) -> None:
     if not isinstance(features, dict) or not features:
         raise ValueError("Invalid argument: features cannot be empty.")
     for key, spec in features.items():
-        if isinstance(spec, (VarLenFeature, SparseFeature, RaggedFeature)):
+        if isinstance(spec, (VarLenFeature, SparseFeature)):
             raise NotImplementedError(
                 f"parse_example: feature {key!r} is a {type(spec).__name__}, whose output "
-                "(a SparseTensor or a RaggedTensor) jtape does not provide; use "
-                "tf.io.FixedLenFeature (padded to a fixed shape with default_value) or "
-                "tf.io.FixedLenSequenceFeature(shape, dtype, allow_missing=True)"
+                "(a SparseTensor) jtape does not provide; use tf.io.RaggedFeature(dtype) "
+                "(a RaggedTensor), tf.io.FixedLenFeature (padded to a fixed shape with "
+                "default_value) or tf.io.FixedLenSequenceFeature(shape, dtype, "
+                "allow_missing=True)"
             )
+        if isinstance(spec, RaggedFeature):
+            if spec.partitions:
+                raise NotImplementedError(
+                    f"parse_example: RaggedFeature {key!r} has partitions; jtape's "
+                    "RaggedTensor has one ragged dimension, so only RaggedFeature(dtype, "
+                    "value_key) without partitions is supported"
+                )
+            _dtype_name(spec.dtype)
+            continue
         if not isinstance(spec, (FixedLenFeature, FixedLenSequenceFeature)):
             raise ValueError(f"Unsupported feature spec for key {key!r}: {spec!r}")
         if isinstance(spec, FixedLenSequenceFeature) and not spec.allow_missing:
@@ -134,13 +162,19 @@ class _Where:
         )
 
 
-def _values(feature, where: _Where, name: str) -> np.ndarray:
+def _values(feature, where: _Where, name: str, ragged: bool = False) -> np.ndarray:
     kind = feature.WhichOneof("kind")
     if kind != _KIND[name]:
-        msg = (
-            f"Data types don't match. Data type: {_KIND_NAME[kind]} but expected type: "
-            + (_TF_NAME[name])
-        )
+        if ragged:
+            msg = (
+                f"Data types don't match. Expected type: {_TF_NAME[name]}, Actual type: "
+                f"{_KIND_NAME[kind]}"
+            )
+        else:
+            msg = (
+                f"Data types don't match. Data type: {_KIND_NAME[kind]} but expected type: "
+                f"{_TF_NAME[name]}"
+            )
         raise where(f"Key: {where.key}.  {msg}", msg)
     values = getattr(feature, kind).value
     if name == "string":
@@ -240,12 +274,28 @@ def _serialized(serialized, what: str) -> np.ndarray:
         ) from None
 
 
+def _ragged(spec, key: str, name: str, parsed: list, batched: bool):
+    """The values of ``value_key`` per Example: rows of a RaggedTensor (a 1-D array alone)."""
+    value_key = key if spec.value_key is None else spec.value_key
+    rows = []
+    for i, p in enumerate(parsed):
+        feature = p.get(value_key)
+        where = _Where(value_key, i if batched else None)
+        rows.append(_empty(name) if feature is None else _values(feature, where, name, True))
+    if not batched:
+        return rows[0][np.newaxis]  # parse_single_example takes row 0
+    return RaggedTensor.from_rows(rows, _dtypes.string if name == "string" else name)
+
+
 def _parse_batch(examples: list[bytes], features: dict, batched: bool) -> dict:
     parsed = [_parse_one(data) for data in examples]
     out = {}
     for key in sorted(features):
         spec = features[key]
         name = _dtype_name(spec.dtype)
+        if isinstance(spec, RaggedFeature):
+            out[key] = _ragged(spec, key, name, parsed, batched)
+            continue
         shape = _shape(spec, key)
         np_dtype = object if name == "string" else name
         rows = []
@@ -291,7 +341,10 @@ def parse_example(serialized, features: dict, example_names=None, name=None) -> 
     if arr.ndim != 1:
         raise ValueError(f"parse_example: `serialized` must be a vector, got shape {arr.shape}")
     parsed = _parse_batch(list(arr), features, True)
-    return {k: _output(v, _dtype_name(features[k].dtype)) for k, v in parsed.items()}
+    return {
+        k: v if isinstance(v, RaggedTensor) else _output(v, _dtype_name(features[k].dtype))
+        for k, v in parsed.items()
+    }
 
 
 def parse_single_example(serialized, features: dict, example_names=None, name=None) -> dict:

@@ -262,8 +262,19 @@ class Feature(_Message):
     def __getattr__(self, name: str):
         lists = self.__dict__.get("_lists")
         if lists is not None and name in lists:
+            self._settle()
             return lists[name]
         raise AttributeError(f"Feature has no attribute {name!r}")
+
+    def _settle(self) -> None:
+        """A list filled after another kind was chosen becomes the kind (as protobuf's oneof)."""
+        for name, _, _ in _KINDS:
+            if name != self._kind and self._lists[name].value:
+                for other, _, c in _KINDS:
+                    if other != name:
+                        self._lists[other] = c()
+                self._kind = name
+                return
 
     def __setattr__(self, name: str, value) -> None:
         for kind, _, cls in _KINDS:
@@ -279,12 +290,8 @@ class Feature(_Message):
     def WhichOneof(self, group: str):  # noqa: N802
         if group != "kind":
             raise ValueError(f'Protocol message has no oneof "{group}" field.')
-        if self._kind is not None:
-            return self._kind
-        for name, _, _ in _KINDS:
-            if self._lists[name].value:
-                return name
-        return None
+        self._settle()
+        return self._kind
 
     def HasField(self, name: str) -> bool:  # noqa: N802
         return self.WhichOneof("kind") == name
@@ -388,16 +395,32 @@ class Features(_Message):
         return _map_text("feature", self.feature, indent)
 
 
+class _FeatureSeq(list):
+    """A repeated Feature field: a list with protobuf's ``add()``."""
+
+    def add(self, **fields) -> Feature:
+        feature = Feature(**fields)
+        self.append(feature)
+        return feature
+
+
 class FeatureList(_Message):
-    """``tf.train.FeatureList``: ``feature`` is a list of :class:`Feature`."""
+    """``tf.train.FeatureList``: ``feature`` is a list of :class:`Feature`.
+
+    Example:
+        >>> fl = FeatureList()
+        >>> fl.feature.add().int64_list.value.append(3)
+        >>> fl.SerializeToString().hex()
+        '0a051a030a0103'
+    """
 
     _NAME = "FeatureList"
 
     def __init__(self, feature=None) -> None:
-        self.feature = list(feature or [])
+        self.feature = _FeatureSeq(feature or [])
 
     def Clear(self) -> None:  # noqa: N802
-        self.feature = []
+        self.feature = _FeatureSeq()
 
     def _encode(self) -> bytes:
         return b"".join(_len_field(1, f._encode()) for f in self.feature)

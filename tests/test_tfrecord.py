@@ -150,6 +150,14 @@ def test_sequence_example_bytes_equal_tf():
     assert back.feature_lists.feature_list["tok"].feature[1].bytes_list.value == [b"b", b"c"]
 
 
+@pytest.mark.parametrize("name", sorted(REC["mutations"]))
+def test_message_mutations_as_tf(name):
+    code, want = REC["mutations"][name]
+    scope = {"tf": tf}
+    exec(code, scope)  # the recorded case's code, as TF ran it
+    assert scope["out"].SerializeToString().hex() == want
+
+
 def test_value_list_type_errors_as_tf():
     with pytest.raises(TypeError, match="expected bytes, str found"):
         tf.train.BytesList(value=["a"])
@@ -166,6 +174,8 @@ _DTYPES = {"int64": tf.int64, "float32": tf.float32, "string": tf.string}
 
 
 def _spec(kind, shape, dtype, default):
+    if kind == "ragged":  # shape holds the value_key
+        return tf.io.RaggedFeature(_DTYPES[dtype], value_key=shape)
     if kind == "fixed":
         return tf.io.FixedLenFeature(shape, _DTYPES[dtype], default_value=default)
     return tf.io.FixedLenSequenceFeature(
@@ -200,6 +210,13 @@ def test_parse_matches_tf(case):
     assert sorted(out) == sorted(want["values"])
     for key, (values, shape, dtype) in want["values"].items():
         got = out[key]
+        if shape == "ragged":
+            assert isinstance(got, tf.RaggedTensor) and got.dtype == _DTYPES[dtype]
+            rows = got.to_list()
+            if dtype == "string":
+                rows = [[v.hex() for v in r] for r in rows]
+            assert rows == values
+            continue
         assert list(got.shape) == shape
         if dtype == "string":
             assert got.dtype == tf.string
@@ -211,8 +228,11 @@ def test_parse_matches_tf(case):
 
 def test_parse_spec_errors():
     data = _example(REC["examples"]["multi"]).SerializeToString()
-    with pytest.raises(NotImplementedError, match="FixedLenFeature"):
+    with pytest.raises(NotImplementedError, match="RaggedFeature"):
         tf.io.parse_single_example(data, {"b": tf.io.VarLenFeature(tf.int64)})
+    partitioned = tf.io.RaggedFeature(tf.int64, partitions=[tf.io.RaggedFeature.RowLengths("n")])
+    with pytest.raises(NotImplementedError, match="partitions"):
+        tf.io.parse_single_example(data, {"b": partitioned})
     with pytest.raises(ValueError, match="allow_missing"):
         tf.io.parse_single_example(data, {"b": tf.io.FixedLenSequenceFeature([], tf.int64)})
     with pytest.raises(tf.errors.InvalidArgumentError, match="'Tdense' of int32"):
