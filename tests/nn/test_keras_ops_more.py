@@ -68,6 +68,13 @@ G = [[0.5, -1.25, 2.0, 4.0], [3.0, 1.0, -0.5, 2.5]]
         ("nanprod", lambda x: ops.nanprod(x, axis=0), lambda x: jnp.prod(x, 0)),
         ("nanmax", lambda x: ops.nanmax(x, axis=1), lambda x: jnp.max(x, 1)),
         ("kron", lambda x: ops.kron(x, x), lambda x: jnp.kron(x, x)),
+        (
+            "nanquantile",
+            lambda x: ops.nanquantile(x, 0.3, axis=1),
+            lambda x: jnp.quantile(x, 0.3, 1),
+        ),
+        ("nanmedian", lambda x: ops.nanmedian(x), lambda x: jnp.median(x)),
+        ("erfinv", lambda x: ops.erfinv(x / 5.0), lambda x: jax.scipy.special.erfinv(x / 5.0)),
         ("rot90", lambda x: ops.rot90(x) * 2.0, lambda x: jnp.rot90(x) * 2.0),
         ("diagonal", lambda x: ops.diagonal(x, 1), lambda x: jnp.diagonal(x, 1)),
         ("trapezoid", lambda x: ops.trapezoid(x), lambda x: jnp.trapezoid(x)),

@@ -698,3 +698,164 @@ def isin(x1, x2, assume_unique: bool = False, invert: bool = False) -> Tensor:
     x1, x2 = tensor(x1), tensor(x2)
     dt = result_type(x1.dtype, x2.dtype)
     return _isin(tensor(x1, dt), tensor(x2, dt), bool(invert))
+
+
+# -- NaN-skipping quantiles -----------------------------------------------------------
+def _nanquantile_fn(x, q, axis, method, keepdims):
+    # Keras' TF path: each batch row's non-NaN values, quantile of those (NaN for an
+    # all-NaN row); the reduced axes flattened last, q's axis first in the result.
+    ndim = x.ndim
+    if axis is None:
+        y, other_shape = x.reshape(1, -1), ()
+    else:
+        other = [i for i in range(ndim) if i not in axis]
+        other_shape = tuple(x.shape[i] for i in other)
+        y = jnp.transpose(x, other + list(axis)).reshape(int(np.prod(other_shape)), -1)
+    s = jnp.sort(y, axis=-1)  # NaN sorts last
+    nv = jnp.sum(~jnp.isnan(y), axis=-1)[:, None]
+    pos = (nv - 1).astype(jnp.float64) * q.reshape(1, -1).astype(jnp.float64)
+
+    def take(index):
+        i = jnp.clip(index.astype(jnp.int32), 0, jnp.maximum(nv - 1, 0))
+        return jnp.take_along_axis(s, i, axis=-1)
+
+    if method == "lower":
+        out = take(jnp.floor(pos))
+    elif method == "higher":
+        out = take(jnp.ceil(pos))
+    elif method == "nearest":
+        out = take(jnp.round(pos))
+    elif method == "midpoint":
+        out = 0.5 * (take(jnp.floor(pos)) + take(jnp.ceil(pos)))
+    else:
+        hi = jnp.clip(jnp.ceil(pos).astype(jnp.int32), 0, jnp.maximum(nv - 1, 0))
+        lo = jnp.maximum(hi - 1, 0)
+        hi = jnp.minimum(lo + 1, jnp.maximum(nv - 1, 0))
+        frac = (hi.astype(jnp.float64) - pos).astype(x.dtype)
+        out = take(hi) * (1 - frac) + take(lo) * frac
+    out = jnp.where(nv == 0, jnp.asarray(np.nan, x.dtype), out).astype(x.dtype)
+    if q.ndim > 0:
+        out = out.T.reshape(q.shape + other_shape)
+    else:
+        out = out.reshape(other_shape)
+    if keepdims:
+        if axis is None:
+            out = out.reshape(out.shape + (1,) * ndim)
+        else:
+            for a in sorted(axis):
+                out = jnp.expand_dims(out, a + q.ndim)
+    return out
+
+
+_nanquantile = op(_nanquantile_fn, name="nanquantile")
+
+
+def nanquantile(x, q, axis=None, method: str = "linear", keepdims: bool = False) -> Tensor:
+    """``quantile`` of the non-NaN entries (NaN where a row has none); float inputs."""
+    if method not in _METHODS:
+        raise ValueError(f"Invalid value for method argument. Received: method={method}")
+    x = tensor(x)
+    if not _is_floating(x):
+        if axis is not None:
+            # Keras' TF map_fn expects x's dtype per row and gets the float quantile
+            raise InvalidArgumentError(
+                f"TensorArray dtype is {np.dtype(x.dtype).name} but Op is trying to write "
+                "dtype float32 (keras.ops.nanquantile along an axis needs a float input)"
+            )
+        x = tensor(x, float_type(x))  # over all entries Keras computes in float32
+    q = tensor(q, floatx())
+    if axis is not None:
+        axis = [axis] if isinstance(axis, int) else list(axis)
+        axis = tuple(int(a) % x.ndim for a in axis)
+    return _nanquantile(x, q, axis, method, bool(keepdims))
+
+
+def nanpercentile(x, q, axis=None, method: str = "linear", keepdims: bool = False) -> Tensor:
+    """``nanquantile(x, q / 100)``."""
+    return nanquantile(x, tensor(q, floatx()) / 100.0, axis, method, keepdims)
+
+
+def nanmedian(x, axis=None, keepdims: bool = False) -> Tensor:
+    """The median of the non-NaN entries."""
+    if axis == () or axis == []:
+        return tensor(x)
+    return nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+# -- special functions, integer arithmetic, spaces -------------------------------------
+_erfinv = op(jax.scipy.special.erfinv, name="erfinv")
+
+
+def erfinv(x) -> Tensor:
+    """The inverse error function (float16/bfloat16 computed in float32)."""
+    x = tensor(x)
+    name = np.dtype(x.dtype).name
+    if name in ("float16", "bfloat16"):
+        return tensor(_erfinv(tensor(x, "float32")), name)
+    if not _is_floating(x):
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {name} is not in the list of allowed values: "
+            "bfloat16, half, float, double"
+        )
+    return _erfinv(x)
+
+
+_nextafter = op(lambda a, b, dt: jnp.nextafter(a, b).astype(dt), name="nextafter")
+
+
+def nextafter(x1, x2) -> Tensor:
+    """The next float64 after ``x1`` toward ``x2``, cast to Keras' float result dtype
+    (so float32 results round back to ``x1`` itself, as on TensorFlow)."""
+    x1, x2 = tensor(x1), tensor(x2)
+    dt = result_type(x1.dtype, x2.dtype, float)
+    return _nextafter(tensor(x1, "float64"), tensor(x2, "float64"), dt)
+
+
+def _gcd_fn(a, b):
+    if not jnp.issubdtype(a.dtype, jnp.unsignedinteger):
+        a, b = jnp.abs(a), jnp.abs(b)
+    return jnp.gcd(a, b)
+
+
+def _lcm_fn(a, b):
+    if not jnp.issubdtype(a.dtype, jnp.unsignedinteger):
+        a, b = jnp.abs(a), jnp.abs(b)
+    d = jnp.gcd(a, b)
+    safe = jnp.where(d == 0, jnp.ones((), d.dtype), d)
+    return jnp.where(d == 0, jnp.zeros((), d.dtype), a * (b // safe))
+
+
+_gcd = op(_gcd_fn, name="gcd")
+_lcm = op(_lcm_fn, name="lcm")
+
+
+def gcd(x1, x2) -> Tensor:
+    """Greatest common divisor of integers (``|x1|``, ``|x2|`` for signed ones)."""
+    x1, x2 = tensor(x1), tensor(x2)
+    dt = result_type(x1.dtype, x2.dtype)
+    if np.dtype(dt).kind not in "iu":
+        raise TypeError("Arguments to gcd must be integers.")
+    return _gcd(tensor(x1, dt), tensor(x2, dt))
+
+
+def lcm(x1, x2) -> Tensor:
+    """Least common multiple of integers (0 where both are 0)."""
+    x1, x2 = tensor(x1), tensor(x2)
+    if _kind(x1) not in "iu" or _kind(x2) not in "iu":
+        raise TypeError(
+            "Arguments to lcm must be integers. Received: "
+            f"x1.dtype={np.dtype(x1.dtype).name}, x2.dtype={np.dtype(x2.dtype).name}"
+        )
+    dt = result_type(x1.dtype, x2.dtype)
+    return _lcm(tensor(x1, dt), tensor(x2, dt))
+
+
+_power_of = op(lambda base, e: jnp.power(base.astype(e.dtype), e), name="logspace")
+
+
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10, dtype=None, axis=0):
+    """``base ** linspace(start, stop, num)``."""
+    from ._ops_array import linspace
+
+    result = linspace(start, stop, num=num, endpoint=endpoint, dtype=dtype, axis=axis)
+    return _power_of(tensor(base), result)

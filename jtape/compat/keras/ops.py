@@ -284,9 +284,11 @@ from ._ops_numpy_more import corrcoef as corrcoef
 from ._ops_numpy_more import cross as cross
 from ._ops_numpy_more import diagflat as diagflat
 from ._ops_numpy_more import diagonal as diagonal
+from ._ops_numpy_more import erfinv as erfinv
 from ._ops_numpy_more import fmax as fmax
 from ._ops_numpy_more import fmin as fmin
 from ._ops_numpy_more import fmod as fmod
+from ._ops_numpy_more import gcd as gcd
 from ._ops_numpy_more import hamming as hamming
 from ._ops_numpy_more import hanning as hanning
 from ._ops_numpy_more import i0 as i0
@@ -295,8 +297,10 @@ from ._ops_numpy_more import isin as isin
 from ._ops_numpy_more import isreal as isreal
 from ._ops_numpy_more import kaiser as kaiser
 from ._ops_numpy_more import kron as kron
+from ._ops_numpy_more import lcm as lcm
 from ._ops_numpy_more import ldexp as ldexp
 from ._ops_numpy_more import left_shift as left_shift
+from ._ops_numpy_more import logspace as logspace
 from ._ops_numpy_more import median as median
 from ._ops_numpy_more import nanargmax as nanargmax
 from ._ops_numpy_more import nanargmin as nanargmin
@@ -304,11 +308,15 @@ from ._ops_numpy_more import nancumprod as nancumprod
 from ._ops_numpy_more import nancumsum as nancumsum
 from ._ops_numpy_more import nanmax as nanmax
 from ._ops_numpy_more import nanmean as nanmean
+from ._ops_numpy_more import nanmedian as nanmedian
 from ._ops_numpy_more import nanmin as nanmin
+from ._ops_numpy_more import nanpercentile as nanpercentile
 from ._ops_numpy_more import nanprod as nanprod
+from ._ops_numpy_more import nanquantile as nanquantile
 from ._ops_numpy_more import nanstd as nanstd
 from ._ops_numpy_more import nansum as nansum
 from ._ops_numpy_more import nanvar as nanvar
+from ._ops_numpy_more import nextafter as nextafter
 from ._ops_numpy_more import percentile as percentile
 from ._ops_numpy_more import quantile as quantile
 from ._ops_numpy_more import real as real
@@ -320,6 +328,14 @@ from ._ops_numpy_more import unravel_index as unravel_index
 from ._ops_numpy_more import vander as vander
 
 __all__ = [
+    "nanquantile",
+    "nanpercentile",
+    "nanmedian",
+    "erfinv",
+    "nextafter",
+    "gcd",
+    "lcm",
+    "logspace",
     "batch_normalization",
     "layer_normalization",
     "rms_normalization",
