@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -287,7 +288,39 @@ def _ragged(spec, key: str, name: str, parsed: list, batched: bool):
     return RaggedTensor.from_rows(rows, _dtypes.string if name == "string" else name)
 
 
+def _probe_size() -> int:
+    """Nonzero while tf.data finds a map function's output spec on placeholder strings."""
+    fn_module = sys.modules.get("jtape.data._fn")
+    return fn_module.probing() if fn_module is not None else 0
+
+
+def _placeholders(examples: list, features: dict, batched: bool, unknown: int) -> dict:
+    """Outputs of the specs' shapes and dtypes (sequence lengths ``unknown``)."""
+    out = {}
+    for key, spec in features.items():
+        name = _dtype_name(spec.dtype)
+        np_dtype = object if name == "string" else name
+        fill = b"" if name == "string" else 0
+        if isinstance(spec, RaggedFeature):
+            rows = [np.full(unknown, fill, np_dtype) for _ in examples]
+            if batched:
+                out[key] = RaggedTensor.from_rows(
+                    rows, _dtypes.string if name == "string" else name
+                )
+            else:
+                out[key] = np.stack(rows)
+            continue
+        shape = _shape(spec, key)
+        if isinstance(spec, FixedLenSequenceFeature):
+            shape = (unknown, *shape)
+        out[key] = np.full((len(examples), *shape), fill, np_dtype)
+    return out
+
+
 def _parse_batch(examples: list[bytes], features: dict, batched: bool) -> dict:
+    unknown = _probe_size()
+    if unknown:
+        return _placeholders(examples, features, batched, unknown)
     parsed = [_parse_one(data) for data in examples]
     out = {}
     for key in sorted(features):

@@ -26,7 +26,7 @@ import zlib
 
 import numpy as np
 
-from ._op_errors import DataLossError
+from ._op_errors import DataLossError, NotFoundError
 
 _POLY = 0x82F63B78  # CRC32C (Castagnoli), reflected
 
@@ -157,7 +157,11 @@ class TFRecordWriter:
         kind = compression_kind(options, "options")
         level = getattr(options, "compression_level", None)
         level = 6 if level is None or level == -1 else int(level)
-        self._file = open(_path(path), "wb")  # noqa: SIM115 - closed by close()
+        path = _path(path)
+        try:
+            self._file = open(path, "wb")  # noqa: SIM115 - closed by close()
+        except FileNotFoundError:
+            raise NotFoundError(None, None, f"{path}; No such file or directory") from None
         self._zip = None
         if kind:
             wbits = 31 if kind == "GZIP" else 15
@@ -229,8 +233,11 @@ def read_records(path, compression_type=None):
     """Yields the records (bytes) of one TFRecord file; ``DataLossError`` on corruption."""
     path = _path(path)
     kind = compression_kind(compression_type)
-    with open(path, "rb") as f:
-        data = _decompress(f.read(), kind, path)
+    try:
+        with open(path, "rb") as f:
+            data = _decompress(f.read(), kind, path)
+    except FileNotFoundError:
+        raise NotFoundError(None, None, f"{path}; No such file or directory") from None
     pos, n = 0, len(data)
     while pos < n:
         if n - pos < 12:

@@ -314,3 +314,29 @@ def test_files_from_a_copied_dir_and_options_strings(tmp_path):
         assert len(list(tf.data.TFRecordDataset(str(tmp_path / "g"), ctype))) == len(RECORDS)
     with pytest.raises(ValueError, match="compression_type"):
         tf.data.TFRecordDataset(str(tmp_path / "g"), "BZ2")
+
+
+def test_map_parse_element_spec_and_missing_files(tmp_path):
+    spec = {
+        "x": tf.io.FixedLenFeature([2], tf.float32),
+        "s": tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True),
+        "r": tf.io.RaggedFeature(tf.string),
+    }
+    ds = tf.data.TFRecordDataset(os.path.join(FILES, "examples.tfrecord"))
+    mapped = ds.map(lambda r: tf.io.parse_single_example(r, spec))
+    want = {
+        "x": tf.TensorSpec((2,), tf.float32),
+        "s": tf.TensorSpec((None,), tf.int64),
+        "r": tf.TensorSpec((None,), tf.string),
+    }
+    assert mapped.element_spec == want  # as TF; found without parsing placeholder strings
+    batched = ds.batch(3).map(lambda b: tf.io.parse_example(b, {"x": spec["x"]}))
+    assert batched.element_spec == {"x": tf.TensorSpec((None, 2), tf.float32)}
+    first = next(iter(mapped))
+    assert first["s"].shape == (0,) and first["r"].shape == (0,)
+    with pytest.raises(tf.errors.NotFoundError):
+        list(tf.data.TFRecordDataset(str(tmp_path / "missing.rec")))
+    with pytest.raises(tf.errors.NotFoundError):
+        tf.io.TFRecordWriter(str(tmp_path / "no" / "dir.rec"))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="required"):
+        tf.io.parse_single_example(b"", {"x": spec["x"]})  # an empty Example is real data

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
 
 import jax
 import jax.numpy as jnp
@@ -167,10 +168,24 @@ class StructuredFunction:
                     continue
                 except (_NeedsEager, TypeError, jax.errors.JAXTypeError):
                     self.eager = True
-            probes.append(_structure.spec_of(self(element)))
+            _PROBE.unknown = unknown
+            try:
+                probes.append(_structure.spec_of(self(element)))
+            finally:
+                _PROBE.unknown = 0
         return jax.tree_util.tree_map(
             lambda a, b: a.most_specific_compatible(b), probes[0], probes[1]
         )
+
+
+_PROBE = threading.local()
+
+
+def probing() -> int:
+    """While ``output_spec`` runs a function eagerly on a placeholder element: the size
+    (1 or 2) it gives unknown dimensions; else 0. Host ops that cannot run on a
+    placeholder (``tf.io.parse_example``) answer with outputs of their declared spec."""
+    return getattr(_PROBE, "unknown", 0)
 
 
 def _spec_of_shaped(x) -> _structure.TensorSpec:
