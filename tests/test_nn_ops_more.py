@@ -95,3 +95,15 @@ def test_sparse_labels_and_traced_decoder_raise_clearly():
         tf.nn.ctc_loss(Sparse(), jt.zeros((1, 1, 2)), None, [1])
     with pytest.raises(NotImplementedError, match="eagerly"):
         jt.function(lambda z: tf.nn.ctc_greedy_decoder(z, [1])[1])(jt.zeros((1, 1, 2)))
+
+
+def test_ctc_label_equal_to_a_nonzero_blank_is_refused():
+    # TF shifts the classes for blank_index != 0 and reads such a label as another class.
+    logits = jt.zeros((4, 1, 3))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="blank_index=2"):
+        tf.nn.ctc_loss([[1, 2]], logits, [2], [4], blank_index=-1)
+    # Past label_length the entry is padding and not checked.
+    loss = tf.nn.ctc_loss([[1, 2]], logits, [1], [4], blank_index=-1)
+    # Uniform logits: each path has p = (1/3)^4; the paths that collapse to "1" have one run
+    # of 1s between blanks: 4 + 3 + 2 + 1 = 10 of them.
+    np.testing.assert_allclose(loss.numpy(), [-np.log(10 / 81)], rtol=1e-5)
