@@ -85,19 +85,26 @@ def ctc_loss(
         raise ValueError(
             f"tf.nn.ctc_loss: blank_index must be in [-{classes}, {classes}), got {blank_index}"
         )
-    _check_no_blank_label(labels, label_length, blank)
+    _check_labels(labels, label_length, blank, classes)
     return _ctc_loss(labels, logits, label_length, logit_length, bool(logits_time_major), blank)
 
 
-def _check_no_blank_label(labels, label_length, blank: int) -> None:
-    """Eager check (skipped when traced): with a non-zero ``blank_index``, TF shifts the
-    classes and reads a label equal to the blank as another class; jtape refuses it."""
+def _check_labels(labels, label_length, blank: int, classes: int) -> None:
+    """Eager check (skipped when traced) of the labels within ``label_length``: TF gives
+    meaningless numbers for labels outside ``[0, classes)`` and, with a non-zero
+    ``blank_index``, reads a label equal to the blank as another class (its shifted
+    logits); jtape refuses both."""
     lab, n = to_value(labels), to_value(label_length)
-    if blank == 0 or isinstance(lab, jax.core.Tracer) or isinstance(n, jax.core.Tracer):
+    if isinstance(lab, jax.core.Tracer) or isinstance(n, jax.core.Tracer):
         return
     lab, n = np.asarray(lab), np.asarray(n)
     used = np.arange(lab.shape[1])[None, :] < n.reshape(-1, 1)
-    if np.any((lab == blank) & used):
+    if np.any(((lab < 0) | (lab >= classes)) & used):
+        raise InvalidArgumentError(
+            f"tf.nn.ctc_loss: labels must be in [0, {classes}) (the logits' classes), got "
+            f"{sorted(set(lab[used & ((lab < 0) | (lab >= classes))].tolist()))}"
+        )
+    if blank != 0 and np.any((lab == blank) & used):
         raise InvalidArgumentError(
             f"tf.nn.ctc_loss: a label equals blank_index={blank}; TF reads it as another "
             "class (its shifted-logits convention), jtape refuses it"

@@ -107,3 +107,8 @@ def test_ctc_label_equal_to_a_nonzero_blank_is_refused():
     # Uniform logits: each path has p = (1/3)^4; the paths that collapse to "1" have one run
     # of 1s between blanks: 4 + 3 + 2 + 1 = 10 of them.
     np.testing.assert_allclose(loss.numpy(), [-np.log(10 / 81)], rtol=1e-5)
+
+
+def test_ctc_labels_outside_the_classes_are_refused():
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"in \[0, 3\).*\[5\]"):
+        tf.nn.ctc_loss([[1, 5]], jt.zeros((4, 1, 3)), [2], [4])
