@@ -190,6 +190,22 @@ def test_nn_gradients(name, f_jt, f_pure, args):
     check_grads(f_jt, f_pure, args, atol=2e-3, rtol=2e-3)
 
 
+def test_image_ops_gradients_and_docs():
+    import doctest
+
+    from jtape.compat.keras import _ops_image
+
+    def pure_patches(x):  # non-overlapping 2x2 patches, channels (row, col, c) in order
+        n, h, w, c = x.shape
+        x = x.reshape(n, h // 2, 2, w // 2, 2, c).transpose(0, 1, 3, 2, 4, 5)
+        return x.reshape(n, h // 2, w // 2, 4 * c)
+
+    check_grads(lambda x: ops.image.extract_patches(x, 2), pure_patches, [X4], atol=1e-3)
+    gray = jnp.asarray([0.2989, 0.5870, 0.1140], jnp.float32)
+    check_grads(ops.image.rgb_to_grayscale, lambda x: (x[..., :3] @ gray)[..., None], [X4[..., :3]])
+    assert doctest.testmod(_ops_image).failed == 0
+
+
 def test_nan_reductions_skip_nan_in_gradients():
     x = tf.constant([[1.0, float("nan")], [3.0, 4.0]])
     with tf.GradientTape() as tape:

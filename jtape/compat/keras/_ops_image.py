@@ -117,3 +117,67 @@ def affine_transform(
     if channels_first:
         out = A.transpose(out, (0, 3, 1, 2))
     return A.squeeze(out, 0) if unbatched else out
+
+
+def extract_patches(
+    images, size, strides=None, dilation_rate=1, padding: str = "valid", data_format=None
+) -> Tensor:
+    """Patches of ``size`` (2 ints: 2D, 3 ints: 3D) flattened into the channel axis, as
+    Keras computes them: a convolution with an identity kernel.
+
+    Example:
+        >>> import jtape.compat.keras as keras
+        >>> keras.ops.image.extract_patches(keras.ops.ones((1, 4, 4, 3)), 2).shape
+        (1, 2, 2, 12)
+    """
+    import numpy as np
+
+    from ._ops_nn import conv
+
+    three_d = not isinstance(size, int) and len(size) == 3
+    n = 3 if three_d else 2
+    if isinstance(size, int):
+        size = (size,) * n
+    elif len(size) != 2 and not three_d:
+        raise ValueError(
+            "Invalid `size` argument. Expected a tuple of length 2 or 3. "
+            f"Received: size={size} with length {len(size)}"
+        )
+    x = tensor(images)
+    first = (data_format or "channels_last") == "channels_first"
+    channels = x.shape[-(n + 1)] if first else x.shape[-1]
+    out_dim = int(np.prod(size)) * channels
+    kernel = tensor(np.eye(out_dim).reshape(tuple(size) + (channels, out_dim)), x.dtype)
+    unbatched = x.ndim == n + 1
+    if unbatched:
+        x = A.expand_dims(x, 0)
+    patches = conv(x, kernel, strides or size, padding, data_format, dilation_rate)
+    return A.squeeze(patches, [0]) if unbatched else patches
+
+
+def rgb_to_grayscale(images, data_format=None) -> Tensor:
+    """Luma ``0.2989 R + 0.5870 G + 0.1140 B`` as one channel (in the input's dtype)."""
+    import numpy as np
+
+    from ._ops_dtypes import float_type
+    from ._ops_math import tensordot
+
+    x = tensor(images)
+    axis = -3 if (data_format or "channels_last") == "channels_first" else -1
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            "Invalid images rank: expected rank 3 (single image) or rank 4 (batch of images). "
+            f"Received input with shape: images.shape={tuple(x.shape)}"
+        )
+    if x.shape[axis] not in (1, 3):
+        raise ValueError(
+            "Invalid channel size: expected 3 (RGB) or 1 (Grayscale). Received input with "
+            f"shape: images.shape={tuple(x.shape)}"
+        )
+    if x.shape[axis] == 1:
+        return A.identity(x)
+    dtype = x.dtype
+    x = tensor(x, float_type(x))
+    weights = tensor(np.array([0.2989, 0.5870, 0.1140]), x.dtype)
+    gray = tensordot(x, weights, axes=([x.ndim + axis], [0]))
+    return tensor(A.expand_dims(gray, axis), dtype)
