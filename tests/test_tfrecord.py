@@ -37,6 +37,16 @@ def test_crc32c_known_values():
     assert masked_crc(b"\x03" + bytes(7)) == 0x0E4999B0
 
 
+@pytest.mark.parametrize("n", [8191, 8192, 8193, 70001, 1 << 18])
+def test_crc32c_lanes_equal_the_byte_loop(n):
+    from jtape._tfrecord import _raw
+
+    data = np.random.default_rng(n).integers(0, 256, n, dtype=np.uint8).tobytes()
+    want = _raw(data, 0xFFFFFFFF) ^ 0xFFFFFFFF  # the plain table-driven register loop
+    assert crc32c(data) == want
+    assert crc32c(data[7:], crc32c(data[:7])) == want
+
+
 @pytest.mark.parametrize("fname", sorted(OPTIONS))
 def test_written_file_is_byte_identical_to_tf(tmp_path, fname):
     path = str(tmp_path / fname)
