@@ -539,6 +539,14 @@ class Conv2D(_Conv):
 class _ConvTranspose(_BaseConv):
     _transpose = True
 
+    def __init__(self, rank: int, filters: int, kernel_size, **kwargs) -> None:
+        if "groups" in kwargs:  # Keras' transposed convolutions take no `groups`
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                f"{{'groups': {kwargs['groups']!r}}}"
+            )
+        super().__init__(rank, filters, kernel_size, **kwargs)
+
     def build(self, input_shape) -> None:
         channels = self._input_channels(input_shape)
         self._add_weights((*self.kernel_size, self.filters, channels))

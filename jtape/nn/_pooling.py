@@ -12,7 +12,13 @@ import jax.numpy as jnp
 
 from .. import _pooling_math
 from .._op import op
-from ._conv import check_input_rank, normalize_data_format, normalize_padding, normalize_tuple
+from ._conv import (
+    check_input_rank,
+    normalize_data_format,
+    normalize_padding,
+    normalize_tuple,
+    spatial_dims,
+)
 from ._layer import Layer
 
 # ----------------------------------------------------------------------------- pure math
@@ -113,6 +119,15 @@ class _Pooling(Layer):
 
     def call(self, inputs):
         check_input_rank(self, inputs, self._rank)
+        spatial = spatial_dims(inputs.shape, self._rank, self.data_format == "channels_last")
+        if self.padding == "valid" and any(
+            n is not None and n < k for n, k in zip(spatial, self.pool_size)
+        ):
+            raise ValueError(  # Keras' rule (TF's kernels fail or return an empty tensor)
+                "Computed output size would be zero or negative. Received: "
+                f"`inputs.shape={list(inputs.shape)}`, `pool_size={list(self.pool_size)}`, "
+                f"`strides={self.strides}`, `padding={self.padding}`."
+            )
         return self._op(
             inputs,
             pool_size=self.pool_size,

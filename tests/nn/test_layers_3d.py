@@ -148,3 +148,23 @@ def test_docstring_examples(module):
 
     result = doctest.testmod(importlib.import_module(f"jtape.nn.{module}"))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_transposed_convolutions_take_no_groups():
+    for cls in (L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose):
+        with pytest.raises(ValueError, match=r"Unrecognized keyword arguments.*'groups': 2"):
+            cls(2, 3, groups=2)
+
+
+@pytest.mark.parametrize(
+    "cls, shape, same_shape",
+    [
+        (L.MaxPooling3D, (1, 2, 4, 4, 1), (1, 1, 2, 2, 1)),
+        (L.AveragePooling3D, (1, 4, 2, 4, 1), (1, 2, 1, 2, 1)),
+    ],
+)
+def test_valid_pooling_larger_than_input_is_an_error(cls, shape, same_shape):
+    # Keras' rule: TF's kernels fail (max) or return an empty tensor (average) eagerly.
+    with pytest.raises(ValueError, match="Computed output size would be zero or negative"):
+        cls(3)(np.ones(shape, np.float32))
+    assert cls(3, padding="same")(np.ones(shape, np.float32)).shape == same_shape
