@@ -206,6 +206,21 @@ def test_image_ops_gradients_and_docs():
     assert doctest.testmod(_ops_image).failed == 0
 
 
+def test_nn_and_numpy_namespaces():
+    from jtape.compat._missing import NotProvidedError
+    from jtape.compat.keras import _ops_namespaces
+
+    for name, names in (("nn", _ops_namespaces.NN), ("numpy", _ops_namespaces.NUMPY)):
+        space = getattr(ops, name)
+        for n in names:
+            if hasattr(ops, n):
+                assert getattr(space, n) is getattr(ops, n)
+    np.testing.assert_allclose(ops.nn.relu([-1.0, 2.0]).numpy(), [0.0, 2.0])
+    np.testing.assert_allclose(float(ops.numpy.nanmean([1.0, float("nan")])), 1.0)
+    with pytest.raises(NotProvidedError, match="keras.ops.nn.ctc_decode"):
+        ops.nn.ctc_decode  # noqa: B018
+
+
 def test_nan_reductions_skip_nan_in_gradients():
     x = tf.constant([[1.0, float("nan")], [3.0, 4.0]])
     with tf.GradientTape() as tape:

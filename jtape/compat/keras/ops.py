@@ -662,6 +662,37 @@ def _wrap_all() -> None:
 _wrap_all()
 
 
+def _namespace(name: str, names: tuple[str, ...]):
+    """``keras.ops.<name>``: the listed ``keras.ops`` functions that jtape provides."""
+    import types
+
+    from .._missing import NotProvidedError, message
+
+    module = types.ModuleType(f"{__name__}.{name}")
+    namespace = globals()
+    for n in names:
+        if n in namespace:
+            setattr(module, n, namespace[n])
+
+    def missing(attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        raise NotProvidedError(message(f"keras.ops.{name}", attr))
+
+    module.__getattr__ = missing
+    return module
+
+
+def _namespaces() -> None:
+    from . import _ops_namespaces
+
+    globals()["nn"] = _namespace("nn", _ops_namespaces.NN)
+    globals()["numpy"] = _namespace("numpy", _ops_namespaces.NUMPY)
+
+
+_namespaces()
+
+
 def __getattr__(name: str):
     from .._missing import NotProvidedError, message
 
