@@ -229,9 +229,15 @@ class MaxPooling3D(_Pooling):
     _rank = 3
 
     def __init__(
-        self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs
+        self,
+        pool_size=(2, 2, 2),
+        strides=None,
+        padding="valid",
+        data_format=None,
+        name=None,
+        **kwargs,
     ):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
 class AveragePooling3D(_Pooling):
@@ -248,8 +254,10 @@ class AveragePooling3D(_Pooling):
     _rank = 3
     _op = staticmethod(avg_pool)
 
-    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+    def __init__(
+        self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs
+    ):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
 class _GlobalPooling(Layer):

@@ -8,6 +8,7 @@ as is a Keras-saved ``.keras`` model that jtape loads, saves and loads again.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -28,6 +29,7 @@ CASES = cases(L)
 FIXTURE = np.load(os.path.join(HERE, "layers_3d.npz"))
 with open(os.path.join(HERE, "layers_3d.json")) as _f:
     CONFIGS = json.load(_f)
+SIGNATURES = CONFIGS.pop("__signatures__")
 TOL = {"rtol": 2e-5, "atol": 2e-5}
 
 
@@ -79,6 +81,17 @@ def test_weights_names_and_configs_match_keras(name):
     assert got_config == keras_config
     clone = type(layer).from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_constructor_arguments_order_and_defaults_match_keras(name):
+    params = inspect.signature(getattr(nn, name).__init__).parameters.values()
+    got = [
+        [p.name, None if p.default is p.empty else repr(p.default)]
+        for p in params
+        if p.name != "self" and p.kind is not p.VAR_KEYWORD
+    ]
+    assert got == SIGNATURES[name]
 
 
 def test_default_names():
