@@ -148,6 +148,11 @@ def ctc_greedy_decoder(
     """
     x = _concrete(inputs, "tf.nn.ctc_greedy_decoder")
     lengths = _concrete(sequence_length, "tf.nn.ctc_greedy_decoder")
+    if x.dtype not in (np.float32, np.float64):
+        pretty = {"float16": "half"}.get(x.dtype.name, x.dtype.name)
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {pretty} is not in the list of allowed values: float, double"
+        )
     steps, batch, classes = x.shape
     if np.any(lengths > steps):
         raise FailedPreconditionError(

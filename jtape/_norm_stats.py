@@ -130,6 +130,9 @@ def weighted_moments(x, axes, frequency_weights, keepdims: bool = False):
         >>> [float(mean), float(var)]
         [1.0, 2.0]
     """
+    if isinstance(frequency_weights, (list, tuple, int, float)):  # TF converts it
+        w = np.asarray(frequency_weights)
+        frequency_weights = jnp.asarray(w, np.float32 if w.dtype == np.float64 else w.dtype)
     return _weighted(x, frequency_weights, _axes(x, axes), bool(keepdims))
 
 

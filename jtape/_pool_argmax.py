@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtypes
 from ._conv_ops import _padding, _tuple
 from ._op import op
-from ._op_errors import InvalidArgumentError
+from ._op_errors import InvalidArgumentError, UnimplementedError
 from ._tensor import Tensor
 
 
@@ -85,6 +85,19 @@ def max_pool_with_argmax(
         raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
     if jnp.ndim(input) != 4:
         raise InvalidArgumentError("tensor_in must be 4-dimensional [Op:MaxPoolWithArgmax]")
+    kind = jnp.dtype(getattr(input, "dtype", None) or jnp.result_type(input)).kind
+    if kind not in "fiu":
+        name = jnp.dtype(getattr(input, "dtype", None) or jnp.result_type(input)).name
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {name} is not in the list of allowed values: float, "
+            "double, int32, uint8, int16, int8, int64, bfloat16, uint16, half, uint32, uint64"
+        )
+    for arg in (ksize, strides):
+        if not isinstance(arg, int) and len(arg) == 4 and (int(arg[0]), int(arg[3])) != (1, 1):
+            raise UnimplementedError(
+                "Pooling is not yet supported on the batch or depth dimension (ksize and "
+                f"strides must be 1 there), got {list(arg)} [Op:MaxPoolWithArgmax]"
+            )
     window = _tuple(ksize, 2, "ksize")
     stride = _tuple(strides, 2, "strides")
     pad = _padding(padding, 2, True)
