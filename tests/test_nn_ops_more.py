@@ -112,3 +112,16 @@ def test_ctc_label_equal_to_a_nonzero_blank_is_refused():
 def test_ctc_labels_outside_the_classes_are_refused():
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"in \[0, 3\).*\[5\]"):
         tf.nn.ctc_loss([[1, 5]], jt.zeros((4, 1, 3)), [2], [4])
+
+
+def test_depth_to_space_in_a_keras_layer_as_keras_io_super_resolution():
+    keras = tf.keras
+    inp = keras.Input((3, 3, 4))
+    out = keras.layers.Lambda(lambda x: tf.nn.depth_to_space(x, 2))(inp)
+    model = keras.Model(inp, out)
+    x = np.arange(72.0, dtype=np.float32).reshape(2, 3, 3, 4)
+    got = np.asarray(model(x))
+    assert got.shape == (2, 6, 6, 1)
+    # Pixel (h, w)'s channel 2*i + j lands at (2h + i, 2w + j).
+    np.testing.assert_array_equal(got[:, 0::2, 1::2, 0], x[..., 1])
+    np.testing.assert_array_equal(got[:, 1::2, 0::2, 0], x[..., 2])
