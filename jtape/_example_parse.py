@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _dtypes
-from ._example_proto import DecodeError, Example
+from ._example_proto import DecodeError, Example, SequenceExample
 from ._op_errors import InvalidArgumentError
 from ._strings import RaggedTensor, StringTensor, to_bytes_array
 
@@ -397,3 +397,124 @@ def parse_single_example(serialized, features: dict, example_names=None, name=No
         )
     parsed = _parse_batch([arr.item()], features, False)
     return {k: _output(v[0], _dtype_name(features[k].dtype)) for k, v in parsed.items()}
+
+
+def _sequence_steps(spec, key: str, name: str, feature_list, unknown: int):
+    """One sequence feature of a SequenceExample: [steps] + shape (a RaggedTensor of
+    steps for a RaggedFeature)."""
+    np_dtype = object if name == "string" else name
+    ragged = isinstance(spec, RaggedFeature)
+    shape = () if ragged else _shape(spec, key)
+    if unknown:
+        steps = [np.full(unknown if ragged else shape, b"" if name == "string" else 0, np_dtype)]
+        steps = steps * unknown
+    elif feature_list is None:
+        if not ragged and not spec.allow_missing:
+            raise InvalidArgumentError(
+                f"Name: <unknown>, Feature list '{key}' is required but could not be found.  "
+                "Did you mean to include it in feature_list_dense_missing_assumed_empty or "
+                "feature_list_dense_defaults?"
+            )
+        steps = []
+    else:
+        steps = []
+        for i, feature in enumerate(feature_list.feature):
+            kind = feature.WhichOneof("kind")
+            if kind is None:
+                values = _empty(name)
+            elif kind != _KIND[name]:
+                raise InvalidArgumentError(
+                    f"Name: <unknown>, Feature list: {key}, Index: {i}.  Data types don't "
+                    f"match. Expected type: {_TF_NAME[name]}"
+                )
+            else:
+                values = _values(feature, _Where(key, i), name)
+            if not ragged:
+                if values.size != int(np.prod(shape)):
+                    raise InvalidArgumentError(
+                        f"Name: <unknown>, Key: {key}, Index: {i}.  Number of values != "
+                        f"expected.  values size: {values.size} but output shape: "
+                        f"[{','.join(map(str, shape))}]"
+                    )
+                values = values.reshape(shape)
+            steps.append(values)
+    if ragged:
+        return RaggedTensor.from_rows(steps, _dtypes.string if name == "string" else name)
+    arr = np.stack(steps) if steps else np.empty((0, *shape), np_dtype)
+    return _output(arr, name)
+
+
+def parse_single_sequence_example(
+    serialized,
+    context_features: dict | None = None,
+    sequence_features: dict | None = None,
+    example_name=None,
+    name=None,
+) -> tuple[dict, dict]:
+    """Parses one serialized ``tf.train.SequenceExample`` into ``(context, sequences)``
+    (``tf.io.parse_single_sequence_example``).
+
+    Context specs are ``FixedLenFeature`` / ``RaggedFeature``; sequence specs are
+    ``FixedLenSequenceFeature`` (``[steps] + shape``) or ``RaggedFeature`` (a
+    RaggedTensor with one row per step).
+
+    Example:
+        >>> import jtape.compat as tf
+        >>> f = lambda *v: tf.train.Feature(int64_list=tf.train.Int64List(value=v))
+        >>> s = tf.train.SequenceExample(feature_lists=tf.train.FeatureLists(feature_list={
+        ...     "t": tf.train.FeatureList(feature=[f(1), f(2)])})).SerializeToString()
+        >>> _, seq = parse_single_sequence_example(
+        ...     s, sequence_features={"t": tf.io.FixedLenSequenceFeature([], tf.int64)})
+        >>> seq["t"].numpy().tolist()
+        [1, 2]
+    """
+    context_features = dict(context_features or {})
+    sequence_features = dict(sequence_features or {})
+    if not context_features and not sequence_features:
+        raise ValueError("Missing features.")
+    for key, spec in sequence_features.items():
+        if not isinstance(spec, (FixedLenSequenceFeature, RaggedFeature)):
+            raise NotImplementedError(
+                f"parse_single_sequence_example: sequence feature {key!r} is a "
+                f"{type(spec).__name__}; jtape supports FixedLenSequenceFeature and "
+                "RaggedFeature (without partitions) there"
+            )
+        if isinstance(spec, RaggedFeature) and spec.partitions:
+            raise NotImplementedError(
+                f"parse_single_sequence_example: RaggedFeature {key!r} has partitions"
+            )
+        _dtype_name(spec.dtype)
+    arr = _serialized(serialized, "parse_single_sequence_example")
+    if arr.ndim != 0:
+        raise ValueError(f"`serialized` must be a scalar, got shape {arr.shape}")
+    unknown = _probe_size()
+    data = arr.item()
+    if unknown:
+        message = SequenceExample()
+    else:
+        try:
+            message = SequenceExample.FromString(data)
+        except DecodeError:
+            raise InvalidArgumentError(
+                f"Could not parse example input, value: {data[:100]!r}"
+            ) from None
+    context = {}
+    if context_features:
+        fake = Example(features=message.context).SerializeToString()
+        try:
+            context = parse_single_example(fake, context_features)
+        except InvalidArgumentError as e:
+            if "is required but could not be found" not in str(e):
+                raise
+            key = str(e).split("Feature: ")[1].split(" (")[0]
+            size = int(np.prod(_shape(context_features[key], key)))
+            raise InvalidArgumentError(
+                f"Inconsistent max number of elements for feature {key}: expected {size}, "
+                "but found 0"
+            ) from None
+    lists = message.feature_lists.feature_list
+    sequences = {
+        key: _sequence_steps(spec, key, _dtype_name(spec.dtype), lists.get(key), unknown)
+        for key, spec in sorted(sequence_features.items())
+    }
+    return context, sequences

@@ -236,6 +236,68 @@ def test_parse_matches_tf(case):
             np.testing.assert_array_equal(got.numpy().reshape(-1), np.asarray(values, dtype))
 
 
+def _sequence_example(desc):
+    feats = {k: _feature(*v) for k, v in desc["context"].items()}
+    lists = {
+        k: tf.train.FeatureList(feature=[_feature(*f) for f in steps])
+        for k, steps in desc["lists"].items()
+    }
+    return tf.train.SequenceExample(
+        context=tf.train.Features(feature=feats),
+        feature_lists=tf.train.FeatureLists(feature_list=lists),
+    )
+
+
+def _spec_any(kind, shape, dtype, default):
+    if kind == "seqreq":
+        return tf.io.FixedLenSequenceFeature(shape, _DTYPES[dtype], default_value=default)
+    return _spec(kind, shape, dtype, default)
+
+
+def _check_values(out, want):
+    assert sorted(out) == sorted(want)
+    for key, (values, shape, dtype) in want.items():
+        got = out[key]
+        if shape == "ragged":
+            assert isinstance(got, tf.RaggedTensor) and got.dtype == _DTYPES[dtype]
+            rows = got.to_list()
+            if dtype == "string":
+                rows = [[v.hex() for v in r] for r in rows]
+            assert rows == values
+            continue
+        assert list(got.shape) == shape
+        if dtype == "string":
+            assert got.dtype == tf.string
+            assert [v.hex() for v in np.asarray(got.numpy()).reshape(-1)] == values
+        else:
+            assert got.dtype == _DTYPES[dtype]
+            np.testing.assert_array_equal(got.numpy().reshape(-1), np.asarray(values, dtype))
+
+
+@pytest.mark.parametrize("case", REC["seq_parse_cases"], ids=[c[0] for c in REC["seq_parse_cases"]])
+def test_parse_single_sequence_example_matches_tf(case):
+    name, context, sequence = case
+    want = REC["seq_parse"][name]
+    data = _sequence_example(REC["sequence"]).SerializeToString()
+    assert data.hex() == REC["sequence_bytes"]
+
+    def run():
+        return tf.io.parse_single_sequence_example(
+            data,
+            context_features={k: _spec_any(*v) for k, v in context.items()} or None,
+            sequence_features={k: _spec_any(*v) for k, v in sequence.items()} or None,
+        )
+
+    if "error" in want:
+        with pytest.raises(getattr(tf.errors, want["error"])) as e:
+            run()
+        assert str(e.value) == _core(want["message"])
+        return
+    c, s = run()
+    _check_values(c, want["context"])
+    _check_values(s, want["sequence"])
+
+
 def test_parse_spec_errors():
     data = _example(REC["examples"]["multi"]).SerializeToString()
     with pytest.raises(NotImplementedError, match="RaggedFeature"):

@@ -18,6 +18,7 @@ TABLE = {
     "encode_png": _io.encode_png,
     "parse_example": _example_parse.parse_example,
     "parse_single_example": _example_parse.parse_single_example,
+    "parse_single_sequence_example": _example_parse.parse_single_sequence_example,
     "parse_tensor": _io.parse_tensor,
     "read_file": _io.read_file,
     "serialize_tensor": _io.serialize_tensor,
