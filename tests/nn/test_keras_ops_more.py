@@ -35,6 +35,15 @@ KNOWN = {
     # Keras 3.15's TF backend fails with an UnboundLocalError for an unknown method;
     # jtape raises ValueError naming the argument.
     "K.quantile(G, 0.5, method='bad')": "unknown method: ValueError",
+    # Keras' saturate_cast on TF leaves float32 values past int32's range unclipped and
+    # TF's cast wraps them to INT_MIN; jtape saturates them (docs/differences.md: jtape's
+    # out-of-range float -> int casts clamp).
+    "K.saturate_cast(tf.constant([3e9, -3e9, 7.5, inf]), 'int32')": "float->int cast",
+    # a label equal to mask_index: TF reads it as another class; jtape's tf.nn.ctc_loss
+    # refuses it with an error saying so.
+    "K.ctc_loss(tf.constant([[1, 2, 0], [3, 3, 1]]), tf.reshape(tf.range(2 * 5 * 4, "
+    "dtype=tf.float32) / 7.0 % 2.0 - 1.0, (2, 5, 4)), tf.constant([3, 3]), "
+    "tf.constant([5, 5]), mask_index=3)": "label == blank: clear error",
 }
 
 
@@ -242,3 +251,20 @@ def test_docstring_examples():
     from jtape.compat.keras import _ops_numpy_more
 
     assert doctest.testmod(_ops_numpy_more).failed == 0
+
+
+def test_switch_traced_index_and_gradient():
+    import doctest
+
+    from jtape.compat.keras import _ops_core_more
+
+    branches = [lambda x: x * 2.0, lambda x: x * x, lambda x: -x]
+    f = tf.function(lambda i, x: ops.switch(i, branches, x))
+    assert float(f(tf.constant(1), tf.constant(3.0))) == 9.0
+    assert float(f(tf.constant(9), tf.constant(3.0))) == -3.0
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = ops.switch(tf.constant(1), branches, x)
+    assert float(tape.gradient(y, x)) == 6.0
+    assert doctest.testmod(_ops_core_more).failed == 0

@@ -92,6 +92,9 @@ from ._ops_core import stop_gradient as stop_gradient
 from ._ops_core import top_k as top_k
 from ._ops_core import vectorized_map as vectorized_map
 from ._ops_core import while_loop as while_loop
+from ._ops_core_more import ctc_loss as ctc_loss
+from ._ops_core_more import saturate_cast as saturate_cast
+from ._ops_core_more import switch as switch
 from ._ops_counting import bincount as bincount
 from ._ops_counting import digitize as digitize
 from ._ops_counting import histogram as histogram
@@ -328,6 +331,9 @@ from ._ops_numpy_more import unravel_index as unravel_index
 from ._ops_numpy_more import vander as vander
 
 __all__ = [
+    "switch",
+    "saturate_cast",
+    "ctc_loss",
     "nanquantile",
     "nanpercentile",
     "nanmedian",
@@ -644,7 +650,7 @@ __all__ = [
 # Every tensor function also accepts keras.Input's KerasTensors (a functional-graph node);
 # functions taking callables or returning Python values are left as they are.
 _NOT_SYMBOLIC = {
-    "image", "linalg", "cond", "while_loop", "fori_loop", "scan", "map", "vectorized_map",
+    "image", "linalg", "switch", "cond", "while_loop", "fori_loop", "scan", "map", "vectorized_map",
     "custom_gradient", "shape", "ndim", "size", "dtype", "is_tensor", "convert_to_numpy",
     "result_type",
 }  # fmt: skip
