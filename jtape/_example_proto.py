@@ -82,7 +82,7 @@ class _Message:
     __hash__ = None
 
     def __repr__(self) -> str:
-        return "\n".join(self._text(0))
+        return "".join(line + "\n" for line in self._text(0))
 
     __str__ = __repr__
 
@@ -139,6 +139,13 @@ def _check_bytes(v) -> bytes:
     raise TypeError(f"expected bytes, {type(v).__name__} found")
 
 
+_ESCAPES = {10: "\\n", 13: "\\r", 9: "\\t", 34: '\\"', 39: "\\'", 92: "\\\\"}
+
+
+def _char(b: int) -> str:
+    return chr(b) if 32 <= b < 127 else f"\\{b:03o}"
+
+
 class BytesList(_ValueList):
     """``tf.train.BytesList``: ``value`` is a list of bytes (str raises TypeError, as TF).
 
@@ -152,11 +159,7 @@ class BytesList(_ValueList):
 
     @staticmethod
     def _fmt(v: bytes) -> str:
-        return (
-            '"'
-            + "".join(chr(b) if 32 <= b < 127 and b not in (34, 92) else f"\\{b:03o}" for b in v)
-            + '"'
-        )
+        return '"' + "".join(_ESCAPES.get(b) or _char(b) for b in v) + '"'
 
     def _encode(self) -> bytes:
         return b"".join(_len_field(1, v) for v in self._values())
@@ -180,7 +183,14 @@ class FloatList(_ValueList):
 
     @staticmethod
     def _fmt(v: float) -> str:
-        return repr(float(np.float32(v))) if v == v else "nan"
+        f = np.float32(v)
+        if not np.isfinite(f):
+            return "nan" if f != f else ("inf" if f > 0 else "-inf")
+        for digits in range(1, 10):  # the shortest form that reads back to the float32
+            text = f"{float(f):.{digits}g}"
+            if np.float32(text) == f:
+                return text
+        return text
 
     def _encode(self) -> bytes:
         values = self._values()
@@ -361,7 +371,11 @@ def _decode_map(data: bytes, cls, target: dict) -> None:
 def _map_text(name: str, items: dict, indent: int) -> list[str]:
     pad, lines = " " * indent, []
     for key in sorted(items):
-        lines += [f"{pad}{name} {{", f'{pad}  key: "{key}"', f"{pad}  value {{"]
+        lines += [
+            f"{pad}{name} {{",
+            f"{pad}  key: {BytesList._fmt(key.encode())}",
+            f"{pad}  value {{",
+        ]
         lines += items[key]._text(indent + 4)
         lines += [f"{pad}  }}", f"{pad}}}"]
     return lines

@@ -144,6 +144,11 @@ def test_example_bytes_equal_tf(name):
     assert parsed == back
 
 
+@pytest.mark.parametrize("name", sorted(REC["text"]))
+def test_example_text_form_as_tf(name):
+    assert str(_example(REC["examples"][name])) == REC["text"][name]
+
+
 def test_sequence_example_bytes_equal_tf():
     b = lambda *v: tf.train.Feature(bytes_list=tf.train.BytesList(value=list(v)))  # noqa: E731
     seq = tf.train.SequenceExample(
