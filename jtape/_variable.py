@@ -438,7 +438,25 @@ class Variable:
 
     @property
     def name(self) -> str:
+        """TF's ``"<scope>/<name>:0"`` (a Keras 3 weight's ``name`` is its own name alone,
+        ``"kernel"``: see ``path`` and docs/differences.md)."""
         return f"{self._name}:0"
+
+    @property
+    def path(self) -> str:
+        """A Keras weight's path (``"dense/kernel"``), as Keras 3's ``Variable.path``.
+
+        Example:
+            >>> from jtape import nn
+            >>> layer = nn.Dense(2, name="dense")
+            >>> layer.build((None, 3))
+            >>> layer.kernel.path
+            'dense/kernel'
+        """
+        keras_path = self.__dict__.get("_keras_path")
+        if keras_path is None:
+            raise AttributeError("'Variable' object has no attribute 'path' (not a Keras weight)")
+        return keras_path
 
     @property
     def device(self) -> str:

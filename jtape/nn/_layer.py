@@ -544,6 +544,9 @@ class Layer(Module):
             name=f"{self._scope_name}{name}",
             dtype=dtype,
         )
+        # Keras 3's names: ``name`` is the weight's own, ``path`` the layer's scope + it.
+        var._keras_name = name
+        var._keras_path = f"{self._scope_name}{name}"
         # Keras' Variable attributes; optimizers apply `constraint` after an update.
         var._jt_layer_trainable = bool(trainable)
         # Read as the compute dtype inside a mixed-precision call (see _call_with_context).

@@ -134,6 +134,8 @@ class Metric:
             dtype=dtype,
             aggregation=aggregation,
         )
+        variable._keras_name = name or "variable"  # Keras 3's ``name`` (``"total"``)
+        variable._keras_path = f"{self.name}/{variable._keras_name}"
         self._variables.append(variable)
         return variable
 

@@ -367,7 +367,7 @@ class TensorBoard(Callback):
 
 def _weight_path(model, weight) -> str:
     """Keras 3's ``weight.path`` (``<model>/<layer>/<weight>``) for a jtape weight."""
-    path = getattr(weight, "path", None)
-    if path:
-        return str(path)
+    keras_path = weight.__dict__.get("_keras_path")  # "<layer>/<weight>"
+    if keras_path:
+        return f"{model.name}/{keras_path}"
     return f"{model.name}/{str(weight.name).split(':')[0]}"

@@ -102,7 +102,7 @@ class Bidirectional(Layer):
         >>> bi = nn.Bidirectional(nn.LSTM(3, return_sequences=True))
         >>> bi(jt.ones((2, 5, 4))).shape
         (2, 5, 6)
-        >>> [w.name.split("/")[1][:12] for w in bi.weights][::3]
+        >>> [w.path.split("/")[1][:12] for w in bi.weights][::3]
         ['forward_lstm', 'backward_lst']
     """
 
