@@ -289,3 +289,66 @@ def polar(abs_, angle) -> Tensor:
     t = tensor(angle)
     dt = "float64" if standardize_dtype(result_type(r.dtype, t.dtype)) == "float64" else "float32"
     return _polar(tensor(r, dt), tensor(t, dt))
+
+
+# -- transposed convolution -----------------------------------------------------------
+def _conv_transpose_fn(x, w, out_shape, strides, padding, dilation, fmt, spatial):
+    # TF's conv_transpose is the input-gradient of the forward convolution from an
+    # output of ``out_shape``; jax.vjp of that convolution gives its shape and padding.
+    def forward(y):
+        return jax.lax.conv_general_dilated(
+            y, w, strides, padding, rhs_dilation=dilation,
+            dimension_numbers=(fmt, spatial + "IO", fmt),
+        )  # fmt: skip
+
+    _, pullback = jax.vjp(forward, jnp.zeros(out_shape, x.dtype))
+    return pullback(x)[0]
+
+
+_conv_transpose = op(_conv_transpose_fn, name="conv_transpose")
+
+
+def _transpose_size(size, kernel, stride, padding, output_padding, dilation):
+    kernel = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(kernel, stride) - kernel if output_padding is None else output_padding
+        return (size - 1) * stride + kernel + extra
+    if output_padding is None:
+        return size * stride
+    return (size - 1) * stride + kernel % 2 + output_padding
+
+
+def conv_transpose(
+    inputs, kernel, strides=1, padding: str = "valid", output_padding=None,
+    data_format=None, dilation_rate=1,
+) -> Tensor:  # fmt: skip
+    """Transposed N-D convolution; ``kernel`` is ``(*spatial, filters, in_channels)``
+    and the output size follows Keras' rule for ``padding`` and ``output_padding``."""
+    x, k = tensor(inputs), tensor(kernel)
+    n = x.ndim - 2
+    if padding.lower() not in ("valid", "same"):
+        raise ValueError(
+            f"The `padding` argument must be one of 'valid', 'same'. Received: padding={padding}"
+        )
+    first = (data_format or "channels_last") == "channels_first"
+    channels = x.shape[1] if first else x.shape[-1]
+    if k.shape[-1] != channels:
+        raise ValueError(
+            "The number of input channels must match the transposed kernel's last axis. "
+            f"Received: input channels={channels}, kernel.shape={k.shape}"
+        )
+    strides, dilation = _tuple(strides, n), _tuple(dilation_rate, n)
+    pads = [None] * n if output_padding is None else list(_tuple(output_padding, n))
+    spatial_in = x.shape[2:] if first else x.shape[1:-1]
+    sizes = tuple(
+        _transpose_size(s, k.shape[i], strides[i], padding.lower(), pads[i], dilation[i])
+        for i, s in enumerate(spatial_in)
+    )
+    filters = k.shape[-2]
+    out_shape = (x.shape[0], filters, *sizes) if first else (x.shape[0], *sizes, filters)
+    spatial = "DHW"[3 - n :] if n > 1 else "W"
+    fmt = ("NC" + spatial) if first else ("N" + spatial + "C")
+    dt = result_type(x.dtype, k.dtype)
+    return _conv_transpose(
+        tensor(x, dt), tensor(k, dt), out_shape, strides, padding.upper(), dilation, fmt, spatial
+    )

@@ -260,6 +260,7 @@ from ._ops_nn import swish as swish
 from ._ops_nn import tanh_shrink as tanh_shrink
 from ._ops_nn import threshold as threshold
 from ._ops_nn_more import batch_normalization as batch_normalization
+from ._ops_nn_more import conv_transpose as conv_transpose
 from ._ops_nn_more import depth_to_space as depth_to_space
 from ._ops_nn_more import depthwise_conv as depthwise_conv
 from ._ops_nn_more import layer_normalization as layer_normalization
@@ -331,6 +332,7 @@ from ._ops_numpy_more import unravel_index as unravel_index
 from ._ops_numpy_more import vander as vander
 
 __all__ = [
+    "conv_transpose",
     "switch",
     "saturate_cast",
     "ctc_loss",
