@@ -201,3 +201,31 @@ def collapse_repeated(labels, seq_length) -> tuple[Tensor, Tensor]:
     for b in range(lab.shape[0]):
         out[b, : new_len[b]] = lab[b][keep[b]]
     return Tensor(jnp.asarray(out)), Tensor(jnp.asarray(new_len.astype(lengths.dtype)))
+
+
+@op(name="ctc_unique_labels")
+def _unique_labels(labels):
+    n = labels.shape[1]
+    same = labels[:, :, None] == labels[:, None, :]  # [b, j, k]: label j equals label k
+    earlier = jnp.tril(jnp.ones((n, n), bool), -1)  # k < j
+    first = ~jnp.any(same & earlier, axis=2)
+    slot = jnp.cumsum(first, axis=1) - 1  # each first occurrence's place among the uniques
+    owner = jnp.argmax(same, axis=2)  # the first k with label k == label j
+    idx = jnp.take_along_axis(slot, owner, axis=1)
+    rows = jnp.arange(labels.shape[0])[:, None]
+    y = jnp.zeros(labels.shape, jnp.int64)
+    y = y.at[rows, jnp.where(first, slot, n)].set(labels.astype(jnp.int64), mode="drop")
+    return [y, idx.astype(jnp.int32)]
+
+
+def ctc_unique_labels(labels) -> list[Tensor]:
+    """Per row, the distinct labels in order of first appearance (int64, padded with 0)
+    and each entry's index among them (int32), as TF's ``tf.nn.ctc_unique_labels``.
+
+    Example:
+        >>> import jtape as jt
+        >>> y, idx = ctc_unique_labels(jt.constant([[3, 4, 4, 3]]))
+        >>> y.numpy().tolist(), idx.numpy().tolist()
+        ([[3, 4, 0, 0]], [[0, 1, 1, 0]])
+    """
+    return list(_unique_labels(labels))

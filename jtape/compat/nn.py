@@ -88,6 +88,7 @@ TABLE = {
     "collapse_repeated": (CTC.collapse_repeated, {}, ("labels", "seq_length")),
     "ctc_greedy_decoder": (CTC.ctc_greedy_decoder, {}, ("inputs", "sequence_length")),
     "ctc_loss": (CTC.ctc_loss, {}, ("labels", "logits", "label_length", "logit_length")),
+    "ctc_unique_labels": (CTC.ctc_unique_labels, {}, ("labels",)),
     "depth_to_space": (SD.depth_to_space, {}, ("input",)),
     "local_response_normalization": (Z.local_response_normalization, {}, ("input",)),
     "lrn": (Z.local_response_normalization, {}, ("input",)),
