@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import numbers
+import operator
 
 import numpy as np
 
@@ -116,24 +117,34 @@ class _ValueList(_Message):
         return [f"{pad}value: {self._fmt(v)}" for v in self._values()]
 
 
+def _scalar(v):
+    """A scalar tensor's Python value (protobuf takes TF's eager scalars by value)."""
+    if hasattr(v, "numpy") and getattr(v, "shape", None) == ():
+        return v.numpy().item() if hasattr(v.numpy(), "item") else v.numpy()
+    return v
+
+
 def _check_int(v) -> int:
+    v = _scalar(v)
     if isinstance(v, (bool, np.bool_)):
         raise TypeError("Field tensorflow.Int64List.value: Expected an int, got a boolean.")
-    if not isinstance(v, numbers.Integral):
-        raise TypeError(f"'{type(v).__name__}' object cannot be interpreted as an integer")
-    v = int(v)
+    v = operator.index(v)  # TypeError "'float' object cannot be interpreted as an integer"
     if not -(1 << 63) <= v < (1 << 63):
         raise ValueError(f"Value out of range: {v}")
     return v
 
 
 def _check_float(v) -> float:
+    v = _scalar(v)
     if isinstance(v, (str, bytes)) or not isinstance(v, numbers.Real):
         raise TypeError(f"must be real number, not {type(v).__name__}")
     return float(np.float32(v))
 
 
 def _check_bytes(v) -> bytes:
+    # A scalar string tensor too: TF scripts call .numpy() after an isinstance check
+    # against type(tf.constant(0)), which a jtape StringTensor does not pass.
+    v = _scalar(v)
     if isinstance(v, (bytes, np.bytes_)):
         return bytes(v)
     raise TypeError(f"expected bytes, {type(v).__name__} found")

@@ -270,6 +270,8 @@ def _eager_outputs(value, specs, name: str) -> list:
                     f"{tf_name(dtype)}"
                 )
             out.append(v)
+        elif dtype == np.dtype(object):  # strings: a numpy "S" array drops trailing NULs
+            out.append(convert_to_tensor(np.asarray(v, dtype=object)))
         else:
             out.append(convert_to_tensor(np.asarray(v).astype(dtype)))
     return out

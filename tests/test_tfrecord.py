@@ -417,3 +417,24 @@ def test_map_parse_element_spec_and_missing_files(tmp_path):
         tf.io.TFRecordWriter(str(tmp_path / "no" / "dir.rec"))
     with pytest.raises(tf.errors.InvalidArgumentError, match="required"):
         tf.io.parse_single_example(b"", {"x": spec["x"]})  # an empty Example is real data
+
+
+def test_tutorial_pattern_scalar_tensors_and_py_function_bytes():
+    # TF's TFRecord tutorial: features from eager scalars, Examples serialized in
+    # py_function inside map (a serialized Example may end with a zero byte).
+    def serialize(v):
+        feats = {"f": tf.train.Feature(int64_list=tf.train.Int64List(value=[v]))}
+        return tf.train.Example(features=tf.train.Features(feature=feats)).SerializeToString()
+
+    def tf_serialize(v):
+        return tf.reshape(tf.py_function(serialize, (v,), tf.string), ())
+
+    ds = tf.data.Dataset.from_tensor_slices(np.array([1, 0], np.int64)).map(tf_serialize)
+    got = [x.numpy().hex() for x in ds]
+    # hand-derived: Example{features{feature{key:"f" value{int64_list{value:v}}}}}
+    assert got == ["0a0c0a0a0a016612051a030a0101", "0a0c0a0a0a016612051a030a0100"]
+    f = tf.train.FloatList(value=[tf.constant(2.5), np.float64(0.1)])
+    assert f.value == [2.5, float(np.float32(0.1))]
+    with pytest.raises(TypeError, match="cannot be interpreted as an integer"):
+        tf.train.Int64List(value=[tf.constant(2.0)])
+    assert tf.train.BytesList(value=[tf.constant(b"x\x00")]).value == [b"x\x00"]
