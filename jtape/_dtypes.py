@@ -305,7 +305,9 @@ def default_dtype_for(value) -> DType | None:
         return complex128
     if isinstance(value, (list, tuple)):
         leaves = _python_leaves(value)
-        if leaves and all(isinstance(v, (bool, int, float, complex)) for v in leaves):
+        if not leaves:
+            return float32  # an empty list ([], [[]]): TF's float32, not numpy's float64
+        if all(isinstance(v, (bool, int, float, complex)) for v in leaves):
             if any(isinstance(v, complex) for v in leaves):
                 return complex128
             if any(isinstance(v, float) for v in leaves):
