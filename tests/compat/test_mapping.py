@@ -496,6 +496,38 @@ def test_classes_and_modules():
 
 M2 = np.array([[4.0, 1.0], [1.0, 3.0]], np.float32)  # symmetric positive definite
 IMG22 = np.array([[[[1.0], [2.0]], [[3.0], [4.0]]]], np.float32)
+X55 = np.arange(25, dtype=np.float32).reshape(1, 5, 5, 1)
+EXAMPLE_BYTES = b"\n\r\n\x0b\n\x01x\x12\x06\x1a\x04\n\x02\x01\x02"
+
+
+def EXAMPLE():  # noqa: N802 - reads like the proto it builds
+    feature = tf.train.Feature(int64_list=tf.train.Int64List(value=[1, 2]))
+    return tf.train.Example(features=tf.train.Features(feature={"x": feature}))
+
+
+def SEQUENCE():  # noqa: N802
+    steps = [tf.train.Feature(float_list=tf.train.FloatList(value=[v])) for v in (1.0, 2.0)]
+    lists = tf.train.FeatureLists(feature_list={"s": tf.train.FeatureList(feature=steps)})
+    return tf.train.SequenceExample(feature_lists=lists)
+
+
+def _tfrecord_round_trip():
+    import os
+    import tempfile
+
+    path = os.path.join(tempfile.mkdtemp(), "r.tfrecord")
+    with tf.io.TFRecordWriter(path) as writer:
+        writer.write(EXAMPLE_BYTES)
+    _eq([r.numpy() for r in tf.data.TFRecordDataset(path)], [EXAMPLE_BYTES])
+    # 8-byte length, 4-byte masked CRC, the data, 4-byte masked CRC
+    _eq(os.path.getsize(path), 8 + 4 + len(EXAMPLE_BYTES) + 4)
+
+
+X44 = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+X222 = np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2, 1)
+CTC_PROBS = np.array(
+    [[[0.1, 0.8, 0.1]], [[0.1, 0.8, 0.1]], [[0.8, 0.1, 0.1]], [[0.1, 0.1, 0.8]]], np.float32
+)
 IMG88 = np.random.default_rng(0).uniform(size=(1, 8, 8, 1)).astype(np.float32)
 NMS_BOXES = np.array([[0, 0, 1, 1], [0, 0, 0.9, 1], [0, 2, 1, 3]], np.float32)
 V = np.array([1.0, 2.0], np.float32)
@@ -714,6 +746,115 @@ CALLS.update(
             tf.nn.embedding_lookup([[1, 2], [3, 4]], ids=[1]), [[3, 4]]
         ),
         "tf.nn.crelu": lambda: _close(tf.nn.crelu([-1.0, 2.0]), [0.0, 2.0, 1.0, 0.0]),
+        # tf.train.Example bytes: field 1 (features) > map entry "x" > int64_list [1, 2]
+        "tf.train.Example": lambda: _eq(EXAMPLE().SerializeToString(), EXAMPLE_BYTES),
+        "tf.train.Features": lambda: _eq(list(EXAMPLE().features.feature), ["x"]),
+        "tf.train.Feature": lambda: _eq(EXAMPLE().features.feature["x"].int64_list.value, [1, 2]),
+        "tf.train.Int64List": lambda: _eq(list(tf.train.Int64List(value=[3]).value), [3]),
+        "tf.train.FloatList": lambda: _close(list(tf.train.FloatList(value=[0.5]).value), [0.5]),
+        "tf.train.BytesList": lambda: _eq(list(tf.train.BytesList(value=[b"a"]).value), [b"a"]),
+        "tf.train.FeatureList": lambda: _eq(
+            len(SEQUENCE().feature_lists.feature_list["s"].feature), 2
+        ),
+        "tf.train.FeatureLists": lambda: _eq(list(SEQUENCE().feature_lists.feature_list), ["s"]),
+        "tf.train.SequenceExample": lambda: _close(
+            tf.io.parse_single_sequence_example(
+                SEQUENCE().SerializeToString(),
+                sequence_features={"s": tf.io.FixedLenSequenceFeature([1], tf.float32)},
+            )[1]["s"],
+            [[1.0], [2.0]],
+        ),
+        "tf.io.parse_single_sequence_example": lambda: _eq(
+            len(tf.io.parse_single_sequence_example(SEQUENCE().SerializeToString())), 2
+        ),
+        "tf.io.parse_single_example": lambda: _eq(
+            tf.io.parse_single_example(EXAMPLE_BYTES, {"x": tf.io.FixedLenFeature([2], tf.int64)})[
+                "x"
+            ],
+            [1, 2],
+        ),
+        "tf.io.parse_example": lambda: _eq(
+            tf.io.parse_example(
+                [EXAMPLE_BYTES, EXAMPLE_BYTES], {"x": tf.io.FixedLenFeature([2], tf.int64)}
+            )["x"],
+            [[1, 2], [1, 2]],
+        ),
+        "tf.io.FixedLenFeature": lambda: _eq(
+            tf.io.parse_single_example(
+                EXAMPLE_BYTES, {"y": tf.io.FixedLenFeature([1], tf.float32, default_value=[7.0])}
+            )["y"],
+            [7.0],
+        ),
+        "tf.io.FixedLenSequenceFeature": lambda: _eq(
+            tf.io.parse_single_example(
+                EXAMPLE_BYTES,
+                {"x": tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True)},
+            )["x"],
+            [1, 2],
+        ),
+        "tf.io.RaggedFeature": lambda: _eq(
+            tf.io.parse_single_example(EXAMPLE_BYTES, {"x": tf.io.RaggedFeature(tf.int64)})["x"],
+            [1, 2],
+        ),
+        "tf.io.VarLenFeature": lambda: _raises(NotImplementedError, tf.io.VarLenFeature, tf.int64),
+        "tf.io.SparseFeature": lambda: _raises(
+            NotImplementedError, tf.io.SparseFeature, "i", "v", tf.int64, 3
+        ),
+        "tf.io.TFRecordOptions": lambda: _eq(
+            tf.io.TFRecordOptions.get_compression_type_string(tf.io.TFRecordOptions("GZIP")),
+            "GZIP",
+        ),
+        "tf.io.TFRecordWriter": _tfrecord_round_trip,
+        "tf.math.zero_fraction": lambda: _close(tf.math.zero_fraction([0.0, 1.0, 0.0, 2.0]), 0.5),
+        # out[i, j] = x[i, j] + x[i, j + 2] + x[i + 2, j] + x[i + 2, j + 2]
+        "tf.nn.atrous_conv2d": lambda: _close(
+            tf.nn.atrous_conv2d(X55, np.ones((2, 2, 1, 1), np.float32), 2, "VALID")[0, :, :, 0],
+            [[24, 28, 32], [44, 48, 52], [64, 68, 72]],
+        ),
+        "tf.nn.avg_pool3d": lambda: _close(tf.nn.avg_pool3d(X222, 2, 2, "VALID"), [[[[[3.5]]]]]),
+        "tf.nn.max_pool3d": lambda: _close(tf.nn.max_pool3d(X222, 2, 2, "VALID"), [[[[[7.0]]]]]),
+        "tf.nn.collapse_repeated": lambda: _eq(
+            tf.nn.collapse_repeated([[1, 1, 2, 2, 2, 3]], seq_length=[6])[0], [[1, 2, 3]]
+        ),
+        # classes 1, 1, 0, blank (the last class): repeats merged
+        "tf.nn.ctc_greedy_decoder": lambda: _eq(
+            tf.nn.ctc_greedy_decoder(np.log(CTC_PROBS), [4])[0][0].values, [1, 0]
+        ),
+        # uniform over 3 classes, T = 4: 15 of the 81 paths give "12" -> -log(15 / 81)
+        "tf.nn.ctc_loss": lambda: _close(
+            tf.nn.ctc_loss(
+                [[1, 2]], np.log(np.full((4, 1, 3), 1 / 3, np.float32)), [2], [4], blank_index=0
+            ),
+            [np.log(81 / 15)],
+        ),
+        "tf.nn.ctc_unique_labels": lambda: _eq(
+            tf.nn.ctc_unique_labels([[1, 1, 2]])[1], [[0, 0, 1]]
+        ),
+        "tf.nn.space_to_depth": lambda: _close(tf.nn.space_to_depth(X44, 2)[0, 0, 0], [0, 1, 4, 5]),
+        "tf.nn.depth_to_space": lambda: _close(
+            tf.nn.depth_to_space(tf.nn.space_to_depth(X44, 2), 2), X44
+        ),
+        # depth_radius 0, bias 0, alpha 1, beta 1: x / x**2
+        "tf.nn.local_response_normalization": lambda: _close(
+            tf.nn.local_response_normalization([[[[1.0, 2.0]]]], 0, 0.0, 1.0, 1.0), [[[[1.0, 0.5]]]]
+        ),
+        "tf.nn.lrn": lambda: _close(tf.nn.lrn([[[[2.0]]]], 0, 0.0, 1.0, 1.0), [[[[0.5]]]]),
+        "tf.nn.max_pool_with_argmax": lambda: _eq(
+            tf.nn.max_pool_with_argmax(
+                np.array([[1.0, 5.0], [3.0, 2.0]], np.float32).reshape(1, 2, 2, 1), 2, 2, "VALID"
+            )[1],
+            [[[[1]]]],
+        ),
+        "tf.nn.sufficient_statistics": lambda: _close(
+            tf.nn.sufficient_statistics([[1.0, 2.0], [3.0, 4.0]], axes=[0])[2], [10.0, 20.0]
+        ),
+        "tf.nn.normalize_moments": lambda: _close(
+            tf.nn.normalize_moments(2.0, [4.0, 6.0], [10.0, 20.0], None)[1], [1.0, 1.0]
+        ),
+        # mean (1 + 2 + 2 * 3) / 4, variance (1.5625 + 0.0625 + 2 * 0.5625) / 4
+        "tf.nn.weighted_moments": lambda: _close(
+            tf.nn.weighted_moments([1.0, 2.0, 3.0], [0], [1.0, 1.0, 2.0]), [2.25, 0.6875]
+        ),
         "tf.nn.gelu": lambda: _close(tf.nn.gelu([0.0]), [0.0]),
         "tf.nn.l2_loss": lambda: _close(tf.nn.l2_loss([3.0, 4.0]), 12.5),
         "tf.nn.in_top_k": lambda: _eq(tf.nn.in_top_k([0], [[0.5, 0.5]], k=1), [True]),
