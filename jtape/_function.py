@@ -169,11 +169,7 @@ def _bind_specs(name: str, spec_args, spec_kwargs, args, kwargs):
 
 
 def _checked(name: str, value, spec, path: str):
-    if isinstance(spec, TensorSpec):
-        return _to_spec(name, value, spec, path)
-    if isinstance(spec, (list, tuple, dict)) and any(
-        _is_spec(x) for x in jax.tree_util.tree_leaves(spec, is_leaf=_is_spec)
-    ):
+    if any(_is_spec(x) for x in jax.tree_util.tree_leaves(spec, is_leaf=_is_spec)):
         return _to_spec(name, value, spec, path)
     return value  # a fixed Python value: the call's own is used, as TF's concrete functions
 

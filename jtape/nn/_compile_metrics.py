@@ -9,7 +9,7 @@ name: an output's name is prefixed for a model with several outputs, a repeated 
 
 Example:
     >>> import numpy as np, jtape.nn as nn
-    >>> m = nn.Sequential([nn.Input((2,)), nn.layers.Dense(1, kernel_initializer="ones")])
+    >>> m = nn.Sequential([nn.Input((2,)), nn.Dense(1, kernel_initializer="ones")])
     >>> m.compile(optimizer="sgd", loss="mse", metrics=["mae"], weighted_metrics=["mae"])
     >>> m.metrics_names
     ['loss', 'compile_metrics']
@@ -21,8 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import jax
 import numpy as np
 
+from .._tensor import Tensor
+from .._variable import Variable
 from . import metrics as _metrics
 from ._metrics import Metric, reset_all
 
@@ -83,11 +86,7 @@ def _is_spec_list(value) -> bool:
 
 
 def _leaves(tree) -> list:
-    if isinstance(tree, dict):
-        return [leaf for v in tree.values() for leaf in _leaves(v)]
-    if isinstance(tree, (list, tuple)):
-        return [leaf for v in tree for leaf in _leaves(v)]
-    return [tree]
+    return jax.tree_util.tree_leaves(tree, is_leaf=lambda v: isinstance(v, (Tensor, Variable)))
 
 
 class CompileMetrics(Metric):
