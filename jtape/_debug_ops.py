@@ -4,7 +4,9 @@ Checks on *values* run where values exist: eagerly they raise at the call. Insid
 ``jt.function`` trace they are staged into the program as a host callback that notes a
 failure; the function raises it (``InvalidArgumentError``, as TF) when the call returns
 (``raise_failed_checks``: a compiled XLA program cannot raise mid-step, so the whole step
-has run and written its Variables by then). Checks on shapes and dtypes run at trace time.
+has run and written its Variables by then: so does TF's, whose check gates only the ops
+that use its output; only a loop whose body fails a check runs on here where TF's stops).
+Checks on shapes and dtypes run at trace time.
 """
 
 from __future__ import annotations

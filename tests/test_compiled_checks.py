@@ -26,7 +26,20 @@ with open(os.path.join(HERE, "compiled_checks.json")) as _f:
     RECORDED = json.load(_f)["cases"]
 
 
-@pytest.mark.parametrize("name", list(programs.PROGRAMS))
+# A failing check in a loop body stops TF's loop there; jtape's compiled loop runs to its
+# end and the call raises after it (docs/differences.md).
+_LOOP_STATE = "a_check_in_a_loop_body_after_writes"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="loop runs on"))
+        if name == _LOOP_STATE
+        else name
+        for name in programs.PROGRAMS
+    ],
+)
 def test_matches_tf(name):
     assert run_from_file(programs.PROGRAMS[name], tf) == RECORDED[name]
 
