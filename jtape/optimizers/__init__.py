@@ -5,6 +5,7 @@ Every optimizer is an optax ``GradientTransformation`` plus Keras 3's API
 ``from_optax`` wraps any optax transformation the same way.
 """
 
+from . import legacy as legacy
 from . import schedules as schedules
 from ._base import OptaxOptimizer as OptaxOptimizer
 from ._base import Optimizer as Optimizer

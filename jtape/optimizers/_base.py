@@ -116,6 +116,8 @@ class Optimizer:
     # ``_transforms.grad_square``); the others refuse one rather than differ.
     _sparse_rule = False
     _config_keys: tuple[str, ...] = ()  # the rule's own hyperparameters, for get_config
+    # Keras' constructors take a float learning rate only; TF 1.x's names take any scalar.
+    _keras_lr_rule = True
 
     def __init__(
         self,
@@ -228,6 +230,10 @@ class Optimizer:
         ):
             self._learning_rate = lr
             return
+        if initial and self._keras_lr_rule and not isinstance(lr, float):
+            # Keras 3's constructor takes a Python float only (not an int, a Tensor or
+            # a Variable); the setter below takes any scalar.
+            raise ValueError(_LR_MESSAGE + f"Received instead: learning_rate={lr}")
         value = _float_lr(lr)
         if not initial and isinstance(self._learning_rate, _schedules.LearningRateSchedule):
             raise TypeError(
@@ -327,12 +333,11 @@ class Optimizer:
         return 0.001
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:
-        """Exempt variables (or names matching any of ``var_names``) from ``weight_decay``."""
-        if self.built:
-            raise ValueError(
-                "`exclude_from_weight_decay()` can only be configured before the optimizer "
-                "is built."
-            )
+        """Exempt variables (or names matching any of ``var_names``) from ``weight_decay``.
+
+        As in Keras 3 it may be called after the optimizer is built (Keras' "only
+        before build" check never fires) and takes effect from the next step.
+        """
         self._exclude_ids = {id(v) for v in var_list or ()}
         self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
 
@@ -395,7 +400,6 @@ class Optimizer:
         self.build(variables)
         self._run(present)
         self._apply_constraints(v for v, _ in present)
-        return self._iterations
 
     @staticmethod
     def _apply_constraints(variables) -> None:
@@ -754,6 +758,7 @@ class OptaxOptimizer(Optimizer):
     """An arbitrary optax transformation with the Keras optimizer API (see :func:`from_optax`)."""
 
     _per_variable_state = False
+    _keras_lr_rule = False  # jtape's own API: any scalar learning rate
 
     def __init__(self, tx: optax.GradientTransformation, learning_rate=None, **kwargs) -> None:
         if not (hasattr(tx, "init") and hasattr(tx, "update")):
@@ -825,18 +830,23 @@ def _float_lr(lr) -> float:
         return float(lr)
     if isinstance(lr, (Tensor, Variable, np.ndarray, jax.Array)) and np.ndim(lr) == 0:
         return float(np.asarray(lr))
-    raise ValueError(
-        "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, "
-        "or a callable (that takes in the current iteration value and returns the "
-        f"corresponding learning rate value). Received instead: learning_rate={lr!r}"
-    )
+    raise ValueError(_LR_MESSAGE + f"Received instead: learning_rate={lr!r}")
+
+
+_LR_MESSAGE = (
+    "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, "
+    "or a callable (that takes in the current iteration value and returns the "
+    "corresponding learning rate value). "
+)
 
 
 _name_counts: dict[str, int] = {}
 
 
 def _default_name(cls_name: str) -> str:
-    snake = re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", cls_name).lower()
+    # Keras' ``to_snake_case``: "AdamW" -> "adam_w", "RMSprop" -> "rm_sprop".
+    snake = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", cls_name))
+    snake = re.sub(r"([a-z])([A-Z])", r"\1_\2", snake).lower()
     n = _name_counts.get(snake, 0)
     _name_counts[snake] = n + 1
     return snake if n == 0 else f"{snake}_{n}"

@@ -60,6 +60,8 @@ class GradientDescent(SGD):
         0.5
     """
 
+    _keras_lr_rule = False  # TF 1.x takes any scalar learning rate
+
     _config_keys = ()
 
     def __init__(self, learning_rate=0.01, **kwargs) -> None:
@@ -408,8 +410,11 @@ class Lion(Optimizer):
         self.beta_2 = beta_2
 
     def transform(self, learning_rate):
-        # optax.lion decays weights by 1e-3 by default; Keras does not.
-        return optax.lion(learning_rate, b1=self.beta_1, b2=self.beta_2, weight_decay=0.0)
+        # optax.lion's rule without its step count (Keras keeps none) or weight decay.
+        return optax.chain(
+            T.scale_by_keras_lion(self.beta_1, self.beta_2),
+            optax.scale_by_learning_rate(learning_rate),
+        )
 
 
 class Adafactor(Optimizer):
@@ -456,15 +461,18 @@ class Adafactor(Optimizer):
 
 
 class Lamb(Optimizer):
-    """LAMB (``keras.optimizers.Lamb``): ``optax.lamb`` with Keras' ``epsilon`` default 1e-7.
+    """LAMB (``keras.optimizers.Lamb``), with Keras' ``epsilon`` default 1e-7.
 
-    The trust ratio uses the weights after Keras' ``weight_decay`` (if any).
+    The trust ratio uses the weights after Keras' ``weight_decay`` (if any). Unlike
+    ``optax.lamb`` the bias correction counts the optimizer's steps, not each variable's.
 
     Example:
         >>> import jtape as jt
         >>> jt.optimizers.Lamb().epsilon
         1e-07
     """
+
+    _sparse_rule = True  # applies IndexedSlices gradients as Keras does
 
     _config_keys = ("beta_1", "beta_2", "epsilon")
 
@@ -481,8 +489,10 @@ class Lamb(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
 
-    def transform(self, learning_rate):
-        return optax.lamb(learning_rate, b1=self.beta_1, b2=self.beta_2, eps=self.epsilon)
+    _shared_step = True
+
+    def transform(self, learning_rate, step=None):
+        return T.keras_lamb(learning_rate, self.beta_1, self.beta_2, self.epsilon, step)
 
 
 class ProximalGradientDescent(Optimizer):
@@ -496,6 +506,8 @@ class ProximalGradientDescent(Optimizer):
         >>> float(v)  # soft-thresholded to exactly zero
         0.0
     """
+
+    _keras_lr_rule = False  # TF 1.x takes any scalar learning rate
 
     _config_keys = ("l1_regularization_strength", "l2_regularization_strength")
 
@@ -524,6 +536,8 @@ class ProximalAdagrad(Optimizer):
         >>> jt.optimizers.ProximalAdagrad(0.1).initial_accumulator_value
         0.1
     """
+
+    _keras_lr_rule = False  # TF 1.x takes any scalar learning rate
 
     _config_keys = (
         "initial_accumulator_value",
@@ -572,6 +586,8 @@ class AdagradDA(Optimizer):
         >>> [round(x, 5) for x in v.numpy().tolist()]  # TF's own unit test values
         [-0.90453, -1.60357]
     """
+
+    _keras_lr_rule = False  # TF 1.x takes any scalar learning rate
 
     _config_keys = (
         "initial_gradient_squared_accumulator_value",

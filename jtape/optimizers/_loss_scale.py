@@ -235,7 +235,6 @@ class LossScaleOptimizer(Optimizer):
                         chosen = jnp.where(finite, new, old)
                         v._write(chosen, chosen)
             self._update_scale(finite)
-        return self._iterations
 
     def _update_scale(self, finite) -> None:
         counter = self.step_counter._current()

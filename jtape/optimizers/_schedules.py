@@ -374,8 +374,13 @@ _SCHEDULES = {
 
 
 def serialize(schedule: LearningRateSchedule) -> dict[str, Any]:
-    """``{"class_name": ..., "config": ...}``, as ``keras.optimizers.schedules.serialize``."""
-    return {"class_name": type(schedule).__name__, "config": schedule.get_config()}
+    """Keras' form ``{"module", "class_name", "config", "registered_name"}`` (its ``serialize``)."""
+    return {
+        "module": "keras.optimizers.schedules",
+        "class_name": type(schedule).__name__,
+        "config": schedule.get_config(),
+        "registered_name": None,
+    }
 
 
 def deserialize(config: dict[str, Any], custom_objects: dict | None = None):

@@ -628,3 +628,87 @@ def sparse_adadelta(learning_rate, rho: float, eps: float):
     return optax.chain(
         optax.add_decayed_weights(0.0), step, optax.scale_by_learning_rate(learning_rate)
     )
+
+
+# -- Lion and LAMB as Keras (no per-variable count) -------------------------------------
+
+
+class KerasLionState(NamedTuple):
+    mu: optax.Updates
+
+
+def scale_by_keras_lion(beta_1: float = 0.9, beta_2: float = 0.99) -> optax.GradientTransformation:
+    """Lion's direction ``sign(b1 m + (1 - b1) g)``; then ``m = b2 m + (1 - b2) g``.
+
+    ``optax.scale_by_lion`` computes the same but keeps a step count Keras has not
+    (it would show as an extra optimizer variable). Keras casts the betas to the
+    variable's dtype first (through float32).
+    """
+
+    def init_fn(params):
+        return KerasLionState(optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        del params
+
+        def direction(g, m):
+            b1 = _cast_f32(beta_1, m)
+            return jnp.sign(m * b1 + g * (1.0 - b1))
+
+        def moment(g, m):
+            b2 = _cast_f32(beta_2, m)
+            return m * b2 + g * (1.0 - b2)
+
+        out = _map(direction, updates, state.mu)
+        return out, KerasLionState(_map(moment, updates, state.mu))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class KerasLambState(NamedTuple):
+    mu: optax.Updates
+    nu: optax.Updates
+
+
+def keras_lamb(
+    learning_rate, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, step=None
+) -> optax.GradientTransformation:
+    """LAMB as Keras: Adam's corrected direction scaled by the trust ratio ``|p| / |u|``.
+
+    The bias correction uses the optimizer's shared step (Keras' ``iterations + 1``),
+    so a variable skipped by a None gradient stays in step, unlike ``optax.lamb``'s
+    count per variable. Needs params.
+    """
+
+    def init_fn(params):
+        return KerasLambState(optax.tree.zeros_like(params), optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("keras_lamb needs params")
+        mu = _map(lambda g, m: m + (g - m) * (1 - beta_1), updates, state.mu)
+        nu = _map(lambda g, v: v + (grad_square(g) - v) * (1 - beta_2), updates, state.nu)
+
+        def one(m, v, p):
+            t = step.astype(p.dtype)
+            m_hat = m / (1.0 - _cast_f32(beta_1, p) ** t)
+            v_sqrt = jnp.sqrt(v / (1.0 - _cast_f32(beta_2, p) ** t)) + _cast(epsilon, p)
+            u = m_hat / v_sqrt
+            w_norm = jnp.sqrt(jnp.sum(jnp.square(p)))
+            g_norm = jnp.sqrt(jnp.sum(jnp.square(u)))
+            safe = jnp.where(g_norm > 0, g_norm, 1)
+            ratio = jnp.where(w_norm > 0, jnp.where(g_norm > 0, w_norm / safe, 1), 1)
+            return -(ratio * _cast(learning_rate, p) * u)
+
+        return _map(one, mu, nu, params), KerasLambState(mu, nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _cast_f32(x, like):
+    """A Python float as Keras' ``ops.cast(x, dtype)``: TF converts it to float32 first.
+
+    The same as :func:`_cast` for float32 variables; for float64 ones it is the
+    float32-rounded constant that Keras' rules use (e.g. ``beta_2 ** t``).
+    """
+    return jnp.asarray(jnp.float32(x), dtype=like.dtype)
