@@ -16,6 +16,7 @@ from . import linalg as linalg
 from . import nn as nn
 from . import optimizers as optimizers
 from . import random as random
+from . import sparse as sparse
 from . import test as test
 from . import train as train
 from ._array_ops import argsort as argsort
@@ -220,6 +221,8 @@ from ._nn_ops import swish as swish
 from ._op import op as op
 from ._py_function import numpy_function as numpy_function
 from ._py_function import py_function as py_function
+from ._sparse import SparseTensor as SparseTensor
+from ._sparse import SparseTensorSpec as SparseTensorSpec
 from ._strings import RaggedTensor as RaggedTensor
 from ._strings import StringTensor as StringTensor
 from ._tape import GradientTape as GradientTape

@@ -46,6 +46,8 @@ from .._module import name_scope as name_scope
 from .._py_function import numpy_function as numpy_function
 from .._py_function import py_function as py_function
 from .._shape import TensorShape as TensorShape
+from .._sparse import SparseTensor as SparseTensor
+from .._sparse import SparseTensorSpec as SparseTensorSpec
 from .._state import tracing as _tracing
 from .._strings import RaggedTensor as RaggedTensor
 from .._tape import GradientTape as GradientTape
@@ -364,6 +366,7 @@ LAZY = {
     "bitwise": "jtape.compat.bitwise",
     "io": "jtape.compat.io",
     "strings": "jtape.compat.strings",
+    "sparse": "jtape.compat.sparse",
 }
 
 __getattr__ = missing("tf", lazy=LAZY)

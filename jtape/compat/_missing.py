@@ -53,9 +53,6 @@ ALTERNATIVES: dict[str, str] = {
     "not supported.",
     "Session": "There are no sessions: code runs eagerly, or compiled with tf.function.",
     "placeholder": "There are no placeholders: pass tensors to a tf.function instead.",
-    "sparse": "Sparse tensors are not supported; use dense tensors (or jax.experimental."
-    "sparse wrapped with jt.op).",
-    "SparseTensor": "Sparse tensors are not supported; use dense tensors.",
     "ragged": "tf.ragged is not provided; tf.strings ops return a tf.RaggedTensor with one "
     "ragged dimension (docs/strings.md); otherwise pad to a dense tensor with a mask.",
     "RegisterGradient": "Define the gradient with tf.custom_gradient, or make the op with "
