@@ -2,9 +2,9 @@
 
 Parsing runs on the host (serialized Examples are string tensors, which live there): in
 eager code and in ``Dataset.map`` (a function given strings runs eagerly per element).
-Supported specs: ``FixedLenFeature``, ``FixedLenSequenceFeature`` and ``RaggedFeature``
-(without partitions) of int64, float32 or string. ``VarLenFeature`` / ``SparseFeature``
-(SparseTensor outputs) raise ``NotImplementedError``.
+Supported specs: ``FixedLenFeature``, ``FixedLenSequenceFeature``, ``RaggedFeature``
+(without partitions), ``VarLenFeature`` and ``SparseFeature`` (SparseTensor outputs, built
+in ``_example_sparse.py``) of int64, float32 or string.
 
 Example:
     >>> import jtape.compat as tf
@@ -22,9 +22,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _example_sparse
 from ._example_proto import DecodeError, Example, SequenceExample
 from ._op_errors import InvalidArgumentError
+from ._sparse import SparseTensor
 from ._strings import RaggedTensor, StringTensor, to_bytes_array
 
 
@@ -46,7 +47,9 @@ class FixedLenSequenceFeature(NamedTuple):
 
 
 class VarLenFeature(NamedTuple):
-    """``tf.io.VarLenFeature`` (parsing it raises: jtape has no SparseTensor)."""
+    """A feature with any number of values, parsed into a ``SparseTensor``
+    (``tf.io.VarLenFeature``): indices ``[example, position]``, dense shape
+    ``[batch, longest]`` (``[position]`` / ``[length]`` for ``parse_single_example``)."""
 
     dtype: object
 
@@ -80,7 +83,9 @@ for _name, _field in (
 
 
 class SparseFeature(NamedTuple):
-    """``tf.io.SparseFeature`` (parsing it raises: jtape has no SparseTensor)."""
+    """A ``SparseTensor`` of dense shape ``size`` from an index feature per dimension
+    (``index_key``, int64) and a value feature (``value_key``), as ``tf.io.SparseFeature``:
+    entries sorted by index unless ``already_sorted``; indices are not range-checked."""
 
     index_key: object
     value_key: object
@@ -119,13 +124,20 @@ def _check_specs(features: dict) -> None:
         raise ValueError("Invalid argument: features cannot be empty.")
     for key, spec in features.items():
         if isinstance(spec, (VarLenFeature, SparseFeature)):
-            raise NotImplementedError(
-                f"parse_example: feature {key!r} is a {type(spec).__name__}, whose output "
-                "(a SparseTensor) jtape does not provide; use tf.io.RaggedFeature(dtype) "
-                "(a RaggedTensor), tf.io.FixedLenFeature (padded to a fixed shape with "
-                "default_value) or tf.io.FixedLenSequenceFeature(shape, dtype, "
-                "allow_missing=True)"
-            )
+            name = _example_sparse.dtype_name(spec.dtype)
+            if name not in _KIND:
+                raise InvalidArgumentError(
+                    f"Value for attr 'sparse_types' of {name} is not in the list of allowed "
+                    "values: float, int64, string"
+                )
+            if isinstance(spec, SparseFeature):
+                keys, size = _example_sparse.index_keys(spec), _example_sparse.size_of(spec)
+                if len(keys) != len(size):
+                    raise ValueError(
+                        f"SparseFeature {key!r}: {len(keys)} index keys but a size of rank "
+                        f"{len(size)}"
+                    )
+            continue
         if isinstance(spec, RaggedFeature):
             if spec.partitions:
                 raise NotImplementedError(
@@ -288,6 +300,31 @@ def _ragged(spec, key: str, name: str, parsed: list, batched: bool):
     return RaggedTensor.from_rows(rows, _dtypes.string if name == "string" else name)
 
 
+def _sparse_output(spec, key: str, name: str, parsed: list, batched: bool) -> SparseTensor:
+    """A VarLenFeature's / SparseFeature's SparseTensor over the parsed Examples."""
+
+    def column(k: str, kind: str) -> list:
+        rows = []
+        for i, p in enumerate(parsed):
+            feature = p.get(k)
+            where = _Where(k, i if batched else None)
+            rows.append(_empty(kind) if feature is None else _values(feature, where, kind, True))
+        return rows
+
+    if isinstance(spec, VarLenFeature):
+        return _example_sparse.var_len(column(key, name), name, batched)
+    index_cols = [column(k, "int64") for k in _example_sparse.index_keys(spec)]
+    index_rows = [list(cols) for cols in zip(*index_cols)] or [[] for _ in parsed]
+    return _example_sparse.sparse_feature(
+        index_rows,
+        column(spec.value_key, name),
+        _example_sparse.size_of(spec),
+        name,
+        bool(spec.already_sorted),
+        batched,
+    )
+
+
 def _probe_size() -> int:
     """Nonzero while tf.data finds a map function's output spec on placeholder strings."""
     fn_module = sys.modules.get("jtape.data._fn")
@@ -301,6 +338,10 @@ def _placeholders(examples: list, features: dict, batched: bool, unknown: int) -
         name = _dtype_name(spec.dtype)
         np_dtype = object if name == "string" else name
         fill = b"" if name == "string" else 0
+        if isinstance(spec, (VarLenFeature, SparseFeature)):
+            size = _example_sparse.size_of(spec) if isinstance(spec, SparseFeature) else None
+            out[key] = _example_sparse.placeholder(size, len(examples), unknown, name, batched)
+            continue
         if isinstance(spec, RaggedFeature):
             rows = [np.full(unknown, fill, np_dtype) for _ in examples]
             if batched:
@@ -328,6 +369,9 @@ def _parse_batch(examples: list[bytes], features: dict, batched: bool) -> dict:
         name = _dtype_name(spec.dtype)
         if isinstance(spec, RaggedFeature):
             out[key] = _ragged(spec, key, name, parsed, batched)
+            continue
+        if isinstance(spec, (VarLenFeature, SparseFeature)):
+            out[key] = _sparse_output(spec, key, name, parsed, batched)
             continue
         shape = _shape(spec, key)
         np_dtype = object if name == "string" else name
@@ -375,7 +419,9 @@ def parse_example(serialized, features: dict, example_names=None, name=None) -> 
         raise ValueError(f"parse_example: `serialized` must be a vector, got shape {arr.shape}")
     parsed = _parse_batch(list(arr), features, True)
     return {
-        k: v if isinstance(v, RaggedTensor) else _output(v, _dtype_name(features[k].dtype))
+        k: v
+        if isinstance(v, (RaggedTensor, SparseTensor))
+        else _output(v, _dtype_name(features[k].dtype))
         for k, v in parsed.items()
     }
 
@@ -396,7 +442,10 @@ def parse_single_example(serialized, features: dict, example_names=None, name=No
             f"parse_single_example: `serialized` must be a scalar, got shape {arr.shape}"
         )
     parsed = _parse_batch([arr.item()], features, False)
-    return {k: _output(v[0], _dtype_name(features[k].dtype)) for k, v in parsed.items()}
+    return {
+        k: v if isinstance(v, SparseTensor) else _output(v[0], _dtype_name(features[k].dtype))
+        for k, v in parsed.items()
+    }
 
 
 def _sequence_steps(spec, key: str, name: str, feature_list, unknown: int):

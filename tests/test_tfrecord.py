@@ -305,8 +305,8 @@ def test_parse_single_sequence_example_matches_tf(case):
 
 def test_parse_spec_errors():
     data = _example(REC["examples"]["multi"]).SerializeToString()
-    with pytest.raises(NotImplementedError, match="RaggedFeature"):
-        tf.io.parse_single_example(data, {"b": tf.io.VarLenFeature(tf.int64)})
+    with pytest.raises(tf.errors.InvalidArgumentError, match="'sparse_types' of int32"):
+        tf.io.parse_single_example(data, {"b": tf.io.VarLenFeature(tf.int32)})
     partitioned = tf.io.RaggedFeature(tf.int64, partitions=[tf.io.RaggedFeature.RowLengths("n")])
     with pytest.raises(NotImplementedError, match="partitions"):
         tf.io.parse_single_example(data, {"b": partitioned})
