@@ -182,6 +182,7 @@ class Optimizer:
                 trainable=False,
                 name=f"{self.name}/iteration",
             )
+            self._iterations._keras_path = f"{self.name}/iteration"
         self._learning_rate: Any = None
         self._lr_variable: Variable | None = None
         if learning_rate is not None:
@@ -191,6 +192,7 @@ class Optimizer:
         self._index: dict[int, int] = {}
         self._slot_defs: list = []  # treedef per variable (or one for the whole list)
         self._slot_vars: list[list[Variable]] = []
+        self._slot_keys: list[list[str]] = []  # Keras' slot name of each leaf
         self._accumulators: list[Variable] = []
         self._averages: list[Variable] = []
         self._exclude_ids: set[int] = set()
@@ -249,6 +251,7 @@ class Optimizer:
                     trainable=False,
                     name=f"{self.name}/learning_rate",
                 )
+                self._lr_variable._keras_path = f"{self.name}/learning_rate"
         else:
             self._lr_variable.assign(jnp.asarray(value, jnp.float32))
         self._learning_rate = self._lr_variable
@@ -266,13 +269,40 @@ class Optimizer:
 
     @property
     def variables(self) -> list[Variable]:
-        """All optimizer state: iterations, learning rate, slots, accumulators, averages."""
+        """All optimizer state, in Keras 3's order.
+
+        ``iterations``, the learning rate, the EMA averages, the gradient
+        accumulators, then the rule's slots in the order Keras' ``build`` creates them
+        (e.g. Adam: each variable's momentum and velocity, then AMSGrad's
+        velocity_hats; RMSprop: all velocities, then momentums, then average gradients).
+        """
         out = [self._iterations]
         if self._lr_variable is not None and self._learning_rate is self._lr_variable:
             out.append(self._lr_variable)
-        for group in self._slot_vars:
-            out.extend(group)
-        return out + self._accumulators + self._averages
+        out += self._averages + self._accumulators
+        if not self._per_variable_state:
+            for group in self._slot_vars:
+                out.extend(group)
+            return out
+        groups = self._slot_groups()
+        listed = {name for group in groups for name in group}
+        for group in groups:
+            for keys, slots in zip(self._slot_keys, self._slot_vars):
+                by_key = dict(zip(keys, slots))
+                out.extend(by_key[name] for name in group if name in by_key)
+        # Slots Keras does not name per variable (generic names) come last, as they were.
+        for keys, slots in zip(self._slot_keys, self._slot_vars):
+            out.extend(s for k, s in zip(keys, slots) if k not in listed and k not in self._shared)
+        for name in self._shared:  # one Keras variable for all (Nadam's u_product)
+            for keys, slots in zip(self._slot_keys, self._slot_vars):
+                if name in keys:
+                    out.append(slots[keys.index(name)])
+                    break
+        return out
+
+    # Leaves held per variable by jtape that Keras holds once per optimizer; the first
+    # variable's is listed in ``variables``.
+    _shared: tuple[str, ...] = ()
 
     def build(self, var_list: Sequence[Variable]) -> None:
         """Create the state of ``var_list`` now (e.g. before restoring a checkpoint)."""
@@ -301,33 +331,52 @@ class Optimizer:
                 states = [(v, tx.init(x)) for v, x in zip(new, values)]
             else:
                 states = [(None, tx.init(values))]
+            names = self._slot_leaf_names()
             for owner, st in states:
                 leaves, treedef = jax.tree_util.tree_flatten(st)
-                prefix = owner._name if owner is not None else self.name
+                if names is None or len(names) != len(leaves):
+                    keys = [f"slot_{k}" for k in range(len(leaves))]
+                else:
+                    keys = list(names)
                 self._slot_defs.append(treedef)
+                self._slot_keys.append(keys)
                 self._slot_vars.append(
                     [
-                        Variable(_const(x), trainable=False, name=f"{prefix}/slot_{k}")
-                        for k, x in enumerate(leaves)
+                        self._new_state(x, self._slot_path(owner, key, x))
+                        for key, x in zip(keys, leaves)
                     ]
                 )
             for v, x in zip(new, values):
                 self._index[id(v)] = len(self._vars)
                 self._vars.append(v)
                 if self.gradient_accumulation_steps:
-                    self._accumulators.append(
-                        Variable(
-                            _const(jnp.zeros_like(x)),
-                            trainable=False,
-                            name=f"{v._name}/gradient_accumulator",
-                        )
-                    )
+                    path = f"{self.name}/{_ref_key(v)}_gradient_accumulator"
+                    self._accumulators.append(self._new_state(jnp.zeros_like(x), path))
                 if self.use_ema:
-                    self._averages.append(
-                        Variable(_const(x), trainable=False, name=f"{v._name}/average")
-                    )
+                    self._averages.append(self._new_state(x, f"{self.name}/{_ref_key(v)}_average"))
         self.built = True
         on_new_state(self)  # a restore() that waits for these slots assigns them now
+
+    @staticmethod
+    def _new_state(value, path: str) -> Variable:
+        # A Keras 3 optimizer variable: ``path`` as Keras names it ("adam/kern_0_momentum").
+        var = Variable(_const(value), trainable=False, name=path)
+        var._keras_path = path
+        return var
+
+    def _slot_path(self, owner, key: str, value) -> str:
+        if owner is None:  # from_optax: one state over the whole list
+            return f"{self.name}/{key}"
+        return f"{self.name}/{_ref_key(owner)}_{key}"
+
+    def _slot_leaf_names(self) -> tuple[str, ...] | None:
+        """Keras' names of one variable's optax state leaves, in leaf order (None: generic)."""
+        return None
+
+    def _slot_groups(self) -> tuple[tuple[str, ...], ...]:
+        """Keras' creation order of the slots: for each group, for each variable, its names."""
+        names = self._slot_leaf_names()
+        return (names,) if names else ()
 
     def _placeholder_lr(self) -> float:
         return 0.001
@@ -821,6 +870,14 @@ def _gather_replicas(g: SparseGrad) -> SparseGrad:
 
 def _const(x):
     return lambda: x
+
+
+def _ref_key(var: Variable) -> str:
+    """Keras' prefix of a slot's name: the weight's path ("dense_kernel"), else its name."""
+    path = var.__dict__.get("_keras_path")
+    if path is not None:
+        return path.replace("/", "_")
+    return var.name.replace("/", "_").replace(":", "_")
 
 
 def _float_lr(lr) -> float:

@@ -43,6 +43,9 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
+    def _slot_leaf_names(self):
+        return ("momentum",) if self.momentum != 0 else ()
+
     def transform(self, learning_rate):
         if self.momentum == 0:
             return optax.sgd(learning_rate)
@@ -102,6 +105,12 @@ class Adam(Optimizer):
         self.amsgrad = amsgrad
 
     _shared_step = True
+
+    def _slot_leaf_names(self):
+        return ("momentum", "velocity") + (("velocity_hat",) if self.amsgrad else ())
+
+    def _slot_groups(self):
+        return (("momentum", "velocity"),) + ((("velocity_hat",),) if self.amsgrad else ())
 
     def transform(self, learning_rate, step=None):
         return optax.chain(
@@ -171,6 +180,9 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = initial_accumulator_value
         self.epsilon = epsilon
 
+    def _slot_leaf_names(self):
+        return ("accumulator",)
+
     def transform(self, learning_rate):
         if T.sparse_active():
             return T.sparse_adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
@@ -208,6 +220,18 @@ class RMSprop(Optimizer):
         self.epsilon = epsilon
         self.centered = centered
 
+    def _slot_leaf_names(self):
+        rms = ("average_gradient", "velocity") if self.centered else ("velocity",)
+        return rms + (("momentum",) if self.momentum > 0 else ())
+
+    def _slot_groups(self):
+        groups = [("velocity",)]
+        if self.momentum > 0:
+            groups.append(("momentum",))
+        if self.centered:
+            groups.append(("average_gradient",))
+        return tuple(groups)
+
     def transform(self, learning_rate):
         if T.sparse_active():
             rms = T.sparse_scale_by_rms(self.rho, self.epsilon, self.centered)
@@ -216,7 +240,7 @@ class RMSprop(Optimizer):
             rms = scale(decay=self.rho, eps=self.epsilon, initial_scale=0.0)
         if self.momentum > 0:
             # Keras: m = momentum * m + lr * g / sqrt(...); p -= m.
-            return optax.chain(rms, T.keras_momentum(learning_rate, self.momentum))
+            return optax.chain(rms, T.keras_rms_momentum(learning_rate, self.momentum))
         return optax.chain(rms, optax.scale_by_learning_rate(learning_rate))
 
 
@@ -239,6 +263,9 @@ class Adadelta(Optimizer):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.rho = rho
         self.epsilon = epsilon
+
+    def _slot_leaf_names(self):
+        return ("accumulated_grad", "accumulated_delta_var")
 
     def transform(self, learning_rate):
         if T.sparse_active():
@@ -276,6 +303,9 @@ class Adamax(Optimizer):
 
     _shared_step = True
 
+    def _slot_leaf_names(self):
+        return ("momentum", "norm")
+
     def transform(self, learning_rate, step=None):
         return optax.chain(
             T.scale_by_keras_adamax(self.beta_1, self.beta_2, self.epsilon, step),
@@ -310,6 +340,19 @@ class Nadam(Optimizer):
         self.epsilon = epsilon
 
     _shared_step = True
+
+    # Keras keeps one ``u_product`` for the optimizer; jtape one per variable (equal
+    # while every variable gets its gradient each step), listed once, last, as Keras.
+    _shared = ("u_product",)
+
+    def _slot_leaf_names(self):
+        return ("u_product", "momentum", "velocity")
+
+    def _slot_groups(self):
+        return (("momentum", "velocity"),)
+
+    def _slot_path(self, owner, key, value):
+        return "variable" if key == "u_product" else super()._slot_path(owner, key, value)
 
     def transform(self, learning_rate, step=None):
         return optax.chain(
@@ -370,6 +413,9 @@ class Ftrl(Optimizer):
         self.l2_shrinkage_regularization_strength = l2_shrinkage_regularization_strength
         self.beta = beta
 
+    def _slot_leaf_names(self):
+        return ("accumulator", "linear")
+
     def transform(self, learning_rate):
         return T.ftrl(
             learning_rate,
@@ -408,6 +454,9 @@ class Lion(Optimizer):
             )
         self.beta_1 = beta_1
         self.beta_2 = beta_2
+
+    def _slot_leaf_names(self):
+        return ("momentum",)
 
     def transform(self, learning_rate):
         # optax.lion's rule without its step count (Keras keeps none) or weight decay.
@@ -448,6 +497,14 @@ class Adafactor(Optimizer):
         self.relative_step = relative_step
 
     _shared_step = True
+
+    def _slot_leaf_names(self):
+        return ("r", "c", "velocity")
+
+    def _slot_path(self, owner, key, value):
+        if key in ("r", "c"):  # Keras names them after the variable itself
+            return f"{self.name}/{owner.name}" if value.ndim else owner.name
+        return super()._slot_path(owner, key, value)
 
     def transform(self, learning_rate, step=None):
         return T.keras_adafactor(
@@ -490,6 +547,9 @@ class Lamb(Optimizer):
         self.epsilon = epsilon
 
     _shared_step = True
+
+    def _slot_leaf_names(self):
+        return ("momentum", "velocity")
 
     def transform(self, learning_rate, step=None):
         return T.keras_lamb(learning_rate, self.beta_1, self.beta_2, self.epsilon, step)

@@ -161,6 +161,28 @@ def keras_momentum(learning_rate, momentum: float, nesterov: bool = False):
     return optax.GradientTransformation(init_fn, update_fn)
 
 
+def keras_rms_momentum(learning_rate, momentum: float):
+    """RMSprop's momentum as Keras stores it: ``m = momentum * m + lr * u``; update ``-m``.
+
+    The same step as :func:`keras_momentum`, but the slot holds the positive
+    velocity, as Keras' RMSprop does (SGD's holds the negative one).
+    """
+
+    def init_fn(params):
+        return KerasMomentumState(optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        del params
+        m = _map(
+            lambda u, m: m * _cast(momentum, m) + u * _cast(learning_rate, m),
+            updates,
+            state.momentum,
+        )
+        return _map(jnp.negative, m), KerasMomentumState(m)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
 # -- Adam family ----------------------------------------------------------------------
 
 
@@ -323,13 +345,14 @@ def keras_adafactor(
     minimum dimension to factor, different decay and clipping). Needs ``params``.
     """
 
+    # Below rank 2 Keras keeps an unused integer 0 in place of each factor.
     def _r(p):
-        return jnp.zeros(p.shape[:-1], p.dtype) if p.ndim >= 2 else jnp.zeros([], p.dtype)
+        return jnp.zeros(p.shape[:-1], p.dtype) if p.ndim >= 2 else jnp.zeros([], jnp.int32)
 
     def _c(p):
         if p.ndim >= 2:
             return jnp.zeros(p.shape[:-2] + p.shape[-1:], p.dtype)
-        return jnp.zeros([], p.dtype)
+        return jnp.zeros([], jnp.int32)
 
     def init_fn(params):
         return KerasAdafactorState(
