@@ -8,22 +8,44 @@ import numpy as np
 
 from . import _conv_math, _pooling_math
 from ._op import op
-from ._op_errors import InvalidArgumentError
+from ._op_errors import InvalidArgumentError, UnimplementedError
 from ._tensor import Tensor
 
 
-def _tuple(value, n: int, what: str, channels_last: bool = True) -> tuple[int, ...]:
-    """TF accepts an int, a list of ``n`` ints, or a list of ``n + 2`` ints (N, ..., C)."""
+def _full(value, n: int, what: str) -> list[int] | None:
+    """``value`` as a list of ``n + 2`` ints (N, ..., C) when given so, else None."""
+    if isinstance(value, (int, np.integer)):
+        return None
+    value = [int(v) for v in value]
+    if len(value) in (1, n):
+        return None
+    if len(value) == n + 2:
+        return value
+    raise ValueError(f"{what}: expected an int or a list of {n} or {n + 2} ints, got {value}")
+
+
+def _outer(full: list, channels_last: bool) -> tuple:
+    """The (batch, channel) entries of an ``n + 2`` list."""
+    return (full[0], full[-1]) if channels_last else (full[0], full[1])
+
+
+def _tuple(value, n: int, what: str, channels_last: bool = True, error=None) -> tuple[int, ...]:
+    """TF accepts an int, a list of ``n`` ints, or a list of ``n + 2`` ints (N, ..., C).
+
+    The batch and channel entries of an ``n + 2`` list must be 1: otherwise ``error``
+    (TF's exception for the op) is raised, never dropped.
+    """
+    full = _full(value, n, what)
+    if full is not None:
+        if _outer(full, channels_last) != (1, 1):
+            raise error or ValueError(
+                f"{what}: the batch and channel entries must be 1, got {full}"
+            )
+        return tuple(full[1:-1]) if channels_last else tuple(full[2:])
     if isinstance(value, (int, np.integer)):
         return (int(value),) * n
     value = [int(v) for v in value]
-    if len(value) == 1:
-        return (value[0],) * n
-    if len(value) == n:
-        return tuple(value)
-    if len(value) == n + 2:
-        return tuple(value[1:-1]) if channels_last else tuple(value[2:])
-    raise ValueError(f"{what}: expected an int or a list of {n} or {n + 2} ints, got {value}")
+    return (value[0],) * n if len(value) == 1 else tuple(value)
 
 
 def _padding(padding, n: int, channels_last: bool):
@@ -34,8 +56,21 @@ def _padding(padding, n: int, channels_last: bool):
         return p
     pairs = [tuple(int(v) for v in pair) for pair in padding]
     if len(pairs) == n + 2:
+        if any(_outer(pairs, channels_last)[i] != (0, 0) for i in (0, 1)):
+            raise InvalidArgumentError(
+                "Nonzero explicit padding in the batch or depth dimensions is not supported"
+            )
         pairs = pairs[1:-1] if channels_last else pairs[2:]
     return tuple(pairs)
+
+
+def _strides_error(what: str, transpose: bool = False) -> Exception:
+    """TF's error for batch/depth entries of a convolution's strides or dilations."""
+    message = (
+        f"Current implementation does not yet support {what} in the batch and depth dimensions."
+    )
+    forward_strides = what == "strides" and not transpose
+    return (UnimplementedError if forward_strides else InvalidArgumentError)(message)
 
 
 def _layout(n: int, data_format: str | None) -> tuple[str, bool]:
@@ -73,9 +108,21 @@ def convolution(
     return _conv(
         input,
         filters,
-        _tuple(1 if strides is None else strides, n, "strides", channels_last),
+        _tuple(
+            1 if strides is None else strides,
+            n,
+            "strides",
+            channels_last,
+            _strides_error("strides"),
+        ),
         _padding(padding, n, channels_last),
-        _tuple(1 if dilations is None else dilations, n, "dilations", channels_last),
+        _tuple(
+            1 if dilations is None else dilations,
+            n,
+            "dilations",
+            channels_last,
+            _strides_error("dilations"),
+        ),
         lhs,
         rhs,
         groups,
@@ -95,8 +142,19 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None)
 
 
 def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None) -> Tensor:  # noqa: A002
-    """1-D convolution, as ``tf.nn.conv1d`` (input NWC, filters WIO)."""
+    """1-D convolution, as ``tf.nn.conv1d`` (input NWC, filters WIO).
+
+    TF runs it as a 2-D convolution over an inserted unit axis, where the batch entry of a
+    3-entry ``stride`` or ``dilations`` lands (so it has no effect): it is dropped here.
+    """
+    channels_last = _layout(1, data_format)[1]
+    stride, dilations = (_unit_axis_entry(v, channels_last) for v in (stride, dilations))
     return convolution(input, filters, stride, padding, data_format, dilations)
+
+
+def _unit_axis_entry(value, channels_last: bool):
+    full = None if value is None or not channels_last else _full(value, 1, "stride")
+    return value if full is None else [1, *full[1:]]
 
 
 def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None) -> Tensor:  # noqa: A002
@@ -104,7 +162,7 @@ def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None
 
 
 @op
-def _conv_transpose(x, w, output_shape, strides, padding, lhs_spec, spatial):
+def _conv_transpose(x, w, output_shape, strides, padding, dilations, lhs_spec, spatial):
     # The gradient of a convolution with respect to its input is the transposed
     # convolution; computing it with jax.vjp gives TF's exact output shape and padding.
     out_zero = jnp.zeros(output_shape, x.dtype)
@@ -112,11 +170,61 @@ def _conv_transpose(x, w, output_shape, strides, padding, lhs_spec, spatial):
 
     def fwd(y):
         return jax.lax.conv_general_dilated(
-            y, w, strides, padding, dimension_numbers=(lhs_spec, rhs_spec, lhs_spec)
+            y,
+            w,
+            strides,
+            padding,
+            rhs_dilation=dilations,
+            dimension_numbers=(lhs_spec, rhs_spec, lhs_spec),
         )
 
+    expected = jax.eval_shape(fwd, out_zero).shape
+    if tuple(expected) != tuple(x.shape):
+        raise InvalidArgumentError(
+            f"Conv{len(spatial)}DBackpropInput: input has shape {tuple(x.shape)}, but a "
+            f"convolution of output_shape {tuple(output_shape)} with these filters, strides, "
+            f"padding and dilations gives {tuple(expected)}"
+        )
     _, pullback = jax.vjp(fwd, out_zero)
     return pullback(x)[0]
+
+
+def conv_transpose(
+    input,
+    filters,
+    output_shape,
+    strides,
+    padding="SAME",  # noqa: A002
+    data_format=None,
+    dilations=None,
+) -> Tensor:
+    """Transposed N-D convolution (filters ``[*spatial, out, in]``, ``tf.nn.conv_transpose``).
+
+    Example:
+        >>> import jtape as jt
+        >>> x = jt.ones((1, 2, 2, 1)); w = jt.ones((2, 2, 1, 1))
+        >>> conv_transpose(x, w, [1, 4, 4, 1], strides=2).numpy()[0, :, :, 0].tolist()[0]
+        [1.0, 1.0, 1.0, 1.0]
+    """
+    n = jnp.ndim(filters) - 2
+    lhs, channels_last = _layout(n, data_format)
+    shape = tuple(int(d) for d in np.asarray(output_shape).tolist())
+    return _conv_transpose(
+        input,
+        filters,
+        shape,
+        _tuple(strides, n, "strides", channels_last, _strides_error("strides", transpose=True)),
+        _padding(padding, n, channels_last),
+        _tuple(
+            1 if dilations is None else dilations,
+            n,
+            "dilations",
+            channels_last,
+            _strides_error("dilations"),
+        ),
+        lhs,
+        "W" if n == 1 else "DHW"[3 - n :],
+    )
 
 
 def conv2d_transpose(
@@ -129,17 +237,33 @@ def conv2d_transpose(
     dilations=None,
 ) -> Tensor:
     """Transposed 2-D convolution (filters ``[h, w, out, in]``, as ``tf.nn.conv2d_transpose``)."""
-    lhs, channels_last = _layout(2, data_format)
-    shape = tuple(int(d) for d in np.asarray(output_shape).tolist())
-    return _conv_transpose(
-        input,
-        filters,
-        shape,
-        _tuple(strides, 2, "strides", channels_last),
-        _padding(padding, 2, channels_last),
-        lhs,
-        "HW",
-    )
+    return conv_transpose(input, filters, output_shape, strides, padding, data_format, dilations)
+
+
+def conv1d_transpose(
+    input,
+    filters,
+    output_shape,
+    strides,
+    padding="SAME",  # noqa: A002
+    data_format="NWC",
+    dilations=None,
+) -> Tensor:
+    """Transposed 1-D convolution (filters ``[w, out, in]``, as ``tf.nn.conv1d_transpose``)."""
+    return conv_transpose(input, filters, output_shape, strides, padding, data_format, dilations)
+
+
+def conv3d_transpose(
+    input,
+    filters,
+    output_shape,
+    strides,
+    padding="SAME",  # noqa: A002
+    data_format="NDHWC",
+    dilations=None,
+) -> Tensor:
+    """Transposed 3-D convolution (filters ``[d, h, w, out, in]``, ``tf.nn.conv3d_transpose``)."""
+    return conv_transpose(input, filters, output_shape, strides, padding, data_format, dilations)
 
 
 @op
@@ -167,12 +291,64 @@ def pool(
     kind = {"MAX": "max", "AVG": "avg"}.get(str(pooling_type).upper())
     if kind is None:
         raise ValueError(f"pooling_type: expected 'MAX' or 'AVG', got {pooling_type!r}")
+    depth = _depth_window(window_shape, strides, n, channels_last, kind, jnp.shape(input))
+    if depth is not None:
+        return _depth_max_pool(input, depth)
+    if strides is not None and (full := _full(strides, n, "strides")) is not None:
+        strides = full[1:-1] if channels_last else full[2:]  # TF ignores the channel stride
     window = _tuple(window_shape, n, "ksize", channels_last)
     strides = window if strides is None else _tuple(strides, n, "strides", channels_last)
     pad = _padding(padding, n, channels_last)
     if not isinstance(pad, str):
         pad = ((0, 0), *pad, (0, 0)) if channels_last else ((0, 0), (0, 0), *pad)
     return _pool(input, kind, window, strides, pad, channels_last)
+
+
+def _depth_window(ksize, strides, n, channels_last, kind, shape) -> int | None:
+    """TF's rules for the batch and channel entries of a pooling's ``n + 2`` ksize and
+    strides: the batch entries must be 1; a channel window > 1 (max pooling over channels
+    only, channels last, 1-D or 2-D) is returned; otherwise None (spatial pooling, where
+    TF ignores the channel stride)."""
+    full_k = _full(ksize, n, "ksize")
+    full_s = None if strides is None else _full(strides, n, "strides")
+    if full_k is None and full_s is None:
+        return None
+    batch = [f[0] for f in (full_k, full_s) if f is not None]
+    if any(b != 1 for b in batch):
+        raise UnimplementedError("Pooling is not yet supported on the batch dimension.")
+    if full_k is None or _outer(full_k, channels_last)[1] == 1:
+        return None
+    window = _outer(full_k, channels_last)[1]
+    if n == 3:
+        raise UnimplementedError("Pooling is not yet supported on the depth dimension.")
+    if kind != "max":  # (TF's oneDNN kernel returns an empty array, its Eigen one raises)
+        raise UnimplementedError("Non-spatial average pooling is not yet supported.")
+    if not channels_last:
+        raise UnimplementedError("Depthwise max pooling needs channels-last data (NHWC).")
+    if any(k != 1 for k in full_k[1:-1]):
+        raise UnimplementedError(
+            "MaxPooling supports exactly one of pooling across depth or pooling across "
+            "width/height."
+        )
+    if full_s is None or full_s[-1] != window:
+        raise UnimplementedError(
+            "Depthwise max pooling requires the depth window to equal the depth stride"
+        )
+    if shape[-1] % window:
+        raise UnimplementedError(
+            "Depthwise max pooling requires the depth window to evenly divide the input depth"
+        )
+    return window
+
+
+@op
+def _depth_max_pool(x, window):
+    # TF's depthwise max pooling: each run of ``window`` channels gives its maximum (the
+    # gradient goes to the first maximum, as TF's spatial max pooling); spatial strides
+    # and padding do not apply (TF ignores them here).
+    groups = x.reshape(*x.shape[:-1], x.shape[-1] // window, window)
+    first = jnp.argmax(groups, axis=-1)[..., None]
+    return jnp.take_along_axis(groups, first, axis=-1)[..., 0]
 
 
 def max_pool2d(input, ksize, strides, padding, data_format="NHWC") -> Tensor:  # noqa: A002

@@ -14,6 +14,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from ._conv_math import convolution
+from ._conv_ops import _strides_error, _tuple
 from ._op import op
 from ._tensor import Tensor
 
@@ -98,21 +99,7 @@ def separable_conv(
 
 def _tf_spatial(value, what: str, channels_last: bool) -> tuple[int, int]:
     """TF's ``strides``/``dilations``: an int, 2 ints, or 4 ints with unit N and C entries."""
-    if value is None:
-        return (1, 1)
-    if isinstance(value, int):
-        return (value, value)
-    value = [int(v) for v in value]
-    if len(value) == 1:
-        return (value[0], value[0])
-    if len(value) == 2:
-        return tuple(value)
-    if len(value) == 4:
-        batch, channel = (value[0], value[3]) if channels_last else (value[0], value[1])
-        if batch != 1 or channel != 1:
-            raise ValueError(f"{what}: the batch and channel entries must be 1, got {what}={value}")
-        return tuple(value[1:3]) if channels_last else tuple(value[2:])
-    raise ValueError(f"{what}: expected an int or a list of 1, 2 or 4 ints, got {value}")
+    return _tuple(1 if value is None else value, 2, what, channels_last, _strides_error(what))
 
 
 def _space_to_batch_depthwise(x, kernel, strides, padding, rates):

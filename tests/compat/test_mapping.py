@@ -731,6 +731,30 @@ CALLS.update(
             .sum(),
             16,
         ),
+        # each input value spread over its stride-2 window: [1, 2] -> [1, 1, 2, 2]
+        "tf.nn.conv1d_transpose": lambda: _close(
+            tf.nn.conv1d_transpose(
+                tf.constant([[[1.0], [2.0]]]), tf.ones([2, 1, 1]), [1, 4, 1], 2, "VALID"
+            )[0, :, 0],
+            [1, 1, 2, 2],
+        ),
+        "tf.nn.conv3d_transpose": lambda: _close(
+            tf.nn.conv3d_transpose(
+                tf.ones([1, 1, 1, 1, 1]), tf.ones([2, 2, 2, 1, 1]), [1, 2, 2, 2, 1], 2, "VALID"
+            ),
+            np.ones([1, 2, 2, 2, 1]),
+        ),
+        # one input value 3 times the kernel [[1, 2], [3, 4]]
+        "tf.nn.conv_transpose": lambda: _close(
+            tf.nn.conv_transpose(
+                tf.constant([[[[3.0]]]]),
+                tf.reshape(tf.range(1.0, 5.0), [2, 2, 1, 1]),
+                [1, 2, 2, 1],
+                2,
+                "VALID",
+            )[0, :, :, 0],
+            [[3, 6], [9, 12]],
+        ),
         "tf.nn.conv3d": lambda: _close(
             tf.nn.conv3d(tf.ones([1, 2, 2, 2, 1]), tf.ones([2, 2, 2, 1, 1]), 1, "VALID"),
             [[[[[8]]]]],
