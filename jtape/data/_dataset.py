@@ -442,7 +442,11 @@ class Dataset:
         parent = self
         spec = _Lazy(
             lambda: _structure.map_structure(
-                lambda s: TensorSpec(_prepend(n if drop else None, s.shape), s.dtype),
+                lambda s: (
+                    _structure.batched_spec(s, n if drop else None)
+                    if isinstance(s, _structure.SparseTensorSpec)
+                    else TensorSpec(_prepend(n if drop else None, s.shape), s.dtype)
+                ),
                 parent.element_spec,
             )
         )

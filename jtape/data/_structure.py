@@ -15,8 +15,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _dtypes, _strings
+from .. import _dtypes, _sparse_data, _strings
 from .._function import TensorSpec as _BaseTensorSpec
+from .._sparse import SparseTensor, SparseTensorSpec
+from .._sparse_data import batched_spec as batched_spec
 from .._tensor import Tensor
 
 
@@ -95,6 +97,9 @@ def stack(chunk: list, what: str):
     columns = list(zip(*[leaves for leaves, _ in flat]))
     out = []
     for c, column in enumerate(columns):
+        if isinstance(column[0], SparseTensor):
+            out.append(_sparse_data.stack(column, what))
+            continue
         shape = np.shape(column[0])
         for j, x in enumerate(column):
             if np.shape(x) != shape:
@@ -120,6 +125,8 @@ def lists_to_tuples(structure):
 
 def is_numeric(arr) -> bool:
     """Whether a host leaf can become a jt.Tensor (strings and objects cannot)."""
+    if isinstance(arr, SparseTensor):
+        return False  # its parts are, but it is no array: functions run eagerly on it
     dtype = np.asarray(arr).dtype  # (a window's Dataset leaf is an object, not numeric)
     return dtype.kind in "biufc" or dtype == _dtypes.bfloat16
 
@@ -133,6 +140,8 @@ def to_host(x) -> np.ndarray:
     """
     if _strings.is_string_value(x):
         return _strings.to_bytes_array(x)
+    if isinstance(x, SparseTensor):
+        return _sparse_data.to_host(x)
     if isinstance(x, _strings.RaggedTensor):
         raise TypeError(
             "tf.data: ragged elements are not supported by jtape; pad them with "
@@ -176,6 +185,8 @@ def to_tensors(element):
     for i, x in enumerate(out):
         if isinstance(x, np.ndarray) and x.dtype == object:  # strings: host StringTensors
             out[i] = _strings.StringTensor._wrap(x)
+        elif isinstance(x, SparseTensor):
+            out[i] = _sparse_data.to_tensors(x)
     return unflatten(treedef, out)
 
 
@@ -207,7 +218,14 @@ class TensorSpec(_BaseTensorSpec):
 
 def spec_of(element):
     """The ``TensorSpec`` structure of one host element."""
-    return map_structure(lambda x: TensorSpec(np.shape(x), np.asarray(x).dtype), element)
+    return map_structure(
+        lambda x: (
+            _sparse_data.spec(x)
+            if isinstance(x, SparseTensor)
+            else TensorSpec(np.shape(x), np.asarray(x).dtype)
+        ),
+        element,
+    )
 
 
 def zeros_for(spec, unknown: int, fill: int = 0):
@@ -216,6 +234,8 @@ def zeros_for(spec, unknown: int, fill: int = 0):
     def make(s: TensorSpec):
         if hasattr(s, "_jt_placeholder"):  # a DatasetSpec: an empty dataset of that spec
             return s._jt_placeholder()
+        if isinstance(s, SparseTensorSpec):
+            return _sparse_data.placeholder(s, unknown)
         shape = tuple(unknown if d is None else d for d in (s.shape or ()))
         if s.dtype.kind in "biufc" or s.dtype == _dtypes.bfloat16:
             return np.full(shape, fill, s.dtype)
