@@ -295,7 +295,7 @@ def _cwise(sp: SparseTensor, other, kind: str):
             f"shapes: [{','.join(map(str, shape))}] vs. [{','.join(map(str, dshape))}]"
         )
     values = sp.values
-    if kind == "truediv" and (sp.dtype.is_integer or sp.dtype == _dtypes.bool):
+    if kind == "truediv" and (sp.dtype.is_integer or sp.dtype.is_bool):
         # TF's truediv of integers: float32 for 8/16-bit ones, float64 otherwise.
         wide = sp.dtype.size >= 4
         target = _dtypes.float64 if wide else _dtypes.float32
@@ -417,9 +417,13 @@ def add(a, b, threshold=0, name=None):
     shape_a = a.static_shape("sparse.add")
     shape_b = b.static_shape("sparse.add")
     if shape_a != shape_b:
+        if len(shape_a) != len(shape_b):
+            raise InvalidArgumentError(
+                f"Operands' ranks do not match: got {len(shape_a)} and {len(shape_b)}"
+            )
+        d = next(i for i, (x, y) in enumerate(zip(shape_a, shape_b)) if x != y)
         raise InvalidArgumentError(
-            "Operands' shapes do not match: A.shape = "
-            f"[{','.join(map(str, shape_a))}] vs. B.shape = [{','.join(map(str, shape_b))}]"
+            f"Operands' shapes do not match: got {shape_a[d]} and {shape_b[d]} for dimension {d}"
         )
     _same_dtype("SparseAdd", a.values, b.dtype, 4)
     a_idx, b_idx = _host(a.indices, "sparse.add"), _host(b.indices, "sparse.add")
@@ -500,7 +504,7 @@ def _matmul(sp, dense, trans_a, conj_a, trans_b, conj_b):
         raise InvalidArgumentError(
             f"Cannot multiply A and B because inner dimension does not match: {k} vs. {bk}.  "
             "Did you forget a transpose?  Dimensions of A: "
-            f"[{shape[0]}, {shape[1]}).  Dimensions of B: {list(dense.shape)}"
+            f"[{shape[0]}, {shape[1]}).  Dimensions of B: [{','.join(map(str, dense.shape))}]"
         )
     idx = _concrete(sp.indices)
     if idx is not None:
