@@ -713,7 +713,10 @@ class Optimizer:
         grads = self._clip(grads, params)
         if self.weight_decay is not None:
             params = [
-                p - p * jnp.asarray(self.weight_decay, p.dtype) * lr.astype(p.dtype) if d else p
+                # Keras casts weight_decay to the variable's dtype through float32.
+                p - p * jnp.asarray(np.float32(self.weight_decay), p.dtype) * lr.astype(p.dtype)
+                if d
+                else p
                 for p, d in zip(params, decay)
             ]
         if self._per_variable_state:

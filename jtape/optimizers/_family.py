@@ -8,6 +8,7 @@ one variable's update; optax's own rule is used wherever it matches Keras.
 
 from __future__ import annotations
 
+import numpy as np
 import optax
 
 from . import _transforms as T
@@ -184,9 +185,11 @@ class Adagrad(Optimizer):
         return ("accumulator",)
 
     def transform(self, learning_rate):
+        # Keras' Constant initializer casts the starting value through float32.
+        init = float(np.float32(self.initial_accumulator_value))
         if T.sparse_active():
-            return T.sparse_adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
-        return optax.adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
+            return T.sparse_adagrad(learning_rate, init, self.epsilon)
+        return optax.adagrad(learning_rate, init, self.epsilon)
 
 
 class RMSprop(Optimizer):
@@ -352,7 +355,10 @@ class Nadam(Optimizer):
         return (("momentum", "velocity"),)
 
     def _slot_path(self, owner, key, value):
-        return "variable" if key == "u_product" else super()._slot_path(owner, key, value)
+        # Keras leaves it unnamed: "<optimizer>/variable" plus a process-wide counter.
+        if key == "u_product":
+            return f"{self.name}/variable"
+        return super()._slot_path(owner, key, value)
 
     def transform(self, learning_rate, step=None):
         return optax.chain(
@@ -503,7 +509,7 @@ class Adafactor(Optimizer):
 
     def _slot_path(self, owner, key, value):
         if key in ("r", "c"):  # Keras names them after the variable itself
-            return f"{self.name}/{owner.name}" if value.ndim else owner.name
+            return f"{self.name}/{owner.name}"
         return super()._slot_path(owner, key, value)
 
     def transform(self, learning_rate, step=None):

@@ -149,7 +149,8 @@ def keras_momentum(learning_rate, momentum: float, nesterov: bool = False):
         del params
 
         def velocity(g, m):
-            return m * _cast(momentum, m) - g * _cast(learning_rate, m)
+            # Keras casts momentum to the variable's dtype through float32.
+            return m * _cast_f32(momentum, m) - g * _cast(learning_rate, m)
 
         m = _map(velocity, updates, state.momentum)
         if nesterov:
@@ -228,7 +229,7 @@ def scale_by_keras_adam(
 
         def direction(m, v):
             t = count.astype(m.dtype)
-            alpha = jnp.sqrt(1 - _cast(beta_2, m) ** t) / (1 - _cast(beta_1, m) ** t)
+            alpha = jnp.sqrt(1 - _cast_f32(beta_2, m) ** t) / (1 - _cast_f32(beta_1, m) ** t)
             return m * alpha / (jnp.sqrt(v) + _cast(epsilon, m))
 
         out = _map(direction, mu, denom_src)
@@ -264,7 +265,7 @@ def scale_by_keras_adamax(
 
         def direction(m, u):
             t = count.astype(m.dtype)
-            return m / ((1 - _cast(beta_1, m) ** t) * (u + _cast(epsilon, m)))
+            return m / ((1 - _cast_f32(beta_1, m) ** t) * (u + _cast(epsilon, m)))
 
         return _map(direction, mu, nu), ScaleByKerasAdamaxState(_state_count(count, step), mu, nu)
 
@@ -288,9 +289,12 @@ def scale_by_keras_nadam(
     """
 
     def init_fn(params):
+        # Keras' u_product has the variable's dtype (its first variable's).
+        leaves = jax.tree_util.tree_leaves(params)
+        dtype = leaves[0].dtype if leaves else jnp.float32
         return ScaleByKerasNadamState(
             _init_count(step),
-            jnp.ones([], jnp.float32),
+            jnp.ones([], dtype),
             optax.tree.zeros_like(params),
             optax.tree.zeros_like(params),
         )
@@ -298,21 +302,30 @@ def scale_by_keras_nadam(
     def update_fn(updates, state, params=None):
         del params
         count = _next_count(state.count, step)
-        t = count.astype(jnp.float32)
-        u_t = beta_1 * (1.0 - 0.5 * jnp.power(0.96, t))
-        u_t_1 = beta_1 * (1.0 - 0.5 * jnp.power(0.96, t + 1))
-        u_product = state.u_product * u_t
+        like = state.u_product
+        t = count.astype(like.dtype)
+        # Keras casts its constants to the variable's dtype through float32 (``ops.cast``),
+        # except in the u_product update, whose beta_1 and 0.96 are Python floats.
+        decay = _cast_f32(0.96, like)
+        b1 = _cast_f32(beta_1, like)
+        u_product = like * _cast(beta_1, like) * (1.0 - 0.5 * jnp.power(_cast(0.96, like), t))
+        u_t = b1 * (1.0 - 0.5 * jnp.power(decay, t))
+        u_t_1 = b1 * (1.0 - 0.5 * jnp.power(decay, t + 1))
         u_product_1 = u_product * u_t_1
-        # Keras' Nadam casts the betas to the variable dtype *before* taking 1 - beta
-        # (Adam does not); in float32 that matters at rtol 1e-5 because v_hat divides
-        # by 1 - beta_2^t computed from the same rounded beta_2.
-        mu = _map(lambda g, m: m + (g - m) * (1 - _cast(beta_1, m)), updates, state.mu)
-        nu = _map(lambda g, v: v + (grad_square(g) - v) * (1 - _cast(beta_2, v)), updates, state.nu)
+        # The betas are cast before taking 1 - beta (Adam does not): in float32 that
+        # matters at rtol 1e-5, as v_hat divides by 1 - beta_2^t of the same rounded beta_2.
+        mu = _map(lambda g, m: m + (g - m) * (1 - _cast_f32(beta_1, m)), updates, state.mu)
+        nu = _map(
+            lambda g, v: v + (grad_square(g) - v) * (1 - _cast_f32(beta_2, v)), updates, state.nu
+        )
 
         def direction(g, m, v):
-            m_hat = u_t_1 * m / (1 - u_product_1) + (1 - u_t) * g / (1 - u_product)
-            v_hat = v / (1 - _cast(beta_2, v) ** t)
-            return (m_hat / (jnp.sqrt(v_hat) + epsilon)).astype(g.dtype)
+            dt = m.dtype
+            m_hat = u_t_1.astype(dt) * m / (1 - u_product_1.astype(dt)) + (
+                1 - u_t.astype(dt)
+            ) * g / (1 - u_product.astype(dt))
+            v_hat = v / (1 - _cast_f32(beta_2, v) ** count.astype(dt))
+            return (m_hat / (jnp.sqrt(v_hat) + _cast(epsilon, v))).astype(g.dtype)
 
         out = _map(direction, updates, mu, nu)
         return out, ScaleByKerasNadamState(_state_count(count, step), u_product, mu, nu)
@@ -425,7 +438,8 @@ def ftrl(
 
     def init_fn(params):
         return FtrlState(
-            optax.tree.full_like(params, initial_accumulator_value),
+            # Keras' Constant initializer casts the value through float32.
+            optax.tree.full_like(params, float(jnp.float32(initial_accumulator_value))),
             optax.tree.zeros_like(params),
         )
 
