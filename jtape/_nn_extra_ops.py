@@ -90,3 +90,45 @@ def _batch_norm(x, mean, variance, offset, scale, eps):
 def batch_normalization(x, mean, variance, offset, scale, variance_epsilon) -> Tensor:
     """``(x - mean) / sqrt(variance + eps) * scale + offset`` (TF's evaluation order)."""
     return _batch_norm(x, mean, variance, offset, scale, float(variance_epsilon))
+
+
+def embedding_lookup(params, ids, max_norm=None, name=None) -> Tensor:
+    """Rows of ``params`` at ``ids`` (``tf.nn.embedding_lookup``); with ``max_norm``, each
+    looked-up embedding whose L2 norm exceeds it is scaled down to it (TF's clip by norm
+    over the embedding's axes). The gradient to ``params`` is row-sparse, as TF's.
+
+    Example:
+        >>> import jtape as jt
+        >>> embedding_lookup(jt.constant([[3.0, 4.0], [0.3, 0.4]]), [0, 1], 1.0).numpy().tolist()
+        [[0.6000000238418579, 0.800000011920929], [0.30000001192092896, 0.4000000059604645]]
+    """
+    del name
+    from ._array_ops import concat, gather
+    from ._clip_ops import clip_by_norm
+
+    if isinstance(params, (list, tuple)):  # TF: a list of shards, split by "div"
+        params = concat(_div_shards(params), axis=0)
+    rows = gather(params, ids)
+    if max_norm is None:
+        return rows
+    ids_rank, rows_rank = jnp.ndim(to_value(ids)), jnp.ndim(to_value(rows))
+    return clip_by_norm(rows, max_norm, axes=list(range(ids_rank, rows_rank)))
+
+
+def _div_shards(shards) -> list:
+    """TF's ``params`` list: shards of one table, ids assigned to them in contiguous
+    ranges (the first ``n % p`` shards one row longer). Shards laid out so are the table
+    in order; others would need TF's id arithmetic, which jtape does not do."""
+    from ._array_ops import convert_to_tensor
+
+    shards = [convert_to_tensor(s) for s in shards]
+    sizes = [int(s.shape[0]) for s in shards]
+    total, count = sum(sizes), len(sizes)
+    want = [total // count + (1 if i < total % count else 0) for i in range(count)]
+    if sizes != want:
+        raise NotImplementedError(
+            f"embedding_lookup: params is a list of {count} shards with {sizes} rows; jtape "
+            f"takes shards laid out as TF's 'div' strategy assigns ids ({want} rows). "
+            "Concatenate them into one table instead."
+        )
+    return shards

@@ -9,30 +9,47 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtypes, _tf_gradients
-from ._math_ops import _axis
+from ._math_ops import _axis, cast
 from ._op import op
 from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor, _ArrayImpl, to_value
 
+# TF's kernels for these take floating-point inputs only (an integer input raises).
+_REAL = ("floating", "half, bfloat16, float, double")
+
+
+def _relu6(x):
+    if jnp.issubdtype(x.dtype, jnp.integer):  # TF keeps integer dtypes
+        return jnp.clip(x, 0, 6).astype(x.dtype)
+    return jax.nn.relu6(x)
+
+
 relu = op(jax.nn.relu, name="relu")
-relu6 = op(jax.nn.relu6, name="relu6")
-elu = op(jax.nn.elu, name="elu")
-selu = op(_tf_gradients.selu, name="selu")
-softplus = op(
-    jax.nn.softplus, name="softplus", allowed=("floating", "half, bfloat16, float, double")
-)
-softsign = op(jax.nn.soft_sign, name="softsign")
+relu6 = op(_relu6, name="relu6")
+elu = op(jax.nn.elu, name="elu", allowed=_REAL)
+selu = op(_tf_gradients.selu, name="selu", allowed=_REAL)
+softplus = op(jax.nn.softplus, name="softplus", allowed=_REAL)
+softsign = op(jax.nn.soft_sign, name="softsign", allowed=_REAL)
 silu = op(jax.nn.silu, name="silu")
 swish = silu
 log_sigmoid = op(jax.nn.log_sigmoid, name="log_sigmoid")
 _leaky_relu = op(_tf_gradients.leaky_relu, name="leaky_relu")
 _gelu = op(jax.nn.gelu, name="gelu")
-_softmax = op(jax.nn.softmax, name="softmax")
-_log_softmax = op(jax.nn.log_softmax, name="log_softmax")
+_softmax = op(jax.nn.softmax, name="softmax", allowed=_REAL)
+_log_softmax = op(jax.nn.log_softmax, name="log_softmax", allowed=_REAL)
+
+
+def _dtype_of(x) -> _dtypes.DType:
+    return _dtypes.as_dtype(getattr(x, "dtype", None) or jnp.result_type(to_value(x)))
 
 
 def leaky_relu(features, alpha: float = 0.2) -> Tensor:
-    """``x > 0 ? x : alpha * x`` (TF's default slope 0.2; derivative ``alpha`` at 0, as TF)."""
+    """``x > 0 ? x : alpha * x`` (TF's default slope 0.2; derivative ``alpha`` at 0, as TF).
+
+    Integer features are cast to float32 first, as TF does.
+    """
+    if _dtype_of(features).is_integer:
+        features = cast(features, _dtypes.float32)
     return _leaky_relu(features, negative_slope=float(alpha))
 
 
@@ -54,6 +71,11 @@ def crelu(features, axis: int = -1) -> Tensor:
 
 def gelu(features, approximate: bool = False) -> Tensor:
     """Gaussian error linear unit; exact (erf) by default, as TF."""
+    dtype = _dtype_of(features)
+    if not dtype.is_floating:
+        raise ValueError(
+            f"`features.dtype` must be a floating point tensor.Received:features.dtype={dtype}"
+        )
     return _gelu(features, approximate=bool(approximate))
 
 
@@ -72,6 +94,12 @@ def _softmax_xent(labels, logits, axis):
 
 def softmax_cross_entropy_with_logits(labels, logits, axis: int = -1) -> Tensor:
     """Per-example cross entropy between a label distribution and ``softmax(logits)``."""
+    dtype = _dtype_of(logits)
+    if not dtype.is_floating:
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {dtype.name} is not in the list of allowed values: "
+            f"{_REAL[1]} [Op:SoftmaxCrossEntropyWithLogits]"
+        )
     return _softmax_xent(labels, logits, _axis(axis))
 
 
@@ -107,8 +135,24 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits) -> Tensor:
     Labels outside ``[0, num_classes)`` raise ``InvalidArgumentError`` eagerly, as TF on
     CPU does; inside a compiled function they cannot be checked.
     """
+    _check_label_shape(labels, logits)
     check_labels(labels, logits, -1)
     return _sparse_xent(labels, logits)
+
+
+def _check_label_shape(labels, logits) -> None:
+    """TF's static check: ``labels.shape == logits.shape[:-1]``."""
+    ls, gs = jnp.shape(to_value(labels)), jnp.shape(to_value(logits))
+    if len(ls) != len(gs) - 1:
+        raise ValueError(
+            "`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: "
+            f"labels.shape={ls} of rank {len(ls)} and logits.shape={gs} of rank {len(gs)}"
+        )
+    if ls != gs[:-1]:
+        raise ValueError(
+            "`labels.shape` must equal `logits.shape` except for the last dimension. "
+            f"Received: labels.shape={ls} and logits.shape={gs}"
+        )
 
 
 def check_labels(labels, logits, axis: int, ignore: int | None = None) -> None:
@@ -231,6 +275,11 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None) -> Tensor:
     """Elementwise logistic loss, TF's stable form ``max(x,0) - x*z + log(1+exp(-|x|))``."""
     if labels is None or logits is None:
         raise ValueError("sigmoid_cross_entropy_with_logits: labels and logits are required")
+    ls, gs = jnp.shape(to_value(labels)), jnp.shape(to_value(logits))
+    if ls != gs:
+        raise ValueError(
+            f"`logits` and `labels` must have the same shape, received ({gs} vs {ls})."
+        )
     return _sigmoid_xent(labels, logits)
 
 
