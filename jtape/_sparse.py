@@ -43,7 +43,7 @@ def _as_int64(x, what: str) -> Tensor:
         return t
     arr = np.asarray(x)
     if arr.size and arr.dtype.kind not in "iu":
-        raise TypeError(f"{what}: expected int64 values, got {arr.dtype.name}")
+        raise TypeError(f"Cannot convert {x!r} to EagerTensor of dtype int64")
     return Tensor(jnp.asarray(arr.astype(np.int64)))
 
 
@@ -164,8 +164,7 @@ class SparseTensor:
         new_values = _as_values(new_values)
         if tuple(new_values.shape) != tuple(self._values.shape):
             raise ValueError(
-                f"with_values: values have shape {tuple(new_values.shape)}, expected "
-                f"{tuple(self._values.shape)}"
+                f"Dimensions {self._values.shape[0]} and {new_values.shape[0]} are not compatible"
             )
         return SparseTensor._make(self._indices, new_values, self._dense_shape, self._static)
 

@@ -238,6 +238,8 @@ def from_dense(tensor, name=None) -> SparseTensor:
     from ._array_ops import convert_to_tensor
 
     t = convert_to_tensor(tensor)
+    if t.ndim == 0:
+        raise InvalidArgumentError("WhereOp : Unhandled input dimensions: 0")
     arr = _host(t, "sparse.from_dense")
     idx = np.argwhere(arr != 0).astype(np.int64)
     flat = t if t.ndim == 1 else _reshape_flat(t)
@@ -294,6 +296,12 @@ def _cwise(sp: SparseTensor, other, kind: str):
             "SparseDenseBinaryOpShared broadcasts dense to sparse only; got incompatible "
             f"shapes: [{','.join(map(str, shape))}] vs. [{','.join(map(str, dshape))}]"
         )
+    if kind == "truediv":
+        found = _concrete(dense)
+        if found is not None and np.any(found == 0):
+            raise InvalidArgumentError(
+                "SparseDenseCwiseDiv cannot divide by zero,but input dense tensor contains zero "
+            )
     values = sp.values
     if kind == "truediv" and (sp.dtype.is_integer or sp.dtype.is_bool):
         # TF's truediv of integers: float32 for 8/16-bit ones, float64 otherwise.
@@ -544,29 +552,39 @@ def _reduce_sum_fn(indices, values, shape, axes, keepdims):
     lin = linear_index(indices, shape)
     size = int(np.prod(shape)) if shape else 1
     dense = jnp.zeros((size,), values.dtype).at[lin].add(values, mode="drop").reshape(shape)
-    return jnp.sum(dense, axis=axes, keepdims=keepdims)
+    return jnp.sum(dense, axis=axes, keepdims=keepdims, dtype=values.dtype)
 
 
-@jax.custom_vjp
-def _no_gradient(values):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def no_gradient(values, kernel: str):
+    """``values``, whose gradient raises TF's LookupError for ``kernel`` (TF registers
+    no gradient for it)."""
     return values
 
 
-def _no_gradient_fwd(values):
+def _no_gradient_fwd(values, kernel):
     return values, None
 
 
-def _no_gradient_bwd(_res, _g):
-    raise LookupError("gradient registry has no entry for: SparseReduceMax")
+def _no_gradient_bwd(kernel, _res, _g):
+    raise LookupError(f"gradient registry has no entry for: {kernel}")
 
 
-_no_gradient.defvjp(_no_gradient_fwd, _no_gradient_bwd)
+no_gradient.defvjp(_no_gradient_fwd, _no_gradient_bwd)
+
+
+@op(name="sparse_no_gradient")
+def no_gradient_op(values, kernel: str):
+    """An op passing ``values`` through; a gradient through it raises LookupError."""
+    if not jnp.issubdtype(values.dtype, jnp.inexact):
+        return values
+    return no_gradient(values, kernel)
 
 
 @op(name="sparse_reduce_max")
 def _reduce_max_fn(indices, values, shape, axes, keepdims):
     if jnp.issubdtype(values.dtype, jnp.inexact):
-        values = _no_gradient(values)
+        values = no_gradient(values, "SparseReduceMax")
         low = -jnp.inf
     else:
         low = jnp.iinfo(values.dtype).min
@@ -596,9 +614,10 @@ def _reduce(fn, what, sp_input, axis, keepdims, output_is_sparse):
     axes = _axes(axis, len(shape), what)
     keepdims = bool(keepdims)
     check_indices(sp, shape, order=False, what=what)
-    out = fn(sp.indices, sp.values, tuple(shape), axes, keepdims)
     if not output_is_sparse:
-        return out
+        return fn(sp.indices, sp.values, tuple(shape), axes, keepdims)
+    kernel = "SparseReduceSumSparse" if fn is _reduce_sum_fn else "SparseReduceMaxSparse"
+    out = fn(sp.indices, no_gradient_op(sp.values, kernel), tuple(shape), axes, keepdims)
     # The groups holding at least one stored value, in row-major order.
     count = _host(_reduce_count_fn(sp.indices, tuple(shape), axes, keepdims), what)
     idx = np.argwhere(count > 0).astype(np.int64)

@@ -25,6 +25,7 @@ from ._sparse_ops import (
     gather_values,
     linear_index,
     new_sparse,
+    no_gradient_op,
     to_dense,
 )
 from ._strings import StringTensor
@@ -251,15 +252,22 @@ def concat(axis, sp_inputs, expand_nonconcat_dims: bool = False, name=None) -> S
         vals = np.concatenate([s.values._np for s in sps])
         perm = np.argsort(linear_index(idx, out_shape), kind="stable")
         return new_sparse(idx[perm], StringTensor._wrap(vals[perm]), out_shape)
-    idx, vals = _concat_fn(
-        [s.indices for s in sps], [s.values for s in sps], offsets, axis, tuple(out_shape)
+    # TF defines no gradient for SparseConcat (tape.gradient gives None): the values are
+    # computed outside the recorded ops.
+    idx, vals = _concat_fn.__jtape_op__(
+        [s.indices._value for s in sps],
+        [s.values._value for s in sps],
+        offsets,
+        axis,
+        tuple(out_shape),
     )
-    return new_sparse(idx, vals, out_shape)
+    return new_sparse(Tensor(idx), Tensor(vals), out_shape)
 
 
-def _select(sp: SparseTensor, keep: np.ndarray, new_idx: np.ndarray, shape) -> SparseTensor:
+def _select(sp: SparseTensor, keep, new_idx, shape, values=None) -> SparseTensor:
     positions = np.flatnonzero(keep)
-    return new_sparse(new_idx[positions], gather_values(sp.values, positions), shape)
+    values = sp.values if values is None else values
+    return new_sparse(new_idx[positions], gather_values(values, positions), shape)
 
 
 def split(sp_input=None, num_split=None, axis=None, name=None) -> list[SparseTensor]:
@@ -288,6 +296,9 @@ def split(sp_input=None, num_split=None, axis=None, name=None) -> list[SparseTen
             f"({size}), got {num_split}"
         )
     idx = _host(sp.indices, "sparse.split")
+    values = sp.values
+    if not isinstance(values, StringTensor):
+        values = no_gradient_op(values, "SparseSplit")  # TF defines no gradient for it
     base, extra = divmod(size, num_split)
     out, start = [], 0
     for k in range(num_split):
@@ -299,7 +310,7 @@ def split(sp_input=None, num_split=None, axis=None, name=None) -> list[SparseTen
             new_idx[:, axis] -= start
         piece = list(shape)
         piece[axis] = length
-        out.append(_select(sp, keep, new_idx, piece))
+        out.append(_select(sp, keep, new_idx, piece, values))
         start += length
     return out
 
@@ -481,8 +492,8 @@ def to_indicator(sp_input: SparseTensor, vocab_size, name=None):
     """
     del name
     sp = _sparse(sp_input, "sparse.to_indicator")
-    if not _dtypes.as_dtype(sp.dtype).is_integer:
-        raise TypeError(f"sparse.to_indicator: values must be int32 or int64, got {sp.dtype.name}")
+    if isinstance(sp.values, StringTensor):
+        raise TypeError("sparse.to_indicator: values must be numbers, got strings")
     shape = sp.static_shape("sparse.to_indicator")
     vocab = int(_static_ints(vocab_size, "sparse.to_indicator")[0])
     new_shape = (*shape[:-1], vocab)
