@@ -514,11 +514,8 @@ class Optimizer:
                     f"apply_gradients: gradient {i} has shape {tuple(raw.shape)} but variable "
                     f"'{v.name}' has shape {tuple(v.shape)}. Nothing was changed."
                 )
-            if raw.dtype != v._array.dtype:
-                raise ValueError(
-                    f"apply_gradients: gradient {i} has dtype {raw.dtype.name} but variable "
-                    f"'{v.name}' has dtype {v.dtype.name}; cast it first. Nothing was changed."
-                )
+            if raw.dtype != v._array.dtype:  # Keras casts the gradient to the variable's
+                raw = jnp.real(raw).astype(v._array.dtype)
             present.append((v, raw))
         if not present:
             raise ValueError("No gradients provided for any variable.")
@@ -552,11 +549,8 @@ class Optimizer:
                 f"{tuple(values.shape[1:])}) but variable '{v.name}' has shape "
                 f"{tuple(v.shape)}. Nothing was changed."
             )
-        if values.dtype != v.dtype:
-            raise ValueError(
-                f"apply_gradients: gradient {i} has dtype {values.dtype.name} but variable "
-                f"'{v.name}' has dtype {v.dtype.name}; cast it first. Nothing was changed."
-            )
+        if values.dtype != v.dtype:  # Keras casts the gradient to the variable's dtype
+            values = jnp.real(values).astype(v._array.dtype)
         if not jnp.issubdtype(indices.dtype, jnp.integer):
             raise TypeError(
                 f"apply_gradients: gradient {i}'s indices must be integers, got "
