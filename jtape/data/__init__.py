@@ -14,9 +14,10 @@ from ._dataset import INFINITE_CARDINALITY as INFINITE_CARDINALITY
 from ._dataset import UNKNOWN_CARDINALITY as UNKNOWN_CARDINALITY
 from ._dataset import Dataset as Dataset
 from ._dataset import DatasetIterator as DatasetIterator
-from ._dataset import Options as Options
 from ._file_datasets import TextLineDataset as TextLineDataset
 from ._more_transforms import DatasetSpec as DatasetSpec
+from ._options import Options as Options
+from ._options import ThreadingOptions as ThreadingOptions
 from ._structure import TensorSpec as TensorSpec
 from ._tfrecord_dataset import TFRecordDataset as TFRecordDataset
 

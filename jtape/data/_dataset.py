@@ -18,8 +18,11 @@ from typing import Any
 import jax
 import numpy as np
 
+from .. import _dtypes
+from .._op_errors import DataLossError, InvalidArgumentError, OutOfRangeError
 from . import _feed, _structure
 from ._fn import StructuredFunction
+from ._options import Options
 from ._prefetch import PrefetchIterator
 from ._structure import TensorSpec
 
@@ -33,6 +36,15 @@ _AUTOTUNE_PREFETCH = 2
 
 _INT64 = _structure.jnp_dtype(np.int64)
 _END = object()
+_TF_CLASS_NAMES = {
+    "CacheDataset": "CacheDataset",
+    "EnumerateDataset": "_ZipDataset",
+    "CounterDataset": "_ScanDataset",
+}
+
+
+def _dtype_name(dtype) -> str:
+    return "string" if np.dtype(dtype) == object else np.dtype(dtype).name
 
 
 def _int_arg(value, what: str) -> int:
@@ -249,9 +261,16 @@ class Dataset:
             out = []
             for x, s in zip(leaves, specs):
                 arr = _structure.to_host(x) if s.dtype == object else np.asarray(x)
-                arr = arr.astype(s.dtype) if arr.dtype != s.dtype else arr
+                if arr.dtype != s.dtype:
+                    try:
+                        arr = arr.astype(s.dtype)
+                    except (TypeError, ValueError) as e:
+                        raise InvalidArgumentError(
+                            f"from_generator: the generator yielded {x!r}, which cannot be "
+                            f"converted to the expected dtype {_dtype_name(s.dtype)}"
+                        ) from e
                 if not s.is_compatible_with(arr):
-                    raise TypeError(
+                    raise InvalidArgumentError(
                         f"from_generator: the generator yielded an element of shape "
                         f"{arr.shape}, which is not compatible with the expected shape "
                         f"{s.shape}"
@@ -304,7 +323,8 @@ class Dataset:
         return True  # not len(): an infinite dataset is still truthy, as in TF
 
     def __repr__(self) -> str:
-        return f"<{self._kind} element_spec={self.element_spec}>"
+        name = _TF_CLASS_NAMES.get(self._kind, "_" + self._kind)  # TF's private class names
+        return f"<{name} element_spec={self.element_spec}>"
 
     # -- iteration ---------------------------------------------------------------------
     def __iter__(self) -> DatasetIterator:
@@ -427,7 +447,7 @@ class Dataset:
         """
         n = _int_arg(batch_size, "batch: batch_size")
         if n <= 0:
-            raise ValueError(f"batch: batch_size must be greater than zero, got {n}")
+            raise InvalidArgumentError(f"batch: batch_size must be greater than zero, got {n}")
         drop = bool(drop_remainder)
         upstream = self._make_iter
 
@@ -476,7 +496,9 @@ class Dataset:
         """
         n = _int_arg(batch_size, "padded_batch: batch_size")
         if n <= 0:
-            raise ValueError(f"padded_batch: batch_size must be greater than zero, got {n}")
+            raise InvalidArgumentError(
+                f"padded_batch: batch_size must be greater than zero, got {n}"
+            )
         drop = bool(drop_remainder)
         upstream = self._make_iter
         parent = self
@@ -489,13 +511,16 @@ class Dataset:
                     padded_shapes, is_leaf=lambda x: _is_shape(x) or x is None
                 )
                 shapes = [None if g is None else tuple(g) for g in given]
-            pads = [0] * len(specs)
+            pads = [None] * len(specs)
             if padding_values is not None:
                 if isinstance(padding_values, (tuple, dict)):
                     pads = _structure.flatten(padding_values)[0]
                 else:
                     pads = [padding_values] * len(specs)
+            _check_padding(specs, shapes, pads)
             return shapes, pads, treedef
+
+        targets()  # TF checks padded_shapes and padding_values here, not when iterating
 
         def make_iter():
             shapes, pads, treedef = targets()
@@ -552,7 +577,7 @@ class Dataset:
                         f"dimension, got {[x.shape[0] for x in leaves]}"
                     )
                 for i in range(n):
-                    yield _structure.unflatten(tree, [x[i] for x in leaves])
+                    yield _structure.unflatten(tree, [_structure._row(x, i) for x in leaves])
 
         spec = _structure.unflatten(
             treedef, [TensorSpec(None if s.shape is None else s.shape[1:], s.dtype) for s in specs]
@@ -593,7 +618,9 @@ class Dataset:
         """
         size = _int_arg(buffer_size, "shuffle: buffer_size")
         if size <= 0 and size != UNKNOWN_CARDINALITY:
-            raise ValueError(f"shuffle: buffer_size must be greater than zero, got {size}")
+            raise InvalidArgumentError(
+                f"shuffle: buffer_size must be greater than zero, got {size}"
+            )
         base = _draw_seed() if seed is None else _int_arg(seed, "shuffle: seed")
         reshuffle = bool(reshuffle_each_iteration)
         epochs = itertools.count()
@@ -706,7 +733,7 @@ class Dataset:
         k = _int_arg(num_shards, "shard: num_shards")
         i = _int_arg(index, "shard: index")
         if k <= 0 or not 0 <= i < k:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"shard: need num_shards > 0 and 0 <= index < num_shards, got {k}, {i}"
             )
         upstream = self._make_iter
@@ -879,9 +906,12 @@ class Dataset:
         return self._options
 
     def with_options(self, options: Options, name: str | None = None) -> Dataset:
-        """Attach ``tf.data.Options``; jtape records them but has no knobs to turn."""
+        """Attach ``tf.data.Options`` (merged into the ones set before, as TF); jtape
+        records them but has no knobs to turn."""
+        if not isinstance(options, Options):
+            raise TypeError(f"with_options: expected a tf.data.Options, got {options!r}")
         ds = self._derive(self._make_iter, self._spec, self._cardinality, self._kind)
-        ds._options = options
+        ds._options = self._options.merge(options)
         return ds
 
     def __getattr__(self, attr: str) -> Any:
@@ -892,19 +922,6 @@ class Dataset:
                 "another input pipeline's numpy batches straight to jt ops."
             )
         raise AttributeError(f"'Dataset' object has no attribute '{attr}'")
-
-
-class Options:
-    """``tf.data.Options``: accepted and stored; jtape's pipeline has nothing to tune."""
-
-    def __init__(self) -> None:
-        self.deterministic = None
-
-    def merge(self, options: Options) -> Options:
-        out = Options()
-        out.__dict__.update(self.__dict__)
-        out.__dict__.update(options.__dict__)
-        return out
 
 
 _NOT_PROVIDED = {
@@ -951,8 +968,28 @@ class DatasetIterator:
         return _feed.outside_feed(self, self._host)
 
     def get_next(self):
-        """The next element; raises ``StopIteration`` at the end (TF: OutOfRangeError)."""
-        return next(self)
+        """The next element; raises ``tf.errors.OutOfRangeError`` at the end (as TF)."""
+        try:
+            return next(self)
+        except StopIteration:
+            raise OutOfRangeError("End of sequence") from None
+
+    def get_next_as_optional(self):
+        """The next element as a ``tf.experimental.Optional``, empty at the end.
+
+        Example:
+            >>> import jtape as jt
+            >>> it = iter(jt.data.Dataset.range(1))
+            >>> a, b = it.get_next_as_optional(), it.get_next_as_optional()
+            >>> bool(a.has_value()), int(a.get_value()), bool(b.has_value())
+            (True, 0, False)
+        """
+        from ._optional import Optional
+
+        try:
+            return Optional.from_value(next(self))
+        except StopIteration:
+            return Optional.empty(self.element_spec)
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -993,6 +1030,50 @@ def _padded_dims(target, actual):
     return tuple(None if d is None or d == -1 else int(d) for d in target)
 
 
+def _value_dtype_name(value) -> str:
+    """The dtype TF's convert_to_tensor gives ``value`` (Python ints int32, floats float32)."""
+    numpy_dtype = getattr(getattr(value, "dtype", None), "as_numpy_dtype", object)
+    if np.dtype(numpy_dtype) != object:  # a jt/TF tensor with a numeric dtype
+        return _dtypes.as_dtype(value.dtype).name
+    return _dtype_name(_structure.to_host(value).dtype)
+
+
+def _check_padding(specs, shapes, pads) -> None:
+    """TF's construction-time checks of padded_batch's ``padded_shapes``/``padding_values``."""
+    for i, (spec, shape, pad) in enumerate(zip(specs, shapes, pads)):
+        if shape is None:
+            if spec.shape is None:
+                raise ValueError(
+                    "You must provide `padded_shapes` argument because component "
+                    f"{i} has unknown rank."
+                )
+        elif spec.shape is not None and (
+            len(shape) != len(spec.shape)
+            or any(
+                a not in (None, -1) and b not in (None, -1) and a < b
+                for a, b in zip(shape, spec.shape)
+            )
+        ):
+            given = tuple(None if d == -1 else d for d in shape)
+            raise ValueError(
+                f"The padded shape {given} is not compatible with the shape "
+                f"{tuple(spec.shape)} of the corresponding input component."
+            )
+        if pad is None:
+            continue  # the default padding: zero (or b"" for strings) of the component's dtype
+        if np.ndim(pad) != 0:
+            raise ValueError(
+                "Invalid `padding_values`. `padding_values` values should be scalars, "
+                f"but got {np.shape(pad)}."
+            )
+        got, want = _value_dtype_name(pad), _dtype_name(spec.dtype)
+        if got != want:
+            raise TypeError(
+                f"Invalid `padding_values`. `padding_values` values type <dtype: '{got}'> "
+                f"does not match type <dtype: '{want}'> of the corresponding input component."
+            )
+
+
 def _pad_stack(leaves, shape, pad):
     arrs = [np.asarray(x) for x in leaves]
     rank = arrs[0].ndim
@@ -1000,12 +1081,13 @@ def _pad_stack(leaves, shape, pad):
     if shape is not None:
         longest = [m if d is None or d == -1 else int(d) for m, d in zip(longest, shape)]
     if arrs[0].dtype == object:  # strings pad with b"" unless a string is given (TF)
-        pad = pad if isinstance(pad, (str, bytes)) else b""
-        pad = _structure.to_host(pad)
+        pad = _structure.to_host(b"" if pad is None else pad)
+    elif pad is None:
+        pad = 0
     out = np.full((len(arrs), *longest), np.asarray(pad).astype(arrs[0].dtype), arrs[0].dtype)
     for i, a in enumerate(arrs):
         if any(s > m for s, m in zip(a.shape, longest)):
-            raise ValueError(
+            raise DataLossError(
                 f"padded_batch: element of shape {a.shape} is larger than padded shape "
                 f"{tuple(longest)}"
             )

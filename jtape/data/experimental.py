@@ -16,6 +16,14 @@ from ._experimental_transforms import (  # noqa: F401 - re-exported
     unique,
 )
 from ._file_datasets import CsvDataset as CsvDataset
+from ._optional import Optional as Optional
+from ._options import AutoShardPolicy as AutoShardPolicy
+from ._options import AutotuneAlgorithm as AutotuneAlgorithm
+from ._options import AutotuneOptions as AutotuneOptions
+from ._options import DistributeOptions as DistributeOptions
+from ._options import ExternalStatePolicy as ExternalStatePolicy
+from ._options import OptimizationOptions as OptimizationOptions
+from ._options import ThreadingOptions as ThreadingOptions
 
 
 def cardinality(dataset: Dataset):
@@ -27,3 +35,8 @@ def cardinality(dataset: Dataset):
         4
     """
     return dataset.cardinality()
+
+
+def get_next_as_optional(iterator):
+    """``iterator.get_next_as_optional()`` (``tf.data.experimental.get_next_as_optional``)."""
+    return iterator.get_next_as_optional()
