@@ -652,3 +652,40 @@ def reduce_max(sp_input, axis=None, keepdims=None, output_is_sparse: bool = Fals
     """
     del name
     return _reduce(_reduce_max_fn, "sparse.reduce_max", sp_input, axis, keepdims, output_is_sparse)
+
+
+# -- softmax ----------------------------------------------------------------------------
+@op(name="sparse_softmax")
+def _softmax_fn(indices, values, shape):
+    # One group per index without its last column; implicit entries do not take part.
+    groups = linear_index(indices[:, :-1], shape[:-1]) if len(shape) > 1 else indices[:, 0] * 0
+    n = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    top = jax.ops.segment_max(values, groups, num_segments=n)
+    e = jnp.exp(values - jax.lax.stop_gradient(top)[groups])
+    return e / jax.ops.segment_sum(e, groups, num_segments=n)[groups]
+
+
+def softmax(sp_input: SparseTensor, name=None) -> SparseTensor:
+    """Softmax over the stored values of each innermost row (implicit zeros take no part),
+    as ``tf.sparse.softmax``. Same indices (expected in row-major order).
+
+    Example:
+        >>> import jtape as jt
+        >>> s = jt.SparseTensor([[0, 0], [0, 2], [1, 1]], [1.0, 1.0, 5.0], [2, 3])
+        >>> jt.sparse.softmax(s).values.numpy().tolist()
+        [0.5, 0.5, 1.0]
+    """
+    del name
+    sp = _sparse(sp_input, "sparse.softmax")
+    shape = sp.static_shape("sparse.softmax")
+    if len(shape) < 2:
+        raise InvalidArgumentError(
+            f"Input should have rank >= 2, but received shape: {','.join(map(str, shape))}"
+        )
+    if sp.dtype.name not in ("float16", "float32", "float64"):
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {_c_name(sp.dtype)} is not in the list of allowed values: "
+            "half, float, double"
+        )
+    values = _softmax_fn(sp.indices, sp.values, tuple(shape))
+    return SparseTensor._make(sp.indices, values, sp.dense_shape, sp._static)

@@ -521,3 +521,53 @@ def eye(num_rows, num_columns=None, dtype=_dtypes.float32, name=None) -> SparseT
     n = min(rows, cols)
     idx = np.repeat(np.arange(n, dtype=np.int64)[:, None], 2, axis=1)
     return new_sparse(idx, Tensor(jnp.ones(n, _dtypes.as_dtype(dtype))), [rows, cols])
+
+
+def reset_shape(sp_input: SparseTensor, new_shape=None) -> SparseTensor:
+    """The SparseTensor with dense shape ``new_shape`` (each dimension at least the old
+    one), or with the tightest shape holding its indices when None.
+
+    Example:
+        >>> import jtape as jt
+        >>> s = jt.SparseTensor([[0, 1], [1, 0]], [1, 2], [5, 6])
+        >>> jt.sparse.reset_shape(s).dense_shape.numpy().tolist()
+        [2, 2]
+    """
+    sp = _sparse(sp_input, "sparse.reset_shape")
+    if new_shape is None:
+        idx = _host(sp.indices, "sparse.reset_shape")
+        shape = (idx.max(axis=0) + 1).tolist() if len(idx) else [0] * idx.shape[1]
+        return new_sparse(sp.indices, sp.values, shape)
+    old = sp.static_shape("sparse.reset_shape")
+    new = _static_ints(new_shape, "sparse.reset_shape")
+    if len(new) != len(old):
+        raise ValueError(f"Shapes must be equal rank, but are {len(new)} and {len(old)}")
+    if any(n < o for n, o in zip(new, old)):
+        raise ValueError(
+            "Requested new_shape should have dimension sizes >= sp_input.shape.  Found "
+            f"new_shape ([{' '.join(map(str, old))}]), sp_input.shape "
+            f"([{' '.join(map(str, new))}])."
+        )
+    return new_sparse(sp.indices, sp.values, new)
+
+
+def mask(a, mask_indices, name=None):
+    """The rows of IndexedSlices ``a`` whose indices are not in ``mask_indices``.
+
+    Example:
+        >>> import jtape as jt
+        >>> a = jt.IndexedSlices(jt.constant([[1.0], [2.0]]), jt.constant([0, 3]))
+        >>> jt.sparse.mask(a, [3]).indices.numpy().tolist()
+        [0]
+    """
+    del name
+    from ._indexed_slices import IndexedSlices
+
+    if not isinstance(a, IndexedSlices):
+        raise TypeError(f"sparse.mask: `a` must be IndexedSlices, got {type(a).__name__}")
+    ids = _host(a.indices, "sparse.mask")
+    drop = np.asarray(_static_ints(mask_indices, "sparse.mask"))
+    keep = np.flatnonzero(~np.isin(ids, drop))
+    values = gather_values(a.values, keep)
+    indices = Tensor(jnp.asarray(ids[keep]))
+    return IndexedSlices(values, indices, a.dense_shape)

@@ -70,7 +70,12 @@ def test_recorded(case):
     if name in _KNOWN:
         pytest.skip("documented difference from TF")
     recorded_cases.check(
-        case, _shaped(RECORDED[case]), dict(HELPERS), message=name not in _CLASS_ONLY
+        case,
+        _shaped(RECORDED[case]),
+        dict(HELPERS),
+        message=name not in _CLASS_ONLY,
+        rtol=1e-5,  # float32 rounding of exp/sums in another order than TF's kernels
+        atol=1e-7,
     )
 
 
