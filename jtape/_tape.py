@@ -650,7 +650,10 @@ class _JacobianCall(_lowering.BoundCall):
                 (out,) = prog.replay(s, captured)
                 return out.sum(axis=0) if batch else out
 
-            js = transform(f, argnums=tuple(range(len(sources))))(*sources)
+            if _any_complex(f, sources):
+                js = _complex_jacobian(f, sources)
+            else:
+                js = transform(f, argnums=tuple(range(len(sources))))(*sources)
             if batch:
                 # d(sum_b y[b])/dx has shape y[1:] + x.shape; put x's batch axis first.
                 js = tuple(jnp.moveaxis(j, j.ndim - s.ndim, 0) for j, s in zip(js, sources))
@@ -660,6 +663,22 @@ class _JacobianCall(_lowering.BoundCall):
             return prog.jitted(name, jac)(sources, captured)
         _lowering.stats["eager_runs"] += 1
         return jac(sources, captured)
+
+
+def _any_complex(f, sources) -> bool:
+    dtypes = [s.dtype for s in sources] + [jax.eval_shape(f, *sources).dtype]
+    return any(jnp.dtype(d).kind == "c" for d in dtypes)
+
+
+def _complex_jacobian(f, sources) -> tuple:
+    """TF's Jacobian where a source or the target is complex: row ``i`` is TF's gradient
+    of ``target[i]`` (JAX's cotangent for the one-hot ``e_i``, conjugated: see
+    ``_tf_convention``). ``jax.jacrev`` refuses complex targets that are not holomorphic."""
+    out, pullback = jax.vjp(f, *sources)
+    n = out.size
+    basis = jnp.eye(n, dtype=out.dtype).reshape((n, *out.shape))
+    rows = jax.vmap(pullback)(basis)
+    return tuple(jnp.conj(r).reshape(out.shape + s.shape) for r, s in zip(rows, sources))
 
 
 def explain_none(rec: Recorder, targets, src) -> str:
