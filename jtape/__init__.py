@@ -249,7 +249,7 @@ _variable.install_tf_protocol()  # after _operators: ``v[i].assign``, unhashable
 
 # Namespaces imported on first use (``jt.summary``, ``import jtape.summary``): few scripts
 # need them and they cost start-up time (tf.summary's graph export loads jax.extend).
-_LAZY = ("profiler", "saved_model", "signal", "strings", "summary")
+_LAZY = ("profiler", "ragged", "saved_model", "signal", "strings", "summary")
 
 
 def __getattr__(name: str):

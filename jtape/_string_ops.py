@@ -589,7 +589,7 @@ def reduce_join(inputs, axis=None, keepdims: bool = False, separator: str = "", 
     sep = _as_bytes(separator)
     if isinstance(x, RaggedTensor):
         if axis in (-1, 1):
-            out = np.empty(len(x), dtype=object)
+            out = np.empty(len(x._splits) - 1, dtype=object)
             for i, row in enumerate(x.rows()):
                 out[i] = sep.join(row.tolist())
             return StringTensor._wrap(out[:, None] if keepdims else out)

@@ -367,6 +367,7 @@ LAZY = {
     "io": "jtape.compat.io",
     "strings": "jtape.compat.strings",
     "sparse": "jtape.compat.sparse",
+    "ragged": "jtape.compat.ragged",
 }
 
 __getattr__ = missing("tf", lazy=LAZY)

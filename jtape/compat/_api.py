@@ -12,6 +12,8 @@ import functools
 from collections.abc import Callable
 
 from .._array_ops import constant, stack
+from .._ragged_ops import dispatch as _ragged_dispatch
+from .._ragged_ops import has_ragged as _has_ragged
 from .._tensor import Tensor
 
 # Keyword arguments TF accepts almost everywhere that change nothing in jtape.
@@ -53,6 +55,8 @@ def tf_api(
                     break
             else:
                 return fn(*args)
+        if _has_ragged(args, kwargs):  # TF's ragged dispatch: see _ragged_ops.dispatch
+            return _ragged_dispatch(wrapper.__name__, wrapper, args, kwargs)
         if positional and kwargs:
             kwargs = dict(kwargs)
             args = list(args)

@@ -53,8 +53,6 @@ ALTERNATIVES: dict[str, str] = {
     "not supported.",
     "Session": "There are no sessions: code runs eagerly, or compiled with tf.function.",
     "placeholder": "There are no placeholders: pass tensors to a tf.function instead.",
-    "ragged": "tf.ragged is not provided; tf.strings ops return a tf.RaggedTensor with one "
-    "ragged dimension (docs/strings.md); otherwise pad to a dense tensor with a mask.",
     "RegisterGradient": "Define the gradient with tf.custom_gradient, or make the op with "
     "jt.op (its gradient is JAX's).",
     "Graph": "There are no graphs: tf.function compiles to one XLA program via jax.jit.",
