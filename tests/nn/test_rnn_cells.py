@@ -404,3 +404,15 @@ def test_docstring_examples():
     for module in (_recurrent, _rnn_cells, _wrappers):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+@pytest.mark.xfail(strict=True, reason="docs/differences.md: TimeDistributed dtype")
+def test_time_distributed_with_its_own_dtype_computes_in_it_as_keras():
+    # Keras 3.15 (checked under TF 2.21): TimeDistributed(Dense, dtype="float64") returns
+    # float64 computed in float64 around the Dense's float32 kernel.
+    import jtape.compat as tf
+
+    dense = tf.keras.layers.Dense(2, kernel_initializer="ones")
+    layer = tf.keras.layers.TimeDistributed(dense, dtype="float64")
+    y = layer(tf.constant(np.full((1, 3, 2), 0.1)))
+    assert y.dtype == tf.float64
