@@ -865,7 +865,9 @@ class Dataset:
         """Keep the elements of the first complete pass in memory and replay them.
 
         A pass that stops early caches nothing (as TF, which discards a partial cache).
-        jtape always caches in memory; a ``filename`` is accepted and not written.
+        With a ``filename`` the elements go to ``filename.index`` and
+        ``filename.data-00000-of-00001`` (jtape's format, not TF's) and any later pass,
+        also of another dataset caching to that name, reads the files, as in TF.
 
         Example:
             >>> import jtape as jt
@@ -874,6 +876,10 @@ class Dataset:
             >>> [int(x) for x in ds] == [int(x) for x in ds] == [0, 1, 2]
             True
         """
+        if filename:
+            from ._save_load import file_cache
+
+            return file_cache(self, filename)
         upstream = self._make_iter
         store: list = []
 
@@ -927,8 +933,6 @@ class Dataset:
 _NOT_PROVIDED = {
     "rejection_resample",
     "snapshot",
-    "save",
-    "load",
     "ragged_batch",
     "sparse_batch",
     "rebatch",

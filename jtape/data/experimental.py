@@ -40,3 +40,13 @@ def cardinality(dataset: Dataset):
 def get_next_as_optional(iterator):
     """``iterator.get_next_as_optional()`` (``tf.data.experimental.get_next_as_optional``)."""
     return iterator.get_next_as_optional()
+
+
+def save(dataset: Dataset, path: str, compression=None, shard_func=None, checkpoint_args=None):
+    """``dataset.save(path, ...)`` (``tf.data.experimental.save``)."""
+    return dataset.save(path, compression, shard_func, checkpoint_args)
+
+
+def load(path: str, element_spec=None, compression=None, reader_func=None) -> Dataset:
+    """``Dataset.load(path, ...)`` (``tf.data.experimental.load``)."""
+    return Dataset.load(path, element_spec, compression, reader_func)
