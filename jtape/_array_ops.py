@@ -147,14 +147,20 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
 # -- shape ---------------------------------------------------------------------------
 def shape(x, out_type=_dtypes.int32) -> Tensor:
     """The shape of ``x`` as an int32 Tensor."""
+    if getattr(x, "_jt_sparse", False):  # a SparseTensor: its dense shape
+        return Tensor(x.dense_shape._value.astype(_dtypes.as_dtype(out_type)))
     return Tensor(jnp.asarray(jnp.shape(to_value(x)), dtype=_dtypes.as_dtype(out_type)))
 
 
 def rank(x) -> Tensor:
+    if getattr(x, "_jt_sparse", False):  # a SparseTensor
+        return Tensor(jnp.asarray(x.ndim, dtype=_dtypes.int32))
     return Tensor(jnp.asarray(jnp.ndim(to_value(x)), dtype=_dtypes.int32))
 
 
 def size(x, out_type=_dtypes.int32) -> Tensor:
+    if getattr(x, "_jt_sparse", False):  # a SparseTensor: its dense size
+        return Tensor(jnp.prod(x.dense_shape._value).astype(_dtypes.as_dtype(out_type)))
     return Tensor(jnp.asarray(jnp.size(to_value(x)), dtype=_dtypes.as_dtype(out_type)))
 
 

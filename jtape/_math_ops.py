@@ -182,6 +182,8 @@ def cast(x, dtype) -> Tensor:
         from ._strings import cast_string  # host strings: only string -> string
 
         return cast_string(x, dtype)
+    if type(x) is not Tensor and getattr(x, "_jt_sparse", False):  # a SparseTensor's values
+        return x.with_values(_cast(x.values, dtype))
     return _cast(x, dtype)
 
 

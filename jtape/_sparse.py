@@ -81,6 +81,7 @@ class SparseTensor:
     """
 
     __slots__ = ("_indices", "_values", "_dense_shape", "_static", "__weakref__")
+    _jt_sparse = True  # lets core ops (cast, shape, size, rank) see one without importing
 
     def __init__(self, indices, values, dense_shape) -> None:
         # The shape's Python/numpy value (a constant made inside a trace is traced).

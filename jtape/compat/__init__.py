@@ -243,7 +243,7 @@ def is_tensor(x) -> bool:
     """True for jtape Tensors and Variables (TF's "tensor-like"), string tensors included."""
     from .._strings import RaggedTensor, StringTensor
 
-    return isinstance(x, (Tensor, Variable, StringTensor, RaggedTensor))
+    return isinstance(x, (Tensor, Variable, StringTensor, RaggedTensor, SparseTensor))
 
 
 def get_static_value(tensor, partial: bool = False):
