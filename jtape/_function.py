@@ -691,12 +691,18 @@ class Function:
 def _check_input_signature(signature) -> None:
     if not isinstance(signature, (list, tuple)):
         raise TypeError(f"input_signature must be either a tuple or a list, got {type(signature)}.")
-    bad = [x for x in _spec_leaves(signature) if not isinstance(x, TensorSpec)]
+    bad = [x for x in _spec_leaves(signature) if not isinstance(x, (TensorSpec, _SparseSpec()))]
     if bad:
         raise TypeError(
             "input_signature must be a possibly nested sequence of TensorSpec objects, got "
             f"invalid args {bad} with types {[type(x) for x in bad]}."
         )
+
+
+def _SparseSpec() -> type:  # noqa: N802 - a class, imported late (no import cycle)
+    from ._sparse import SparseTensorSpec
+
+    return SparseTensorSpec
 
 
 def _spec_leaves(signature) -> list:
@@ -725,6 +731,13 @@ def _to_spec(name: str, value, spec, path: str):
                 "input_signature"
             )
         return {k: _to_spec(name, value[k], s, f"{path}[{k!r}]") for k, s in spec.items()}
+    if isinstance(spec, _SparseSpec()):  # a SparseTensor (traced per dense shape and size)
+        if not spec.is_compatible_with(value):
+            raise TypeError(
+                f"{name}: argument {path} ({type(value).__name__}) does not match "
+                f"input_signature {spec}"
+            )
+        return value
     t = value.value() if isinstance(value, Variable) else value
     if spec.dtype == _dtypes.string:  # host strings: trace-time values (docs/strings.md)
         from ._strings import constant as string_constant

@@ -202,3 +202,18 @@ def test_tfrecord_varlen_pipeline(tmp_path):
     np.testing.assert_array_equal(first.dense_shape.numpy(), [2, 2])
     dense = [tf.sparse.to_dense(b["ids"]).numpy().tolist() for b in batches]
     assert dense == [[[1, 2], [3, 0]], [[4, 5, 6]]]
+
+
+def test_function_input_signature_with_sparse_spec():
+    @tf.function(input_signature=[tf.SparseTensorSpec([None, 3], tf.float32)])
+    def row_sums(s):
+        return tf.sparse.reduce_sum(s, 1)
+
+    out = row_sums(tf.SparseTensor([[0, 0], [1, 2]], [1.0, 2.0], [2, 3]))
+    np.testing.assert_array_equal(out.numpy(), [1.0, 2.0])
+    out = row_sums(tf.SparseTensor([[3, 1]], [5.0], [4, 3]))
+    np.testing.assert_array_equal(out.numpy(), [0.0, 0.0, 0.0, 5.0])
+    with pytest.raises(TypeError, match="input_signature"):
+        row_sums(tf.SparseTensor([[0, 0]], [1.0], [2, 4]))
+    with pytest.raises(TypeError, match="input_signature"):
+        row_sums(tf.ones([2, 3]))
