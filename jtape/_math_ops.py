@@ -488,3 +488,43 @@ def _norm(x, ord, axis, keepdims):
 def norm(tensor, ord="euclidean", axis=None, keepdims: bool = False) -> Tensor:
     """Vector or matrix norm; the default is the Euclidean norm over all elements."""
     return _norm(tensor, ord, _axis(axis), keepdims)
+
+
+@op
+def _ordered(x, strict):
+    flat = x.reshape(-1)
+    steps = flat[1:] > flat[:-1] if strict else flat[1:] >= flat[:-1]
+    return jnp.all(steps)
+
+
+def _check_numeric(x, name: str):
+    from ._array_ops import convert_to_tensor
+
+    x = convert_to_tensor(x)
+    if x.dtype.name in ("string", "bool"):
+        raise TypeError(f"Expected {name} to be numeric, instead found: {x}")
+    return x
+
+
+def is_non_decreasing(x, name=None) -> Tensor:
+    """Whether ``x``'s elements (flattened, row-major) never decrease; True for fewer than
+    two elements, False where NaN is compared (``tf.math.is_non_decreasing``).
+
+    Example:
+        >>> bool(is_non_decreasing([1, 1, 2]))
+        True
+    """
+    del name
+    return _ordered(_check_numeric(x, "x"), False)
+
+
+def is_strictly_increasing(x, name=None) -> Tensor:
+    """Whether ``x``'s elements (flattened, row-major) always increase
+    (``tf.math.is_strictly_increasing``).
+
+    Example:
+        >>> bool(is_strictly_increasing([1, 2, 2]))
+        False
+    """
+    del name
+    return _ordered(_check_numeric(x, "x"), True)

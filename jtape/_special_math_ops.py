@@ -364,6 +364,13 @@ def _segment(data, segment_ids, num_segments, kind, sorted_ids):
     and min, 0 in the sorted ops and the dtype's lowest/highest finite value in the
     unsorted ones (which start from it: a segment of -inf values has max -FLT_MAX)."""
     integer = jnp.issubdtype(data.dtype, jnp.integer)
+    if kind == "sqrt_n":  # the sum over the square root of the count (0 when empty)
+        total = jax.ops.segment_sum(data, segment_ids, num_segments, sorted_ids)
+        count = jax.ops.segment_sum(
+            jnp.ones(segment_ids.shape, data.dtype), segment_ids, num_segments, sorted_ids
+        )
+        count = jnp.maximum(count.reshape(count.shape + (1,) * (data.ndim - segment_ids.ndim)), 1)
+        return total / jnp.sqrt(count)
     if kind == "mean":
         total = jax.ops.segment_sum(data, segment_ids, num_segments, sorted_ids)
         count = jax.ops.segment_sum(
@@ -446,9 +453,22 @@ def unsorted_segment_reduce(kind: str, data, segment_ids, num_segments) -> Tenso
     ``num_segments`` or more raises ``InvalidArgumentError`` (dropped when compiled).
     Integer ``mean`` divides as TF's ``/`` (to float64 for 32- and 64-bit integers).
     """
-    op_name = "UnsortedSegment" + ("Sum" if kind == "mean" else _TF_OP[kind])
+    op_name = "UnsortedSegment" + ("Sum" if kind in ("mean", "sqrt_n") else _TF_OP[kind])
+    if kind == "sqrt_n":
+        _float_data(data, "Sqrt")
     _check_unsorted_ids(segment_ids, int(num_segments), op_name)
     return _segment(data, segment_ids, int(num_segments), kind, False)
+
+
+def _float_data(data, op_name: str) -> None:
+    from ._dtypes import as_dtype
+
+    dtype = as_dtype(getattr(data, "dtype", None) or jnp.result_type(data))
+    if not (dtype.is_floating or dtype.is_complex):  # TF's Sqrt of the counts refuses it
+        raise InvalidArgumentError(
+            f"Value for attr 'T' of {dtype.name} is not in the list of allowed values: "
+            f"bfloat16, half, float, double, complex64, complex128 [Op:{op_name}]"
+        )
 
 
 def segment_reduce(kind: str, data, segment_ids) -> Tensor:

@@ -45,6 +45,8 @@ UNARY = {
     "floor": M.floor,
     "imag": M.imag,
     "is_finite": M.is_finite,
+    "is_non_decreasing": M.is_non_decreasing,
+    "is_strictly_increasing": M.is_strictly_increasing,
     "is_inf": M.is_inf,
     "is_nan": M.is_nan,
     "lbeta": S.lbeta,
@@ -165,6 +167,11 @@ OTHER = {
     "unsorted_segment_mean": (functools.partial(S.unsorted_segment_reduce, "mean"), {}, _SEG),
     "unsorted_segment_min": (functools.partial(S.unsorted_segment_reduce, "min"), {}, _SEG),
     "unsorted_segment_prod": (functools.partial(S.unsorted_segment_reduce, "prod"), {}, _SEG),
+    "unsorted_segment_sqrt_n": (
+        functools.partial(S.unsorted_segment_reduce, "sqrt_n"),
+        {},
+        _SEG,
+    ),
     "unsorted_segment_sum": (functools.partial(S.unsorted_segment_reduce, "sum"), {}, _SEG),
 }
 

@@ -586,6 +586,16 @@ CALLS.update(
         "tf.math.unsorted_segment_prod": lambda: _eq(
             tfmath.unsorted_segment_prod([1, 5, 2], [1, 1, 0], 2), [2, 5]
         ),
+        # segment 0: (3 + 1) / sqrt(2); segment 1: 4 / sqrt(1)
+        "tf.math.unsorted_segment_sqrt_n": lambda: _close(
+            tfmath.unsorted_segment_sqrt_n([3.0, 4.0, 1.0], [0, 1, 0], 2), [4 / 2**0.5, 4.0]
+        ),
+        "tf.math.is_non_decreasing": lambda: _eq(
+            [bool(tfmath.is_non_decreasing(v)) for v in ([1, 1, 2], [2, 1])], [True, False]
+        ),
+        "tf.math.is_strictly_increasing": lambda: _eq(
+            [bool(tfmath.is_strictly_increasing(v)) for v in ([1, 2], [1, 1])], [True, False]
+        ),
         "tf.math.unsorted_segment_sum": lambda: _eq(
             tfmath.unsorted_segment_sum([1, 5, 2], [1, 1, 0], 2), [2, 6]
         ),
