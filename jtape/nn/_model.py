@@ -617,7 +617,11 @@ class Sequential(Model):
             raise TypeError("There are no layers in the model.")
         layer = self._seq_layers.pop()
         self.built = False
+        built_shape = self._batch_input_shape  # set by build(): rebuilt on it, as Keras
+        self._jt_output_shape = None
         self._maybe_build_from_input_shape()
+        if not self.built and built_shape is not None and self._seq_layers:
+            self.build(built_shape)
         return layer
 
     def _maybe_build_from_input_shape(self) -> None:

@@ -201,3 +201,19 @@ def test_get_layer_and_weights_roundtrip(rng):
     assert a.get_layer(a.layers[0].name) is a.layers[0]
     with pytest.raises(ValueError, match="No such layer"):
         a.get_layer("missing")
+
+
+def test_sequential_pop_rebuilds_the_output_shape_as_keras():
+    # Keras 3.15 (checked under TF 2.21): pop() after build((None, 4)) leaves the model
+    # built on the same input with the remaining layers' output shape; popping every layer
+    # leaves no output shape.
+    import jtape.compat as tf
+
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2), tf.keras.layers.Dense(3)])
+    model.build((None, 4))
+    model.pop()
+    assert tuple(model.output_shape) == (None, 2)
+    assert len(model.weights) == 2
+    model.pop()
+    with pytest.raises(AttributeError):
+        model.output_shape  # noqa: B018
