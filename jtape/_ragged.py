@@ -135,11 +135,11 @@ class RaggedTensor:
                 raise _invalid("Arguments to from_row_splits do not form a valid RaggedTensor:zero")
             if np.any(np.diff(s) < 0):
                 raise _invalid(
-                    "Arguments to from_row_splits do not form a valid RaggedTensor:monotonic"
+                    "Arguments to from_row_splits do not form a valid RaggedTensor:monotonic."
                 )
             if nvals is not None and s[-1] != nvals:
                 raise _invalid(
-                    "Arguments to from_row_splits do not form a valid RaggedTensor:nvals"
+                    "Arguments to from_row_splits do not form a valid RaggedTensor:nvals."
                 )
         return cls._make(values, splits)
 
@@ -255,22 +255,21 @@ class RaggedTensor:
             idx = np.arange(1, width + 1)
             ln = (keep * idx).max(axis=1) if width else np.zeros(n, np.int64)
         else:
-            ln = np.full(n, width)
-        ln = np.asarray(ln, dtype=np.int64)
-        mask = np.arange(width)[None, :] < ln[:, None]
-        flat_idx = np.nonzero(mask.reshape(-1))[0]
+            ln = None
         from ._array_ops import reshape
 
-        flat = _take(
+        sdt = _dtypes.as_dtype(row_splits_dtype).as_numpy_dtype
+        flat = (
             reshape(t, (n * width, *shape[2:]))
             if isinstance(t, Tensor)
-            else StringTensor._wrap(t._np.reshape((n * width, *shape[2:]))),
-            flat_idx,
+            else StringTensor._wrap(t._np.reshape((n * width, *shape[2:])))
         )
-        splits = np.concatenate([[0], np.cumsum(ln)]).astype(
-            _dtypes.as_dtype(row_splits_dtype).as_numpy_dtype
-        )
-        return cls._make(flat, const(splits))
+        if ln is None:  # every row whole: TF makes the partition uniform (and traceable)
+            return cls._make(flat, const(np.arange(n + 1, dtype=sdt) * width), width)
+        ln = np.asarray(ln, dtype=np.int64)
+        mask = np.arange(width)[None, :] < ln[:, None]
+        flat = _take(flat, np.nonzero(mask.reshape(-1))[0])
+        return cls._make(flat, const(np.concatenate([[0], np.cumsum(ln)]).astype(sdt)))
 
     @classmethod
     def from_rows(cls, rows: list, dtype=None) -> RaggedTensor:
@@ -515,7 +514,7 @@ class RaggedTensor:
     __str__ = __repr__
 
     def __bool__(self) -> bool:
-        raise TypeError("A RaggedTensor has no truth value; reduce it first")
+        raise TypeError("RaggedTensor may not be used as a boolean.")
 
     def _not_dense(self, *args, **kwargs):
         raise ValueError(
@@ -526,7 +525,6 @@ class RaggedTensor:
     __array__ = _not_dense
     __jax_array__ = _not_dense
     __array_priority__ = 200  # numpy defers to our operators
-    __hash__ = object.__hash__  # identity (TF: elementwise ==, tensors unhashable)
 
     def consumers(self) -> list:
         return []
@@ -635,5 +633,11 @@ for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and", "
     setattr(RaggedTensor, f"__r{_name}__", _operator(_name, reflected=True))
 for _name in ("lt", "le", "gt", "ge", "eq", "ne", "neg", "abs", "invert"):
     setattr(RaggedTensor, f"__{_name}__", _operator(_name))
-RaggedTensor.__hash__ = object.__hash__  # (defining __eq__ would drop it)
+
+
+def _unhashable(self):
+    raise TypeError("RaggedTensor is unhashable.")
+
+
+RaggedTensor.__hash__ = _unhashable  # as TF: == is elementwise
 del _name

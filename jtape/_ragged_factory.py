@@ -58,8 +58,8 @@ def constant(
         ragged_rank = max(1, depth - 1 - (len(inner_shape) if inner_shape else 0))
     if depth > 0 and not 0 < ragged_rank < depth:
         raise ValueError(
-            f"ragged_rank={ragged_rank} must be between 1 and the nesting depth of pylist "
-            f"minus 1 ({depth - 1})"
+            f"pylist has scalar values depth {depth}, but ragged_rank={ragged_rank} "
+            f"requires scalar value depth greater than {ragged_rank}"
         )
     if depth == 0:
         raise ValueError("tf.ragged.constant: pylist must be a (nested) list, got a scalar")
@@ -227,5 +227,5 @@ def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, nam
     arr = host(ids, "segment_ids_to_row_splits").astype(np.int64)
     n = int(num_segments) if num_segments is not None else (int(arr.max()) + 1 if arr.size else 0)
     counts = np.bincount(arr, minlength=n)[:n]
-    dt = _dtypes.as_dtype(out_type or ids.dtype).as_numpy_dtype
+    dt = _dtypes.as_dtype(out_type or _dtypes.int64).as_numpy_dtype
     return const(np.concatenate([[0], np.cumsum(counts)]).astype(dt))

@@ -29,9 +29,7 @@ def _rows_of(rt: RaggedTensor, key):
     n = int(rt._rs.shape[0]) - 1
     if isinstance(key, int):
         if not -n <= key < n:
-            raise InvalidArgumentError(
-                f"slice index {key} of dimension 0 out of bounds. [Op:StridedSlice]"
-            )
+            raise IndexError(f"Row key {key} out of bounds")
         key %= n
         s = rt._host_splits("rt[i]")
         return _take(rt._v, np.arange(s[key], s[key + 1]))
@@ -66,18 +64,19 @@ def getitem(rt: RaggedTensor, key):
     if not isinstance(key, tuple):
         key = (key,)
     key = tuple(_as_index(k) for k in key)
-    if len(key) == 0:
+    if not key:
         return rt
-    if len(key) > 2:
-        raise ValueError(
-            f"RaggedTensor: jtape indexes the first two dimensions only, got {len(key)} indices"
-        )
-    first = key[0]
-    if len(key) == 1:
-        return _rows_of(rt, first)
+    first, rest = key[0], key[1:]
     if isinstance(first, int):
         row = _rows_of(rt, first)
-        return row[key[1]]
-    if first != slice(None):
-        rt = _rows_of(rt, first)
-    return _within_rows(rt, key[1])
+        return row[rest] if rest else row
+    out = rt if first == slice(None) else _rows_of(rt, first)
+    if not rest:
+        return out
+    if isinstance(rest[0], int):
+        raise ValueError("Cannot index into an inner ragged dimension.")
+    if rest[0] != slice(None):
+        out = _within_rows(out, rest[0])
+    if len(rest) > 1:
+        out = out.with_values(out.values[(slice(None), *rest[1:])])
+    return out

@@ -133,47 +133,55 @@ def operator(name: str, rt: RaggedTensor, *other, reflected: bool = False):
 
 # -- reductions ------------------------------------------------------------------------
 
-_EMPTY = {"sum": 0, "prod": 1, "any": False, "all": True}
+
+def _counts(ids, nseg: int, ndim: int):
+    c = jax.ops.segment_sum(jnp.ones(ids.shape[0], jnp.int32), ids, nseg)
+    return c.reshape(c.shape + (1,) * (ndim - 1))
 
 
-def _segment(values, splits, kind: str, nrows: int, column: bool = False):
-    n = values.shape[0]
-    s = splits.astype(jnp.int64)
-    ids = jnp.searchsorted(s, jnp.arange(n), side="right") - 1
-    if column:  # position inside the row: reduce down the columns (axis 0)
-        ids = jnp.arange(n) - s[ids]
+def _segment_by_ids(values, ids, kind: str, nseg: int):
+    """Segment reduction of ``values`` by ``ids`` with TF's results for empty segments."""
     v = values.astype(jnp.int8) if values.dtype == jnp.bool_ else values
-    if kind in ("sum", "mean"):
-        out = jax.ops.segment_sum(v, ids, nrows)
+    count = _counts(ids, nseg, v.ndim)
+    if kind in ("sum", "mean", "variance", "std"):
+        out = jax.ops.segment_sum(v, ids, nseg)
+        if kind == "sum":
+            return out
+        mean = out / count
         if kind == "mean":
-            count = jax.ops.segment_sum(jnp.ones(n, v.dtype), ids, nrows)
-            count = count.reshape(count.shape + (1,) * (v.ndim - 1))
-            if jnp.issubdtype(v.dtype, jnp.integer):
-                out = jnp.where(count > 0, out // jnp.maximum(count, 1), 0)
-            else:
-                out = out / count
-        return out
+            return mean
+        var = jax.ops.segment_sum(jnp.square(v - mean[ids]), ids, nseg) / count
+        return var if kind == "variance" else jnp.sqrt(var)
+    if kind == "logsumexp":
+        m = jax.ops.segment_max(v, ids, nseg)
+        m = jnp.where(jnp.isfinite(m), m, 0)
+        total = jax.ops.segment_sum(jnp.exp(v - jax.lax.stop_gradient(m)[ids]), ids, nseg)
+        return jnp.log(total) + jax.lax.stop_gradient(m)
     if kind in ("max", "any"):
-        out = jax.ops.segment_max(v, ids, nrows)
+        out = jax.ops.segment_max(v, ids, nseg)
     elif kind in ("min", "all"):
-        out = jax.ops.segment_min(v, ids, nrows)
+        out = jax.ops.segment_min(v, ids, nseg)
     else:
-        out = jax.ops.segment_prod(v, ids, nrows)
+        out = jax.ops.segment_prod(v, ids, nseg)
     if kind in ("max", "min") and jnp.issubdtype(v.dtype, jnp.floating):
-        count = jax.ops.segment_sum(jnp.ones(n, jnp.int32), ids, nrows)
-        count = count.reshape(count.shape + (1,) * (v.ndim - 1))
         info = jnp.finfo(v.dtype)
         out = jnp.where(count > 0, out, info.min if kind == "max" else info.max)
     if kind in ("any", "all"):
-        count = jax.ops.segment_sum(jnp.ones(n, jnp.int32), ids, nrows)
-        count = count.reshape(count.shape + (1,) * (v.ndim - 1))
         out = jnp.where(count > 0, out > 0, kind == "all")
     return out
 
 
-_segment_op = op(_segment, name="ragged_reduce")
+def _segment(values, splits, kind: str, nrows: int):
+    """Per-row reduction (rows given by ``splits``): traceable, the row count is static."""
+    s = splits.astype(jnp.int64)
+    ids = jnp.searchsorted(s, jnp.arange(values.shape[0]), side="right") - 1
+    return _segment_by_ids(values, ids, kind, nrows)
 
-_DENSE = {}
+
+_segment_op = op(_segment, name="ragged_reduce")
+_segment_ids_op = op(_segment_by_ids, name="ragged_reduce")
+
+_KINDS = ("sum", "mean", "max", "min", "prod", "any", "all", "logsumexp", "variance", "std")
 
 
 def _dense_reduce(kind: str):
@@ -187,17 +195,24 @@ def _dense_reduce(kind: str):
         "prod": M.prod,
         "any": M.any,
         "all": M.all,
+        "logsumexp": M.logsumexp,
+        "variance": M.variance,
+        "std": M.std,
     }[kind]
 
 
-def _check_kind_dtype(kind: str, dtype) -> None:
-    if kind in ("any", "all") and dtype != _dtypes.bool_:
-        raise InvalidArgumentError(f"reduce_{kind}: expected a bool RaggedTensor, got {dtype.name}")
-
-
 def reduce(kind: str, rt: RaggedTensor, axis=None, keepdims: bool = False):
-    """``tf.reduce_<kind>`` of a RaggedTensor over ``axis`` (None: everything)."""
-    _check_kind_dtype(kind, rt.dtype)
+    """``tf.reduce_<kind>`` of a RaggedTensor over ``axis`` (None: everything).
+
+    As in TF, the mean of an integer RaggedTensor is float64 (a true division).
+    """
+    from ._math_ops import cast
+
+    dt = rt.dtype
+    if kind in ("any", "all") and dt != _dtypes.bool_:
+        raise InvalidArgumentError(f"reduce_{kind}: expected a bool RaggedTensor, got {dt.name}")
+    if kind in ("mean", "variance", "std") and dt.is_integer:
+        rt = map_flat_values(lambda v: cast(v, _dtypes.float64), rt)
     rank = rt.ndim
     if axis is None:
         axes = list(range(rank))
@@ -206,9 +221,16 @@ def reduce(kind: str, rt: RaggedTensor, axis=None, keepdims: bool = False):
         axes = sorted({a + rank if a < 0 else a for a in axes})
         if any(not 0 <= a < rank for a in axes):
             raise ValueError(f"axis {axis} out of range for a RaggedTensor of rank {rank}")
-    if axes == list(range(rank)) and not keepdims:
-        return _dense_reduce(kind)(rt.flat_values)
-    if kind == "mean" and len(axes) > 1:
+    if axes == list(range(rank)):
+        out = _dense_reduce(kind)(rt.flat_values)
+        if keepdims:
+            from ._array_ops import reshape
+
+            out = reshape(out, (1,) * rank)
+        return out
+    if len(axes) > 1 and kind not in ("sum", "max", "min", "prod", "any", "all"):
+        if kind != "mean":
+            raise ValueError(f"jtape computes reduce_{kind} of a RaggedTensor over one axis")
         total = reduce("sum", rt, axes, keepdims)
         count = reduce("sum", map_flat_values(lambda v: v * 0 + 1, rt), axes, keepdims)
         return total / count
@@ -222,27 +244,81 @@ def _reduce_axis(kind: str, rt, axis: int, keepdims: bool):
     if not isinstance(rt, RaggedTensor):
         return _dense_reduce(kind)(rt, axis=axis, keepdims=keepdims)
     r = rt.ragged_rank
-    if keepdims:
-        raise ValueError("jtape reduces RaggedTensors with keepdims=False only")
-    if axis > r:
-        return map_flat_values(lambda v: _dense_reduce(kind)(v, axis=axis - r), rt)
+    if axis > r:  # a dense inner axis of the flat values
+        return map_flat_values(
+            lambda v: _dense_reduce(kind)(v, axis=axis - r, keepdims=keepdims), rt
+        )
     if axis == r:
         inner = rt
         for _ in range(r - 1):
             inner = inner._v
         nrows = int(inner._rs.shape[0]) - 1
-        reduced = _segment_op(inner._v, inner._rs, kind, nrows)
-        if r == 1:
-            return reduced
-        return _replace_depth(rt, r - 1, reduced)
-    if axis == 0 and r == 1:
-        s = rt._rs
-        width = int(host(rt.bounding_shape(), "reducing a RaggedTensor over axis 0")[1])
-        return _segment_op(rt._v, s, kind, width, column=True)
-    raise ValueError(
-        f"jtape reduces a RaggedTensor of ragged_rank {r} over axis {r} (its innermost "
-        f"ragged dimension), the dense inner axes, or all axes; got axis={axis}"
-    )
+        out = _segment_op(inner._v, inner._rs, kind, nrows)
+        out = out if r == 1 else _replace_depth(rt, r - 1, out)
+    else:
+        if kind in ("logsumexp", "variance", "std"):
+            raise ValueError(
+                f"jtape computes reduce_{kind} of a RaggedTensor over its innermost ragged "
+                f"axis ({r}) only, got axis={axis}"
+            )
+        out = _reduce_outer(kind, rt, axis)
+    if not keepdims:
+        return out
+    from ._array_ops import expand_dims
+
+    if not isinstance(out, RaggedTensor):
+        return expand_dims(out, axis)
+    flat_axis = axis - out.ragged_rank
+    if flat_axis < 1:
+        raise ValueError(
+            f"jtape keeps the reduced dimension (keepdims=True) of a RaggedTensor for its "
+            f"innermost ragged axis or a dense one, got axis={axis}"
+        )
+    return out.with_flat_values(expand_dims(out.flat_values, flat_axis))
+
+
+def _node_coords(rt: RaggedTensor) -> list:
+    """Coordinates (one row per element) of the elements at each depth 0..ragged_rank."""
+    splits = [rt._host_splits("reducing a RaggedTensor over an outer axis")]
+    v = rt._v
+    while isinstance(v, RaggedTensor):
+        splits.append(v._host_splits("reducing a RaggedTensor over an outer axis"))
+        v = v._v
+    coords = [np.arange(len(splits[0]) - 1, dtype=np.int64)[:, None]]
+    for s in splits:
+        n = int(s[-1])
+        parent = np.searchsorted(s, np.arange(n), side="right") - 1
+        pos = np.arange(n) - s[parent]
+        coords.append(np.concatenate([coords[-1][parent], pos[:, None]], axis=1))
+    return coords
+
+
+def _reduce_outer(kind: str, rt: RaggedTensor, k: int):
+    """Reduction over ragged axis ``k`` < ragged_rank: elements at equal positions in the
+    other coordinates combine (TF pads the shorter rows out of the way). Eager only."""
+    r = rt.ragged_rank
+    coords = _node_coords(rt)
+    # Depths below k keep their elements; depth d > k elements move to depth d - 1, keyed
+    # by their coordinates without coordinate k.
+    levels = [coords[d] for d in range(k)]
+    inverse = None
+    for d in range(k + 1, r + 1):
+        keys = np.delete(coords[d], k, axis=1)
+        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+        levels.append(uniq)
+        inverse = inv.reshape(-1)
+    out = _segment_ids_op(rt.flat_values, const(inverse), kind, len(levels[-1]))
+    if r == 1:
+        return out
+    for d in range(r - 1, 0, -1):  # partition between new depths d-1 and d
+        parents, children = levels[d - 1], levels[d]
+        parent_of = {tuple(p): i for i, p in enumerate(parents.tolist())}
+        counts = np.zeros(len(parents), np.int64)
+        for c in children[:, :-1].tolist():
+            counts[parent_of[tuple(c)]] += 1
+        splits = np.concatenate([[0], np.cumsum(counts)]).astype(rt.row_splits_dtype.as_numpy_dtype)
+        out = RaggedTensor._make(out, const(splits))
+    return out
 
 
 def _replace_depth(rt: RaggedTensor, depth: int, values):
@@ -385,6 +461,11 @@ ELEMENTWISE = frozenset(
 )
 
 
+ON_FLAT = frozenset(
+    ["reshape"] + [f"unsorted_segment_{k}" for k in ("sum", "max", "min", "prod", "mean")]
+)
+
+
 def _reduction(kind: str):
     def fn(input_tensor, axis=None, keepdims=False, name=None):
         return reduce(kind, input_tensor, axis, bool(keepdims))
@@ -392,8 +473,47 @@ def _reduction(kind: str):
     return fn
 
 
+def _on_flat(fn):
+    """An op whose ragged arguments (of one partition) stand for their flat values and
+    whose result is not ragged (``reshape``, the unsorted segment reductions)."""
+
+    def call(*args, **kwargs):
+        ragged = _ragged_args(args, kwargs)
+        for other in ragged[1:]:
+            _same_partitions(ragged[0], other)
+
+        def flat(a):
+            return a.flat_values if isinstance(a, RaggedTensor) else a
+
+        return fn(*[flat(a) for a in args], **{k: flat(v) for k, v in kwargs.items()})
+
+    return call
+
+
+def expand_dims(input, axis, name=None):  # noqa: A002
+    """``tf.expand_dims`` of a RaggedTensor: a new dimension of size 1 at ``axis``."""
+    rt = input
+    rank = rt.ndim + 1
+    axis = axis + rank if axis < 0 else axis
+    r = rt.ragged_rank
+    if axis > r:
+        from ._array_ops import expand_dims as dense_expand
+
+        return map_flat_values(lambda v: dense_expand(v, axis - r), rt)
+    if axis == 0:
+        n = int(rt._rs.shape[0]) - 1
+        splits = np.asarray([0, n], rt.row_splits_dtype.as_numpy_dtype)
+        return RaggedTensor._make(rt, const(splits), n)
+    if axis == 1:
+        n = int(rt._rs.shape[0]) - 1
+        splits = np.arange(n + 1, dtype=rt.row_splits_dtype.as_numpy_dtype)
+        return RaggedTensor._make(rt, const(splits), 1)
+    return rt.with_values(expand_dims(rt._v, axis - 1))
+
+
 SPECIAL = {
-    **{f"reduce_{k}": _reduction(k) for k in ("sum", "mean", "max", "min", "prod", "any", "all")},
+    **{f"reduce_{k}": _reduction(k) for k in _KINDS},
+    "expand_dims": expand_dims,
     "concat": lambda values, axis, name=None: concat(values, axis),
     "stack": lambda values, axis=0, name="stack": stack(values, axis),
     "gather": gather,
@@ -408,6 +528,8 @@ def dispatch(tf_name: str, fn, args: tuple, kwargs: dict):
     kwargs = {k: v for k, v in kwargs.items() if k != "name"}
     if tf_name in ELEMENTWISE:
         return _elementwise(fn, args, kwargs)
+    if tf_name in ON_FLAT:
+        return _on_flat(fn)(*args, **kwargs)
     special = SPECIAL.get(tf_name)
     if special is not None:
         return special(*args, **kwargs)
