@@ -34,9 +34,16 @@ import jax
 import numpy as np
 
 from ._checkpoint_io import INDEX as _INDEX
-from ._checkpoint_io import CheckpointDtypeError, CheckpointError, read_arrays, read_meta
+from ._checkpoint_io import (
+    CheckpointDtypeError,
+    CheckpointError,
+    read_arrays,
+    read_index_file,
+    read_meta,
+)
 from ._checkpoint_io import write_checkpoint as _write_arrays
 from ._state import current_frame
+from ._tf_bundle import is_tf_checkpoint
 from ._variable import Variable, init_scope
 
 __all__ = ["Checkpoint", "CheckpointError", "CheckpointLoadStatus", "CheckpointManager"]
@@ -511,13 +518,7 @@ def _on_checkpoint_deleted(ref) -> None:
 
 # -- the index file ----------------------------------------------------------------------
 def _read_index(directory: str) -> dict:
-    import json
-
-    try:
-        with open(os.path.join(directory, _INDEX)) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
+    return read_index_file(directory)  # jtape's JSON or TF's text `checkpoint` file
 
 
 def _write_index(directory: str, index: dict) -> None:
@@ -551,7 +552,7 @@ def latest_checkpoint(checkpoint_dir: str, latest_filename: str | None = None) -
     if not name:
         return None
     path = os.path.join(os.path.abspath(checkpoint_dir), name)
-    return path if os.path.isdir(path) else None
+    return path if os.path.isdir(path) or is_tf_checkpoint(path) else None
 
 
 class CheckpointManager:

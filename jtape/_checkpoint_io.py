@@ -188,15 +188,27 @@ def read_arrays(path: str, meta: dict, targets: dict | None = None) -> dict[str,
     return {p: flat[p] for p in want}
 
 
+def read_index_file(directory: str) -> dict:
+    """The ``checkpoint`` file of a directory: jtape's JSON or TF's text proto; {} if none."""
+    try:
+        with open(os.path.join(directory, INDEX)) as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    try:
+        index = json.loads(text)
+        return index if isinstance(index, dict) else {}
+    except ValueError:
+        from ._tf_bundle import parse_checkpoint_state
+
+        return parse_checkpoint_state(text)
+
+
 def resolve(ckpt_dir_or_file: str) -> str:
     """A checkpoint path from a checkpoint or a directory with an index (TF's rule)."""
     path = os.path.abspath(os.fspath(ckpt_dir_or_file))
     if os.path.isdir(path) and not os.path.exists(os.path.join(path, "meta", "metadata")):
-        try:
-            with open(os.path.join(path, INDEX)) as f:
-                name = json.load(f).get("model_checkpoint_path")
-        except (OSError, ValueError):
-            name = None
+        name = read_index_file(path).get("model_checkpoint_path")
         if name:
             return os.path.join(path, name)
     if not os.path.isdir(path) and not os.path.exists(path + ".index"):
@@ -284,14 +296,17 @@ def load_checkpoint(ckpt_dir_or_file: str) -> CheckpointReader:
         >>> int(jt.train.load_checkpoint(d).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"))
         3
     """
-    return CheckpointReader(resolve(ckpt_dir_or_file))
+    path = resolve(ckpt_dir_or_file)
+    from ._tf_bundle import TFCheckpointReader, is_tf_checkpoint
+
+    return TFCheckpointReader(path) if is_tf_checkpoint(path) else CheckpointReader(path)
 
 
 def list_variables(ckpt_dir_or_file: str) -> list[tuple[str, list[int]]]:
     """``[(name, shape)]`` of every value in a checkpoint, sorted by name.
 
-    Unlike TF, the list has no ``_CHECKPOINTABLE_OBJECT_GRAPH`` entry (jtape stores the
-    object graph as the paths themselves).
+    For a checkpoint TensorFlow wrote, the list is TF's (``_CHECKPOINTABLE_OBJECT_GRAPH``
+    included); jtape's own checkpoints have no such entry (the paths are the graph).
 
     Example:
         >>> import tempfile, jtape as jt

@@ -1,0 +1,204 @@
+"""Reading checkpoints TensorFlow wrote (tensor bundles: ``.index`` + ``.data``).
+
+Expected names, shapes, dtypes and values come from TF 2.21's own reader
+(tests/fixtures/record_tf_bundle.py, run with the TensorFlow venv).
+"""
+
+import json
+import os
+import shutil
+import struct
+
+import numpy as np
+import pytest
+
+import jtape.compat as tf
+from jtape import _tf_bundle
+from jtape._tfrecord import masked_crc
+
+HERE = os.path.join(os.path.dirname(__file__), "fixtures", "tf_bundle")
+with open(os.path.join(HERE, "expected.json")) as _f:
+    EXPECTED = json.load(_f)
+
+
+def _prefix(which: str) -> str:
+    return os.path.join(HERE, which, EXPECTED[which]["prefix"])
+
+
+def _expected_value(info: dict):
+    values = info["values"]
+    if info["dtype"] == "string":
+        if info["shape"] == []:
+            return bytes.fromhex(values["bytes_hex"])
+        out = np.empty(len(values["bytes_hex"]), object)
+        out[:] = [bytes.fromhex(h) for h in values["bytes_hex"]]
+        return out.reshape(info["shape"])
+    return np.asarray(values, np.dtype(info["dtype"])).reshape(info["shape"])
+
+
+@pytest.mark.parametrize("which", ["vars", "keras"])
+def test_reader_matches_tf(which):
+    reader = tf.train.load_checkpoint(_prefix(which))
+    tensors = EXPECTED[which]["tensors"]
+    assert reader.get_variable_to_shape_map() == {n: i["shape"] for n, i in tensors.items()}
+    dtypes = reader.get_variable_to_dtype_map()
+    assert {n: d.name for n, d in dtypes.items()} == {n: i["dtype"] for n, i in tensors.items()}
+    for name, info in tensors.items():
+        assert reader.has_tensor(name)
+        got, want = reader.get_tensor(name), _expected_value(info)
+        assert type(got).__name__ == info["type"], name
+        if info["dtype"] == "string" and info["shape"] == []:
+            assert got == want
+            continue
+        assert got.dtype == want.dtype and got.shape == want.shape, name
+        np.testing.assert_array_equal(got, want)
+    assert reader.debug_string().decode() == EXPECTED[which]["debug_string"]
+    assert [list(x) for x in tf.train.list_variables(_prefix(which))] == EXPECTED[which][
+        "list_variables"
+    ]
+
+
+def test_float_bits_exact():
+    got = tf.train.load_variable(_prefix("vars"), "f64/.ATTRIBUTES/VARIABLE_VALUE")
+    assert got.tolist() == [np.pi, -np.e, 1e-300]
+    f32 = tf.train.load_variable(_prefix("vars"), "f32/.ATTRIBUTES/VARIABLE_VALUE")
+    np.testing.assert_array_equal(f32, np.arange(6, dtype=np.float32).reshape(2, 3) / 7 + 1)
+
+
+def test_directory_and_latest_checkpoint():
+    directory = os.path.join(HERE, "vars")
+    latest = tf.train.latest_checkpoint(directory)
+    assert os.path.basename(latest) == EXPECTED["vars"]["latest"]
+    assert tf.train.load_variable(directory, "save_counter/.ATTRIBUTES/VARIABLE_VALUE") == 2
+    reader = tf.train.load_checkpoint(directory)
+    assert reader.get_tensor("i32/.ATTRIBUTES/VARIABLE_VALUE") == -5
+
+
+def test_missing_key_is_tf_not_found():
+    reader = tf.train.load_checkpoint(_prefix("vars"))
+    assert not reader.has_tensor("f32")
+    with pytest.raises(tf.errors.NotFoundError, match=EXPECTED["vars"]["missing_key_error"]):
+        reader.get_tensor("f32")
+    with pytest.raises(tf.errors.NotFoundError):
+        tf.train.load_checkpoint(os.path.join(HERE, "vars", "ckpt-7"))
+
+
+def test_checkpoint_state_text():
+    state = _tf_bundle.parse_checkpoint_state(
+        'model_checkpoint_path: "/a/ckpt-3"\n'
+        'all_model_checkpoint_paths: "/a/ckpt-2"\n'
+        'all_model_checkpoint_paths: "/a/ckpt-3"\n'
+        "all_model_checkpoint_timestamps: 1700000000.5\n"
+    )
+    assert state["model_checkpoint_path"] == "/a/ckpt-3"
+    assert state["all_model_checkpoint_paths"] == ["/a/ckpt-2", "/a/ckpt-3"]
+
+
+# -- damaged files --------------------------------------------------------------------------
+@pytest.fixture
+def copied(tmp_path):
+    src = _prefix("vars")
+    for suffix in (".index", ".data-00000-of-00001"):
+        shutil.copy(src + suffix, tmp_path / ("ckpt" + suffix))
+    return str(tmp_path / "ckpt")
+
+
+def _flip(path: str, offset: int) -> None:
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        f.seek(offset)
+        f.write(bytes([b[0] ^ 0x01]))
+
+
+def test_flipped_data_byte_is_data_loss(copied):
+    reader = tf.train.load_checkpoint(copied)
+    entry = reader._bundle.entry("f64/.ATTRIBUTES/VARIABLE_VALUE")
+    _flip(copied + ".data-00000-of-00001", entry.offset + 3)
+    with pytest.raises(tf.errors.DataLossError, match="f64.*checksum"):
+        reader.get_tensor("f64/.ATTRIBUTES/VARIABLE_VALUE")
+    reader.get_tensor("f32/.ATTRIBUTES/VARIABLE_VALUE")  # the others still read
+
+
+def test_flipped_string_byte_is_data_loss(copied):
+    reader = tf.train.load_checkpoint(copied)
+    entry = reader._bundle.entry("words/.ATTRIBUTES/VARIABLE_VALUE")
+    _flip(copied + ".data-00000-of-00001", entry.offset + entry.size - 1)
+    with pytest.raises(tf.errors.DataLossError, match="words"):
+        reader.get_tensor("words/.ATTRIBUTES/VARIABLE_VALUE")
+
+
+def test_flipped_index_byte_is_data_loss(copied):
+    _flip(copied + ".index", 20)
+    with pytest.raises(tf.errors.DataLossError, match="checksum of the block"):
+        tf.train.load_checkpoint(copied)
+
+
+def test_bad_magic_and_truncation_are_data_loss(copied):
+    _flip(copied + ".index", os.path.getsize(copied + ".index") - 1)
+    with pytest.raises(tf.errors.DataLossError, match="magic"):
+        tf.train.load_checkpoint(copied)
+    with open(copied + ".index", "wb") as f:
+        f.write(b"short")
+    with pytest.raises(tf.errors.DataLossError, match="footer"):
+        tf.train.load_checkpoint(copied)
+
+
+def test_truncated_or_missing_data_is_data_loss(copied):
+    reader = tf.train.load_checkpoint(copied)
+    data = copied + ".data-00000-of-00001"
+    with open(data, "r+b") as f:
+        f.truncate(10)
+    with pytest.raises(tf.errors.DataLossError, match="truncated"):
+        reader.get_tensor("words/.ATTRIBUTES/VARIABLE_VALUE")
+    os.remove(data)
+    with pytest.raises(tf.errors.DataLossError, match="cannot read data file"):
+        reader.get_tensor("f32/.ATTRIBUTES/VARIABLE_VALUE")
+
+
+# -- the table layer on a hand-built table of several data blocks --------------------------
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+def _block(entries: list[tuple[bytes, bytes]], restart_every: int = 2) -> bytes:
+    out, restarts, last = bytearray(), [], b""
+    for i, (key, value) in enumerate(entries):
+        shared = 0
+        if i % restart_every:
+            while shared < min(len(key), len(last)) and key[shared] == last[shared]:
+                shared += 1
+        else:
+            restarts.append(len(out))
+        out += _varint(shared) + _varint(len(key) - shared) + _varint(len(value))
+        out += key[shared:] + value
+        last = key
+    out += b"".join(struct.pack("<I", r) for r in restarts) + struct.pack("<I", len(restarts))
+    return bytes(out)
+
+
+def _append_block(file: bytearray, contents: bytes) -> bytes:
+    handle = _varint(len(file)) + _varint(len(contents))
+    file += contents + b"\x00" + struct.pack("<I", masked_crc(contents + b"\x00"))
+    return handle
+
+
+def test_table_of_several_blocks(tmp_path):
+    keys = [b"", *sorted(b"layer/%03d/kernel" % i for i in range(9))]
+    entries = [(k, b"v:" + k) for k in keys]
+    file, index = bytearray(), []
+    for start in range(0, len(entries), 4):  # data blocks of 4 entries
+        chunk = entries[start : start + 4]
+        index.append((chunk[-1][0], _append_block(file, _block(chunk))))
+    meta = _append_block(file, _block([]))
+    index_handle = _append_block(file, _block(index, restart_every=1))
+    footer = meta + index_handle
+    file += footer + b"\x00" * (40 - len(footer)) + struct.pack("<Q", _tf_bundle.MAGIC)
+    path = tmp_path / "t.index"
+    path.write_bytes(bytes(file))
+    assert _tf_bundle.read_table(str(path)) == dict(entries)
