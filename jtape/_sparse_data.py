@@ -95,3 +95,20 @@ def placeholder(s: SparseTensorSpec, unknown: int) -> SparseTensor:
     values = np.full(n, b"" if dtype.kind == "O" else 0, dtype)
     indices = np.stack(np.unravel_index(np.arange(n), shape), axis=1).astype(np.int64)
     return SparseTensor._make(indices, values, np.asarray(shape, np.int64), shape)
+
+
+def row(sp: SparseTensor, i: int) -> SparseTensor:
+    """Element ``i`` along the first dimension of a host SparseTensor (from_tensor_slices,
+    unbatch): its entries in row ``i``, without the first index column."""
+    idx = _np(sp.indices)
+    keep = idx[:, 0] == i
+    shape = tuple(sp._static[1:])
+    values = _np(sp.values)[keep]
+    return SparseTensor._make(idx[keep, 1:], values, np.asarray(shape, np.int64), shape)
+
+
+def unbatched_spec(s) -> SparseTensorSpec:
+    """The spec of one row of ``s`` (a SparseTensorSpec, or a host SparseTensor)."""
+    if isinstance(s, SparseTensor):
+        s = spec(s)
+    return SparseTensorSpec(None if s.shape is None else list(s.shape)[1:], s.dtype)

@@ -123,7 +123,14 @@ class Dataset:
                     f"from_tensor_slices: all components must have the same size in their "
                     f"first dimension; component 0 has {n}, component {i} has {x.shape[0]}"
                 )
-        spec = _structure.map_structure(lambda x: TensorSpec(x.shape[1:], x.dtype), host)
+        spec = _structure.map_structure(
+            lambda x: (
+                _structure.unbatched_spec(x)
+                if isinstance(x, _structure.SparseTensor)
+                else TensorSpec(x.shape[1:], x.dtype)
+            ),
+            host,
+        )
 
         def make_iter():
             return (_structure.Row(leaves, treedef, i) for i in range(n))
@@ -580,7 +587,13 @@ class Dataset:
                     yield _structure.unflatten(tree, [_structure._row(x, i) for x in leaves])
 
         spec = _structure.unflatten(
-            treedef, [TensorSpec(None if s.shape is None else s.shape[1:], s.dtype) for s in specs]
+            treedef,
+            [
+                _structure.unbatched_spec(s)
+                if isinstance(s, _structure.SparseTensorSpec)
+                else TensorSpec(None if s.shape is None else s.shape[1:], s.dtype)
+                for s in specs
+            ],
         )
         card = UNKNOWN_CARDINALITY
         first = {s.shape[0] if s.shape else None for s in specs}

@@ -19,6 +19,7 @@ from .. import _dtypes, _sparse_data, _strings
 from .._function import TensorSpec as _BaseTensorSpec
 from .._sparse import SparseTensor, SparseTensorSpec
 from .._sparse_data import batched_spec as batched_spec
+from .._sparse_data import unbatched_spec as unbatched_spec
 from .._tensor import Tensor
 
 
@@ -47,6 +48,8 @@ class Row:
 
 
 def _row(x: np.ndarray, i: int):
+    if isinstance(x, SparseTensor):
+        return _sparse_data.row(x, i)
     # A string (object) array's element would be a bare bytes object: keep it an array.
     return x[i] if x.dtype != object else x[i, ...]
 
@@ -87,7 +90,9 @@ def _gather_rows(rows: list):
 def stack(chunk: list, what: str):
     """Stack same-shaped elements along a new first axis (ValueError if shapes differ)."""
     first = chunk[0]
-    if all(type(e) is Row and e.treedef == first.treedef for e in chunk):
+    if all(type(e) is Row and e.treedef == first.treedef for e in chunk) and not any(
+        isinstance(x, SparseTensor) for x in first.leaves
+    ):
         return _gather_rows(chunk)
     flat = [flatten(e) for e in chunk]
     treedef = flat[0][1]
