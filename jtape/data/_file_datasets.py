@@ -98,11 +98,8 @@ def _column(default, i: int):
     """(numpy dtype or 'string', default value or None) of one ``record_defaults`` entry."""
     if isinstance(default, Tensor):
         default = default.numpy()
-    try:
-        dtype = _dtypes.as_dtype(default)
-        return dtype.name, None
-    except (TypeError, ValueError):
-        pass
+    if isinstance(default, (_dtypes.DType, np.dtype, type)):  # a str is a default value
+        return _dtypes.as_dtype(default).name, None
     arr = np.asarray(default)
     if arr.dtype.kind in "USO":
         value = arr.reshape(-1)[0] if arr.size else b""
@@ -139,6 +136,8 @@ def CsvDataset(  # noqa: N802 - TF's class name
     select_cols=None,
     exclude_cols=None,
     name=None,
+    *,
+    _skip_bad_rows: bool = False,
 ) -> Dataset:
     """Rows of CSV files as tuples of scalars (``tf.data.experimental.CsvDataset``).
 
@@ -177,6 +176,14 @@ def CsvDataset(  # noqa: N802 - TF's class name
         return row
 
     def make_iter():
+        for row in rows_of_files():
+            try:
+                yield parse_row(row)
+            except InvalidArgumentError:
+                if not _skip_bad_rows:  # make_csv_dataset(ignore_errors=True) skips them
+                    raise
+
+    def rows_of_files():
         for path in paths:
             text = _read(path, compression_type).decode()
             lines = text.splitlines()
@@ -186,23 +193,23 @@ def CsvDataset(  # noqa: N802 - TF's class name
                 rows = csv.reader(io.StringIO("\n".join(lines)), delimiter=field_delim)
             else:
                 rows = (line.split(field_delim) for line in lines)
-            for row in rows:
-                values = fields(list(row))
-                if len(values) != len(columns):
-                    raise InvalidArgumentError(
-                        f"Expect {len(columns)} fields but have {len(values)} in record"
-                    )
-                out = []
-                for i, (field, (dtype, default)) in enumerate(zip(values, columns)):
-                    if field == "" or field == na_value:
-                        if default is None:
-                            raise InvalidArgumentError(
-                                f"Field {i} is required but missing in record!"
-                            )
-                        out.append(np.asarray(default, object if dtype == "string" else dtype))
-                    else:
-                        out.append(_parse(field, dtype, i))
-                yield tuple(out)
+            yield from rows
+
+    def parse_row(row):
+        values = fields(list(row))
+        if len(values) != len(columns):
+            raise InvalidArgumentError(
+                f"Expect {len(columns)} fields but have {len(values)} in record"
+            )
+        out = []
+        for i, (field, (dtype, default)) in enumerate(zip(values, columns)):
+            if field == "" or field == na_value:
+                if default is None:
+                    raise InvalidArgumentError(f"Field {i} is required but missing in record!")
+                out.append(np.asarray(default, object if dtype == "string" else dtype))
+            else:
+                out.append(_parse(field, dtype, i))
+        return tuple(out)
 
     spec = tuple(
         TensorSpec((), _dtypes.string if d == "string" else _structure.jnp_dtype(d))

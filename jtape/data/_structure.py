@@ -9,6 +9,7 @@ handed to the user.
 
 from __future__ import annotations
 
+import collections
 from typing import Any
 
 import jax
@@ -17,6 +18,7 @@ import numpy as np
 
 from .. import _dtypes, _sparse_data, _strings
 from .._function import TensorSpec as _BaseTensorSpec
+from .._op_errors import InvalidArgumentError
 from .._sparse import SparseTensor, SparseTensorSpec
 from .._sparse_data import batched_spec as batched_spec
 from .._sparse_data import unbatched_spec as unbatched_spec
@@ -108,7 +110,7 @@ def stack(chunk: list, what: str):
         shape = np.shape(column[0])
         for j, x in enumerate(column):
             if np.shape(x) != shape:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"{what}: cannot batch tensors with different shapes in component {c}. "
                     f"First element had shape {shape} and element {j} had shape "
                     f"{np.shape(x)}. Use padded_batch, or make the shapes equal first."
@@ -123,6 +125,8 @@ def lists_to_tuples(structure):
         return tuple(lists_to_tuples(x) for x in structure)
     if isinstance(structure, tuple) and not hasattr(structure, "_fields"):
         return tuple(lists_to_tuples(x) for x in structure)
+    if isinstance(structure, collections.OrderedDict):  # keeps its order (JAX does too)
+        return collections.OrderedDict((k, lists_to_tuples(v)) for k, v in structure.items())
     if isinstance(structure, dict):
         return {k: lists_to_tuples(v) for k, v in structure.items()}
     return structure

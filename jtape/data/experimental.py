@@ -16,6 +16,7 @@ from ._experimental_transforms import (  # noqa: F401 - re-exported
     unique,
 )
 from ._file_datasets import CsvDataset as CsvDataset
+from ._make_csv import make_csv_dataset as make_csv_dataset
 from ._optional import Optional as Optional
 from ._options import AutoShardPolicy as AutoShardPolicy
 from ._options import AutotuneAlgorithm as AutotuneAlgorithm
