@@ -403,7 +403,9 @@ def parse_example(serialized, features: dict, example_names=None, name=None) -> 
 
     Returns one tensor per key of ``features``: ``[batch] + shape`` for a
     ``FixedLenFeature``; ``[batch, longest] + shape`` (padded with ``default_value`` or
-    zeros/empty strings) for a ``FixedLenSequenceFeature``.
+    zeros/empty strings) for a ``FixedLenSequenceFeature``; a ``SparseTensor`` (indices
+    ``[example, position]``, dense shape ``[batch, longest]``) for a ``VarLenFeature`` and
+    one of dense shape ``[batch] + size`` for a ``SparseFeature``.
 
     Example:
         >>> import jtape.compat as tf

@@ -155,8 +155,10 @@ class SparseTensor:
         """The dense shape as ints; ValueError naming ``what`` while it is unknown."""
         if self._static is None:
             raise ValueError(
-                f"{what}: the SparseTensor's dense_shape is not known while tracing; build "
-                "it from a Python shape or pass it into the tf.function as an argument"
+                f"{what}: the SparseTensor's dense_shape is not known while tracing (jtape "
+                "compiles sparse ops for a static dense shape); build it from Python ints, "
+                "e.g. `x.shape` rather than `tf.shape(x)`, or pass the SparseTensor into "
+                "the tf.function as an argument"
             )
         return self._static
 
