@@ -641,3 +641,86 @@ def _unhashable(self):
 
 RaggedTensor.__hash__ = _unhashable  # as TF: == is elementwise
 del _name
+
+
+class RaggedTensorSpec:
+    """The type of a RaggedTensor: ``shape`` (None where ragged), ``dtype``,
+    ``ragged_rank`` and ``row_splits_dtype`` (TF's ``tf.RaggedTensorSpec``).
+
+    Example:
+        >>> import jtape as jt
+        >>> jt.RaggedTensorSpec.from_value(jt.ragged.constant([[1, 2], [3]]))
+        RaggedTensorSpec(TensorShape([2, None]), tf.int32, 1, tf.int64)
+    """
+
+    def __init__(
+        self, shape=None, dtype=_dtypes.float32, ragged_rank=None, row_splits_dtype=_dtypes.int64
+    ) -> None:
+        self.shape = TensorShape(None if shape is None else list(shape))
+        self.dtype = _dtypes.as_dtype(dtype)
+        if ragged_rank is None:
+            ragged_rank = (len(self.shape) - 1) if self.shape.rank is not None else 1
+        self.ragged_rank = int(ragged_rank)
+        self.row_splits_dtype = _dtypes.as_dtype(row_splits_dtype)
+
+    @classmethod
+    def from_value(cls, value: RaggedTensor) -> RaggedTensorSpec:
+        return cls(value.shape, value.dtype, value.ragged_rank, value.row_splits_dtype)
+
+    @property
+    def value_type(self) -> type:
+        return RaggedTensor
+
+    def is_compatible_with(self, other) -> bool:
+        if isinstance(other, RaggedTensor):
+            other = RaggedTensorSpec.from_value(other)
+        return (
+            isinstance(other, RaggedTensorSpec)
+            and other.dtype == self.dtype
+            and other.ragged_rank == self.ragged_rank
+            and self.shape.is_compatible_with(other.shape)
+        )
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, RaggedTensorSpec) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self):
+        return (self.shape, self.dtype, self.ragged_rank, self.row_splits_dtype)
+
+    def __repr__(self) -> str:
+        dims = None if self.shape.rank is None else list(self.shape)
+        return (
+            f"RaggedTensorSpec(TensorShape({dims}), {self.dtype!r}, {self.ragged_rank}, "
+            f"{self.row_splits_dtype!r})"
+        )
+
+
+def dataset_rows(rt: RaggedTensor) -> list:
+    """The rows of ``rt`` as host numpy arrays (``tf.data``'s slices of a RaggedTensor)."""
+    if rt.ragged_rank != 1:
+        raise TypeError(
+            "tf.data: jtape slices RaggedTensors of ragged_rank 1 only (each row a dense "
+            f"tensor), got ragged_rank {rt.ragged_rank}"
+        )
+    return [r.copy() for r in rt.rows()]
+
+
+def batch_rows(rows: list, row_splits_dtype=_dtypes.int64, ragged: bool = True):
+    """Host elements (numpy arrays) batched as TF's ``ragged_batch``: a RaggedTensor whose
+    first element dimension is ragged, or a dense Tensor when the element spec has a
+    static shape (``ragged`` False), as TF decides by the spec."""
+    shapes = {np.shape(r) for r in rows}
+    if not ragged and len(shapes) == 1:
+        arr = np.stack([np.asarray(r) for r in rows])
+        return StringTensor._wrap(arr) if arr.dtype == object else Tensor(jnp.asarray(arr))
+    inner = {np.shape(r)[1:] for r in rows}
+    if len(inner) != 1 or any(np.ndim(r) == 0 for r in rows):
+        raise ValueError(
+            "ragged_batch: jtape batches elements that differ in their first dimension "
+            f"only, got shapes {sorted(shapes)}"
+        )
+    dtype = _dtypes.string if np.asarray(rows[0]).dtype == object else np.asarray(rows[0]).dtype
+    return RaggedTensor.from_rows(rows, dtype).with_row_splits_dtype(row_splits_dtype)

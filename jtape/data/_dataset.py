@@ -18,7 +18,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from .. import _dtypes
+from .. import _dtypes, _ragged
 from .._op_errors import DataLossError, InvalidArgumentError, OutOfRangeError
 from . import _feed, _structure
 from ._fn import StructuredFunction
@@ -106,6 +106,10 @@ class Dataset:
             >>> [(int(e["a"]), float(e["b"])) for e in ds]
             [(1, 3.0), (2, 4.0)]
         """
+        if isinstance(tensors, _ragged.RaggedTensor):  # TF: one (dense) row per element
+            rows = _ragged.dataset_rows(tensors)
+            spec = TensorSpec((None, *tensors.shape[2:]), _structure.jnp_dtype(tensors.dtype))
+            return Dataset(lambda: iter(rows), spec, len(rows), "TensorSliceDataset")
         host = _structure.map_structure(_structure.to_host, tensors)
         leaves, treedef = _structure.flatten(host)
         if not leaves:
@@ -559,6 +563,51 @@ class Dataset:
             card = card // n if drop else -(-card // n)
         return self._derive(make_iter, _Lazy(spec), card, "PaddedBatchDataset")
 
+    def ragged_batch(
+        self,
+        batch_size: int,
+        drop_remainder: bool = False,
+        row_splits_dtype=_dtypes.int64,
+        name: str | None = None,
+    ) -> Dataset:
+        """Batch elements of one component whose first dimensions differ into a
+        RaggedTensor (a dense Tensor when every element of a batch has one shape, as TF).
+
+        Example:
+            >>> import jtape as jt
+            >>> ds = jt.data.Dataset.from_tensor_slices(jt.ragged.constant([[1, 2], [3]]))
+            >>> [b.to_list() for b in ds.ragged_batch(2)]
+            [[[1, 2], [3]]]
+        """
+        n = _int_arg(batch_size, "ragged_batch: batch_size")
+        if n <= 0:
+            raise InvalidArgumentError(f"batch_size must be greater than zero, got {n}")
+        drop, upstream, parent = bool(drop_remainder), self._make_iter, self
+
+        def make_iter():
+            it = upstream()
+            while True:
+                chunk = [_structure.materialize(e) for e in itertools.islice(it, n)]
+                if not chunk or (drop and len(chunk) < n):
+                    return
+                if not all(isinstance(e, np.ndarray) for e in chunk):
+                    raise TypeError("ragged_batch: jtape batches single-tensor elements only")
+                s = parent.element_spec
+                ragged = s.shape is None or None in s.shape
+                yield _ragged.batch_rows(chunk, row_splits_dtype, ragged)
+
+        def spec():
+            s = parent.element_spec
+            shape = (n if drop else None, *(s.shape or ()))
+            if s.shape is not None and None not in s.shape:
+                return TensorSpec(shape, s.dtype)
+            return _ragged.RaggedTensorSpec(shape, s.dtype, 1, row_splits_dtype)
+
+        card = self._cardinality
+        if card >= 0:
+            card = card // n if drop else -(-card // n)
+        return self._derive(make_iter, _Lazy(spec), card, "RaggedBatchDataset")
+
     def unbatch(self, name: str | None = None) -> Dataset:
         """Split each element along its first axis into separate elements.
 
@@ -946,7 +995,6 @@ class Dataset:
 _NOT_PROVIDED = {
     "rejection_resample",
     "snapshot",
-    "ragged_batch",
     "sparse_batch",
     "rebatch",
     "random",

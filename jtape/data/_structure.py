@@ -134,7 +134,7 @@ def lists_to_tuples(structure):
 
 def is_numeric(arr) -> bool:
     """Whether a host leaf can become a jt.Tensor (strings and objects cannot)."""
-    if isinstance(arr, SparseTensor):
+    if isinstance(arr, (SparseTensor, _strings.RaggedTensor)):
         return False  # its parts are, but it is no array: functions run eagerly on it
     dtype = np.asarray(arr).dtype  # (a window's Dataset leaf is an object, not numeric)
     return dtype.kind in "biufc" or dtype == _dtypes.bfloat16
