@@ -479,6 +479,14 @@ class Checkpoint:
         if save_path is None:
             return InitializationOnlyStatus()
         path = os.path.abspath(os.fspath(save_path))
+        if is_tf_checkpoint(path):  # written by TensorFlow: matched through its object graph
+            from ._tf_checkpoint import restore_tf
+
+            arrays, saved, waiting = restore_tf(self, path)
+            variables = self._variables()
+            for p, value in arrays.items():  # all read, verified and checked by now
+                _assign(variables[p], value)
+            return self._status(path, saved, waiting)
         meta = read_meta(path)
         saved = meta["variables"]
         variables = self._variables()
@@ -498,6 +506,9 @@ class Checkpoint:
         for p in matched:  # everything is verified: only now does anything change
             _assign(variables[p], arrays[p])
         waiting = {p: np.asarray(a) for p, a in arrays.items() if p not in variables}
+        return self._status(path, saved, waiting)
+
+    def _status(self, path: str, saved: dict, waiting: dict) -> CheckpointLoadStatus:
         if self._restoration is not None:
             self._restoration.close(warn=False)  # a new restore supersedes the last
         restoration = self._restoration = _Restoration(path, self, saved, waiting)

@@ -202,3 +202,113 @@ def test_table_of_several_blocks(tmp_path):
     path = tmp_path / "t.index"
     path.write_bytes(bytes(file))
     assert _tf_bundle.read_table(str(path)) == dict(entries)
+
+
+# -- Checkpoint.restore of a TF checkpoint --------------------------------------------------
+def _keras(units: int = 2, build: bool = True):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(units)])
+    opt = tf.keras.optimizers.Adam(0.01)
+    if build:
+        opt.build(model.trainable_variables)
+    return model, opt
+
+
+def _flat(values) -> list:
+    return [np.asarray(v).reshape(-1).tolist() for v in values]
+
+
+def test_restore_keras_model_and_adam_written_by_tf():
+    expected = EXPECTED["keras"]
+    model, opt = _keras()
+    status = tf.train.Checkpoint(model=model, optimizer=opt).restore(_prefix("keras"))
+    got_w = [np.asarray(w.numpy()) for w in model.weights]
+    for got, want in zip(got_w, expected["restored_weights"]):
+        np.testing.assert_array_equal(got.reshape(-1), np.asarray(want, np.float32))
+    got_o = [np.asarray(v.numpy()) for v in opt.variables]
+    assert len(got_o) == len(expected["restored_optimizer_variables"]) == 6
+    for got, want in zip(got_o, expected["restored_optimizer_variables"]):
+        np.testing.assert_array_equal(got.reshape(-1), np.asarray(want, got.dtype))
+    assert int(opt.iterations.numpy()) == 1
+    # TF 2.21: a write() checkpoint has no save_counter, and both assertions say so
+    assert status.unused_checkpoint_values == []
+    for check in ("assert_existing_objects_matched", "assert_consumed"):
+        assert expected["restore_status"][check].startswith("AssertionError: Found 1 Python")
+        with pytest.raises(AssertionError, match=r"Found 1 Python objects.*save_counter"):
+            getattr(status, check)()
+    # the restored state trains on as TF's would: one more Adam step from the same point
+    x, y = np.asarray(expected["x"], np.float32), np.asarray(expected["y"], np.float32)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(x) - y) ** 2)
+    opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.weights))
+    assert int(opt.iterations.numpy()) == 2
+    for got, want in zip(model.weights, expected["weights_after_second_step"]):
+        np.testing.assert_allclose(np.asarray(got.numpy()).reshape(-1), want, rtol=1e-6, atol=1e-7)
+
+
+def test_restore_model_only_leaves_optimizer_values_unused():
+    model, _ = _keras()
+    status = tf.train.Checkpoint(model=model).restore(_prefix("keras")).expect_partial()
+    for got, want in zip(model.weights, EXPECTED["keras"]["weights"]):
+        np.testing.assert_array_equal(np.asarray(got.numpy()).reshape(-1), np.float32(want))
+    assert status.unused_checkpoint_values == [
+        "optimizer/_iterations",
+        "optimizer/_learning_rate",
+        *(f"optimizer/_variables/{k}" for k in range(2, 6)),
+    ]
+
+
+def test_restore_shape_mismatch_raises_and_changes_nothing():
+    model, opt = _keras(units=3)
+    before = _flat(model.weights + opt.variables)
+    with pytest.raises(ValueError, match=r"kernel .*checkpoint has \(3, 2\) float32"):
+        tf.train.Checkpoint(model=model, optimizer=opt).restore(_prefix("keras"))
+    assert _flat(model.weights + opt.variables) == before
+
+
+def test_restore_unbuilt_optimizer_raises():
+    model, opt = _keras(build=False)
+    with pytest.raises(tf.train.CheckpointError, match=r"optimizer/_variables/2.*build"):
+        tf.train.Checkpoint(model=model, optimizer=opt).restore(_prefix("keras"))
+    assert int(opt.iterations.numpy()) == 0
+
+
+def test_restore_unmatched_variable_raises():
+    model, opt = _keras()
+    extra = tf.Variable(5.0)
+    with pytest.raises(tf.train.CheckpointError, match=r"found no value.*\['extra'\]"):
+        tf.train.Checkpoint(model=model, optimizer=opt, extra=extra).restore(_prefix("keras"))
+    assert float(extra.numpy()) == 5.0 and int(opt.iterations.numpy()) == 0
+
+
+def _plain_vars(f64_dtype=np.float64):
+    return {
+        "f32": tf.Variable(np.zeros((2, 3), np.float32)),
+        "f64": tf.Variable(np.zeros(3, f64_dtype)),
+        "i64": tf.Variable(np.zeros((1, 2), np.int64)),
+        "i32": tf.Variable(0),
+        "flags": tf.Variable([False] * 3),
+    }
+
+
+def test_restore_plain_variables_by_path():
+    tensors = EXPECTED["vars"]["tensors"]
+    variables = _plain_vars()
+    ckpt = tf.train.Checkpoint(**variables)
+    status = ckpt.restore(_prefix("vars"))
+    for name, var in variables.items():
+        want = _expected_value(tensors[f"{name}/.ATTRIBUTES/VARIABLE_VALUE"])
+        np.testing.assert_array_equal(var.numpy(), want)
+        assert var.numpy().dtype == want.dtype
+    assert int(ckpt.save_counter.numpy()) == 2  # TF's int64 counter, into jtape's int32
+    status.assert_existing_objects_matched()
+    assert status.unused_checkpoint_values == ["empty", "half", "words"]
+    with pytest.raises(AssertionError, match=r"\(root\).empty, \(root\).half"):
+        status.assert_consumed()
+    status.expect_partial()
+
+
+def test_restore_plain_dtype_mismatch_is_invalid_argument():
+    variables = _plain_vars(np.float32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"f64 .*float64, variable has"):
+        tf.train.Checkpoint(**variables).restore(_prefix("vars"))
+    assert not variables["f32"].numpy().any()
