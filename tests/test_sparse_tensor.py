@@ -217,3 +217,23 @@ def test_function_input_signature_with_sparse_spec():
         row_sums(tf.SparseTensor([[0, 0]], [1.0], [2, 4]))
     with pytest.raises(TypeError, match="input_signature"):
         row_sums(tf.ones([2, 3]))
+
+
+@pytest.mark.parametrize("combiner", ["sum", "mean", "sqrtn"])
+def test_embedding_lookup_sparse_gradients(combiner):
+    ids = np.array([1, 3, 1, 0])
+    rows = IDX[:, 0]
+
+    def f_jt(table, w):
+        sp_ids = jt.SparseTensor(IDX, jt.constant(ids, jt.int64), SHAPE)
+        sp_w = jt.SparseTensor(IDX, w, SHAPE)
+        return tf.nn.embedding_lookup_sparse(table, sp_ids, sp_w, combiner=combiner)
+
+    def f_pure(table, w):
+        total = jax.ops.segment_sum(table[ids] * w[:, None], rows, num_segments=3)
+        norm = {"sum": jnp.ones(3, jnp.float32), "mean": jax.ops.segment_sum(w, rows, num_segments=3)}
+        norm["sqrtn"] = jnp.sqrt(jax.ops.segment_sum(w * w, rows, num_segments=3))
+        return total / norm[combiner][:, None]
+
+    table = np.linspace(-1, 1, 8, dtype=np.float32).reshape(4, 2)
+    check_grads(f_jt, f_pure, [table, [2.0, 0.5, 1.0, 3.0]])

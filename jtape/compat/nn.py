@@ -15,6 +15,7 @@ from .. import _pool_argmax as PA
 from .. import _random_ops
 from .. import _separable_conv as S
 from .. import _space_depth as SD
+from .. import _sparse_embedding as SE
 from ..nn._logits import record_op_logits
 from ._api import tf_api
 from ._missing import missing
@@ -115,6 +116,8 @@ TABLE = {
     "dropout": (dropout, {}, ("x",)),
     "elu": (N.elu, {}, ("features",)),
     "embedding_lookup": (X.embedding_lookup, {}, ()),  # a list of params is shards
+    "embedding_lookup_sparse": (SE.embedding_lookup_sparse, {}, ()),
+    "safe_embedding_lookup_sparse": (SE.safe_embedding_lookup_sparse, {}, ()),
     "crelu": (N.crelu, {}, ("features",)),
     "gelu": (N.gelu, {}, ("features",)),
     "l2_loss": (N.l2_loss, {}, ("t",)),
