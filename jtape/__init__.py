@@ -221,6 +221,7 @@ from ._nn_ops import swish as swish
 from ._op import op as op
 from ._py_function import numpy_function as numpy_function
 from ._py_function import py_function as py_function
+from ._ragged import RaggedTensorSpec as RaggedTensorSpec
 from ._sparse import SparseTensor as SparseTensor
 from ._sparse import SparseTensorSpec as SparseTensorSpec
 from ._strings import RaggedTensor as RaggedTensor

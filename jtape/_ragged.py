@@ -98,7 +98,7 @@ class RaggedTensor:
         >>> import jtape as jt
         >>> rt = jt.ragged.constant([[1, 2], [3]])
         >>> rt.row_splits.numpy().tolist(), rt.shape
-        ([0, 2, 3], TensorShape([2, None]))
+        ([0, 2, 3], (2, None))
         >>> (rt * 10).to_list()
         [[10, 20], [30]]
         >>> rt.to_tensor(default_value=-1).numpy().tolist()

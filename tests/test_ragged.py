@@ -157,3 +157,13 @@ def test_gradient_through_indexing_and_concat():
         lambda x: jnp.concatenate([x[2:], x[0:1], x[2:3]]) * 2.0,
         x,
     )
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from jtape import _ragged, _ragged_factory, _ragged_ops, ragged
+
+    for module in (_ragged, _ragged_factory, _ragged_ops, ragged):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted > 0, module.__name__

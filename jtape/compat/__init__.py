@@ -45,6 +45,7 @@ from .._module import Module as Module
 from .._module import name_scope as name_scope
 from .._py_function import numpy_function as numpy_function
 from .._py_function import py_function as py_function
+from .._ragged import RaggedTensorSpec as RaggedTensorSpec
 from .._shape import TensorShape as TensorShape
 from .._sparse import SparseTensor as SparseTensor
 from .._sparse import SparseTensorSpec as SparseTensorSpec
