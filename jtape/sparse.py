@@ -18,6 +18,9 @@ from ._sparse_ops import reduce_sum as reduce_sum
 from ._sparse_ops import softmax as softmax
 from ._sparse_ops import sparse_dense_matmul as sparse_dense_matmul
 from ._sparse_ops import to_dense as to_dense
+from ._sparse_segment import segment_mean as segment_mean
+from ._sparse_segment import segment_sqrt_n as segment_sqrt_n
+from ._sparse_segment import segment_sum as segment_sum
 from ._sparse_structure import concat as concat
 from ._sparse_structure import expand_dims as expand_dims
 from ._sparse_structure import eye as eye
