@@ -699,10 +699,11 @@ def _check_input_signature(signature) -> None:
         )
 
 
-def _SparseSpec() -> type:  # noqa: N802 - a class, imported late (no import cycle)
+def _SparseSpec() -> tuple:  # noqa: N802 - classes, imported late (no import cycle)
+    from ._ragged import RaggedTensorSpec
     from ._sparse import SparseTensorSpec
 
-    return SparseTensorSpec
+    return (SparseTensorSpec, RaggedTensorSpec)  # composite tensors: passed as they are
 
 
 def _spec_leaves(signature) -> list:

@@ -598,9 +598,20 @@ def _take(values, idx):
             else np.zeros(0, np.int64)
         )
         return RaggedTensor._make(_take(values._v, inner), const(splits), values._uniform)
-    from ._array_ops import gather
+    return _take_op(values, const(idx))
 
-    return gather(values, const(idx))
+
+def _take_rows(values, idx):
+    return jnp.take(values, idx, axis=0)
+
+
+def _take_op(values, idx):
+    # A plain take (TF's ragged slicing gives dense gradients, not IndexedSlices).
+    from ._op import op
+
+    global _take_op
+    _take_op = op(_take_rows, name="ragged_take")
+    return _take_op(values, idx)
 
 
 def is_ragged(x) -> bool:

@@ -391,7 +391,18 @@ def concat(values, axis: int = 0):
 def stack(values, axis: int = 0):
     """``tf.stack`` of RaggedTensors: a new (ragged) dimension at ``axis`` 0 or 1."""
     values = list(values)
-    ref = next(v for v in values if isinstance(v, RaggedTensor))
+    ref = next((v for v in values if isinstance(v, RaggedTensor)), None)
+    if ref is None:  # dense tensors as rows (TF's tf.ragged.stack)
+        rows = [as_values(v) for v in values]
+        if axis not in (0, -len(rows[0].shape) - 1):
+            raise ValueError("jtape stacks dense tensors into a RaggedTensor along axis 0 only")
+        if len({tuple(r.shape) for r in rows}) == 1:
+            from ._array_ops import stack as dense_stack
+
+            return RaggedTensor.from_tensor(dense_stack(rows, 0))
+        counts = [int(r.shape[0]) if len(r.shape) else 1 for r in rows]
+        splits = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return RaggedTensor._make(_concat_rows(rows), const(splits))
     parts = [_to_ragged(v, ref) for v in values]
     rank = ref.ndim + 1
     axis = axis + rank if axis < 0 else axis
@@ -414,6 +425,10 @@ def stack(values, axis: int = 0):
 
 def gather(params, indices, validate_indices=None, axis=None, batch_dims: int = 0, name=None):
     """``tf.gather`` of a RaggedTensor's rows (axis 0, 1-D or scalar indices)."""
+    if isinstance(indices, RaggedTensor) and not isinstance(params, RaggedTensor):
+        from ._array_ops import gather as dense_gather
+
+        return indices.with_flat_values(dense_gather(params, indices.flat_values, axis=axis))
     if axis not in (None, 0) or batch_dims:
         raise ValueError("jtape gathers RaggedTensor rows only (axis=0, batch_dims=0)")
     idx = np.asarray(host(as_values(indices), "tf.gather on a RaggedTensor"))
@@ -461,6 +476,8 @@ ELEMENTWISE = frozenset(
 )
 
 
+# Ops that map the flat values of a RaggedTensor argument to new flat values.
+MAP = frozenset(["one_hot", "embedding_lookup"])
 ON_FLAT = frozenset(
     ["reshape"] + [f"unsorted_segment_{k}" for k in ("sum", "max", "min", "prod", "mean")]
 )
@@ -528,6 +545,8 @@ def dispatch(tf_name: str, fn, args: tuple, kwargs: dict):
     kwargs = {k: v for k, v in kwargs.items() if k != "name"}
     if tf_name in ELEMENTWISE:
         return _elementwise(fn, args, kwargs)
+    if tf_name in MAP:
+        return map_flat_values(fn, *args, **kwargs)
     if tf_name in ON_FLAT:
         return _on_flat(fn)(*args, **kwargs)
     special = SPECIAL.get(tf_name)
