@@ -200,8 +200,8 @@ def to_dense(sp_input: SparseTensor, default_value=None, validate_indices: bool 
         idx = _host(sp.indices, "sparse.to_dense")
         fill = b"" if default_value is None else _string_default(default_value)
         out = np.full(shape, fill, dtype=object)
-        for row, v in zip(idx, sp.values._np):
-            out[tuple(row)] = v
+        if len(idx):
+            out[tuple(idx.T)] = sp.values._np
         return StringTensor._wrap(out)
     dtype = sp.dtype
     if default_value is None:
@@ -359,6 +359,20 @@ def _merge_fn(a_values, b_values, a_pos, b_pos, n):
     return jax.ops.segment_sum(both, pos, num_segments=n + 1)[:n]
 
 
+def _merge_sorted(a_lin, b_lin, a_val, b_val, thresh):
+    """``_merge`` for inputs in strictly increasing row-major order, vectorized: output
+    linear positions and each input entry's output position (-1: dropped)."""
+    both = np.intersect1d(a_lin, b_lin, assume_unique=True)
+    sums = a_val[np.searchsorted(a_lin, both)] + b_val[np.searchsorted(b_lin, both)]
+    dropped = both[np.abs(sums) < thresh]
+    out = np.setdiff1d(np.union1d(a_lin, b_lin), dropped, assume_unique=True)
+    a_pos = np.searchsorted(out, a_lin)
+    b_pos = np.searchsorted(out, b_lin)
+    a_pos = np.where(np.isin(a_lin, dropped), -1, a_pos)
+    b_pos = np.where(np.isin(b_lin, dropped), -1, b_pos)
+    return out, a_pos, b_pos
+
+
 def _merge(a_idx, b_idx, a_val, b_val, thresh):
     """TF's SparseAdd merge of two index lists (each assumed row-major): output indices
     and, per input entry, its output position (``-1`` when a small sum is dropped)."""
@@ -437,7 +451,12 @@ def add(a, b, threshold=0, name=None):
     a_idx, b_idx = _host(a.indices, "sparse.add"), _host(b.indices, "sparse.add")
     a_val, b_val = _host(a.values, "sparse.add"), _host(b.values, "sparse.add")
     thresh = float(np.abs(np.asarray(to_value(threshold))))
-    out, a_pos, b_pos = _merge(a_idx, b_idx, a_val, b_val, thresh)
+    a_lin, b_lin = linear_index(a_idx, shape_a), linear_index(b_idx, shape_a)
+    if np.all(np.diff(a_lin) > 0) and np.all(np.diff(b_lin) > 0):  # the usual case
+        lin, a_pos, b_pos = _merge_sorted(a_lin, b_lin, a_val, b_val, thresh)
+        out = np.stack(np.unravel_index(lin, shape_a), axis=1) if len(shape_a) else lin[:, None]
+    else:  # TF's merge, entry by entry
+        out, a_pos, b_pos = _merge(a_idx, b_idx, a_val, b_val, thresh)
     n = len(out)
     a_pos = np.where(a_pos < 0, n, a_pos)
     b_pos = np.where(b_pos < 0, n, b_pos)
@@ -515,17 +534,19 @@ def _matmul(sp, dense, trans_a, conj_a, trans_b, conj_b):
             f"[{shape[0]}, {shape[1]}).  Dimensions of B: [{','.join(map(str, dense.shape))}]"
         )
     idx = _concrete(sp.indices)
-    if idx is not None:
-        for i, row in enumerate(idx):
-            r, c = (row[1], row[0]) if trans_a else (row[0], row[1])
+    if idx is not None and len(idx):
+        rows, cols = (idx[:, 1], idx[:, 0]) if trans_a else (idx[:, 0], idx[:, 1])
+        bad = (cols < 0) | (cols >= k) | (rows < 0) | (rows >= m)
+        if bad.any():
+            i = int(np.argmax(bad))
+            r, c = int(rows[i]), int(cols[i])
             if not 0 <= c < k:
                 raise InvalidArgumentError(
                     f"k ({c}) from index[{i},{0 if trans_a else 1}] out of bounds (>={k})"
                 )
-            if not 0 <= r < m:
-                raise InvalidArgumentError(
-                    f"m ({r}) from index[{i},{1 if trans_a else 0}] out of bounds (>={m})"
-                )
+            raise InvalidArgumentError(
+                f"m ({r}) from index[{i},{1 if trans_a else 0}] out of bounds (>={m})"
+            )
     return _matmul_fn(sp.indices, sp.values, dense, tuple(shape), trans_a, conj_a, trans_b, conj_b)
 
 

@@ -231,9 +231,37 @@ def test_embedding_lookup_sparse_gradients(combiner):
 
     def f_pure(table, w):
         total = jax.ops.segment_sum(table[ids] * w[:, None], rows, num_segments=3)
-        norm = {"sum": jnp.ones(3, jnp.float32), "mean": jax.ops.segment_sum(w, rows, num_segments=3)}
+        norm = {
+            "sum": jnp.ones(3, jnp.float32),
+            "mean": jax.ops.segment_sum(w, rows, num_segments=3),
+        }
         norm["sqrtn"] = jnp.sqrt(jax.ops.segment_sum(w * w, rows, num_segments=3))
         return total / norm[combiner][:, None]
 
     table = np.linspace(-1, 1, 8, dtype=np.float32).reshape(4, 2)
     check_grads(f_jt, f_pure, [table, [2.0, 0.5, 1.0, 3.0]])
+
+
+def test_sparse_add_vectorized_merge_matches_entry_by_entry_merge():
+    # Sorted inputs take a vectorized merge; TF's entry-by-entry merge (kept for unsorted
+    # inputs, checked against TF in the recorded cases) must give the same result.
+    from jtape._sparse_ops import _merge
+
+    rng = np.random.default_rng(0)
+    shape = (6, 7)
+    for _ in range(5):
+        a_lin = np.sort(rng.choice(42, 15, replace=False))
+        b_lin = np.sort(rng.choice(42, 15, replace=False))
+        a_val = rng.integers(-3, 4, 15).astype(np.float32)
+        b_val = rng.integers(-3, 4, 15).astype(np.float32)
+        a_idx = np.stack(np.unravel_index(a_lin, shape), 1)
+        b_idx = np.stack(np.unravel_index(b_lin, shape), 1)
+        out = tf.sparse.add(
+            tf.SparseTensor(a_idx, a_val, shape), tf.SparseTensor(b_idx, b_val, shape), 1.5
+        )
+        want_idx, a_pos, b_pos = _merge(a_idx, b_idx, a_val, b_val, 1.5)
+        want = np.zeros(len(want_idx), np.float32)
+        np.add.at(want, a_pos[a_pos >= 0], a_val[a_pos >= 0])
+        np.add.at(want, b_pos[b_pos >= 0], b_val[b_pos >= 0])
+        np.testing.assert_array_equal(out.indices.numpy(), np.asarray(want_idx).reshape(-1, 2))
+        np.testing.assert_array_equal(out.values.numpy(), want)
