@@ -10,10 +10,12 @@ variable is given a graph node by one of these rules:
 * a Keras optimizer: Keras 3 lists its state as ``_variables/<k>`` in the order of
   ``optimizer.variables`` (which jtape follows), and the variables it was built for as
   ``_trainable_variables/<i>``;
-* a Keras model or layer: its ``weights`` in order against the variables of TF's subtree
-  in depth-first order; where the optimizer already placed a weight, both must agree;
-* anything else: the same path (attribute names, list indices, dict keys), a jtape path
-  part ``name`` also matching TF's ``_name``.
+* the same path (attribute names, list indices, dict keys; a jtape path part ``name``
+  also matches TF's ``_name``): plain variables, modules, subclassed models' layers;
+* a Keras model or layer with weights still unplaced (a Sequential: TF's path runs
+  through Keras 3's ``_functional/_operations``): its ``weights`` in order against the
+  variables of TF's subtree in depth-first order, which is Keras 3's weight order; where
+  the optimizer or a path already placed a weight, both must agree.
 
 Every existing variable (except ``save_counter``, which TF's ``write`` leaves out) must
 find a value of its shape and dtype, or restore raises a ``CheckpointError`` listing the
@@ -67,6 +69,7 @@ class _Planner:
         self.paths = {id(v): p for p, v in variables.items()}
         self.plan: dict[str, int] = {}  # jtape path -> node id
         self.conflicts: list[str] = []
+        self.from_path: set[str] = set()  # placements made by the object path
         self.subtree_keys: dict[int, list] = {}  # id(layer or optimizer) -> TF keys below
 
     def child(self, node: int | None, name: str) -> int | None:
@@ -82,11 +85,13 @@ class _Planner:
         known = self.plan.get(path)
         if known is not None and known != node:
             self.conflicts.append(
-                f"{path}: {why} gives '{self.nodes[node].key}', the optimizer gave "
-                f"'{self.nodes[known].key}'"
+                f"{path}: {why} gives '{self.nodes[node].key}', but it already has "
+                f"'{self.nodes[known].key}' (from the optimizer or the object path)"
             )
             return
         self.plan[path] = node
+        if why == "the object path":
+            self.from_path.add(path)
 
     def optimizer(self, opt, node: int) -> None:
         state = self.child(node, "_variables")
@@ -119,6 +124,8 @@ class _Planner:
         visit(node)
         self.subtree_keys[id(layer)] = [self.nodes[i].key for i in found]
         weights = list(layer.weights)
+        if all(self.paths.get(id(w)) in self.from_path for w in weights):
+            return  # a subclassed model: its attribute names placed every weight
         if len(weights) == len(found):
             for var, i in zip(weights, found):
                 self.give(var, i, "the model's weight order")
@@ -162,9 +169,9 @@ def restore_tf(checkpoint, path: str):
                 continue
             if isinstance(obj, Optimizer):
                 planner.optimizer(obj, node)
-            elif isinstance(obj, Layer):
-                planner.layer(obj, node)
             planner.by_path(name, node, variables)
+            if isinstance(obj, Layer):
+                planner.layer(obj, node)
         if planner.conflicts:
             raise CheckpointError(
                 f"TensorFlow checkpoint {path} does not line up with these objects; nothing "

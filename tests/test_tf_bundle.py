@@ -312,3 +312,57 @@ def test_restore_plain_dtype_mismatch_is_invalid_argument():
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"f64 .*float64, variable has"):
         tf.train.Checkpoint(**variables).restore(_prefix("vars"))
     assert not variables["f32"].numpy().any()
+
+
+def test_restore_batchnorm_model_and_sgd_momentum():
+    expected = EXPECTED["keras_bn"]
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((4,)),
+            tf.keras.layers.Dense(3),
+            tf.keras.layers.BatchNormalization(),
+            tf.keras.layers.Dense(2),
+        ]
+    )
+    opt = tf.keras.optimizers.SGD(0.1, momentum=0.9)
+    opt.build(model.trainable_variables)
+    status = tf.train.Checkpoint(model=model, optimizer=opt).restore(_prefix("keras_bn"))
+    assert len(model.weights) == len(expected["weights"]) == 8  # moving stats included
+    for got, want in zip(model.weights, expected["weights"]):
+        np.testing.assert_array_equal(np.asarray(got.numpy()).reshape(-1), np.float32(want))
+    assert len(opt.variables) == len(expected["optimizer_variables"])
+    for got, want in zip(opt.variables, expected["optimizer_variables"]):
+        got = np.asarray(got.numpy())
+        np.testing.assert_array_equal(got.reshape(-1), np.asarray(want, got.dtype))
+    assert status.unused_checkpoint_values == []
+
+
+class _Net(tf.keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.second = tf.keras.layers.Dense(2)
+        self.first = tf.keras.layers.Dense(2, use_bias=False)
+
+    def call(self, x):
+        return self.second(self.first(x))
+
+
+def test_restore_subclassed_model_by_attribute_path():
+    expected = EXPECTED["keras_sub"]
+    net = _Net()
+    net(np.ones((1, 2), np.float32))
+    status = tf.train.Checkpoint(model=net).restore(_prefix("keras_sub"))
+    # both kernels are (2, 2): only the attribute names tell them apart
+    np.testing.assert_array_equal(net.first.kernel.numpy().reshape(-1), expected["first_kernel"])
+    np.testing.assert_array_equal(net.second.kernel.numpy().reshape(-1), expected["second_kernel"])
+    np.testing.assert_array_equal(net.second.bias.numpy(), expected["second_bias"])
+    assert status.unused_checkpoint_values == []
+
+
+def test_restore_optimizer_built_in_another_order_raises():
+    model, _ = _keras()
+    opt = tf.keras.optimizers.Adam(0.01)
+    opt.build(list(reversed(model.trainable_variables)))
+    with pytest.raises(tf.train.CheckpointError, match="does not line up"):
+        tf.train.Checkpoint(model=model, optimizer=opt).restore(_prefix("keras"))
+    assert int(opt.iterations.numpy()) == 0
