@@ -272,6 +272,25 @@ class RaggedTensor:
         return cls._make(flat, const(np.concatenate([[0], np.cumsum(ln)]).astype(sdt)))
 
     @classmethod
+    def from_sparse(cls, st_input, name=None, row_splits_dtype=_dtypes.int64) -> RaggedTensor:
+        """The rows of a 2-D SparseTensor whose entries fill each row from column 0."""
+        idx = host(st_input.indices, "from_sparse")
+        shape = host(st_input.dense_shape, "from_sparse")
+        if idx.ndim != 2 or idx.shape[1] != 2:
+            raise ValueError("from_sparse: st_input must have rank 2")
+        rows, cols = idx[:, 0], idx[:, 1]
+        lengths = np.bincount(rows, minlength=int(shape[0])).astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)])[rows]
+        if np.any(np.diff(rows) < 0) or np.any(cols != np.arange(len(cols)) - starts):
+            raise _invalid(
+                "from_sparse: the SparseTensor's entries must be in row-major order and fill "
+                "each row from column 0 (tf.sparse.reorder, then keep leading columns)"
+            )
+        sdt = _dtypes.as_dtype(row_splits_dtype).as_numpy_dtype
+        splits = np.concatenate([[0], np.cumsum(lengths)]).astype(sdt)
+        return cls._make(st_input.values, const(splits))
+
+    @classmethod
     def from_rows(cls, rows: list, dtype=None) -> RaggedTensor:
         """A RaggedTensor from a list of 1-D numpy arrays, one per row (jtape only)."""
         splits = np.zeros(len(rows) + 1, dtype=np.int64)

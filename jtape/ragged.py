@@ -13,6 +13,8 @@ Example:
 
 from ._ragged import RaggedTensor as RaggedTensor
 from ._ragged import is_ragged as is_ragged
+from ._ragged_cross import cross as cross
+from ._ragged_cross import cross_hashed as cross_hashed
 from ._ragged_factory import boolean_mask as boolean_mask
 from ._ragged_factory import constant as constant
 from ._ragged_factory import ragged_range as range  # noqa: A004 - TF's name
@@ -25,6 +27,8 @@ __all__ = [
     "RaggedTensor",
     "boolean_mask",
     "constant",
+    "cross",
+    "cross_hashed",
     "is_ragged",
     "map_flat_values",
     "range",

@@ -164,8 +164,8 @@ def test_gradient_through_indexing_and_concat():
 def test_docstring_examples_run():
     import doctest
 
-    from jtape import _ragged, _ragged_factory, _ragged_ops, ragged
+    from jtape import _ragged, _ragged_cross, _ragged_factory, _ragged_ops, ragged
 
-    for module in (_ragged, _ragged_factory, _ragged_ops, ragged):
+    for module in (_ragged, _ragged_cross, _ragged_factory, _ragged_ops, ragged):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -1,5 +1,7 @@
 """``tf.ragged``: the ops of ``jtape.ragged`` under TensorFlow's names."""
 
+from .._ragged_cross import cross as cross
+from .._ragged_cross import cross_hashed as cross_hashed
 from .._ragged_factory import boolean_mask as boolean_mask
 from .._ragged_factory import constant as constant
 from .._ragged_factory import ragged_range as range  # noqa: A004 - TF's name
@@ -12,6 +14,8 @@ from ._missing import missing
 __all__ = [
     "boolean_mask",
     "constant",
+    "cross",
+    "cross_hashed",
     "map_flat_values",
     "range",
     "row_splits_to_segment_ids",
