@@ -8,6 +8,7 @@ Example:
 """
 
 from . import _more_transforms as _more_transforms  # window, interleave, scan, ...
+from . import _rebatch_random as _rebatch_random  # Dataset.rebatch / Dataset.random
 from . import _save_load as _save_load  # Dataset.save / Dataset.load
 from . import experimental as experimental
 from ._dataset import AUTOTUNE as AUTOTUNE

@@ -996,8 +996,6 @@ _NOT_PROVIDED = {
     "rejection_resample",
     "snapshot",
     "sparse_batch",
-    "rebatch",
-    "random",
     "distribute",
 }
 
