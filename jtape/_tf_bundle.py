@@ -40,7 +40,7 @@ from ._checkpoint_io import (
     CheckpointNotFoundError,
     CheckpointReader,
 )
-from ._tensor_proto import _ENUM, _Reader, _shape
+from ._tensor_proto import _ENUM, _Reader, _shape, _signed
 from ._tfrecord import masked_crc
 
 MAGIC = 0xDB4775248B80FB57  # LevelDB's table magic number (little-endian at the file's end)
@@ -145,13 +145,13 @@ def read_table(path: str) -> dict[bytes, bytes]:
 class BundleEntry:
     """One tensor's ``BundleEntryProto``: where its bytes are and what they hold."""
 
-    __slots__ = ("name", "code", "shape", "shard_id", "offset", "size", "crc32c", "sliced")
+    __slots__ = ("name", "code", "shape", "shard_id", "offset", "size", "crc32c", "slices")
 
     def __init__(self, name: str, data: bytes) -> None:
         self.name = name
         self.code, self.shape, self.shard_id = 0, (), 0
         self.offset = self.size = self.crc32c = 0
-        self.sliced = False
+        self.slices: list[list[tuple[int, int]]] = []  # per slice: (start, length or -1)
         for number, wire, value in _Reader(data).fields():
             if number == 1 and wire == 0:
                 self.code = value
@@ -165,8 +165,8 @@ class BundleEntry:
                 self.size = value
             elif number == 6 and wire == 5:
                 (self.crc32c,) = struct.unpack("<I", value)
-            elif number == 7:
-                self.sliced = True
+            elif number == 7 and wire == 2:
+                self.slices.append(_extents(value))
 
     @property
     def dtype(self) -> np.dtype:
@@ -206,8 +206,13 @@ class TFBundle:
                         f"{prefix} was written on a big-endian machine; jtape reads only "
                         "little-endian TensorFlow checkpoints"
                     )
+            # keys starting with a 0 byte hold the slices of a sliced tensor (see read)
+            self._slice_keys = sorted(k for k in table if k.startswith(b"\x00"))
+            self._table = table
             self.entries = {
-                k.decode("utf-8"): BundleEntry(k.decode("utf-8"), v) for k, v in table.items()
+                k.decode("utf-8"): BundleEntry(k.decode("utf-8"), v)
+                for k, v in table.items()
+                if not k.startswith(b"\x00")
             }
         except (ValueError, UnicodeDecodeError) as e:
             raise _corrupt(index, f"a bundle entry cannot be decoded ({e})") from None
@@ -241,11 +246,12 @@ class TFBundle:
     def read(self, name: str):
         """The value of tensor ``name``: a numpy array (a ``bytes`` for a string scalar)."""
         entry = self.entry(name)
-        if entry.sliced:
-            raise NotImplementedError(
-                f"'{name}' is a partitioned (sliced) variable in {self.prefix}; jtape cannot "
-                "read partitioned TensorFlow variables"
-            )
+        if entry.slices:
+            return self._read_sliced(entry)
+        return self._read_entry(entry)
+
+    def _read_entry(self, entry: BundleEntry):
+        name = entry.name
         dtype = entry.dtype
         count = int(np.prod(entry.shape, dtype=np.int64))
         data = self._bytes(entry)
@@ -258,6 +264,57 @@ class TFBundle:
                 f"'{name}' has {len(data)} bytes for shape {list(entry.shape)} of {dtype.name}",
             )
         return np.frombuffer(data, dtype.newbyteorder("<")).astype(dtype).reshape(entry.shape)
+
+    def _read_sliced(self, entry: BundleEntry) -> np.ndarray:
+        """A tensor saved in slices (partitioned variables, a shard-size policy).
+
+        Each slice is an entry of its own whose key is a 0 byte, the name and the slice's
+        extents in an order-preserving encoding, so the keys of one tensor sort as its
+        extents do numerically: pair them in that order and check every slice's shape.
+        """
+        name = entry.name
+        if entry.code == _STRING:
+            raise NotImplementedError(f"'{name}' is a string tensor saved in slices")
+        dtype = entry.dtype
+        prefix = b"\x00" + name.encode("utf-8") + b"\x00\x01"
+        keys = [k for k in self._slice_keys if k.startswith(prefix)]
+        extents = sorted(entry.slices, key=lambda ext: [x for pair in ext for x in pair])
+        index = self.prefix + ".index"
+        if len(keys) != len(extents):
+            raise _corrupt(index, f"'{name}' lists {len(extents)} slices, {len(keys)} are saved")
+        out = np.zeros(entry.shape, dtype)
+        covered = 0
+        for key, ext in zip(keys, extents):
+            if len(ext) != len(entry.shape):
+                raise _corrupt(index, f"a slice of '{name}' has {len(ext)} dimensions")
+            region = tuple(
+                slice(start, start + (size if length < 0 else length))
+                for (start, length), size in zip(ext, entry.shape)
+            )
+            part = BundleEntry(f"{name} (slice {ext})", self._table[key])
+            want = tuple(r.stop - r.start for r in region)
+            if part.code != entry.code or tuple(part.shape) != want:
+                raise _corrupt(index, f"a slice of '{name}' is not the one its key names")
+            out[region] = self._read_entry(part)
+            covered += int(np.prod(want, dtype=np.int64))
+        if covered != out.size:
+            raise _corrupt(index, f"the slices of '{name}' do not cover it exactly")
+        return out
+
+
+def _extents(data: bytes) -> list[tuple[int, int]]:
+    """A ``TensorSliceProto``: ``extent`` 1 = ``{start 1, length 2}``; no length = all."""
+    out = []
+    for number, wire, value in _Reader(data).fields():
+        if number == 1 and wire == 2:
+            start, length = 0, -1
+            for n, _, v in _Reader(value).fields():
+                if n == 1:
+                    start = _signed(v, 64)
+                elif n == 2:
+                    length = _signed(v, 64)
+            out.append((start, length))
+    return out
 
 
 def _strings(data: bytes, count: int, crc: int, path: str, name: str) -> np.ndarray:
@@ -369,8 +426,12 @@ class TFCheckpointReader(CheckpointReader):
         return {n: _dtypes.as_dtype(e.dtype) for n, e in self._bundle.entries.items()}
 
     def debug_string(self) -> bytes:
-        lines = []
-        for name, e in sorted(self._bundle.entries.items()):
+        # as TF's: a tensor saved in slices is listed as its slices, under their raw keys
+        bundle = self._bundle
+        rows = [(n.encode(), e) for n, e in bundle.entries.items() if not e.slices]
+        rows += [(k, BundleEntry(repr(k), bundle._table[k])) for k in bundle._slice_keys]
+        out = []
+        for key, e in sorted(rows, key=lambda row: row[0]):
             kind = _DT_NAMES.get(e.code, f"DataType({e.code})")
-            lines.append(f"{name} ({kind}) [{','.join(str(d) for d in e.shape)}]\n")
-        return "".join(lines).encode()
+            out.append(key + f" ({kind}) [{','.join(str(d) for d in e.shape)}]\n".encode())
+        return b"".join(out)

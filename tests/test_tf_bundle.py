@@ -36,7 +36,7 @@ def _expected_value(info: dict):
     return np.asarray(values, np.dtype(info["dtype"])).reshape(info["shape"])
 
 
-@pytest.mark.parametrize("which", ["vars", "keras"])
+@pytest.mark.parametrize("which", ["vars", "keras", "sliced"])
 def test_reader_matches_tf(which):
     reader = tf.train.load_checkpoint(_prefix(which))
     tensors = EXPECTED[which]["tensors"]
@@ -52,10 +52,47 @@ def test_reader_matches_tf(which):
             continue
         assert got.dtype == want.dtype and got.shape == want.shape, name
         np.testing.assert_array_equal(got, want)
-    assert reader.debug_string().decode() == EXPECTED[which]["debug_string"]
+    assert reader.debug_string().decode("latin-1") == EXPECTED[which]["debug_string"]
     assert [list(x) for x in tf.train.list_variables(_prefix(which))] == EXPECTED[which][
         "list_variables"
     ]
+
+
+def test_sliced_tensors_over_several_shards():
+    files = EXPECTED["sliced"]["files"]
+    assert files == sorted(os.listdir(os.path.join(HERE, "sliced")))
+    assert sum(f.startswith("ckpt.data-") for f in files) == 3
+    bundle = tf.train.load_checkpoint(_prefix("sliced"))._bundle
+    m = bundle.entry("m/.ATTRIBUTES/VARIABLE_VALUE")
+    assert len(m.slices) == 4
+    shards = {_tf_bundle.BundleEntry("", bundle._table[k]).shard_id for k in bundle._slice_keys}
+    assert len(shards) == 3  # the slices are spread over every data file
+    got = tf.train.load_variable(_prefix("sliced"), "m/.ATTRIBUTES/VARIABLE_VALUE")
+    np.testing.assert_array_equal(got, np.arange(30, dtype=np.float64).reshape(6, 5) - 7.5)
+    restored = {"m": tf.Variable(np.zeros((6, 5))), "c": tf.Variable(np.zeros(40, np.int32))}
+    restored["a"] = tf.Variable(np.zeros(64, np.float32))
+    restored["small"] = tf.Variable([False, False])
+    status = tf.train.Checkpoint(**restored).restore(_prefix("sliced"))
+    assert status.unused_checkpoint_values == []
+    np.testing.assert_array_equal(restored["c"].numpy(), np.arange(40, dtype=np.int32) * -3)
+
+
+def test_sliced_tensor_with_a_missing_slice_is_data_loss(tmp_path):
+    for f in EXPECTED["sliced"]["files"]:
+        shutil.copy(os.path.join(HERE, "sliced", f), tmp_path / f)
+    prefix = str(tmp_path / "ckpt")
+    reader = tf.train.load_checkpoint(prefix)
+    bundle = reader._bundle
+    key = next(k for k in bundle._slice_keys if k.startswith(b"\x00m/"))
+    del bundle._table[key]
+    bundle._slice_keys.remove(key)
+    with pytest.raises(tf.errors.DataLossError, match="'m/.* lists 4 slices, 3 are saved"):
+        reader.get_tensor("m/.ATTRIBUTES/VARIABLE_VALUE")
+    os.remove(prefix + ".data-00002-of-00003")
+    with pytest.raises(tf.errors.DataLossError, match="cannot read data file"):
+        for name in reader.get_variable_to_shape_map():
+            if name != "m/.ATTRIBUTES/VARIABLE_VALUE":
+                reader.get_tensor(name)
 
 
 def test_float_bits_exact():
