@@ -106,10 +106,6 @@ class Dataset:
             >>> [(int(e["a"]), float(e["b"])) for e in ds]
             [(1, 3.0), (2, 4.0)]
         """
-        if isinstance(tensors, _ragged.RaggedTensor):  # TF: one (dense) row per element
-            rows = _ragged.dataset_rows(tensors)
-            spec = TensorSpec((None, *tensors.shape[2:]), _structure.jnp_dtype(tensors.dtype))
-            return Dataset(lambda: iter(rows), spec, len(rows), "TensorSliceDataset")
         host = _structure.map_structure(_structure.to_host, tensors)
         leaves, treedef = _structure.flatten(host)
         if not leaves:
@@ -590,18 +586,25 @@ class Dataset:
                 chunk = [_structure.materialize(e) for e in itertools.islice(it, n)]
                 if not chunk or (drop and len(chunk) < n):
                     return
-                if not all(isinstance(e, np.ndarray) for e in chunk):
-                    raise TypeError("ragged_batch: jtape batches single-tensor elements only")
-                s = parent.element_spec
-                ragged = s.shape is None or None in s.shape
-                yield _ragged.batch_rows(chunk, row_splits_dtype, ragged)
+                flat = [_structure.flatten(e) for e in chunk]
+                specs, _ = _structure.flatten(parent.element_spec)
+                columns = zip(*[leaves for leaves, _ in flat])
+                yield _structure.unflatten(
+                    flat[0][1],
+                    [
+                        _ragged.batch_rows(list(c), row_splits_dtype, _varies(s))
+                        for c, s in zip(columns, specs)
+                    ],
+                )
 
         def spec():
-            s = parent.element_spec
-            shape = (n if drop else None, *(s.shape or ()))
-            if s.shape is not None and None not in s.shape:
-                return TensorSpec(shape, s.dtype)
-            return _ragged.RaggedTensorSpec(shape, s.dtype, 1, row_splits_dtype)
+            def one(s):
+                shape = (n if drop else None, *(s.shape or ()))
+                if not _varies(s):
+                    return TensorSpec(shape, s.dtype)
+                return _ragged.RaggedTensorSpec(shape, s.dtype, 1, row_splits_dtype)
+
+            return _structure.map_structure(one, parent.element_spec)
 
         card = self._cardinality
         if card >= 0:
@@ -1057,6 +1060,11 @@ class DatasetIterator:
 
 # -- helpers ---------------------------------------------------------------------------
 builtins_range = range
+
+
+def _varies(spec) -> bool:
+    """Whether elements of ``spec`` may differ in shape (ragged_batch makes them ragged)."""
+    return spec.shape is None or None in tuple(spec.shape)
 
 
 class _Lazy:

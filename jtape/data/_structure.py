@@ -151,11 +151,10 @@ def to_host(x) -> np.ndarray:
         return _strings.to_bytes_array(x)
     if isinstance(x, SparseTensor):
         return _sparse_data.to_host(x)
-    if isinstance(x, _strings.RaggedTensor):
-        raise TypeError(
-            "tf.data: ragged elements are not supported by jtape; pad them with "
-            ".to_tensor(), or keep each element a scalar/1-D tensor and use padded_batch"
-        )
+    if isinstance(x, _strings.RaggedTensor):  # sliced into its (dense) rows, as TF
+        from .._ragged import HostRows
+
+        return HostRows(x)
     if isinstance(x, Tensor) or hasattr(x, "_jt_read"):
         return np.asarray(x)
     if isinstance(x, jax.Array):
