@@ -59,7 +59,9 @@ def linear_index(indices, shape):
     """Row-major position of every index row (works on numpy and JAX arrays)."""
     strides = _strides(shape)
     if isinstance(indices, np.ndarray):
-        return indices.astype(np.int64) @ strides if len(shape) else np.zeros(len(indices))
+        if not len(shape):
+            return np.zeros(len(indices), np.int64)
+        return indices.astype(np.int64) @ strides
     return jnp.sum(indices.astype(jnp.int64) * jnp.asarray(strides), axis=1)
 
 
@@ -104,7 +106,8 @@ def _int64(x) -> Tensor:
 def new_sparse(indices, values, shape) -> SparseTensor:
     """A SparseTensor from int64 indices (numpy or Tensor), values and a static shape."""
     if not isinstance(indices, Tensor):
-        indices = _int64(np.asarray(indices, np.int64).reshape(-1, len(shape)))
+        indices = np.asarray(indices, np.int64)
+        indices = _int64(indices if indices.ndim == 2 else indices.reshape(-1, len(shape)))
     return SparseTensor._make(indices, values, _int64(list(shape)), tuple(int(d) for d in shape))
 
 
