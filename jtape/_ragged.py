@@ -742,10 +742,14 @@ class HostRows:
                 "tf.data: jtape slices RaggedTensors of ragged_rank 1 only (each row a "
                 f"dense tensor), got ragged_rank {rt.ragged_rank}"
             )
+        self._jt_ragged = rt  # the whole RaggedTensor, for an unsliced element
         self.rows = [r.copy() for r in rt.rows()]
         self.dtype = np.dtype(object) if rt.dtype == _dtypes.string else rt._values.dtype
         self.shape = (len(self.rows), None, *tuple(rt.shape)[2:])
         self.ndim = len(self.shape)
+
+    def spec(self) -> RaggedTensorSpec:
+        return RaggedTensorSpec.from_value(self._jt_ragged)
 
     def __getitem__(self, index):
         if isinstance(index, tuple) and index[1:] == (Ellipsis,):

@@ -134,7 +134,7 @@ def lists_to_tuples(structure):
 
 def is_numeric(arr) -> bool:
     """Whether a host leaf can become a jt.Tensor (strings and objects cannot)."""
-    if isinstance(arr, (SparseTensor, _strings.RaggedTensor)):
+    if isinstance(arr, (SparseTensor, _strings.RaggedTensor)) or hasattr(arr, "_jt_ragged"):
         return False  # its parts are, but it is no array: functions run eagerly on it
     dtype = np.asarray(arr).dtype  # (a window's Dataset leaf is an object, not numeric)
     return dtype.kind in "biufc" or dtype == _dtypes.bfloat16
@@ -195,6 +195,8 @@ def to_tensors(element):
             out[i] = _strings.StringTensor._wrap(x)
         elif isinstance(x, SparseTensor):
             out[i] = _sparse_data.to_tensors(x)
+        elif hasattr(x, "_jt_ragged"):  # a RaggedTensor kept whole (from_tensors)
+            out[i] = x._jt_ragged
     return unflatten(treedef, out)
 
 
@@ -230,6 +232,8 @@ def spec_of(element):
         lambda x: (
             _sparse_data.spec(x)
             if isinstance(x, SparseTensor)
+            else x.spec()
+            if hasattr(x, "_jt_ragged")
             else TensorSpec(np.shape(x), np.asarray(x).dtype)
         ),
         element,
