@@ -54,7 +54,8 @@ def _fits(value: str, kind: str) -> bool:
             np.int64(value)
             return True
         if kind in ("float32", "float64"):
-            return bool(np.dtype(kind).type(value) < np.inf)
+            with np.errstate(over="ignore"):  # too large for float32: inf, so not float32
+                return bool(np.dtype(kind).type(value) < np.inf)
     except (ValueError, OverflowError):
         return False
     return True  # string
@@ -77,13 +78,13 @@ def _infer_defaults(files, n_columns, selected, na_value, header, limit, read_ro
             next(rows, None)
             line += 1
         for row in rows:
-            if limit is not None and count >= limit:
-                break
-            if len(row) != n_columns:
+            if len(row) != n_columns:  # checked before the limit, as TF
                 raise ValueError(
                     f"Problem inferring types: CSV row {line} has {len(row)} number of "
                     f"fields. Expected: {n_columns}."
                 )
+            if limit is not None and count >= limit:
+                break
             for j, c in enumerate(selected):
                 kinds[j] = _infer_type(row[c], na_value, kinds[j])
             count += 1
