@@ -17,7 +17,8 @@ variable is given a graph node by one of these rules:
   variables of TF's subtree in depth-first order, which is Keras 3's weight order; where
   the optimizer or a path already placed a weight, both must agree.
 
-Every existing variable (except ``save_counter``, which TF's ``write`` leaves out) must
+Every existing variable (except ``save_counter``, which TF's ``write`` leaves out, and a
+Keras model's variables outside its ``weights``, which Keras 3 does not save) must
 find a value of its shape and dtype, or restore raises a ``CheckpointError`` listing the
 unmatched ones and changes nothing. TF values no variable took are reported by the status
 (``assert_consumed``) and wait for variables created later at their TF path.
@@ -96,12 +97,9 @@ class _Planner:
     def optimizer(self, opt, node: int) -> None:
         state = self.child(node, "_variables")
         mine = list(opt.variables)
-        self.subtree_keys[id(opt)] = (
-            [self.nodes[i].key for i in self.nodes[state].children.values() if state is not None]
-            if state is not None
-            else []
-        )
-        if state is not None and len(self.nodes[state].children) == len(mine):
+        listed = list(self.nodes[state].children.values()) if state is not None else []
+        self.subtree_keys[id(opt)] = [self.nodes[i].key for i in listed if i < len(self.nodes)]
+        if state is not None and len(listed) == len(mine):
             for k, var in enumerate(mine):
                 self.give(var, self.child(state, str(k)), "optimizer._variables")
         built = self.child(node, "_trainable_variables")
@@ -118,8 +116,9 @@ class _Planner:
             seen.add(i)
             if self.nodes[i].key is not None:
                 found.append(i)
-            for c in self.nodes[i].children.values():
-                visit(c)
+            for name, c in self.nodes[i].children.items():
+                if name != "optimizer":  # a compiled Keras model's: not the model's state
+                    visit(c)
 
         visit(node)
         self.subtree_keys[id(layer)] = [self.nodes[i].key for i in found]
@@ -181,7 +180,17 @@ def restore_tf(checkpoint, path: str):
     else:
         plan = {p: p + KEY_SUFFIX for p in variables if p + KEY_SUFFIX in bundle.entries}
 
-    unmatched = sorted(p for p in variables if p not in plan and p != _COUNTER)
+    # A Keras model's state outside its weights (Dropout's generator state, a compiled
+    # model's loss and metric trackers) is not in TF's checkpoints either (Keras 3 does
+    # not track it): not restored, and not reported, as in TF.
+    weights = {id(w) for obj in roots.values() if isinstance(obj, Layer) for w in obj.weights}
+    untracked = {
+        p
+        for p, v in variables.items()
+        if p not in plan and id(v) not in weights and isinstance(roots.get(p.split("/")[0]), Layer)
+    }
+    skipped = untracked | {_COUNTER}
+    unmatched = sorted(p for p in variables if p not in plan and p not in skipped)
     if unmatched:
         raise CheckpointError(
             f"TensorFlow checkpoint {path}: {len(unmatched)} variables found no value, so "
@@ -234,6 +243,8 @@ def restore_tf(checkpoint, path: str):
         p: {"shape": list(bundle.entries[k].shape), "dtype": variables[p].dtype.name}
         for p, k in plan.items()
     }
+    for p in untracked:
+        saved[p] = {"shape": list(variables[p].shape), "dtype": variables[p].dtype.name}
     waiting = {}
     for key, entry in bundle.entries.items():
         if key in used or key == OBJECT_GRAPH_KEY:
