@@ -81,8 +81,9 @@ class TensorSpec:
             s is None or s == d for s, d in zip(self.shape, shape)
         )
 
-    def __repr__(self) -> str:
-        return f"TensorSpec(shape={self.shape}, dtype={self.dtype.name}, name={self.name!r})"
+    def __repr__(self) -> str:  # TF's text: dtype=tf.float32, an unknown rank <unknown>
+        shape = "<unknown>" if self.shape is None else self.shape
+        return f"TensorSpec(shape={shape}, dtype=tf.{self.dtype.name}, name={self.name!r})"
 
     def __eq__(self, other) -> bool:
         return (
@@ -385,7 +386,7 @@ class Function:
             >>> f = jt.function(lambda x: x * 2.0)
             >>> c = f.get_concrete_function(jt.TensorSpec([None], jt.float32))
             >>> c.structured_outputs
-            TensorSpec(shape=(None,), dtype=float32, name=None)
+            TensorSpec(shape=(None,), dtype=tf.float32, name=None)
             >>> c(jt.constant([1.0, 2.0])).numpy().tolist()
             [2.0, 4.0]
         """

@@ -43,7 +43,7 @@ class DatasetSpec:
     Example:
         >>> import jtape as jt
         >>> jt.data.Dataset.range(4).window(2).element_spec
-        DatasetSpec(TensorSpec(shape=(), dtype=int64, name=None), TensorShape([]))
+        DatasetSpec(TensorSpec(shape=(), dtype=tf.int64, name=None), TensorShape([]))
     """
 
     def __init__(self, element_spec, dataset_shape=()) -> None:

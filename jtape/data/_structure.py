@@ -209,7 +209,7 @@ class TensorSpec(_BaseTensorSpec):
     Example:
         >>> import jtape as jt
         >>> jt.data.Dataset.range(3).batch(2).element_spec
-        TensorSpec(shape=(None,), dtype=int64, name=None)
+        TensorSpec(shape=(None,), dtype=tf.int64, name=None)
     """
 
     @classmethod
