@@ -21,6 +21,7 @@ from . import _dtypes
 from ._op import op
 from ._op_errors import InvalidArgumentError
 from ._sparse import SparseTensor, _concrete
+from ._state import state
 from ._strings import StringTensor
 from ._tensor import Tensor, to_value
 
@@ -116,10 +117,32 @@ def _gather_fn(values, positions):
     return jnp.take(values, positions, axis=0)
 
 
+def host_only(*tensors) -> list | None:
+    """The numpy values of ``tensors`` when nothing can record or trace them (no tape, no
+    trace: an input pipeline, plain eager code), else None.
+
+    Sparse shapes change with every batch, and each new shape would compile the op anew
+    (tenths of a second each); with nothing to record, numpy computes the same values.
+    """
+    if state.recorders or state.frames:
+        return None
+    out = []
+    for t in tensors:
+        value = _concrete(t)
+        if value is None:
+            return None
+        out.append(value)
+    return out
+
+
 def gather_values(values, positions):
     """``values[positions]`` recorded (StringTensor values: on the host)."""
+    positions = np.asarray(positions, np.int64)
     if isinstance(values, StringTensor):
-        return StringTensor._wrap(values._np[np.asarray(positions, np.int64)])
+        return StringTensor._wrap(values._np[positions])
+    host = host_only(values)
+    if host is not None:
+        return Tensor(jnp.asarray(host[0][positions]))
     return _gather_fn(values, _int64(positions))
 
 
@@ -214,6 +237,13 @@ def to_dense(sp_input: SparseTensor, default_value=None, validate_indices: bool 
         _same_dtype("SparseToDense", sp.values, default.dtype)
     else:
         default = Tensor(to_value(default_value, dtype))
+    host = host_only(sp.indices, sp.values, default)
+    if host is not None:
+        idx, values, fill = host
+        out = np.full(shape, fill, values.dtype)
+        if len(idx):
+            out[tuple(idx.T)] = values  # last of repeated indices wins, as TF
+        return Tensor(jnp.asarray(out))
     return _to_dense_fn(sp.indices, sp.values, default, tuple(shape))
 
 

@@ -23,6 +23,7 @@ from ._sparse_ops import (
     _same_dtype,
     _sparse,
     gather_values,
+    host_only,
     linear_index,
     new_sparse,
     no_gradient_op,
@@ -497,7 +498,14 @@ def to_indicator(sp_input: SparseTensor, vocab_size, name=None):
     shape = sp.static_shape("sparse.to_indicator")
     vocab = int(_static_ints(vocab_size, "sparse.to_indicator")[0])
     new_shape = (*shape[:-1], vocab)
-    ids = _to_column_fn(sp.indices, sp.values)
+    host = host_only(sp.indices, sp.values)
+    if host is not None:  # nothing records: numpy, no program per number of entries
+        idx, values = host
+        ids = Tensor(
+            jnp.asarray(np.concatenate([idx[:, :-1], values[:, None].astype(np.int64)], 1))
+        )
+    else:
+        ids = _to_column_fn(sp.indices, sp.values)
     ones = new_sparse(ids, Tensor(jnp.ones(ids.shape[0], bool)), new_shape)
     return to_dense(ones, default_value=False, validate_indices=False)
 

@@ -265,3 +265,31 @@ def test_sparse_add_vectorized_merge_matches_entry_by_entry_merge():
         np.add.at(want, b_pos[b_pos >= 0], b_val[b_pos >= 0])
         np.testing.assert_array_equal(out.indices.numpy(), np.asarray(want_idx).reshape(-1, 2))
         np.testing.assert_array_equal(out.values.numpy(), want)
+
+
+def test_untaped_eager_path_matches_recorded_op_path():
+    # Without a tape or trace, to_dense / to_indicator / gathers run in numpy (no program
+    # per number of entries); under a tape they are jtape ops. Both give the same values.
+    rng = np.random.default_rng(1)
+    shape = (4, 5)
+    for n in (0, 3, 7):
+        lin = np.sort(rng.choice(20, n, replace=False))
+        idx = np.stack(np.unravel_index(lin, shape), 1)
+        vals = rng.integers(0, 5, n)
+        sp = jt.SparseTensor(idx, jt.constant(vals.astype(np.float32)), shape)
+        ids = jt.SparseTensor(idx, jt.constant(vals, jt.int64), shape)
+        plain = [
+            jt.sparse.to_dense(sp, default_value=-1.0),
+            jt.sparse.to_indicator(ids, 6),
+            jt.sparse.retain(sp, vals > 2).values,
+        ]
+        with jt.GradientTape() as tape:
+            tape.watch(sp.values)
+            taped = [
+                jt.sparse.to_dense(sp, default_value=-1.0),
+                jt.sparse.to_indicator(ids, 6),
+                jt.sparse.retain(sp, vals > 2).values,
+            ]
+        for a, b in zip(plain, taped):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
