@@ -105,7 +105,10 @@ def embedding_lookup(params, ids, max_norm=None, name=None) -> Tensor:
     del name
     from ._array_ops import concat, gather
     from ._clip_ops import clip_by_norm
+    from ._ragged import RaggedTensor
 
+    if isinstance(ids, RaggedTensor):  # TF: the embeddings of the flat ids, same rows
+        return ids.with_flat_values(embedding_lookup(params, ids.flat_values, max_norm))
     if isinstance(params, (list, tuple)):  # TF: a list of shards, split by "div"
         params = concat(_div_shards(params), axis=0)
     rows = gather(params, ids)
