@@ -980,12 +980,19 @@ class Layer(Module):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
     def get_config(self) -> dict[str, Any]:
-        """The constructor arguments common to all layers."""
-        return {
+        """The constructor arguments common to all layers; for jtape's own layers also
+        every argument Keras' config holds (initializers, regularizers, ...), so that
+        ``from_config(get_config())`` rebuilds the same layer."""
+        from . import _serialization
+
+        config = {
             "name": self.name,
             "trainable": self.trainable,
             "dtype": _mp.serialize(self._dtype_policy),
         }
+        if _serialization.is_builtin_layer(self):
+            _serialization.add_constructor_arguments(self, config)
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:

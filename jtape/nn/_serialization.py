@@ -11,6 +11,7 @@ Arguments Keras has and jtape lacks are accepted when they hold Keras' default v
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 from typing import Any
@@ -216,37 +217,59 @@ def _is_builtin(cls) -> bool:
     return cls.__module__.startswith("jtape.") and name in _builtin_layer_classes()
 
 
+def add_constructor_arguments(layer, config: dict[str, Any]) -> None:
+    """Complete a built-in layer's ``config`` (in place) as Keras' ``get_config`` does: every
+    ``__init__`` argument the layer keeps as an attribute of the same name (initializers,
+    regularizers and activations serialized as Keras writes them)."""
+    from ._layer import Layer
+
+    cls = type(layer)
+    only = getattr(cls, "_jt_config_keys", None)
+    for klass in cls.__mro__:
+        if klass is Layer or klass is object:
+            break
+        init = klass.__dict__.get("__init__")
+        if init is None or klass.__name__.startswith("_"):
+            continue  # private bases take arguments their public subclasses fix
+        for name in _init_parameters(init):
+            if name in config or name in _NOT_ARGUMENTS or name.startswith("_"):
+                continue
+            try:
+                value = getattr(layer, name)
+            except AttributeError:
+                continue
+            serialized = _serialize_value(name, value)
+            if serialized is not _UNSERIALIZABLE:
+                config[name] = serialized
+    if only is not None:  # a Keras class whose __init__ takes just these (SpatialDropout)
+        for key in [k for k in config if k not in only]:
+            del config[key]
+
+
+@functools.cache
+def _init_parameters(init) -> tuple[str, ...]:
+    return tuple(inspect.signature(init).parameters)
+
+
+def is_builtin_layer(layer) -> bool:
+    return _is_builtin(type(layer))
+
+
 def layer_config(layer) -> dict[str, Any]:
     """Keras' ``config`` of a layer: ``get_config()`` completed with its constructor arguments.
 
     For jtape's own layers every ``__init__`` argument that the layer keeps as an
     attribute of the same name is added (initializers, regularizers, activations).
     """
-    from ._layer import Layer
 
     config = dict(layer.get_config())
     cls = type(layer)
     if _is_builtin(cls):
-        for klass in cls.__mro__:
-            if klass is Layer or klass is object:
-                break
-            init = klass.__dict__.get("__init__")
-            if init is None or klass.__name__.startswith("_"):
-                continue  # private bases take arguments their public subclasses fix
-            for name in inspect.signature(init).parameters:
-                if name in config or name in _NOT_ARGUMENTS or name.startswith("_"):
-                    continue
-                try:
-                    value = getattr(layer, name)
-                except AttributeError:
-                    continue
-                serialized = _serialize_value(name, value)
-                if serialized is not _UNSERIALIZABLE:
-                    config[name] = serialized
+        add_constructor_arguments(layer, config)
         if "activity_regularizer" not in config:  # every Keras layer takes it
             config["activity_regularizer"] = _serialize_value("", layer.activity_regularizer)
         only = getattr(cls, "_jt_config_keys", None)
-        if only is not None:  # a Keras class whose __init__ takes just these (SpatialDropout)
+        if only is not None:
             config = {k: v for k, v in config.items() if k in only}
     config = {
         k: _serialize_value(k, v) if not isinstance(v, dict) else v for k, v in config.items()
