@@ -608,6 +608,9 @@ class CheckpointManager:
             os.path.join(self.directory, p)
             for p in index.get("all_model_checkpoint_paths", [])
             if os.path.isdir(os.path.join(self.directory, p))
+            # TF's, named by its text index: restored from, never deleted (as TF's manager
+            # keeps the checkpoints it found); _remove_tree leaves its files alone
+            or is_tf_checkpoint(os.path.join(self.directory, p))
         ]
         self._times = {
             os.path.join(self.directory, k): v for k, v in index.get("timestamps", {}).items()

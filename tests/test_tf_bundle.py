@@ -410,3 +410,22 @@ def test_restore_optimizer_built_in_another_order_raises():
     with pytest.raises(tf.train.CheckpointError, match="does not line up"):
         tf.train.Checkpoint(model=model, optimizer=opt).restore(_prefix("keras"))
     assert int(opt.iterations.numpy()) == 0
+
+
+def test_checkpoint_manager_resumes_from_tf_directory(tmp_path):
+    directory = tmp_path / "run"
+    shutil.copytree(os.path.join(HERE, "vars"), directory)
+    f32 = tf.Variable(np.zeros((2, 3), np.float32))
+    ckpt = tf.train.Checkpoint(f32=f32)
+    manager = tf.train.CheckpointManager(ckpt, str(directory), max_to_keep=1)
+    assert os.path.basename(manager.latest_checkpoint) == "ckpt-2"
+    manager.restore_or_initialize()
+    np.testing.assert_array_equal(f32.numpy(), np.arange(6, dtype=np.float32).reshape(2, 3) / 7 + 1)
+    tf_run = EXPECTED["vars"]["manager"]
+    assert int(ckpt.save_counter.numpy()) == tf_run["resumed_counter"] == 2
+    assert os.path.basename(manager.save()) == tf_run["saved"] == "ckpt-3"
+    # TF's manager keeps the checkpoints it found; so does jtape (TF's files untouched),
+    # and jtape's ckpt-3 is its own format (a directory), TF's an .index + .data pair
+    tf_files = [f for f in tf_run["files"] if not f.startswith("ckpt-3")]
+    assert sorted(os.listdir(directory)) == sorted([*tf_files, "ckpt-3"])
+    assert "ckpt-2.index" in tf_files
