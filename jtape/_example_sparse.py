@@ -8,27 +8,25 @@ for one Example the same without the batch column.
 
 from __future__ import annotations
 
-import jax.numpy as jnp
 import numpy as np
 
 from . import _dtypes
-from ._sparse import SparseTensor
+from ._sparse import SparseTensor, _device
 from ._strings import StringTensor
-from ._tensor import Tensor
 
 
 def _values_tensor(values: np.ndarray, name: str):
     if name == "string":
         return StringTensor._wrap(np.asarray(values, object))
-    return Tensor(jnp.asarray(values, name))
+    return _device(np.asarray(values, name))
 
 
 def _build(indices: np.ndarray, values: np.ndarray, shape: list[int], name: str) -> SparseTensor:
-    idx = Tensor(jnp.asarray(indices.astype(np.int64).reshape(-1, len(shape))))
+    idx = _device(indices.astype(np.int64).reshape(-1, len(shape)))
     return SparseTensor._make(
         idx,
         _values_tensor(values, name),
-        Tensor(jnp.asarray(np.asarray(shape, np.int64))),
+        _device(np.asarray(shape, np.int64)),
         tuple(int(d) for d in shape),
     )
 

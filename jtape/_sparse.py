@@ -12,13 +12,18 @@ through ``jt.function``, ``jax.jit`` and the other JAX transformations.
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import _dtypes
 from ._shape import TensorShape
 from ._strings import StringTensor, is_string_value, to_bytes_array
 from ._tensor import Tensor, to_value
+
+
+def _device(x) -> Tensor:
+    """A host array as a Tensor (``jax.device_put``: ``jnp.asarray`` of a numpy array
+    compiles a small program per shape, and sparse shapes change with every batch)."""
+    return Tensor(jax.device_put(np.asarray(x)))
 
 
 def _concrete(x) -> np.ndarray | None:
@@ -44,7 +49,7 @@ def _as_int64(x, what: str) -> Tensor:
     arr = np.asarray(x)
     if arr.size and arr.dtype.kind not in "iu":
         raise TypeError(f"Cannot convert {x!r} to EagerTensor of dtype int64")
-    return Tensor(jnp.asarray(arr.astype(np.int64)))
+    return _device(arr.astype(np.int64))
 
 
 def _as_values(x):

@@ -8,10 +8,9 @@ largest of each dimension, as TF does.
 
 from __future__ import annotations
 
-import jax.numpy as jnp
 import numpy as np
 
-from ._sparse import SparseTensor, SparseTensorSpec
+from ._sparse import SparseTensor, SparseTensorSpec, _device
 from ._strings import StringTensor
 from ._tensor import Tensor
 
@@ -38,11 +37,11 @@ def to_tensors(sp: SparseTensor) -> SparseTensor:
     if values.dtype == object:
         values = StringTensor._wrap(values)
     else:
-        values = Tensor(jnp.asarray(values))
+        values = _device(values)
     return SparseTensor._make(
-        Tensor(jnp.asarray(_np(sp.indices))),
+        _device(_np(sp.indices)),
         values,
-        Tensor(jnp.asarray(np.asarray(sp._static, np.int64))),
+        _device(np.asarray(sp._static, np.int64)),
         sp._static,
     )
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._nn_extra_ops import embedding_lookup
 from ._op import op
-from ._sparse import SparseTensor, _concrete
+from ._sparse import SparseTensor, _concrete, _device
 from ._tensor import Tensor
 
 _COMBINERS = ("mean", "sqrtn", "sum")
@@ -103,8 +103,8 @@ def embedding_lookup_sparse(
         rank = np.empty(len(order), np.int64)
         rank[order] = np.arange(len(order))
         idx = rank[np.searchsorted(np.unique(ids), ids)]
-        emb = embedding_lookup(params, Tensor(jnp.asarray(unique)), max_norm)
-        idx_t, seg_t = Tensor(jnp.asarray(idx)), Tensor(jnp.asarray(segments))
+        emb = embedding_lookup(params, _device(unique), max_norm)
+        idx_t, seg_t = _device(idx), _device(segments)
     else:
         n = shape[0]
         emb = embedding_lookup(params, sp_ids.values, max_norm)
@@ -155,7 +155,9 @@ def safe_embedding_lookup_sparse(
     weights = None if sparse_weights is None else sparse_weights.values
     default = None if default_id is None else int(default_id)
     if default is not None:
-        table = embedding_lookup(embedding_weights, Tensor(jnp.asarray([default])), max_norm)
+        table = embedding_lookup(
+            embedding_weights, _device(np.asarray([default], np.int64)), max_norm
+        )
         emb = _append_fn(emb, table)
         default = int(ids.shape[0])
     out = _combine_fn(emb, idx, flat_rows, weights, Tensor(valid), n, combiner, default)

@@ -20,7 +20,7 @@ import numpy as np
 from . import _dtypes
 from ._op import op
 from ._op_errors import InvalidArgumentError
-from ._sparse import SparseTensor, _concrete
+from ._sparse import SparseTensor, _concrete, _device
 from ._state import state
 from ._strings import StringTensor
 from ._tensor import Tensor, to_value
@@ -101,7 +101,7 @@ def check_indices(sp: SparseTensor, shape, order: bool, what: str = "SparseToDen
 
 
 def _int64(x) -> Tensor:
-    return Tensor(jnp.asarray(np.asarray(x, np.int64)))
+    return _device(np.asarray(x, np.int64))
 
 
 def new_sparse(indices, values, shape) -> SparseTensor:
@@ -142,7 +142,7 @@ def gather_values(values, positions):
         return StringTensor._wrap(values._np[positions])
     host = host_only(values)
     if host is not None:
-        return Tensor(jnp.asarray(host[0][positions]))
+        return _device(host[0][positions])
     return _gather_fn(values, _int64(positions))
 
 
@@ -243,7 +243,7 @@ def to_dense(sp_input: SparseTensor, default_value=None, validate_indices: bool 
         out = np.full(shape, fill, values.dtype)
         if len(idx):
             out[tuple(idx.T)] = values  # last of repeated indices wins, as TF
-        return Tensor(jnp.asarray(out))
+        return _device(out)
     return _to_dense_fn(sp.indices, sp.values, default, tuple(shape))
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from . import _dtypes
 from ._op import op
 from ._op_errors import InvalidArgumentError
-from ._sparse import SparseTensor, _concrete
+from ._sparse import SparseTensor, _concrete, _device
 from ._sparse_ops import (
     _host,
     _int64,
@@ -415,7 +415,7 @@ def fill_empty_rows(sp_input: SparseTensor, default_value, name=None):
         else:
             default = Tensor(to_value(default_value, sp.dtype))
         values = _fill_fn(sp.values, default, _int64(positions))
-    return new_sparse(all_idx, values, shape), Tensor(jnp.asarray(empty))
+    return new_sparse(all_idx, values, shape), _device(empty)
 
 
 # -- maximum / minimum ----------------------------------------------------------------------
@@ -506,7 +506,7 @@ def to_indicator(sp_input: SparseTensor, vocab_size, name=None):
         )
     else:
         ids = _to_column_fn(sp.indices, sp.values)
-    ones = new_sparse(ids, Tensor(jnp.ones(ids.shape[0], bool)), new_shape)
+    ones = new_sparse(ids, _device(np.ones(ids.shape[0], bool)), new_shape)
     return to_dense(ones, default_value=False, validate_indices=False)
 
 
@@ -577,5 +577,5 @@ def mask(a, mask_indices, name=None):
     drop = np.asarray(_static_ints(mask_indices, "sparse.mask"))
     keep = np.flatnonzero(~np.isin(ids, drop))
     values = gather_values(a.values, keep)
-    indices = Tensor(jnp.asarray(ids[keep]))
+    indices = _device(ids[keep])
     return IndexedSlices(values, indices, a.dense_shape)
