@@ -321,6 +321,36 @@ def _reduce_outer(kind: str, rt: RaggedTensor, k: int):
     return out
 
 
+def _row_softmax(values, splits, nrows: int, log: bool):
+    ids = jnp.searchsorted(splits.astype(jnp.int64), jnp.arange(values.shape[0]), side="right")
+    ids = ids - 1
+    m = jax.lax.stop_gradient(jax.ops.segment_max(values, ids, nrows))[ids]
+    z = values - m
+    total = jax.ops.segment_sum(jnp.exp(z), ids, nrows)[ids]
+    return z - jnp.log(total) if log else jnp.exp(z) / total
+
+
+_row_softmax_op = op(_row_softmax, name="ragged_softmax")
+
+
+def softmax(logits, axis=None, name=None, log: bool = False):
+    """``tf.nn.softmax`` / ``log_softmax`` of a RaggedTensor over its last (ragged) axis."""
+    rt = logits
+    r, rank = rt.ragged_rank, rt.ndim
+    axis = rank - 1 if axis is None else (axis + rank if axis < 0 else axis)
+    if axis != r or axis != rank - 1:
+        raise ValueError(
+            "jtape computes softmax of a RaggedTensor over its last axis when that axis is "
+            f"the innermost ragged one, got axis={axis} for shape {rt.shape}"
+        )
+    inner = rt
+    for _ in range(r - 1):
+        inner = inner._v
+    nrows = int(inner._rs.shape[0]) - 1
+    out = _row_softmax_op(inner._v, inner._rs, nrows, log)
+    return _replace_depth(rt, r, out) if r > 1 else rt.with_values(out)
+
+
 def _replace_depth(rt: RaggedTensor, depth: int, values):
     if depth == 1:
         return rt.with_values(values)
@@ -472,7 +502,8 @@ ELEMENTWISE = frozenset(
     less_equal logical_and logical_or logical_xor maximum minimum mod multiply
     multiply_no_nan nextafter not_equal polygamma pow squared_difference subtract truediv
     truncatediv truncatemod xdivy xlog1py xlogy zeta cast saturate_cast identity zeros_like
-    ones_like stop_gradient clip_by_value realdiv""".split()
+    ones_like stop_gradient clip_by_value realdiv add_n accumulate_n relu relu6 elu selu
+    gelu softplus softsign silu swish leaky_relu""".split()
 )
 
 
@@ -531,6 +562,7 @@ def expand_dims(input, axis, name=None):  # noqa: A002
 SPECIAL = {
     **{f"reduce_{k}": _reduction(k) for k in _KINDS},
     "expand_dims": expand_dims,
+    "softmax": softmax,
     "concat": lambda values, axis, name=None: concat(values, axis),
     "stack": lambda values, axis=0, name="stack": stack(values, axis),
     "gather": gather,

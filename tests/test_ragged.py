@@ -141,6 +141,17 @@ def test_gradient_of_row_max_mean_and_logsumexp():
     )
 
 
+def test_gradient_of_row_softmax():
+    def pure(x):
+        return jnp.concatenate([jax.nn.softmax(x[:2]), jax.nn.softmax(x[2:])])
+
+    check_grads(
+        lambda x: tf.nn.softmax(_rt(x)).flat_values * jnp.arange(5.0, dtype=jnp.float32),
+        lambda x: pure(x) * jnp.arange(5.0, dtype=jnp.float32),
+        [[0.1, 0.5, -0.3, 1.2, 0.7]],
+    )
+
+
 def test_gradient_of_to_tensor_and_column_sum():
     x = [[0.1, 0.5, -0.3, 1.2, 0.7]]
 
