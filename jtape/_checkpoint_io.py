@@ -110,9 +110,8 @@ def read_meta(path: str) -> dict:
     """The JSON index of the checkpoint at ``path``; TF's error classes when it has none."""
     if not os.path.isdir(path) and os.path.exists(path + ".index"):
         raise CheckpointError(
-            f"{path} is a TensorFlow checkpoint ({path}.index and .data files): jtape reads "
-            "only its own checkpoints (orbax directories). Save from jtape, or move Keras "
-            "weights with .weights.h5 files."
+            f"{path} is a TensorFlow checkpoint ({path}.index and .data files), not a jtape "
+            "one: read it with load_checkpoint(path) or Checkpoint(...).restore(path)"
         )
     if not os.path.isdir(path):
         raise CheckpointNotFoundError(
