@@ -115,6 +115,7 @@ from ._rnn_cells import GRUCell as GRUCell
 from ._rnn_cells import LSTMCell as LSTMCell
 from ._rnn_cells import SimpleRNNCell as SimpleRNNCell
 from ._rnn_cells import StackedRNNCells as StackedRNNCells
+from ._spectral_norm import SpectralNormalization as SpectralNormalization
 from ._text_layers import IntegerLookup as IntegerLookup
 from ._text_layers import StringLookup as StringLookup
 from ._text_layers import TextVectorization as TextVectorization

@@ -136,6 +136,7 @@ CASES = {
         _cell(nn.StackedRNNCells([nn.SimpleRNNCell(3), nn.GRUCell(2)]), [3, 2]) + (_x(r, B, 5),)
     ),
     "TimeDistributed": lambda r: (nn.TimeDistributed(nn.Dense(2)), None, _x(r, B, 4, 5)),
+    "SpectralNormalization": lambda r: (nn.SpectralNormalization(nn.Dense(2)), None, _x(r, B, 5)),
     "UpSampling2D": lambda r: (nn.UpSampling2D(2), None, _x(r, B, 2, 3, 2)),
     "ZeroPadding2D": lambda r: (nn.ZeroPadding2D(1), None, _x(r, B, 2, 3, 2)),
     "Average": lambda r: (nn.Average(), "pair", _x(r, B, 5)),
