@@ -16,6 +16,7 @@ from ._dataset import INFINITE_CARDINALITY as INFINITE_CARDINALITY
 from ._dataset import UNKNOWN_CARDINALITY as UNKNOWN_CARDINALITY
 from ._dataset import Dataset as Dataset
 from ._dataset import DatasetIterator as DatasetIterator
+from ._file_datasets import FixedLengthRecordDataset as FixedLengthRecordDataset
 from ._file_datasets import TextLineDataset as TextLineDataset
 from ._more_transforms import DatasetSpec as DatasetSpec
 from ._options import Options as Options

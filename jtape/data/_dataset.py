@@ -18,7 +18,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from .. import _dtypes, _ragged
+from .. import _dtypes, _ragged, _ragged_data
 from .._op_errors import DataLossError, InvalidArgumentError, OutOfRangeError
 from . import _feed, _structure
 from ._fn import StructuredFunction
@@ -40,6 +40,7 @@ _TF_CLASS_NAMES = {
     "CacheDataset": "CacheDataset",
     "EnumerateDataset": "_ZipDataset",
     "CounterDataset": "_ScanDataset",
+    "FixedLengthRecordDatasetV2": "FixedLengthRecordDatasetV2",
 }
 
 
@@ -258,10 +259,8 @@ class Dataset:
 
         def convert(value):
             leaves, tree = _structure.flatten(value)
-            if tree != treedef and isinstance(value, list):
-                leaves, tree = _structure.flatten(tuple(value))
-            if tree != treedef:
-                raise TypeError(
+            if tree != treedef:  # (a list is a value, not a tuple: TF refuses it too)
+                raise InvalidArgumentError(
                     f"from_generator: the generator yielded {value!r}, which does not "
                     f"match the structure of output_signature ({treedef})"
                 )
@@ -592,7 +591,7 @@ class Dataset:
                 yield _structure.unflatten(
                     flat[0][1],
                     [
-                        _ragged.batch_rows(list(c), row_splits_dtype, _varies(s))
+                        _ragged_data.batch_rows(list(c), row_splits_dtype, _varies(s))
                         for c, s in zip(columns, specs)
                     ],
                 )
@@ -997,7 +996,6 @@ class Dataset:
 
 _NOT_PROVIDED = {
     "rejection_resample",
-    "snapshot",
     "sparse_batch",
     "distribute",
 }

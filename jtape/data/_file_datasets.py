@@ -277,3 +277,49 @@ def get_single_element(dataset: Dataset, name=None):
 Dataset.list_files = staticmethod(list_files)
 Dataset.counter = staticmethod(counter)
 Dataset.get_single_element = get_single_element
+
+
+def FixedLengthRecordDataset(  # noqa: N802 - TF's class name
+    filenames,
+    record_bytes: int,
+    header_bytes=None,
+    footer_bytes=None,
+    buffer_size=None,
+    compression_type=None,
+    num_parallel_reads=None,
+    name=None,
+) -> Dataset:
+    """Fixed-size records of binary files as scalar strings (``tf.data.FixedLengthRecordDataset``).
+
+    ``header_bytes`` and ``footer_bytes`` of each file are skipped; the rest must be a
+    whole number of records (``InvalidArgumentError`` otherwise, as TF).
+
+    Example:
+        >>> import os, tempfile, jtape as jt
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.bin")
+        >>> _ = open(path, "wb").write(b"HHabcdef")
+        >>> [r.numpy() for r in jt.data.FixedLengthRecordDataset(path, 3, header_bytes=2)]
+        [b'abc', b'def']
+    """
+    paths = _paths(filenames, "FixedLengthRecordDataset")
+    size = int(record_bytes)
+    head, foot = int(header_bytes or 0), int(footer_bytes or 0)
+    if size <= 0:
+        raise InvalidArgumentError(f"record_bytes must be greater than zero, got {size}")
+
+    def make_iter():
+        for path in paths:
+            data = _read(path, compression_type)
+            body = data[head : len(data) - foot]
+            if len(body) % size:
+                raise InvalidArgumentError(
+                    f"Excluding the header ({head} bytes) and footer ({foot} bytes), input "
+                    f'file "{path}" has body length {len(body)} bytes, which is not an exact '
+                    f"multiple of the record length ({size} bytes)."
+                )
+            for i in range(0, len(body), size):
+                yield np.asarray(body[i : i + size], dtype=object)
+
+    return Dataset(
+        make_iter, TensorSpec((), _dtypes.string), UNKNOWN_CARDINALITY, "FixedLengthRecordDatasetV2"
+    )
