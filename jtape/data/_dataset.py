@@ -914,7 +914,9 @@ class Dataset:
         if size == AUTOTUNE:
             size = _AUTOTUNE_PREFETCH
         if size < 0:
-            raise ValueError(f"prefetch: buffer_size must be >= 0 or AUTOTUNE, got {size}")
+            raise InvalidArgumentError(
+                f"prefetch: buffer_size must be >= 0 or AUTOTUNE, got {size}"
+            )
         if size == 0:
             return self._derive(self._make_iter, self._spec, self._cardinality, "PrefetchDataset")
         upstream = self._make_iter
@@ -997,6 +999,7 @@ class Dataset:
 _NOT_PROVIDED = {
     "rejection_resample",
     "sparse_batch",
+    "ignore_errors",
     "distribute",
 }
 
