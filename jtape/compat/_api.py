@@ -12,8 +12,8 @@ import functools
 from collections.abc import Callable
 
 from .._array_ops import constant, stack
-from .._ragged_ops import dispatch as _ragged_dispatch
-from .._ragged_ops import has_ragged as _has_ragged
+from .._ragged_dispatch import dispatch as _ragged_dispatch
+from .._ragged_dispatch import has_ragged as _has_ragged
 from .._tensor import Tensor
 
 # Keyword arguments TF accepts almost everywhere that change nothing in jtape.

@@ -152,7 +152,7 @@ def to_host(x) -> np.ndarray:
     if isinstance(x, SparseTensor):
         return _sparse_data.to_host(x)
     if isinstance(x, _strings.RaggedTensor):  # sliced into its (dense) rows, as TF
-        from .._ragged import HostRows
+        from .._ragged_data import HostRows
 
         return HostRows(x)
     if isinstance(x, Tensor) or hasattr(x, "_jt_read"):
