@@ -72,3 +72,12 @@ def test_cache_file_written_only_by_a_complete_pass(tmp_path):
     assert os.path.exists(name + ".index")
     # Later passes read the file, not the input (a different input shows it)
     assert [int(x) for x in tf.data.Dataset.range(9).cache(name)] == [0, 1, 2, 3]
+
+
+def test_save_and_file_cache_refuse_non_dense_elements(tmp_path):
+    windows = tf.data.Dataset.range(4).window(2)
+    with pytest.raises(TypeError, match="dense tensors only"):
+        windows.save(str(tmp_path / "saved"))
+    with pytest.raises(TypeError, match="dense tensors only"):
+        list(windows.cache(str(tmp_path / "c")))
+    assert not os.path.exists(tmp_path / "saved" / "elements.bin")

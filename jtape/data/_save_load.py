@@ -142,6 +142,7 @@ def file_cache(self: Dataset, filename: str) -> Dataset:
 
 def _stream_to_file(elements, dataset: Dataset, index: str, data: str):
     """Yield ``elements`` while writing them; publish the file once the pass completes."""
+    _element_file.spec_to_json(dataset.element_spec)  # dense tensors only: say so first
     tmp = f"{data}.tmp{os.getpid()}"
     os.makedirs(os.path.dirname(os.path.abspath(data)), exist_ok=True)
     writer = _element_file.StreamWriter(tmp)
