@@ -7,15 +7,22 @@ import numpy as np
 from . import _array_ops as A
 from . import _math_ops as M
 from ._dtype_rules import _SCALARS, python_fits, tf_name
+from ._ragged import RaggedTensor as _R
 from ._tensor import Tensor, _first_tensor_dtype
 from ._variable import Variable
 
 
 def _binary(fn, name: str):
+    # A RaggedTensor operand answers the operator itself (its __radd__, ...), as in TF.
     if name == "add":  # TF's ``+`` converts with a dtype hint: a misfit fails in the op
-        return (lambda self, other: fn(self, other), lambda self, other: fn(other, self))
+        return (
+            lambda self, other: fn(self, other) if type(other) is not _R else NotImplemented,
+            lambda self, other: fn(other, self),
+        )
     return (
-        lambda self, other: fn(self, _operand(self, other)),
+        lambda self, other: (
+            fn(self, _operand(self, other)) if type(other) is not _R else NotImplemented
+        ),
         lambda self, other: fn(_operand(self, other), self),
     )
 
@@ -65,6 +72,8 @@ _COMPARE = {
 
 def _eq(fn):
     def method(self, other):
+        if type(other) is _R:
+            return NotImplemented
         try:
             return fn(self, other)
         except TypeError:  # an object jtape cannot compare elementwise
