@@ -172,7 +172,7 @@ class Dataset:
         return Dataset(make_iter, TensorSpec((), dtype), len(bounds), "RangeDataset")
 
     @staticmethod
-    def zip(*datasets, name: str | None = None) -> Dataset:
+    def zip(*args, datasets=None, name: str | None = None) -> Dataset:
         """Elements of several datasets side by side, as a tuple (or the structure given).
 
         Stops with the shortest dataset.
@@ -183,10 +183,14 @@ class Dataset:
             >>> [(int(x), int(y)) for x, y in jt.data.Dataset.zip(a, b)]
             [(0, 10), (1, 11)]
         """
-        structure = datasets[0] if len(datasets) == 1 else tuple(datasets)
+        if datasets is not None:
+            if args:
+                raise TypeError("zip: give the datasets positionally or as `datasets`, not both")
+            args = (datasets,)
+        structure = args[0] if len(args) == 1 else tuple(args)
         members, treedef = _structure.flatten(structure)
         if not members:
-            raise ValueError("zip: expected at least one dataset")
+            raise TypeError("Must pass at least one dataset to `zip`.")
         for d in members:
             if not isinstance(d, Dataset):
                 raise TypeError(
@@ -352,6 +356,8 @@ class Dataset:
         """
 
         def numpy_leaf(x):
+            if isinstance(x, _structure.SparseTensor):  # TF gives the dense array
+                return _structure._sparse_data.to_numpy(x)
             arr = np.asarray(x)
             return arr[()] if arr.ndim == 0 else arr
 
@@ -506,6 +512,13 @@ class Dataset:
                 f"padded_batch: batch_size must be greater than zero, got {n}"
             )
         drop = bool(drop_remainder)
+        for s in _structure.flatten(self.element_spec)[0]:
+            if isinstance(s, _structure.SparseTensorSpec):
+                raise TypeError(
+                    "`padded_batch` is only supported for datasets that produce tensor "
+                    "elements but type spec of elements in the input dataset is not a "
+                    f"subclass of TensorSpec: `{s!r}`."
+                )
         upstream = self._make_iter
         parent = self
 
