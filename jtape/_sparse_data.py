@@ -111,3 +111,13 @@ def unbatched_spec(s) -> SparseTensorSpec:
     if isinstance(s, SparseTensor):
         s = spec(s)
     return SparseTensorSpec(None if s.shape is None else list(s.shape)[1:], s.dtype)
+
+
+def to_numpy(sp: SparseTensor) -> np.ndarray:
+    """A host SparseTensor as its dense numpy array (TF's ``as_numpy_iterator``)."""
+    values = _np(sp.values)
+    out = np.full(sp._static, b"" if values.dtype.kind == "O" else 0, values.dtype)
+    idx = _np(sp.indices)
+    if len(idx):
+        out[tuple(idx.T)] = values
+    return out
