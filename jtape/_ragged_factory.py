@@ -55,21 +55,21 @@ def constant(
             probe = probe[0] if len(probe) else None
         depth += len(inner_shape) if inner_shape else 0
     if ragged_rank is None:
-        ragged_rank = max(1, depth - 1 - (len(inner_shape) if inner_shape else 0))
-    if depth > 0 and not 0 < ragged_rank < depth:
+        ragged_rank = max(0, depth - 1 - (len(inner_shape) if inner_shape else 0))
+    if ragged_rank == 0:  # nothing ragged: TF gives a dense tensor
+        return _flat_values([pylist], dtype, inner_shape, depth - 1)[0]
+    if not 0 < ragged_rank < depth:
         raise ValueError(
             f"pylist has scalar values depth {depth}, but ragged_rank={ragged_rank} "
             f"requires scalar value depth greater than {ragged_rank}"
         )
-    if depth == 0:
-        raise ValueError("tf.ragged.constant: pylist must be a (nested) list, got a scalar")
     sdt = np.dtype(_dtypes.as_dtype(row_splits_dtype).as_numpy_dtype)
     splits = []
-    level = list(pylist)
+    level = _lists(pylist)
     for _ in range(ragged_rank):
         lengths = [len(x) for x in level]
         splits.append(np.concatenate([[0], np.cumsum(lengths)]).astype(sdt))
-        level = [e for x in level for e in x]
+        level = [e for x in level for e in _lists(x)]
     flat = _flat_values(level, dtype, inner_shape, depth - ragged_rank - 1)
     out = flat
     for s in reversed(splits[1:]):
@@ -77,8 +77,15 @@ def constant(
     return RaggedTensor._make(out, const(splits[0]))
 
 
+def _lists(x) -> list:
+    # numpy arrays count as lists of Python values (TF: ints become int32 as in a list)
+    return x.tolist() if isinstance(x, np.ndarray) else list(x)
+
+
 def _flat_values(items: list, dtype, inner_shape, inner_rank: int):
     from ._array_ops import constant as dense
+
+    items = [e.tolist() if isinstance(e, np.ndarray) else e for e in items]
 
     if inner_shape is not None and not items:
         shape = (0, *inner_shape)
@@ -102,7 +109,7 @@ def _flat_values(items: list, dtype, inner_shape, inner_rank: int):
             raise ValueError
     except ValueError:
         raise ValueError(
-            "tf.ragged.constant: inner values are not uniform; pass a larger ragged_rank"
+            "inner values have inconsistent shape (tf.ragged.constant: pass a larger ragged_rank)"
         ) from None
     if inner_shape is not None and tuple(arr.shape[1:]) != inner_shape:
         raise ValueError(
