@@ -454,13 +454,14 @@ def _sequence_steps(spec, key: str, name: str, feature_list, unknown: int):
     """One sequence feature of a SequenceExample: [steps] + shape (a RaggedTensor of
     steps for a RaggedFeature)."""
     np_dtype = object if name == "string" else name
-    ragged = isinstance(spec, RaggedFeature)
+    var_len = isinstance(spec, VarLenFeature)  # steps' values as a [steps, longest] sparse
+    ragged = isinstance(spec, RaggedFeature) or var_len
     shape = () if ragged else _shape(spec, key)
     if unknown:
         steps = [np.full(unknown if ragged else shape, b"" if name == "string" else 0, np_dtype)]
         steps = steps * unknown
     elif feature_list is None:
-        if not ragged and not spec.allow_missing:
+        if not ragged and not spec.allow_missing:  # (VarLenFeature: no steps)
             raise InvalidArgumentError(
                 f"Name: <unknown>, Feature list '{key}' is required but could not be found.  "
                 "Did you mean to include it in feature_list_dense_missing_assumed_empty or "
@@ -489,6 +490,8 @@ def _sequence_steps(spec, key: str, name: str, feature_list, unknown: int):
                     )
                 values = values.reshape(shape)
             steps.append(values)
+    if var_len:
+        return _example_sparse.var_len(steps, name, batched=True)
     if ragged:
         return RaggedTensor.from_rows(steps, _dtypes.string if name == "string" else name)
     arr = np.stack(steps) if steps else np.empty((0, *shape), np_dtype)
@@ -505,9 +508,9 @@ def parse_single_sequence_example(
     """Parses one serialized ``tf.train.SequenceExample`` into ``(context, sequences)``
     (``tf.io.parse_single_sequence_example``).
 
-    Context specs are ``FixedLenFeature`` / ``RaggedFeature``; sequence specs are
-    ``FixedLenSequenceFeature`` (``[steps] + shape``) or ``RaggedFeature`` (a
-    RaggedTensor with one row per step).
+    Context specs are those of ``parse_single_example``; sequence specs are
+    ``FixedLenSequenceFeature`` (``[steps] + shape``), ``RaggedFeature`` (a RaggedTensor
+    with one row per step) or ``VarLenFeature`` (a SparseTensor ``[steps, longest]``).
 
     Example:
         >>> import jtape.compat as tf
@@ -524,11 +527,11 @@ def parse_single_sequence_example(
     if not context_features and not sequence_features:
         raise ValueError("Missing features.")
     for key, spec in sequence_features.items():
-        if not isinstance(spec, (FixedLenSequenceFeature, RaggedFeature)):
+        if not isinstance(spec, (FixedLenSequenceFeature, RaggedFeature, VarLenFeature)):
             raise NotImplementedError(
                 f"parse_single_sequence_example: sequence feature {key!r} is a "
-                f"{type(spec).__name__}; jtape supports FixedLenSequenceFeature and "
-                "RaggedFeature (without partitions) there"
+                f"{type(spec).__name__}; jtape supports FixedLenSequenceFeature, "
+                "VarLenFeature and RaggedFeature (without partitions) there"
             )
         if isinstance(spec, RaggedFeature) and spec.partitions:
             raise NotImplementedError(
