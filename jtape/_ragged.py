@@ -401,14 +401,15 @@ class RaggedTensor:
     def bounding_shape(self, axis=None, name=None, out_type=None) -> Tensor:
         """The shape of the smallest dense tensor holding every row (int Tensor)."""
         dt = _dtypes.as_dtype(out_type or self._rs.dtype).as_numpy_dtype
-        dims, v = [jnp.asarray(int(self._rs.shape[0]) - 1, dt)], self
-        while isinstance(v, RaggedTensor):
-            lengths = jnp.diff(to_value(v._rs))
-            dims.append(jnp.max(lengths, initial=0).astype(dt))
-            v = v._v
-        dims += [jnp.asarray(d, dt) for d in list(v.shape)[1:]]
-        out = jnp.stack(dims)
-        return Tensor(out if axis is None else out[axis])
+        splits = [to_value(s) for s in self.nested_row_splits]
+        # numpy when the splits are known (host-made splits stay known inside a trace)
+        xp = jnp if any(isinstance(s, jax.core.Tracer) for s in splits) else np
+        dims = [xp.asarray(int(self._rs.shape[0]) - 1, dt)]
+        dims += [xp.max(xp.diff(s), initial=0).astype(dt) for s in splits]
+        dims += [xp.asarray(d, dt) for d in list(self.flat_values.shape)[1:]]
+        out = xp.stack(dims)
+        out = out if axis is None else out[axis]
+        return const(out) if xp is np else Tensor(out)
 
     # -- rebuilding ----------------------------------------------------------------
     def with_values(self, new_values) -> RaggedTensor:
@@ -638,11 +639,27 @@ def is_ragged(x) -> bool:
 
 
 def _flatten(r: RaggedTensor):
-    return (r._v, r._rs), r._uniform
+    rs = r._rs
+    if isinstance(r.flat_values, StringTensor) and not isinstance(rs._value, jax.core.Tracer):
+        # Strings live on the host, so their row splits are static too: a function traces
+        # per value (as for string tensors) and the string ops see the splits inside.
+        splits = np.asarray(rs._value)
+        return (r._v,), (_STATIC, r._uniform, tuple(splits.tolist()), splits.dtype.name)
+    return (r._v, rs), r._uniform
 
 
-def _unflatten(uniform, children) -> RaggedTensor:
-    return RaggedTensor._make(children[0], children[1], uniform)
+def _unflatten(aux, children) -> RaggedTensor:
+    if type(aux) is tuple and aux[0] is _STATIC:
+        return RaggedTensor._make(children[0], const(np.asarray(aux[2], aux[3])), aux[1])
+    return RaggedTensor._make(children[0], children[1], aux)
+
+
+class _Static:
+    def __repr__(self) -> str:
+        return "<static row splits>"
+
+
+_STATIC = _Static()
 
 
 jax.tree_util.register_pytree_node(RaggedTensor, _flatten, _unflatten)
