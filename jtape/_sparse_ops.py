@@ -743,3 +743,36 @@ def softmax(sp_input: SparseTensor, name=None) -> SparseTensor:
         )
     values = _softmax_fn(sp.indices, sp.values, tuple(shape))
     return SparseTensor._make(sp.indices, values, sp.dense_shape, sp._static)
+
+
+# The unary ops TF dispatches to a SparseTensor's values (they keep zeros zero).
+SPARSE_UNARY = (
+    "abs",
+    "negative",
+    "asinh",
+    "sin",
+    "tan",
+    "atan",
+    "asin",
+    "atanh",
+    "sign",
+    "square",
+    "sqrt",
+    "erf",
+    "tanh",
+    "bessel_i0e",
+    "bessel_i1e",
+)
+
+
+def on_values(fn):
+    """``fn`` that, given a SparseTensor, applies to its values and keeps its indices
+    (``tf.abs(sparse)``), as TF dispatches its zero-preserving unary ops."""
+
+    @functools.wraps(fn)
+    def wrapper(x, *args, **kwargs):
+        if type(x) is SparseTensor:
+            return x.with_values(fn(x.values, *args, **kwargs))
+        return fn(x, *args, **kwargs)
+
+    return wrapper

@@ -40,6 +40,7 @@ _KNOWN = {
     # A dense op given a SparseTensor: TF's ValueError; jtape's op path raises its
     # InvalidArgumentError, a ValueError subclass (test_dense_op_refuses_sparse).
     "add_dense_op",
+    "unary_math.log1p",
 }
 
 
@@ -92,3 +93,5 @@ def test_dense_op_refuses_sparse():
     s = tf.SparseTensor([[0, 0], [2, 1]], [1.0, 2.0], [3, 2])
     with pytest.raises(ValueError, match="Attempt to convert a value"):
         tf.add(s, tf.ones([3, 2]))
+    with pytest.raises(ValueError, match="Attempt to convert a value"):
+        tf.math.log1p(s)  # not among the unary ops TF dispatches to the values

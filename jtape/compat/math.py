@@ -16,6 +16,7 @@ from .. import _math_ops as M
 from .. import _nn_ops as N
 from .. import _norm_stats as Z
 from .. import _special_math_ops as S
+from .._sparse_ops import SPARSE_UNARY, on_values
 from .._strings import StringTensor
 from ._api import tf_api
 from ._missing import missing
@@ -179,6 +180,7 @@ OTHER = {
 def _build() -> dict:
     out = {}
     for name, fn in UNARY.items():
+        fn = on_values(fn) if name in SPARSE_UNARY else fn  # TF takes a SparseTensor there
         out[name] = tf_api(fn, tf_name=name, tensors=("x",), positional=("x",))
     for name, fn in BINARY.items():
         out[name] = tf_api(fn, tf_name=name, tensors=("x", "y"), positional=("x", "y"))
