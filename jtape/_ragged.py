@@ -743,3 +743,34 @@ class RaggedTensorSpec:
             f"RaggedTensorSpec(TensorShape({dims}), {self.dtype!r}, {self.ragged_rank}, "
             f"{self.row_splits_dtype!r})"
         )
+
+
+def _source_leaf(x) -> bool:
+    return x is None or isinstance(x, (RaggedTensor, Tensor)) or hasattr(x, "_jt_read")
+
+
+def split_ragged_sources(sources):
+    """``sources`` with each RaggedTensor standing for its flat values, and a function
+    putting their gradients back into RaggedTensors (None when there is none): TF's
+    gradient of a RaggedTensor source is one with the same row partitions."""
+    kind = type(sources)  # the usual cases answered without flattening
+    if kind is Tensor or hasattr(sources, "_jt_read"):
+        return sources, None
+    if (kind is list or kind is tuple) and all(
+        type(x) is Tensor or hasattr(x, "_jt_read") for x in sources
+    ):
+        return sources, None
+    leaves, tree = jax.tree_util.tree_flatten(sources, is_leaf=_source_leaf)
+    ragged = {i for i, x in enumerate(leaves) if isinstance(x, RaggedTensor)}
+    if not ragged:
+        return sources, None
+    flat = [x.flat_values if i in ragged else x for i, x in enumerate(leaves)]
+
+    def rewrap(grads):
+        out = tree.flatten_up_to(grads)
+        for i in ragged:
+            if isinstance(out[i], Tensor):
+                out[i] = leaves[i].with_flat_values(out[i])
+        return jax.tree_util.tree_unflatten(tree, out)
+
+    return jax.tree_util.tree_unflatten(tree, flat), rewrap

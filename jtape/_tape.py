@@ -16,6 +16,7 @@ from ._errors import UnconnectedGradientError, where
 from ._indexed_slices import IndexedSlices
 from ._op import _call_fast, call_op
 from ._op_errors import InvalidArgumentError
+from ._ragged import split_ragged_sources
 from ._state import state, tracing
 from ._tensor import Tensor
 from ._variable import Variable
@@ -283,6 +284,7 @@ class GradientTape(Recorder):
 
         Anything else (a Python number, a numpy array, None) is an error, as in TF.
         """
+        tensor, _ = split_ragged_sources(tensor)  # a RaggedTensor: its flat values
         for leaf in jax.tree_util.tree_leaves(tensor, is_leaf=_is_leaf):
             self._watch_one(leaf)
 
@@ -360,6 +362,7 @@ class GradientTape(Recorder):
             )
         targets, _ = _flatten(target, "target")
         targets = [self._read_target(t) for t in targets]
+        sources, ragged = split_ragged_sources(sources)  # RaggedTensor: its flat values
         src_leaves, src_tree = _flatten(sources, "sources")
         cts = [_tf_convention(c) for c in self._output_gradients(targets, output_gradients)]
         # Only floating (and complex) values carry gradients, as in TF: an integer
@@ -416,7 +419,8 @@ class GradientTape(Recorder):
                     raise UnconnectedGradientError(f"gradient is None: {reason}")
             results.append(g)
         self._done()
-        return jax.tree_util.tree_unflatten(src_tree, results)
+        out = jax.tree_util.tree_unflatten(src_tree, results)
+        return out if ragged is None else ragged(out)
 
     def _read_target(self, t):
         # A Variable target (``result = v0``) is read now, as a read this tape saw,
