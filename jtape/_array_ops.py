@@ -97,14 +97,37 @@ def ones_like(x, dtype=None) -> Tensor:
 
 
 def range(start, limit=None, delta=1, dtype=None) -> Tensor:  # noqa: A001
-    """Like Python's ``range`` but a Tensor (int32 for ints, float32 for floats)."""
+    """Like Python's ``range`` but a Tensor.
+
+    Without ``dtype``, TF's rule: the widest of the arguments' dtypes in the order int32,
+    int64, float16, bfloat16, float32, float64 (a Python int counts as int32, a float as
+    float32; a tensor or numpy value as its dtype).
+    """
     if limit is None:
         start, limit = 0, start
-    start, limit, delta = (np.asarray(v).item() for v in (start, limit, delta))
     if dtype is None:
-        is_float = builtins.any(isinstance(v, float) for v in (start, limit, delta))
-        dtype = _dtypes.float32 if is_float else _dtypes.int32
+        dtype = _range_dtype((start, limit, delta))
+    start, limit, delta = (np.asarray(to_value(v)).item() for v in (start, limit, delta))
     return Tensor(jnp.arange(start, limit, delta, dtype=_dtypes.as_dtype(dtype)))
+
+
+_RANGE_DTYPES = ("int32", "int64", "float16", "bfloat16", "float32", "float64")
+
+
+def _range_dtype(values) -> _dtypes.DType:
+    names = []
+    for v in values:
+        dt = getattr(v, "dtype", None)
+        if dt is None:
+            dt = _dtypes.float32 if isinstance(v, float) else _dtypes.int32
+        name = _dtypes.as_dtype(dt).name
+        if name not in _RANGE_DTYPES:
+            raise TypeError(
+                f"range: arguments of dtype {name} are not supported; TF's range takes "
+                f"{', '.join(_RANGE_DTYPES)} (pass dtype= or cast)"
+            )
+        names.append(name)
+    return _dtypes.as_dtype(builtins.max(names, key=_RANGE_DTYPES.index))
 
 
 def linspace(start, stop, num, axis=0) -> Tensor:
