@@ -778,6 +778,12 @@ def map_fn(
         >>> jt.map_fn(lambda r: jt.sum(r), jt.constant([[1.0, 2.0], [3.0, 4.0]])).numpy()
         array([3., 7.], dtype=float32)
     """
+    from ._ragged import RaggedTensor
+
+    if isinstance(elems, RaggedTensor):  # fn gets each row, as in TF
+        from ._ragged_ops import map_rows
+
+        return map_rows(fn, elems, fn_output_signature)
     return _mapped(fn, elems, back_prop, "map_fn", lax.map)
 
 

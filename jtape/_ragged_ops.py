@@ -283,3 +283,22 @@ def expand_dims(input, axis, name=None):  # noqa: A002
         splits = np.arange(n + 1, dtype=rt.row_splits_dtype.as_numpy_dtype)
         return RaggedTensor._make(rt, const(splits), 1)
     return rt.with_values(expand_dims(rt._v, axis - 1))
+
+
+def map_rows(fn, rt: RaggedTensor, fn_output_signature=None):
+    """``tf.map_fn`` over the rows of a RaggedTensor (eager: the rows differ in size).
+
+    The results are stacked into a Tensor, or into a RaggedTensor when
+    ``fn_output_signature`` is a ``RaggedTensorSpec`` (TF's rule).
+    """
+    from ._array_ops import stack as dense_stack
+    from ._ragged import RaggedTensorSpec
+
+    n = int(rt._rs.shape[0]) - 1
+    host(rt._rs, "tf.map_fn over a RaggedTensor")
+    outs = [fn(rt[i]) for i in range(n)]
+    if isinstance(fn_output_signature, RaggedTensorSpec):
+        return stack(outs, 0) if outs else rt.with_values(rt.values[:0])
+    if not outs:
+        raise ValueError("tf.map_fn over an empty RaggedTensor: jtape needs at least one row")
+    return dense_stack(outs, 0)
