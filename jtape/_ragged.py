@@ -728,6 +728,15 @@ class RaggedTensorSpec:
             and self.shape.is_compatible_with(other.shape)
         )
 
+    def most_specific_compatible(self, other: RaggedTensorSpec) -> RaggedTensorSpec:
+        """The spec both fit: dimensions that differ become None."""
+        a, b = self.shape, other.shape
+        if a.rank is None or b.rank is None or a.rank != b.rank:
+            dims = None
+        else:
+            dims = [x if x == y else None for x, y in zip(a, b)]
+        return RaggedTensorSpec(dims, self.dtype, self.ragged_rank, self.row_splits_dtype)
+
     def __eq__(self, other) -> bool:
         return isinstance(other, RaggedTensorSpec) and self._key() == other._key()
 

@@ -64,3 +64,19 @@ def batch_rows(rows: list, row_splits_dtype=_dtypes.int64, ragged: bool = True):
         )
     dtype = _dtypes.string if np.asarray(rows[0]).dtype == object else np.asarray(rows[0]).dtype
     return RaggedTensor.from_rows(rows, dtype).with_row_splits_dtype(row_splits_dtype)
+
+
+def is_ragged_leaf(x) -> bool:
+    """Whether a pipeline leaf is a RaggedTensor (whole, or as host rows)."""
+    return isinstance(x, (RaggedTensor, HostRows))
+
+
+def spec(x) -> RaggedTensorSpec:
+    return RaggedTensorSpec.from_value(x._jt_ragged if isinstance(x, HostRows) else x)
+
+
+def stack(column: list) -> RaggedTensor:
+    """RaggedTensor elements batched: one more (ragged) outer dimension, as TF's ``batch``."""
+    from ._ragged_ops import stack as ragged_stack
+
+    return ragged_stack([x._jt_ragged if isinstance(x, HostRows) else x for x in column], 0)

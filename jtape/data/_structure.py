@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _dtypes, _sparse_data, _strings
+from .. import _dtypes, _ragged_data, _sparse_data, _strings
 from .._function import TensorSpec as _BaseTensorSpec
 from .._op_errors import InvalidArgumentError
 from .._sparse import SparseTensor, SparseTensorSpec
@@ -106,6 +106,9 @@ def stack(chunk: list, what: str):
     for c, column in enumerate(columns):
         if isinstance(column[0], SparseTensor):
             out.append(_sparse_data.stack(column, what))
+            continue
+        if _ragged_data.is_ragged_leaf(column[0]):
+            out.append(_ragged_data.stack(column))
             continue
         shape = np.shape(column[0])
         for j, x in enumerate(column):
@@ -232,8 +235,8 @@ def spec_of(element):
         lambda x: (
             _sparse_data.spec(x)
             if isinstance(x, SparseTensor)
-            else x.spec()
-            if hasattr(x, "_jt_ragged")
+            else _ragged_data.spec(x)
+            if _ragged_data.is_ragged_leaf(x)
             else TensorSpec(np.shape(x), np.asarray(x).dtype)
         ),
         element,
