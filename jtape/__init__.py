@@ -232,6 +232,8 @@ from ._tensor import Tensor as Tensor
 from ._tensor_array import TensorArray as TensorArray
 from ._variable import IndexedSlices as IndexedSlices
 from ._variable import Variable as Variable
+from ._variable import VariableAggregation as VariableAggregation
+from ._variable import VariableSynchronization as VariableSynchronization
 from ._variable import init_scope as init_scope
 
 __version__ = "0.1.0"

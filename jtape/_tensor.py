@@ -62,9 +62,11 @@ class Tensor:
         return self._value
 
     def numpy(self) -> np.ndarray:
-        """The value as a numpy array. A value taken out this way leaves the tape."""
+        """The value as a numpy array of its own (writeable; changing it changes nothing
+        here), a numpy scalar for a 0-d tensor, as TF. A value taken out this way leaves
+        the tape."""
         _note_escape(self)
-        return np.asarray(self._value)
+        return _own_numpy(self._value)
 
     def __array__(self, dtype=None, copy=None):
         _note_escape(self)
@@ -262,3 +264,10 @@ def _unflatten_tensor(_aux, children) -> Tensor:
 
 
 jax.tree_util.register_pytree_node(Tensor, _flatten_tensor, _unflatten_tensor)
+
+
+def _own_numpy(value):
+    """TF's ``numpy()``: a numpy scalar for 0-d values, else a writeable copy (numpy's
+    view of a JAX array is read-only and shares its buffer)."""
+    arr = np.asarray(value)
+    return arr[()] if arr.ndim == 0 else arr.copy()

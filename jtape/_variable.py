@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import itertools
 import weakref
 
@@ -16,7 +17,7 @@ from ._indexed_slices import IndexedSlices
 from ._op_errors import InvalidArgumentError
 from ._shape import TensorShape
 from ._state import current_frame, state
-from ._tensor import Tensor, _ArrayImpl, _tuple_new, to_value
+from ._tensor import Tensor, _ArrayImpl, _own_numpy, _tuple_new, to_value
 
 _uid = itertools.count()
 
@@ -48,7 +49,7 @@ class Variable:
     def __init__(
         self,
         initial_value=None,
-        trainable: bool = True,
+        trainable: bool | None = None,
         name: str | None = None,
         dtype=None,
         shape=None,
@@ -65,6 +66,9 @@ class Variable:
                 "Argument `constraint` must be None or a callable. Got a "
                 f"{type(constraint)}: {constraint!r}"
             )
+        sync = tf_kwargs.get("synchronization") or VariableSynchronization.AUTO
+        if trainable is None:  # TF: an ON_READ variable (a metric's state) is not trained
+            trainable = getattr(sync, "name", sync) != "ON_READ"
         dtype = _dtypes.as_dtype(dtype)
         if callable(initial_value) and not isinstance(initial_value, (Tensor, Variable)):
             with init_scope():
@@ -99,11 +103,13 @@ class Variable:
                 else:
                     self._sharding = sharding
         self._shape = _shape_spec(shape, value.shape)
-        self.trainable = bool(trainable) and tf_kwargs.get("synchronization") != "ON_READ"
+        #: TF's synchronization and aggregation (a strategy's rule for replica writes).
+        self.synchronization = sync
         self._name = name or "Variable"
         self._uid = next(_uid)
         self._value = value
-        self.aggregation = tf_kwargs.get("aggregation")
+        self.trainable = bool(trainable)
+        self.aggregation = tf_kwargs.get("aggregation") or VariableAggregation.NONE
         #: Applied by optimizers after each update (``v.assign(v.constraint(v))``), as Keras.
         self.constraint = constraint
         frame = current_frame()
@@ -143,7 +149,8 @@ class Variable:
     read_value = value
 
     def numpy(self) -> np.ndarray:
-        return np.asarray(self._current())
+        """The value as a numpy array of its own (a numpy scalar when 0-d), as TF."""
+        return _own_numpy(self._current())
 
     def __array__(self, dtype=None, copy=None):
         arr = np.asarray(self._current())
@@ -800,3 +807,24 @@ def init_scope():
             yield
     finally:
         state.frames, state.recorders = saved_frames, saved_recorders
+
+
+class VariableSynchronization(enum.Enum):
+    """When a distributed Variable's replicas are synchronized (``tf.VariableSynchronization``)."""
+
+    AUTO = 0
+    NONE = 1
+    ON_WRITE = 2
+    ON_READ = 3
+
+
+class VariableAggregationV2(enum.Enum):
+    """How replica writes of a Variable combine (``tf.VariableAggregation``)."""
+
+    NONE = 0
+    SUM = 1
+    MEAN = 2
+    ONLY_FIRST_REPLICA = 3
+
+
+VariableAggregation = VariableAggregationV2

@@ -154,3 +154,38 @@ def test_sparse_read_is_a_gather_with_a_sparse_gradient():
     assert isinstance(g, jt.IndexedSlices)
     # d/dv of 2 * (row2 + row0 + row2): rows 0 and 2 get 2 and 4, by hand
     np.testing.assert_array_equal(jt.convert_to_tensor(g).numpy(), [[2, 2], [0, 0], [4, 4]])
+
+
+def test_numpy_gives_a_writeable_copy_and_scalars_as_tf():
+    # TF 2.21: numpy() is writeable and changing it leaves the Variable/Tensor as it was;
+    # a 0-d value comes back as a numpy scalar (np.float32), not a 0-d array.
+    import jtape.compat as tf
+
+    v = tf.Variable([1.0, 2.0])
+    arr = v.numpy()
+    arr[0] = 100.0
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+    t = tf.constant([3.0, 4.0])
+    out = t.numpy()
+    out[1] = 0.0
+    np.testing.assert_array_equal(t.numpy(), [3.0, 4.0])
+    assert type(tf.Variable(1.0).numpy()) is np.float32
+    assert type(tf.reduce_sum([1.0, 2.0]).numpy()) is np.float32
+    assert type(tf.constant(True).numpy()) is np.bool_
+
+
+def test_synchronization_and_aggregation_as_tf():
+    import jtape.compat as tf
+
+    v = tf.Variable(1.0)
+    assert v.synchronization is tf.VariableSynchronization.AUTO
+    assert v.aggregation is tf.VariableAggregation.NONE
+    on_read = tf.Variable(
+        1.0,
+        synchronization=tf.VariableSynchronization.ON_READ,
+        aggregation=tf.VariableAggregation.MEAN,
+    )
+    assert not on_read.trainable  # TF's default for ON_READ
+    assert on_read.aggregation is tf.VariableAggregation.MEAN
+    assert tf.Variable(1.0, synchronization="ON_READ", trainable=True).trainable
+    assert [a.value for a in tf.VariableAggregation] == [0, 1, 2, 3]

@@ -57,6 +57,8 @@ from .._tensor import Tensor as Tensor
 from .._tensor_array import TensorArray as TensorArray
 from .._variable import IndexedSlices as IndexedSlices
 from .._variable import Variable as Variable
+from .._variable import VariableAggregation as VariableAggregation
+from .._variable import VariableSynchronization as VariableSynchronization
 from .._variable import init_scope as init_scope
 from . import autodiff as autodiff
 from . import config as config
@@ -294,6 +296,8 @@ __all__ = sorted(
         "TensorSpec",
         "UnconnectedGradients",
         "Variable",
+        "VariableAggregation",
+        "VariableSynchronization",
         "as_dtype",
         "autodiff",
         "bfloat16",

@@ -149,6 +149,23 @@ def _eq(got, want):
 
 
 # One call per remaining name: (TF path) -> function of the tf module.
+_TABLE3 = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+
+
+def _sparse_ids():
+    """Ids [0, 2] for example 0, [1] for example 1, none for example 2."""
+    return tf.SparseTensor([[0, 0], [0, 1], [1, 0]], tf.constant([0, 2, 1], tf.int64), [3, 2])
+
+
+def _sparse_example() -> bytes:
+    feature = {
+        "x": tf.train.Feature(int64_list=tf.train.Int64List(value=[3, 1, 4])),
+        "i": tf.train.Feature(int64_list=tf.train.Int64List(value=[0, 2])),
+        "v": tf.train.Feature(float_list=tf.train.FloatList(value=[0.5, 1.5])),
+    }
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
 CALLS = {
     "tf.argsort": lambda: _eq(tf.argsort([3.0, 1.0, 2.0]), [1, 2, 0]),
     "tf.boolean_mask": lambda: _eq(tf.boolean_mask([1, 2, 3], [True, False, True]), [1, 3]),
@@ -157,6 +174,12 @@ CALLS = {
         tf.case([(tf.constant(False), lambda: 1), (tf.constant(True), lambda: 2)]), 2
     ),
     "tf.cast": lambda: _eq(tf.cast([1.7, -1.7], tf.int32), [1, -1]),
+    "tf.VariableAggregation": lambda: _eq(
+        [a.name for a in tf.VariableAggregation], ["NONE", "SUM", "MEAN", "ONLY_FIRST_REPLICA"]
+    ),
+    "tf.VariableSynchronization": lambda: _eq(
+        [a.name for a in tf.VariableSynchronization], ["AUTO", "NONE", "ON_WRITE", "ON_READ"]
+    ),
     "tf.IndexedSlices": lambda: _eq(
         tf.Variable([1.0, 2.0, 3.0]).scatter_add(
             tf.IndexedSlices(tf.constant([10.0, 20.0]), tf.constant([0, 2]))
@@ -741,6 +764,16 @@ CALLS.update(
             .sum(),
             16,
         ),
+        # rows 0 and 2 of the table summed for example 0, row 1 for example 1; the safe
+        # form also returns a zero row for example 2, which has no ids
+        "tf.nn.embedding_lookup_sparse": lambda: _close(
+            tf.nn.embedding_lookup_sparse(_TABLE3, _sparse_ids(), None, combiner="sum"),
+            [[6.0, 8.0], [3.0, 4.0]],
+        ),
+        "tf.nn.safe_embedding_lookup_sparse": lambda: _close(
+            tf.nn.safe_embedding_lookup_sparse(_TABLE3, _sparse_ids(), combiner="sum"),
+            [[6.0, 8.0], [3.0, 4.0], [0.0, 0.0]],
+        ),
         # each input value spread over its stride-2 window: [1, 2] -> [1, 1, 2, 2]
         "tf.nn.conv1d_transpose": lambda: _close(
             tf.nn.conv1d_transpose(
@@ -830,9 +863,26 @@ CALLS.update(
             tf.io.parse_single_example(EXAMPLE_BYTES, {"x": tf.io.RaggedFeature(tf.int64)})["x"],
             [1, 2],
         ),
-        "tf.io.VarLenFeature": lambda: _raises(NotImplementedError, tf.io.VarLenFeature, tf.int64),
-        "tf.io.SparseFeature": lambda: _raises(
-            NotImplementedError, tf.io.SparseFeature, "i", "v", tf.int64, 3
+        # an int64 list [3, 1, 4]: a SparseTensor with one entry per value
+        "tf.io.VarLenFeature": lambda: _eq(
+            [
+                sp.values.numpy().tolist() + sp.dense_shape.numpy().tolist()
+                for sp in [
+                    tf.io.parse_single_example(
+                        _sparse_example(), {"x": tf.io.VarLenFeature(tf.int64)}
+                    )["x"]
+                ]
+            ],
+            [[3, 1, 4, 3]],
+        ),
+        # indices [0, 2] and values [0.5, 1.5] in a size-3 vector
+        "tf.io.SparseFeature": lambda: _close(
+            tf.sparse.to_dense(
+                tf.io.parse_single_example(
+                    _sparse_example(), {"s": tf.io.SparseFeature("i", "v", tf.float32, 3)}
+                )["s"]
+            ),
+            [0.5, 0.0, 1.5],
         ),
         "tf.io.TFRecordOptions": lambda: _eq(
             tf.io.TFRecordOptions.get_compression_type_string(tf.io.TFRecordOptions("GZIP")),
