@@ -579,10 +579,20 @@ def _nrows_of(values) -> int | None:
     return int(shape[0]) if shape else None
 
 
-def _rowids(splits: Tensor, nvals: int) -> Tensor:
-    from ._op import op
+_OPS: dict = {}  # the ops of this module, made on first use (``_op`` imports later)
 
-    return op(_rowids_fn)(splits, nvals)
+
+def _op_of(fn):
+    found = _OPS.get(fn)
+    if found is None:
+        from ._op import op
+
+        found = _OPS[fn] = op(fn)
+    return found
+
+
+def _rowids(splits: Tensor, nvals: int) -> Tensor:
+    return _op_of(_rowids_fn)(splits, nvals)
 
 
 def _rowids_fn(splits, nvals):
@@ -618,20 +628,12 @@ def _take(values, idx):
             else np.zeros(0, np.int64)
         )
         return RaggedTensor._make(_take(values._v, inner), const(splits), values._uniform)
-    return _take_op(values, const(idx))
+    # A plain take: TF's ragged slicing gives dense gradients, not IndexedSlices.
+    return _op_of(_take_rows)(values, const(idx))
 
 
 def _take_rows(values, idx):
     return jnp.take(values, idx, axis=0)
-
-
-def _take_op(values, idx):
-    # A plain take (TF's ragged slicing gives dense gradients, not IndexedSlices).
-    from ._op import op
-
-    global _take_op
-    _take_op = op(_take_rows, name="ragged_take")
-    return _take_op(values, idx)
 
 
 def is_ragged(x) -> bool:
