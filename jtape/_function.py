@@ -27,6 +27,9 @@ import jax
 import numpy as np
 
 from . import _debug_ops, _dtypes, _variable, _xla_options
+from ._key_order import KeyOrderedTree as _KeyOrderedTree
+from ._key_order import key_orders as _key_orders
+from ._key_order import reorder as _reorder
 from ._op import call_op
 from ._shape import TensorShape
 from ._state import state, tracing
@@ -853,7 +856,7 @@ def _traced_program(
         Tensor(next(dyn_iter)) if s is _DYNAMIC else (s.deref() if isinstance(s, _Ref) else s)
         for s in statics
     ]
-    args, kwargs = jax.tree_util.tree_unflatten(treedef, leaves)
+    args, kwargs = treedef.unflatten(leaves)  # dicts in the caller's key order, as TF
     frame = _TraceFrame(function, known, var_values, allow_create=not function._creation_closed)
     closed_before = function._creation_closed
     first_uid = next(_variable._uid)  # Variables numbered above it are made by this trace
@@ -945,65 +948,6 @@ def _output_constant(leaf):
         with jax.ensure_compile_time_eval():
             return convert_to_tensor(leaf)
     return leaf
-
-
-def _key_orders(tree):
-    """The insertion order of every dict in ``tree`` (JAX flattens dicts in sorted key
-    order), or None where nothing needs reordering."""
-    if isinstance(tree, dict) and type(tree) is dict:
-        subs = [_key_orders(tree[k]) for k in tree]
-        if list(tree) == sorted(tree, key=_sort_key) and all(t is None for t in subs):
-            return None
-        return ("dict", tuple(tree), tuple(subs))
-    if isinstance(tree, (list, tuple)):
-        subs = [_key_orders(v) for v in tree]
-        return None if all(t is None for t in subs) else ("seq", tuple(subs))
-    return None
-
-
-def _sort_key(key):
-    return (type(key).__name__, key)
-
-
-def _reorder(value, order):
-    if order is None:
-        return value
-    if order[0] == "dict":
-        _, keys, subs = order
-        return {k: _reorder(value[k], o) for k, o in zip(keys, subs)}
-    items = [_reorder(v, o) for v, o in zip(value, order[1])]
-    if isinstance(value, list):
-        return items
-    return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
-
-
-class _KeyOrderedTree:
-    """A treedef whose ``unflatten`` gives dicts back in the order the function built them
-    (TF keeps a returned dict's insertion order; JAX's treedef sorts the keys)."""
-
-    __slots__ = ("treedef", "order")
-
-    def __init__(self, treedef, order) -> None:
-        self.treedef = treedef
-        self.order = order
-
-    @classmethod
-    def wrap(cls, treedef, result):
-        order = _key_orders(result)
-        return treedef if order is None else cls(treedef, order)
-
-    def unflatten(self, leaves):
-        return _reorder(self.treedef.unflatten(leaves), self.order)
-
-    def __eq__(self, other) -> bool:
-        return (
-            isinstance(other, _KeyOrderedTree)
-            and self.treedef == other.treedef
-            and self.order == other.order
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.treedef, self.order))
 
 
 def _same_meta(a: tuple, b: tuple) -> bool:
@@ -1159,6 +1103,9 @@ def _signature(args, kwargs):
                     "pass tensors/arrays or hashable Python values"
                 ) from None
             statics.append(leaf)
+    # A dict argument reaches the function in its own key order (JAX's treedef sorts
+    # keys; TF keeps the caller's order, so ``list(features.values())`` matches).
+    treedef = _KeyOrderedTree.wrap(treedef, (args, kwargs))
     key = (treedef, tuple(statics), tuple(type(s) for s in statics))
     return key, dyn
 

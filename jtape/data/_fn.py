@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._custom_gradient import _isolated
+from .._key_order import KeyOrderedTree, key_orders, reorder
 from .._tensor import Tensor
 from . import _structure
 
@@ -79,12 +80,16 @@ class StructuredFunction:
         self._jitted = jax.jit(self._pure)
         self._vmapped = jax.jit(jax.vmap(self._pure))
         self.vectorize = True
+        self._out_order = None  # the key order of fn's returned dicts (see _pure)
 
     def _pure(self, element):
         wrapped = _structure.map_structure(Tensor, element)
         with _isolated([], _StatelessFrame()):
             out = _call(self.fn, wrapped)
         out = _structure.lists_to_tuples(out)
+        # JAX rebuilds the returned dicts in sorted key order: note the function's own
+        # order, which outputs get back (as TF keeps it)
+        self._out_order = key_orders(out)
         return _structure.map_structure(_to_raw, out)
 
     def _run_eager(self, element):
@@ -102,7 +107,7 @@ class StructuredFunction:
                 if all(_structure.is_numeric(x) for x in leaves):
                     try:
                         out = self._jitted(element)
-                        return _structure.map_structure(np.asarray, out)
+                        return reorder(_structure.map_structure(np.asarray, out), self._out_order)
                     except (_NeedsEager, TypeError, jax.errors.JAXTypeError):
                         pass
                 self.eager = True
@@ -146,6 +151,8 @@ class StructuredFunction:
             self.vectorize = False
             return None
         out_leaves, treedef = jax.tree_util.tree_flatten(out)
+        if self._out_order is not None:
+            treedef = KeyOrderedTree(treedef, self._out_order)
         host = [np.asarray(x) for x in out_leaves]
         return [_structure.Row(host, treedef, i) for i in range(n)]
 
@@ -164,6 +171,7 @@ class StructuredFunction:
                 try:
                     with jax.default_device(host_device()):
                         out = jax.eval_shape(self._pure, element)
+                    out = reorder(out, self._out_order)
                     probes.append(_structure.map_structure(_spec_of_shaped, out))
                     continue
                 except (_NeedsEager, TypeError, jax.errors.JAXTypeError):
@@ -173,9 +181,10 @@ class StructuredFunction:
                 probes.append(_structure.spec_of(self(element)))
             finally:
                 _PROBE.unknown = 0
-        return jax.tree_util.tree_map(
+        spec = jax.tree_util.tree_map(
             lambda a, b: a.most_specific_compatible(b), probes[0], probes[1]
         )
+        return reorder(spec, key_orders(probes[0]))
 
 
 _PROBE = threading.local()

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _dtypes, _ragged_data, _sparse_data, _strings
 from .._function import TensorSpec as _BaseTensorSpec
+from .._key_order import KeyOrderedTree, key_orders, reorder
 from .._op_errors import InvalidArgumentError
 from .._sparse import SparseTensor, SparseTensorSpec
 from .._sparse_data import batched_spec as batched_spec
@@ -46,7 +47,7 @@ class Row:
 
     def materialize(self):
         leaves = [_row(x, self.index) for x in self.leaves]
-        return jax.tree_util.tree_unflatten(self.treedef, leaves)
+        return self.treedef.unflatten(leaves)
 
 
 def _row(x: np.ndarray, i: int):
@@ -61,18 +62,23 @@ def materialize(element):
 
 
 def flatten(structure) -> tuple[list, Any]:
-    """Leaves (in TF's order: dict keys sorted) and the structure to rebuild them."""
+    """Leaves (in TF's order: dict keys sorted) and the structure to rebuild them, which
+    gives dicts back in their insertion order (as TF's ``nest``)."""
     if type(structure) is Row:
         return [_row(x, structure.index) for x in structure.leaves], structure.treedef
-    return jax.tree_util.tree_flatten(structure, is_leaf=_is_leaf)
+    leaves, treedef = jax.tree_util.tree_flatten(structure, is_leaf=_is_leaf)
+    return leaves, KeyOrderedTree.wrap(treedef, structure)
 
 
 def unflatten(treedef, leaves):
-    return jax.tree_util.tree_unflatten(treedef, leaves)
+    return treedef.unflatten(leaves)
 
 
 def map_structure(fn, structure):
-    return jax.tree_util.tree_map(fn, materialize(structure), is_leaf=_is_leaf)
+    """``fn`` over the leaves, dicts kept in their insertion order."""
+    structure = materialize(structure)
+    out = jax.tree_util.tree_map(fn, structure, is_leaf=_is_leaf)
+    return reorder(out, key_orders(structure))
 
 
 def _gather_rows(rows: list):
