@@ -451,8 +451,14 @@ def test_doc_is_current():
 DELEGATED = {
     "tf.image.": ("tests/test_image.py",),
     "tf.io.": ("tests/test_io.py",),
+    "tf.ragged.": ("tests/fixtures/record_ragged.py", "tests/test_ragged.py"),
     "tf.saved_model.": ("tests/test_saved_model.py",),
     "tf.signal.": ("tests/test_signal.py",),
+    "tf.sparse.": (
+        "tests/fixtures/record_sparse.py",
+        "tests/test_sparse_tensor.py",
+        "tests/test_sparse_recorded.py",
+    ),
     "tf.strings.": ("tests/test_strings.py", "tests/nn/test_text_layers.py"),
     "tf.summary.": ("tests/test_summary.py",),
     "tf.train.": (
