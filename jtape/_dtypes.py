@@ -307,6 +307,8 @@ def default_dtype_for(value) -> DType | None:
         leaves = _python_leaves(value)
         if not leaves:
             return float32  # an empty list ([], [[]]): TF's float32, not numpy's float64
+        if any(isinstance(v, np.generic) for v in leaves):
+            return _scalar_list_dtype(_leaves_in_order(value))
         if all(isinstance(v, (bool, int, float, complex)) for v in leaves):
             if any(isinstance(v, complex) for v in leaves):
                 return complex128
@@ -318,6 +320,48 @@ def default_dtype_for(value) -> DType | None:
                 return int32
             return int64
     return None
+
+
+def _scalar_list_dtype(leaves: list) -> DType | None:
+    """TF's dtype for a list holding numpy scalars: set by the first element. A numpy
+    float keeps its dtype (the rest conform); an int (numpy's or Python's) gives int32
+    (int64 past its range), float32 if a float follows; a Python float gives float32; a
+    complex, complex128. None (numpy's rule) for anything else."""
+    kinds = []
+    for v in leaves:
+        if isinstance(v, (np.bool_, bool)):
+            kinds.append("b")
+        elif isinstance(v, (np.integer, int)):
+            kinds.append("i")
+        elif isinstance(v, (np.floating, float)):
+            kinds.append("f")
+        elif isinstance(v, (np.complexfloating, complex)):
+            kinds.append("c")
+        else:
+            return None
+    first = leaves[0]
+    if kinds[0] == "f":
+        return as_dtype(first.dtype) if isinstance(first, np.floating) else float32
+    if kinds[0] == "i" and "c" not in kinds and "b" not in kinds:
+        if "f" in kinds:
+            return float32
+        ints = [int(v) for v in leaves]
+        return int32 if all(_INT32.min <= v <= _INT32.max for v in ints) else int64
+    if kinds[0] == "c" and set(kinds) <= {"c", "f", "i"}:
+        return complex128
+    if set(kinds) == {"b"}:
+        return bool_
+    return None
+
+
+def _leaves_in_order(value) -> list:
+    out = []
+    for v in value:
+        if isinstance(v, (list, tuple)):
+            out.extend(_leaves_in_order(v))
+        else:
+            out.append(v)
+    return out
 
 
 def _python_leaves(value) -> list:
