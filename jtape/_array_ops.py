@@ -107,7 +107,7 @@ def range(start, limit=None, delta=1, dtype=None) -> Tensor:  # noqa: A001
         start, limit = 0, start
     if dtype is None:
         dtype = _range_dtype((start, limit, delta))
-    start, limit, delta = (np.asarray(to_value(v)).item() for v in (start, limit, delta))
+    start, limit, delta = (np.asarray(v).item() for v in (start, limit, delta))
     return Tensor(jnp.arange(start, limit, delta, dtype=_dtypes.as_dtype(dtype)))
 
 
