@@ -1,7 +1,7 @@
 """``tf.nest``: nested structures (lists, tuples, namedtuples, dicts) with TF's rules.
 
 Built on ``jax.tree_util`` with TF's conventions: tensors, variables and ``None`` are
-leaves, and dicts are visited in sorted key order.
+leaves, dicts are visited in sorted key order and rebuilt in their own key order.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 import jax
 
+from .._key_order import KeyOrderedTree
 from .._tensor import Tensor
 from ._missing import missing
 
@@ -33,14 +34,44 @@ def _check(structure) -> None:
 
 
 def flatten(structure, expand_composites: bool = False) -> list:
-    """The leaves of ``structure``, in TF's order.
+    """The leaves of ``structure``, in TF's order. With ``expand_composites`` a
+    SparseTensor gives ``indices, values, dense_shape`` and a RaggedTensor
+    ``flat_values, *nested_row_splits``, as TF.
 
     Example:
         >>> flatten({"b": [1, 2], "a": (3, None)})
         [3, None, 1, 2]
     """
     _check(structure)
-    return jax.tree_util.tree_leaves(structure, is_leaf=_is_leaf)
+    leaves = jax.tree_util.tree_leaves(structure, is_leaf=_is_leaf)
+    if not expand_composites:
+        return leaves
+    out = []
+    for leaf in leaves:
+        out.extend(_components(leaf))
+    return out
+
+
+def _components(leaf) -> list:
+    from .._ragged import RaggedTensor
+    from .._sparse import SparseTensor
+
+    if isinstance(leaf, SparseTensor):
+        return [leaf.indices, leaf.values, leaf.dense_shape]
+    if isinstance(leaf, RaggedTensor):
+        return [leaf.flat_values, *leaf.nested_row_splits]
+    return [leaf]
+
+
+def _from_components(like, parts: list):
+    from .._ragged import RaggedTensor
+    from .._sparse import SparseTensor
+
+    if isinstance(like, SparseTensor):
+        return SparseTensor(*parts)
+    if isinstance(like, RaggedTensor):
+        return RaggedTensor.from_nested_row_splits(parts[0], parts[1:])
+    return parts[0]
 
 
 def is_nested(seq) -> bool:
@@ -58,14 +89,22 @@ is_sequence = is_nested
 def pack_sequence_as(structure, flat_sequence, expand_composites: bool = False):
     """``flat_sequence`` rearranged into the shape of ``structure``."""
     _check(structure)
-    treedef = jax.tree_util.tree_structure(structure, is_leaf=_is_leaf)
+    leaves, treedef = jax.tree_util.tree_flatten(structure, is_leaf=_is_leaf)
     flat = list(flat_sequence)
-    if treedef.num_leaves != len(flat):
+    sizes = [len(_components(x)) if expand_composites else 1 for x in leaves]
+    if sum(sizes) != len(flat):
         raise ValueError(
-            f"pack_sequence_as: structure has {treedef.num_leaves} leaves but flat_sequence "
+            f"pack_sequence_as: structure has {sum(sizes)} leaves but flat_sequence "
             f"has {len(flat)} elements"
         )
-    return jax.tree_util.tree_unflatten(treedef, flat)
+    if expand_composites:
+        packed, start = [], 0
+        for like, n in zip(leaves, sizes):
+            packed.append(_from_components(like, flat[start : start + n]))
+            start += n
+        flat = packed
+    # dicts come back in the structure's key order, as TF's nest rebuilds them
+    return KeyOrderedTree.wrap(treedef, structure).unflatten(flat)
 
 
 def assert_same_structure(
@@ -110,7 +149,8 @@ def map_structure(func: Callable, *structure, **kwargs) -> Any:
         assert_same_structure(structure[0], other, check_types=check_types)
     treedef = jax.tree_util.tree_structure(structure[0], is_leaf=_is_leaf)
     leaves = [flatten(s) for s in structure]
-    return jax.tree_util.tree_unflatten(treedef, [func(*xs) for xs in zip(*leaves)])
+    results = [func(*xs) for xs in zip(*leaves)]
+    return KeyOrderedTree.wrap(treedef, structure[0]).unflatten(results)
 
 
 __all__ = [
