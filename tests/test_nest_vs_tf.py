@@ -7,7 +7,6 @@ and RaggedTensors into their component tensors (jtape kept them whole). Recorded
 from __future__ import annotations
 
 import pytest
-
 import recorded_cases
 
 RECORDED = recorded_cases.load("nest_tf.json")
