@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _dtypes
 from ._array_ops import _static_shape
 from ._op import op
+from ._op_errors import InvalidArgumentError
 from ._tensor import Tensor
 
 
@@ -64,10 +66,24 @@ def uniform(key, shape, minval=0, maxval=None, dtype=_dtypes.float32) -> Tensor:
     dtype = _dtypes.as_dtype(dtype)
     if jnp.issubdtype(dtype, jnp.integer):
         if maxval is None:
-            raise ValueError(f"uniform: maxval is required for integer dtype {dtype.name}")
+            raise ValueError(f"Must specify maxval for integer dtype tf.{dtype.name}")
+        low, high = _concrete_number(minval), _concrete_number(maxval)
+        if low is not None and high is not None and low >= high:  # TF's RandomUniformInt
+            raise InvalidArgumentError(f"Need minval < maxval, got {low} >= {high}")
     elif maxval is None:
         maxval = 1.0
     return _uniform(key, _as(minval, dtype), _as(maxval, dtype), _static_shape(shape), dtype)
+
+
+def _concrete_number(value):
+    """``value`` as a Python number when known now (not traced), else None."""
+    value = getattr(value, "_value", value)
+    if isinstance(value, jax.core.Tracer) or hasattr(value, "_jt_read"):
+        return None
+    try:
+        return np.asarray(value).item()
+    except (TypeError, ValueError):
+        return None
 
 
 def _as(value, dtype):
@@ -88,6 +104,8 @@ def _categorical(key, logits, num_samples, dtype):
 
 def categorical(key, logits, num_samples: int, dtype=_dtypes.int64) -> Tensor:
     """``num_samples`` class indices per row of the ``[batch, classes]`` logits."""
+    if isinstance(logits, (list, tuple)):  # TF converts a Python list (float32)
+        logits = jnp.asarray(logits, jnp.float32)
     return _categorical(key, logits, int(num_samples), _dtypes.as_dtype(dtype))
 
 

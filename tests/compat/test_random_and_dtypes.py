@@ -109,3 +109,17 @@ def test_tensor_and_variable_shapes_have_tf_methods():
         return tf.reshape(t, [t.shape.num_elements()])
 
     assert f(x).shape.as_list() == [6] and seen == [[2, 3]]
+
+
+def test_random_argument_rules_as_tf():
+    # TF 2.21: a Python-list logits with dtype=int32 samples int32 classes (jtape crashed);
+    # an integer range with minval >= maxval is an InvalidArgumentError (jtape sampled).
+    draws = tf.random.categorical([[0.0, 0.0]], 3, dtype=tf.int32)
+    assert draws.dtype == tf.int32 and draws.shape == (1, 3)
+    assert set(draws.numpy().ravel().tolist()) <= {0, 1}
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Need minval < maxval"):
+        tf.random.uniform([2], minval=5, maxval=2, dtype=tf.int32)
+    with pytest.raises(ValueError, match="Must specify maxval for integer dtype"):
+        tf.random.uniform([2], dtype=tf.int32)
+    ints = tf.random.uniform([200], minval=2, maxval=5, dtype=tf.int64).numpy()
+    assert ints.dtype == np.int64 and ints.min() >= 2 and ints.max() <= 4
