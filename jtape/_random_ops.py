@@ -95,6 +95,42 @@ def _as(value, dtype):
 
 
 @op
+def _gamma(key, alpha, beta, shape, dtype):
+    full = tuple(shape) + jnp.broadcast_shapes(jnp.shape(alpha), jnp.shape(beta))
+    draws = jax.random.gamma(_wrap(key), jnp.broadcast_to(alpha, full), full, dtype)
+    return draws / beta  # rate beta: JAX's gradient in alpha is implicit, as TF's
+
+
+def gamma(key, shape, alpha, beta=None, dtype=_dtypes.float32) -> Tensor:
+    """Gamma samples of shape ``shape + broadcast(alpha, beta).shape`` (``beta``: rate)."""
+    dtype = _dtypes.as_dtype(dtype)
+    alpha = _as_array(alpha, dtype)
+    beta = _as_array(1.0 if beta is None else beta, dtype)
+    return _gamma(key, alpha, beta, _static_shape(shape), dtype)
+
+
+@op
+def _poisson(key, lam, shape, dtype):
+    full = tuple(shape) + jnp.shape(lam)
+    counts = jax.random.poisson(_wrap(key), jnp.broadcast_to(lam, full), full)
+    return jax.lax.stop_gradient(counts.astype(dtype))  # TF has no gradient here either
+
+
+def poisson(key, shape, lam, dtype=_dtypes.float32) -> Tensor:
+    """Poisson counts of shape ``shape + lam.shape`` in ``dtype`` (float or int)."""
+    dtype = _dtypes.as_dtype(dtype)
+    lam_dtype = jnp.float64 if dtype == _dtypes.float64 else jnp.float32
+    return _poisson(key, _as_array(lam, lam_dtype), _static_shape(shape), dtype)
+
+
+def _as_array(value, dtype):
+    # Python numbers and lists as arrays of ``dtype``; tensors pass (gradients reach them)
+    if isinstance(value, (int, float, list, tuple)):
+        return jnp.asarray(value, dtype)
+    return value
+
+
+@op
 def _categorical(key, logits, num_samples, dtype):
     out = jax.random.categorical(
         _wrap(key), logits[:, None, :], axis=-1, shape=(logits.shape[0], num_samples)

@@ -98,6 +98,17 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=No
     )
 
 
+def gamma(shape, alpha, beta=None, dtype=_dtypes.float32, seed=None, name=None):
+    """Gamma samples (``tf.random.gamma``): shape ``shape + broadcast(alpha, beta).shape``,
+    ``beta`` the rate; reparameterized gradients reach ``alpha`` and ``beta``."""
+    return _random_ops.gamma(_next_key("gamma", seed, dtype), shape, alpha, beta, dtype)
+
+
+def poisson(shape, lam, dtype=_dtypes.float32, seed=None, name=None):
+    """Poisson counts (``tf.random.poisson``) of shape ``shape + lam.shape``."""
+    return _random_ops.poisson(_next_key("poisson", seed, dtype), shape, lam, dtype)
+
+
 def shuffle(value, seed=None, name=None):
     """``value`` with its first axis randomly permuted."""
     return _random_ops.shuffle(_next_key("shuffle", seed, "int32"), value)
@@ -146,8 +157,10 @@ def get_seed(op_seed):
 __all__ = [
     "Generator",
     "categorical",
+    "gamma",
     "get_global_generator",
     "normal",
+    "poisson",
     "set_global_generator",
     "set_seed",
     "shuffle",

@@ -1024,6 +1024,21 @@ CALLS.update(
             np.abs(tf.random.truncated_normal([50]).numpy()).max() <= 2, True
         ),
         "tf.random.uniform": lambda: _eq(tf.random.uniform([5], 2.0, 3.0).numpy().min() >= 2, True),
+        # Gamma samples are positive; shape + the parameter's shape; Poisson counts integral
+        "tf.random.gamma": lambda: _eq(
+            [
+                tf.random.gamma([4], [1.0, 2.0]).shape,
+                bool(tf.random.gamma([9], 0.5).numpy().min() > 0),
+            ],
+            [(4, 2), True],
+        ),
+        "tf.random.poisson": lambda: _eq(
+            [
+                tf.random.poisson([3], [2.0]).shape,
+                bool((tf.random.poisson([9], 3.0).numpy() % 1 == 0).all()),
+            ],
+            [(3, 1), True],
+        ),
         # tf.debugging
         "tf.debugging.Assert": lambda: _raises(
             tf.errors.InvalidArgumentError, tf.debugging.Assert, False, ["x"]

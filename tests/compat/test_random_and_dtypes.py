@@ -123,3 +123,24 @@ def test_random_argument_rules_as_tf():
         tf.random.uniform([2], dtype=tf.int32)
     ints = tf.random.uniform([200], minval=2, maxval=5, dtype=tf.int64).numpy()
     assert ints.dtype == np.int64 and ints.min() >= 2 and ints.max() <= 4
+
+
+def test_gamma_and_poisson_shapes_dtypes_and_moments():
+    # Shapes and dtypes as TF 2.21 (checked there): shape + the parameters' shape. The
+    # streams are JAX's, so values are checked by moments: Gamma(a, rate b) has mean a/b
+    # and variance a/b**2; Poisson(lam) mean lam.
+    tf.random.set_seed(3)
+    assert tf.random.gamma([3], [1.0, 2.0]).shape == (3, 2)
+    assert tf.random.gamma([2], 2.0, dtype=tf.float64).dtype == tf.float64
+    assert tf.random.poisson([3], 2.0).dtype == tf.float32
+    assert tf.random.poisson([3], 2.0, dtype=tf.int32).dtype == tf.int32
+    assert tf.random.poisson([2], [1.0, 5.0]).shape == (2, 2)
+    x = tf.random.gamma([40000], 3.0, 2.0).numpy()
+    assert abs(x.mean() - 1.5) < 0.03 and abs(x.var() - 0.75) < 0.05
+    assert abs(tf.random.poisson([40000], 4.0).numpy().mean() - 4.0) < 0.05
+    alpha, beta = tf.Variable(3.0), tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        mean = tf.reduce_mean(tf.random.gamma([40000], alpha, beta))
+    d_alpha, d_beta = tape.gradient(mean, [alpha, beta])
+    # d/da (a/b) = 1/b = 0.5; d/db (a/b) = -a/b**2 = -0.75 (reparameterized samples)
+    assert abs(float(d_alpha) - 0.5) < 0.02 and abs(float(d_beta) + 0.75) < 0.03
