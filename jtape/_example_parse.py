@@ -141,9 +141,9 @@ def _check_specs(features: dict) -> None:
         if isinstance(spec, RaggedFeature):
             if spec.partitions:
                 raise NotImplementedError(
-                    f"parse_example: RaggedFeature {key!r} has partitions; jtape's "
-                    "RaggedTensor has one ragged dimension, so only RaggedFeature(dtype, "
-                    "value_key) without partitions is supported"
+                    f"parse_example: RaggedFeature {key!r} has partitions; jtape parses "
+                    "only RaggedFeature(dtype, value_key) without partitions (build the "
+                    "nested RaggedTensor with tf.RaggedTensor.from_nested_row_lengths)"
                 )
             _dtype_name(spec.dtype)
             continue

@@ -11,10 +11,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._image_ops import _convert_image_dtype, convert_image_dtype, no_gradient
+from ._image_ops import _convert_image_dtype, convert_image_dtype
 from ._op import op
 from ._op_errors import FailedPreconditionError, InvalidArgumentError
 from ._tensor import Tensor
+from ._tf_gradients import no_registered_gradient as no_gradient
 
 _F16_F32 = (np.dtype(np.float16), np.dtype(np.float32))
 

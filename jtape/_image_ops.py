@@ -7,9 +7,6 @@ tapes and ``jt.function`` handle it; offsets and sizes are static Python ints.
 
 from __future__ import annotations
 
-import functools
-
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -18,27 +15,6 @@ from ._array_ops import convert_to_tensor
 from ._image_resize import image_rank, resize
 from ._op import op
 from ._tensor import Tensor
-
-
-@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
-def no_gradient(x, tf_op: str):
-    """``x`` unchanged; differentiating through it raises TF's LookupError for ``tf_op``.
-
-    For the ops TF registers no gradient for (AdjustContrastv2, AdjustSaturation,
-    AdjustHue, ResizeArea): a tape that reaches them fails as in TF, not silently.
-    """
-    return x
-
-
-def _no_gradient_fwd(x, tf_op):
-    return x, None
-
-
-def _no_gradient_bwd(tf_op, _, g):
-    raise LookupError(f"gradient registry has no entry for: {tf_op}")
-
-
-no_gradient.defvjp(_no_gradient_fwd, _no_gradient_bwd)
 
 
 def as_image(images) -> Tensor:

@@ -89,7 +89,7 @@ def _concrete_number(value):
 def _as(value, dtype):
     # Python numbers become arrays of the sample dtype (so 0 and 1 do not make
     # float samples integer); tensors pass through so gradients reach them.
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, list, tuple)):
         return jnp.asarray(value, dtype)
     return value
 
@@ -104,8 +104,8 @@ def _gamma(key, alpha, beta, shape, dtype):
 def gamma(key, shape, alpha, beta=None, dtype=_dtypes.float32) -> Tensor:
     """Gamma samples of shape ``shape + broadcast(alpha, beta).shape`` (``beta``: rate)."""
     dtype = _dtypes.as_dtype(dtype)
-    alpha = _as_array(alpha, dtype)
-    beta = _as_array(1.0 if beta is None else beta, dtype)
+    alpha = _as(alpha, dtype)
+    beta = _as(1.0 if beta is None else beta, dtype)
     return _gamma(key, alpha, beta, _static_shape(shape), dtype)
 
 
@@ -120,14 +120,7 @@ def poisson(key, shape, lam, dtype=_dtypes.float32) -> Tensor:
     """Poisson counts of shape ``shape + lam.shape`` in ``dtype`` (float or int)."""
     dtype = _dtypes.as_dtype(dtype)
     lam_dtype = jnp.float64 if dtype == _dtypes.float64 else jnp.float32
-    return _poisson(key, _as_array(lam, lam_dtype), _static_shape(shape), dtype)
-
-
-def _as_array(value, dtype):
-    # Python numbers and lists as arrays of ``dtype``; tensors pass (gradients reach them)
-    if isinstance(value, (int, float, list, tuple)):
-        return jnp.asarray(value, dtype)
-    return value
+    return _poisson(key, _as(lam, lam_dtype), _static_shape(shape), dtype)
 
 
 @op
@@ -140,8 +133,7 @@ def _categorical(key, logits, num_samples, dtype):
 
 def categorical(key, logits, num_samples: int, dtype=_dtypes.int64) -> Tensor:
     """``num_samples`` class indices per row of the ``[batch, classes]`` logits."""
-    if isinstance(logits, (list, tuple)):  # TF converts a Python list (float32)
-        logits = jnp.asarray(logits, jnp.float32)
+    logits = _as(logits, jnp.float32)  # a Python list: float32, as TF converts it
     return _categorical(key, logits, int(num_samples), _dtypes.as_dtype(dtype))
 
 

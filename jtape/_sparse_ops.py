@@ -24,6 +24,7 @@ from ._sparse import SparseTensor, _concrete, _device
 from ._state import state
 from ._strings import StringTensor
 from ._tensor import Tensor, to_value
+from ._tf_gradients import no_registered_gradient as no_gradient
 
 _ORDER_HINT = (
     " is out of order. Many sparse ops require sorted indices.\n"
@@ -607,24 +608,6 @@ def _reduce_sum_fn(indices, values, shape, axes, keepdims):
     size = int(np.prod(shape)) if shape else 1
     dense = jnp.zeros((size,), values.dtype).at[lin].add(values, mode="drop").reshape(shape)
     return jnp.sum(dense, axis=axes, keepdims=keepdims, dtype=values.dtype)
-
-
-@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
-def no_gradient(values, kernel: str):
-    """``values``, whose gradient raises TF's LookupError for ``kernel`` (TF registers
-    no gradient for it)."""
-    return values
-
-
-def _no_gradient_fwd(values, kernel):
-    return values, None
-
-
-def _no_gradient_bwd(kernel, _res, _g):
-    raise LookupError(f"gradient registry has no entry for: {kernel}")
-
-
-no_gradient.defvjp(_no_gradient_fwd, _no_gradient_bwd)
 
 
 @op(name="sparse_no_gradient")

@@ -9,7 +9,6 @@ ids, indices in range) run where the values are concrete.
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -17,20 +16,14 @@ from ._op import op
 from ._op_errors import InvalidArgumentError
 from ._sparse import _concrete
 from ._sparse_ops import _c_name
+from ._special_math_ops import segment_values
 from ._tensor import Tensor, to_value
 
 
 @op(name="sparse_segment_reduce")
 def _segment_fn(data, indices, segment_ids, n, kind):
     rows = jnp.take(data, indices.astype(jnp.int32), axis=0)
-    seg = segment_ids.astype(jnp.int32)
-    total = jax.ops.segment_sum(rows, seg, num_segments=n)
-    if kind == "sum":
-        return total
-    count = jax.ops.segment_sum(jnp.ones(seg.shape, data.dtype), seg, num_segments=n)
-    count = count if kind == "mean" else jnp.sqrt(count)
-    count = count.reshape(count.shape + (1,) * (rows.ndim - 1))
-    return total / jnp.where(count == 0, 1, count)
+    return segment_values(rows, segment_ids.astype(jnp.int32), n, kind, False)
 
 
 def _int_tensor(x) -> Tensor:
@@ -114,4 +107,4 @@ def segment_sqrt_n(data, indices, segment_ids, num_segments=None, name=None, spa
         [2.8284270763397217]
     """
     del name, sparse_gradient
-    return _segment(data, indices, segment_ids, num_segments, "sqrtn", "sparse.segment_sqrt_n")
+    return _segment(data, indices, segment_ids, num_segments, "sqrt_n", "sparse.segment_sqrt_n")

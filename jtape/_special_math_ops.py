@@ -358,25 +358,20 @@ def _true_divide_dtype(dtype):
     return jnp.float32 if jnp.dtype(dtype).itemsize <= 2 else jnp.float64
 
 
-@op
-def _segment(data, segment_ids, num_segments, kind, sorted_ids):
-    """TF's segment reductions. Empty segments: 0 for sum and mean, 1 for prod; for max
-    and min, 0 in the sorted ops and the dtype's lowest/highest finite value in the
-    unsorted ones (which start from it: a segment of -inf values has max -FLT_MAX)."""
+def segment_values(data, segment_ids, num_segments, kind, sorted_ids):
+    """TF's segment reductions (a pure function; ``_segment`` is its op). Empty segments:
+    0 for sum, mean and sqrt_n, 1 for prod; for max and min, 0 in the sorted ops and the
+    dtype's lowest/highest finite value in the unsorted ones (which start from it: a
+    segment of -inf values has max -FLT_MAX)."""
     integer = jnp.issubdtype(data.dtype, jnp.integer)
-    if kind == "sqrt_n":  # the sum over the square root of the count (0 when empty)
+    if kind in ("mean", "sqrt_n"):
         total = jax.ops.segment_sum(data, segment_ids, num_segments, sorted_ids)
         count = jax.ops.segment_sum(
             jnp.ones(segment_ids.shape, data.dtype), segment_ids, num_segments, sorted_ids
         )
         count = jnp.maximum(count.reshape(count.shape + (1,) * (data.ndim - segment_ids.ndim)), 1)
-        return total / jnp.sqrt(count)
-    if kind == "mean":
-        total = jax.ops.segment_sum(data, segment_ids, num_segments, sorted_ids)
-        count = jax.ops.segment_sum(
-            jnp.ones(segment_ids.shape, data.dtype), segment_ids, num_segments, sorted_ids
-        )
-        count = jnp.maximum(count.reshape(count.shape + (1,) * (data.ndim - segment_ids.ndim)), 1)
+        if kind == "sqrt_n":  # the sum over the square root of the count
+            return total / jnp.sqrt(count)
         if not integer:
             return total / count
         if sorted_ids:  # SegmentMean on integers: integer division, toward zero
@@ -396,6 +391,9 @@ def _segment(data, segment_ids, num_segments, kind, sorted_ids):
         return out  # JAX starts from the integer extremes, as TF
     limit = jnp.finfo(data.dtype).max
     return jnp.maximum(out, -limit) if kind == "max" else jnp.minimum(out, limit)
+
+
+_segment = op(segment_values, name="_segment")
 
 
 def _num_segments(segment_ids) -> int:

@@ -5,7 +5,7 @@ eagerly once they meet a string), and inside ``jt.function`` on string arguments
 time values). A numeric input computed inside a ``jt.function`` has no value yet; the ops
 that read numbers (``as_string``, ``unicode_encode``, ``substr``'s positions) then raise
 an error naming the op. Batched results whose rows differ in length are a
-:class:`~jtape._strings.RaggedTensor` (one ragged dimension), as TF returns.
+:class:`~jtape.RaggedTensor` (one ragged dimension per split), as TF returns.
 """
 
 from __future__ import annotations
@@ -111,8 +111,8 @@ def _rows_out(rows: list, shape: tuple, dtype):
         return Tensor(jax.device_put(np.asarray(row, dtype=dtype)))
     if len(shape) > 1:
         raise NotImplementedError(
-            f"input of rank {len(shape)}: jtape's RaggedTensor has one ragged dimension, so "
-            "this op takes a scalar or a 1-D batch of strings; reshape to 1-D first"
+            f"input of rank {len(shape)}: jtape's string splitting takes a scalar or a 1-D "
+            "batch of strings; reshape to 1-D first"
         )
     return RaggedTensor.from_rows(rows, dtype)
 

@@ -578,6 +578,8 @@ class GradientTape(Recorder):
         src_size = sum(t.size for t in connected_src)
         out_size = target.size // target.shape[0] if batch else target.size
         mode = "jacfwd" if src_size < out_size else "jacrev"
+        if any(t._value.dtype.kind == "c" for t in (target, *connected_src)):
+            mode = "jaccomplex"  # TF's convention, see _complex_jacobian
         program, compiled = _lowering.programs.get(plan)
         name = f"{'batch_' if batch else ''}{mode}"
         fn = _JacobianCall(program, name, compiled)
@@ -648,16 +650,15 @@ class _JacobianCall(_lowering.BoundCall):
         name = self.name
         batch = name.startswith("batch_")
         transform = jax.jacfwd if name.endswith("jacfwd") else jax.jacrev
+        if name.endswith("jaccomplex"):
+            transform = _complex_jacobian
 
         def jac(sources, captured):
             def f(*s):
                 (out,) = prog.replay(s, captured)
                 return out.sum(axis=0) if batch else out
 
-            if _any_complex(f, sources):
-                js = _complex_jacobian(f, sources)
-            else:
-                js = transform(f, argnums=tuple(range(len(sources))))(*sources)
+            js = transform(f, argnums=tuple(range(len(sources))))(*sources)
             if batch:
                 # d(sum_b y[b])/dx has shape y[1:] + x.shape; put x's batch axis first.
                 js = tuple(jnp.moveaxis(j, j.ndim - s.ndim, 0) for j, s in zip(js, sources))
@@ -669,15 +670,15 @@ class _JacobianCall(_lowering.BoundCall):
         return jac(sources, captured)
 
 
-def _any_complex(f, sources) -> bool:
-    dtypes = [s.dtype for s in sources] + [jax.eval_shape(f, *sources).dtype]
-    return any(jnp.dtype(d).kind == "c" for d in dtypes)
+def _complex_jacobian(f, argnums):
+    """``jax.jacrev``'s form for TF's Jacobian where a source or the target is complex:
+    row ``i`` is TF's gradient of ``target[i]`` (JAX's cotangent for the one-hot ``e_i``,
+    conjugated: see ``_tf_convention``). ``jax.jacrev`` refuses complex targets that are
+    not holomorphic."""
+    return lambda *sources: _complex_rows(f, sources)
 
 
-def _complex_jacobian(f, sources) -> tuple:
-    """TF's Jacobian where a source or the target is complex: row ``i`` is TF's gradient
-    of ``target[i]`` (JAX's cotangent for the one-hot ``e_i``, conjugated: see
-    ``_tf_convention``). ``jax.jacrev`` refuses complex targets that are not holomorphic."""
+def _complex_rows(f, sources) -> tuple:
     out, pullback = jax.vjp(f, *sources)
     n = out.size
     basis = jnp.eye(n, dtype=out.dtype).reshape((n, *out.shape))

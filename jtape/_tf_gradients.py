@@ -22,6 +22,8 @@ floating inputs; other dtypes use the plain JAX function. Values are JAX's.
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
@@ -169,3 +171,25 @@ floor = _no_gradient(jnp.floor, "floor")
 ceil = _no_gradient(jnp.ceil, "ceil")
 round = _no_gradient(jnp.round, "round")  # noqa: A001 - TF's name
 rint = _no_gradient(jnp.rint, "rint")
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def no_registered_gradient(x, tf_op: str):
+    """``x`` unchanged; differentiating through it raises TF's LookupError for ``tf_op``.
+
+    For the ops TF registers no gradient for (AdjustContrastv2, AdjustSaturation,
+    AdjustHue, ResizeArea, SparseSplit, ...): a tape that reaches them fails as in TF, not
+    silently.
+    """
+    return x
+
+
+def _unregistered_fwd(x, tf_op):
+    return x, None
+
+
+def _unregistered_bwd(tf_op, _res, _g):
+    raise LookupError(f"gradient registry has no entry for: {tf_op}")
+
+
+no_registered_gradient.defvjp(_unregistered_fwd, _unregistered_bwd)
